@@ -1,0 +1,180 @@
+# prodfuzz: every entry point of the project.
+#
+#   make deps      install the Debian packages prodfuzz needs (root), or say
+#                  the exact apt-get line (exit 3)
+#   make           build/bin/prodfuzz, build/lib/libprodfuzz.a and the
+#                  mutator libraries
+#   make test      everything built with ASan+UBSan+LSan, unit, CLI,
+#                  integration (throwaway PostgreSQL) and fuzz smoke tests
+#   make demo      the whole pipeline on a throwaway PostgreSQL
+#   make bench     throughput figures against references measured in the
+#                  same run
+#   make fuzz      libFuzzer harnesses under build/fuzz/
+#   make install PREFIX=/usr/local
+#   make clean
+
+CC := clang
+PREFIX ?= /usr/local
+B := build
+
+WARN := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
+CFLAGS ?= -O2 -g
+PF_CFLAGS := $(WARN) -Isrc -fPIC -fno-omit-frame-pointer
+LIBS := -lcjson -lpq -lcrypto -lm
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZSAN := -fsanitize=fuzzer-no-link,address,undefined
+
+SRC := $(sort $(wildcard src/*.c))
+HDR := $(wildcard src/*.h)
+TOOLSRC := $(sort $(wildcard tools/*.c))
+TESTSRC := $(sort $(wildcard tests/unit/test_*.c))
+HARNESS := $(sort $(wildcard harnesses/*.c))
+PGINC := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+
+OBJ := $(SRC:src/%.c=$(B)/obj/%.o)
+TOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/obj/tools/%.o)
+AOBJ := $(SRC:src/%.c=$(B)/asan/obj/%.o)
+ATOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/asan/obj/tools/%.o)
+FOBJ := $(SRC:src/%.c=$(B)/fuzzobj/%.o)
+TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/asan/tests/%)
+FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
+
+# Optional parts other modules add: the libFuzzer and AFL++ mutator glue.
+LFGLUE := $(wildcard fuzz/pf_libfuzzer.c)
+AFLGLUE := $(wildcard fuzz/pf_afl.c)
+
+.PHONY: all deps deps-check test demo bench fuzz fuzz-long install clean \
+        asan check-style
+
+all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
+     $(if $(LFGLUE),$(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc) \
+     $(if $(AFLGLUE),$(B)/lib/prodfuzz_afl.so)
+
+deps:
+	@tools/deps.sh install
+
+deps-check:
+	@tools/deps.sh ensure
+
+# ---- release build ---------------------------------------------------------
+$(B)/obj/%.o: src/%.c $(HDR) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -c $< -o $@
+
+$(B)/obj/tools/%.o: tools/%.c $(HDR) $(wildcard tools/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -Itools -c $< -o $@
+
+$(B)/lib/libprodfuzz.a: $(OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/prodfuzz: $(TOOLOBJ) $(B)/lib/libprodfuzz.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(TOOLOBJ) $(B)/lib/libprodfuzz.a $(LIBS)
+
+$(B)/lib/pkgconfig/prodfuzz.pc: Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
+	  'includedir=$(abspath src)' '' 'Name: prodfuzz' \
+	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
+	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
+	  'Requires.private: libcjson libpq libcrypto' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm' > $@
+
+# The libFuzzer mutator library: libFuzzer only references the custom
+# mutator weakly, so the .pc file forces the member in with -u.
+$(B)/obj/fuzz/%.o: fuzz/%.c $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(B)/lib/libprodfuzz_libfuzzer.a: $(OBJ) $(LFGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
+	  'includedir=$(abspath src)' '' 'Name: prodfuzz-libfuzzer' \
+	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
+	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm' > $@
+
+$(B)/lib/prodfuzz_afl.so: $(SRC) $(AFLGLUE) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -shared -o $@ $(SRC) $(AFLGLUE) $(LIBS)
+
+# ---- sanitizer build for tests ------------------------------------------
+$(B)/asan/obj/%.o: src/%.c $(HDR) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -c $< -o $@
+
+$(B)/asan/obj/tools/%.o: tools/%.c $(HDR) $(wildcard tools/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -Itools -c $< -o $@
+
+$(B)/asan/lib/libprodfuzz.a: $(AOBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/asan/bin/prodfuzz: $(ATOOLOBJ) $(B)/asan/lib/libprodfuzz.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -g -o $@ $(ATOOLOBJ) $(B)/asan/lib/libprodfuzz.a $(LIBS)
+
+$(B)/asan/tests/%: tests/unit/%.c tests/unit/pf_test.h $(B)/asan/lib/libprodfuzz.a
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit -o $@ $< \
+	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS)
+
+asan: $(B)/asan/bin/prodfuzz $(TESTBIN)
+
+# ---- fuzzing ---------------------------------------------------------------
+$(B)/fuzzobj/%.o: src/%.c $(HDR) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) -O1 -g $(FUZZSAN) $(PGINC) -c $< -o $@
+
+$(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(PF_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PGINC) \
+	  -o $@ $< $(FOBJ) $(LIBS)
+
+fuzz: $(FUZZBIN)
+
+# ---- entry points ---------------------------------------------------------
+test: all asan fuzz
+	@tests/run.sh
+
+demo: all
+	@tools/demo.sh
+
+bench: all
+	@tools/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/prodfuzz
+	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(B)/lib/libprodfuzz.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 src/*.h $(DESTDIR)$(PREFIX)/include/prodfuzz/
+	$(if $(LFGLUE),install -m 0644 $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/)
+	$(if $(AFLGLUE),install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	  'includedir=$${prefix}/include/prodfuzz' '' 'Name: prodfuzz' \
+	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
+	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prodfuzz.pc
+	$(if $(LFGLUE),@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	  'includedir=$${prefix}/include/prodfuzz' '' 'Name: prodfuzz-libfuzzer' \
+	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
+	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prodfuzz-libfuzzer.pc)
+
+check-style:
+	@tools/check-style.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,170 @@
+/*
+ * pf_buf: growable byte buffer with sticky allocation failure (pf_buf.h).
+ */
+#include "pf_buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char pf_buf_empty[1];
+
+void pf_buf_init(pf_buf *b)
+{
+    b->data = pf_buf_empty;
+    b->len = 0;
+    b->cap = 0;
+    b->oom = 0;
+}
+
+void pf_buf_free(pf_buf *b)
+{
+    if (b->cap)
+        free(b->data);
+    pf_buf_init(b);
+}
+
+void pf_buf_reset(pf_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+    if (b->cap)
+        b->data[0] = '\0';
+}
+
+int pf_buf_reserve(pf_buf *b, size_t extra)
+{
+    if (b->oom)
+        return -1;
+    if (b->data == NULL)
+        pf_buf_init(b);
+    if (extra >= (size_t)-1 / 2 - b->len) {
+        b->oom = 1;
+        return -1;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap / 2 * 3 + 16;
+    char *p = realloc(b->cap ? b->data : NULL, cap);
+    if (!p) {
+        b->oom = 1;
+        return -1;
+    }
+    if (!b->cap)
+        p[0] = '\0';
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void pf_buf_add(pf_buf *b, const void *p, size_t n)
+{
+    if (n == 0 || pf_buf_reserve(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pf_buf_addc(pf_buf *b, char c)
+{
+    if (pf_buf_reserve(b, 1) < 0)
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void pf_buf_adds(pf_buf *b, const char *s) { pf_buf_add(b, s, strlen(s)); }
+
+void pf_buf_vaddf(pf_buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0 || pf_buf_reserve(b, (size_t)n) < 0)
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void pf_buf_addf(pf_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pf_buf_vaddf(b, fmt, ap);
+    va_end(ap);
+}
+
+void pf_buf_addrep(pf_buf *b, char c, size_t n)
+{
+    if (n == 0 || pf_buf_reserve(b, n) < 0)
+        return;
+    memset(b->data + b->len, c, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pf_buf_truncate(pf_buf *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
+void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (pf_buf_reserve(b, n + 2) < 0)
+        return;
+    pf_buf_addc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        pf_buf_add(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': pf_buf_add(b, "\\\"", 2); break;
+        case '\\': pf_buf_add(b, "\\\\", 2); break;
+        case '\n': pf_buf_add(b, "\\n", 2); break;
+        case '\r': pf_buf_add(b, "\\r", 2); break;
+        case '\t': pf_buf_add(b, "\\t", 2); break;
+        case '\b': pf_buf_add(b, "\\b", 2); break;
+        case '\f': pf_buf_add(b, "\\f", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            pf_buf_add(b, u, 6);
+        }
+        }
+    }
+    pf_buf_add(b, s + run, n - run);
+    pf_buf_addc(b, '"');
+}
+
+char *pf_buf_detach(pf_buf *b, size_t *len)
+{
+    if (b->oom)
+        return NULL;
+    if (!b->cap && pf_buf_reserve(b, 0) < 0)
+        return NULL;
+    char *p = b->data;
+    if (len)
+        *len = b->len;
+    pf_buf_init(b);
+    return p;
+}
+
+int pf_buf_ok(const pf_buf *b, pf_err *err)
+{
+    if (b->oom)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    return 0;
+}
+
+const char *pf_buf_str(const pf_buf *b) { return b->data ? b->data : ""; }

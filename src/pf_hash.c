@@ -1,0 +1,37 @@
+/*
+ * pf_hash: SHA-1 and SHA-256 through OpenSSL EVP (pf_hash.h).
+ */
+#include "pf_hash.h"
+
+#include <openssl/evp.h>
+
+void pf_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[in[i] >> 4];
+        out[2 * i + 1] = hx[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int digest(const EVP_MD *md, const void *data, size_t len, char *out,
+                  pf_err *err)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, d, &n, md, NULL))
+        return pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
+    pf_hex(d, n, out);
+    return 0;
+}
+
+int pf_sha1_hex(const void *data, size_t len, char out[41], pf_err *err)
+{
+    return digest(EVP_sha1(), data, len, out, err);
+}
+
+int pf_sha256_hex(const void *data, size_t len, char out[65], pf_err *err)
+{
+    return digest(EVP_sha256(), data, len, out, err);
+}

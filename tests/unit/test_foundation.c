@@ -1,0 +1,500 @@
+/*
+ * Unit tests of the foundation: errors, buffers, JSON paths, the JSON
+ * token tree (with JSONTestSuite conformance), JSONL reading and corpus
+ * folders.
+ */
+#include "pf_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "pf_corpus.h"
+#include "pf_docs.h"
+#include "pf_hash.h"
+#include "pf_json.h"
+#include "pf_jsonl.h"
+#include "pf_path.h"
+
+static void err_codes_map_to_exit_codes(void **st)
+{
+    (void)st;
+    assert_int_equal(pf_err_exit_code(PF_OK), 0);
+    assert_int_equal(pf_err_exit_code(PF_E_FINDING), 1);
+    assert_int_equal(pf_err_exit_code(PF_E_USAGE), 2);
+    assert_int_equal(pf_err_exit_code(PF_E_INPUT), 2);
+    assert_int_equal(pf_err_exit_code(PF_E_ENV), 3);
+    assert_int_equal(pf_err_exit_code(PF_E_IO), 3);
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_err_set(&e, PF_E_INPUT, "line %d", 7), -1);
+    pf_err_prefix(&e, "file %s", "x.jsonl");
+    assert_string_equal(e.msg, "file x.jsonl: line 7");
+    pf_err_errno(&e, ENOENT, "cannot open %s", "nope");
+    assert_int_equal(e.code, PF_E_INPUT);
+    assert_non_null(strstr(e.msg, "cannot open nope: "));
+    pf_err_errno(&e, EFBIG, "cannot write %s", "out");
+    assert_int_equal(e.code, PF_E_IO);
+    assert_non_null(strstr(e.msg, "EFBIG"));
+}
+
+static void buf_grows_and_escapes_json(void **st)
+{
+    (void)st;
+    pf_buf b = PF_BUF_INIT;
+    assert_string_equal(pf_buf_str(&b), "");
+    for (int i = 0; i < 1000; i++)
+        pf_buf_addf(&b, "%d,", i);
+    assert_int_equal(b.len, 3890);
+    assert_int_equal(b.data[b.len], '\0');
+    pf_buf_reset(&b);
+    pf_buf_add_json_str(&b, "a\"b\\c\n\x01\xc3\xa9", 9);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
+    pf_buf_reset(&b);
+    pf_buf_add(&b, "x\0y", 3);
+    assert_int_equal(b.len, 3);
+    size_t n;
+    char *p = pf_buf_detach(&b, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(p[1], '\0');
+    free(p);
+    pf_buf_free(&b);
+}
+
+static void path_quotes_keys_that_need_it(void **st)
+{
+    (void)st;
+    pf_path p;
+    pf_path_init(&p);
+    pf_path_push_key(&p, "a", 1);
+    pf_path_push_key(&p, "b.c", 3);
+    pf_path_push_index(&p);
+    pf_path_push_key(&p, "say \"hi\"", 8);
+    assert_string_equal(pf_path_str(&p), "$.a[\"b.c\"][*][\"say \\\"hi\\\"\"]");
+    pf_path_pop(&p);
+    pf_path_pop(&p);
+    assert_string_equal(pf_path_str(&p), "$.a[\"b.c\"]");
+    pf_path_push_key(&p, "", 0);
+    pf_path_push_key(&p, "*", 1);
+    pf_path_push_key(&p, "[", 1);
+    assert_string_equal(pf_path_str(&p), "$.a[\"b.c\"][\"\"][\"*\"][\"[\"]");
+    pf_path_free(&p);
+}
+
+static void path_dotted_never_matches_quoted_key(void **st)
+{
+    (void)st;
+    pf_path p;
+    pf_path_init(&p);
+    pf_path_push_key(&p, "a.b", 3);
+    assert_false(pf_path_match("$.a.b", pf_path_str(&p)));
+    assert_true(pf_path_match("$[\"a.b\"]", pf_path_str(&p)));
+    pf_path_reset(&p);
+    pf_path_push_key(&p, "a", 1);
+    pf_path_push_key(&p, "b", 1);
+    assert_true(pf_path_match("$.a.b", pf_path_str(&p)));
+    assert_false(pf_path_match("$[\"a.b\"]", pf_path_str(&p)));
+    pf_path_free(&p);
+}
+
+static void path_canon_and_wildcards(void **st)
+{
+    (void)st;
+    pf_buf out = PF_BUF_INIT;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_path_canon("$['a'].b[3].c", 13, 0, &out, &e), 0);
+    assert_string_equal(out.data, "$.a.b[*].c");
+    assert_int_equal(pf_path_canon("users.status", 12, 1, &out, &e), 0);
+    assert_string_equal(out.data, "$.users.status");
+    assert_int_equal(pf_path_canon("$.a[\"x.y\"]", 10, 0, &out, &e), 0);
+    assert_string_equal(out.data, "$.a[\"x.y\"]");
+    assert_int_equal(pf_path_canon("$.a..b", 6, 0, &out, &e), -1);
+    assert_non_null(strstr(e.msg, "byte 3"));
+    assert_int_equal(pf_path_canon("$.a[x]", 6, 0, &out, &e), -1);
+    assert_int_equal(pf_path_canon("a", 1, 0, &out, &e), -1);
+    assert_true(pf_path_match("$.*.email", "$.customer.email"));
+    assert_false(pf_path_match("$.*.email", "$.a.b.email"));
+    assert_true(pf_path_match("$.**.email", "$.a.b.email"));
+    assert_true(pf_path_match("$.**.email", "$.email"));
+    assert_true(pf_path_match("$.items[*].sku", "$.items[*].sku"));
+    assert_false(pf_path_match("$.items[*].sku", "$.items.sku"));
+    assert_true(pf_path_match("$.**", "$.x[*].y"));
+    pf_buf_free(&out);
+}
+
+typedef struct collect {
+    pf_buf out;
+} collect;
+
+static int collect_visit(void *ctx, const pf_json *j, int t, int key,
+                         const pf_path *path, pf_err *err)
+{
+    (void)key;
+    (void)err;
+    collect *c = ctx;
+    size_t s, e;
+    pf_json_span(j, t, &s, &e);
+    pf_buf_addf(&c->out, "%s=%s:%.*s\n", pf_path_str(path),
+                pf_jkind_name(pf_json_kind(j, t)),
+                pf_json_kind(j, t) >= PF_J_OBJECT ? 0 : (int)(e - s), j->text + s);
+    return 0;
+}
+
+static void json_walk_gives_paths_kinds_and_exact_spans(void **st)
+{
+    (void)st;
+    const char *doc = " {\"id\":505874924095815700,\"f\":1.0,\"a.b\":[null,true,\"x\\\"y\"],"
+                      "\"o\":{\"k\":1e400}} ";
+    pf_json j = PF_JSON_INIT;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_json_parse(&j, doc, strlen(doc), &e), 0);
+    assert_int_equal(j.max_depth, 2);
+    collect c = {PF_BUF_INIT};
+    assert_int_equal(pf_json_walk(&j, collect_visit, &c, &e), 0);
+    assert_string_equal(c.out.data,
+                        "$=object:\n"
+                        "$.id=int:505874924095815700\n"
+                        "$.f=float:1.0\n"
+                        "$[\"a.b\"]=array:\n"
+                        "$[\"a.b\"][*]=null:null\n"
+                        "$[\"a.b\"][*]=bool:true\n"
+                        "$[\"a.b\"][*]=string:\"x\\\"y\"\n"
+                        "$.o=object:\n"
+                        "$.o.k=float:1e400\n");
+    pf_buf_free(&c.out);
+    pf_json_free(&j);
+}
+
+static void json_rejects_with_byte_offset(void **st)
+{
+    (void)st;
+    static const struct { const char *doc; const char *msg; } cases[] = {
+        {"{\"a\":\"b\",", "byte 9"},
+        {"[1 2]", "byte 3"},
+        {"{\"a\":tru}", "byte 5"},
+        {"01", "byte 0"},
+        {"[1] [2]", "top-level"},
+        {"\"a\tb\"", "control"},
+        {"", "empty"},
+    };
+    pf_json j = PF_JSON_INIT;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pf_err e = PF_ERR_INIT;
+        assert_int_equal(pf_json_parse(&j, cases[i].doc, strlen(cases[i].doc), &e), -1);
+        assert_int_equal(e.code, PF_E_INPUT);
+        if (!strstr(e.msg, cases[i].msg))
+            fail_msg("case %zu: '%s' lacks '%s'", i, e.msg, cases[i].msg);
+    }
+    pf_json_free(&j);
+}
+
+static int longest_path_visit(void *ctx, const pf_json *j, int t, int key,
+                              const pf_path *path, pf_err *err)
+{
+    (void)j, (void)t, (void)key, (void)err;
+    size_t *longest = ctx;
+    if (pf_path_len(path) > *longest)
+        *longest = pf_path_len(path);
+    return 0;
+}
+
+static void json_deep_nesting_needs_no_stack(void **st)
+{
+    (void)st;
+    size_t depth = PF_JSON_DEPTH_LIMIT;
+    char *doc = malloc(2 * depth + 3);
+    memset(doc, '[', depth);
+    memset(doc + depth, ']', depth);
+    pf_json j = PF_JSON_INIT;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_json_parse(&j, doc, 2 * depth, &e), 0);
+    assert_int_equal(j.max_depth, (int)depth);
+    size_t longest = 0;
+    assert_int_equal(pf_json_walk(&j, longest_path_visit, &longest, &e), 0);
+    assert_int_equal(longest, 1 + 3 * (depth - 1)); /* "$" + "[*]" per level */
+    /* one level more is a clear input error, not a crash or a stall */
+    memset(doc, '[', depth + 1);
+    memset(doc + depth + 1, ']', depth + 1);
+    assert_int_equal(pf_json_parse(&j, doc, 2 * depth + 2, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    assert_non_null(strstr(e.msg, "nesting deeper than 10000 levels"));
+    pf_json_free(&j);
+    free(doc);
+}
+
+static void json_conforms_to_jsontestsuite(void **st)
+{
+    (void)st;
+    const char *data = pf_test_data_dir();
+    if (!data) {
+        skip();
+        return;
+    }
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/JSONTestSuite/test_parsing", data);
+    DIR *d = opendir(dir);
+    if (!d) {
+        print_message("%s absent: skipping\n", dir);
+        skip();
+        return;
+    }
+    struct dirent *ent;
+    int checked = 0, wrong = 0;
+    pf_json j = PF_JSON_INIT;
+    while ((ent = readdir(d)) != NULL) {
+        char k = ent->d_name[0];
+        if ((k != 'y' && k != 'n' && k != 'i') || ent->d_name[1] != '_')
+            continue;
+        char path[4500];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        size_t n;
+        char *doc = pf_test_read(path, &n);
+        assert_non_null(doc);
+        pf_err e = PF_ERR_INIT;
+        int r = pf_json_parse(&j, doc, n, &e);
+        if ((k == 'y' && r != 0) || (k == 'n' && r == 0)) {
+            print_message("%s: %s\n", ent->d_name, r ? e.msg : "accepted");
+            wrong++;
+        }
+        checked++;
+        free(doc);
+    }
+    closedir(d);
+    pf_json_free(&j);
+    assert_true(checked >= 300);
+    assert_int_equal(wrong, 0);
+}
+
+static void jsonl_handles_bom_crlf_blank_and_no_final_newline(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    const char data[] = "\xEF\xBB\xBF{\"a\":1}\r\n\r\n   \n{\"b\":2}\n\n[3]";
+    pf_test_write(path, data, sizeof data - 1);
+    pf_jsonl r;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_jsonl_open(&r, path, 0, &e), 0);
+    const char *doc;
+    size_t n;
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 1);
+    assert_int_equal(n, 7);
+    assert_memory_equal(doc, "{\"a\":1}", 7);
+    assert_int_equal(r.lineno, 1);
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 1);
+    assert_memory_equal(doc, "{\"b\":2}", 7);
+    assert_int_equal(r.lineno, 4);
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 1);
+    assert_int_equal(n, 3);
+    assert_int_equal(r.lineno, 6);
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 0);
+    pf_jsonl_close(&r);
+    pf_test_rmtmp(dir);
+}
+
+static void jsonl_reports_long_and_nul_lines_and_goes_on(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_adds(&b, "{\"ok\":1}\n\"");
+    pf_buf_addrep(&b, 'x', 300000); /* spans several read buffers */
+    pf_buf_adds(&b, "\"\n{\"a\":\"");
+    pf_buf_addc(&b, '\0');
+    pf_buf_adds(&b, "\"}\n{\"last\":1}\n");
+    pf_test_write(path, b.data, b.len);
+    pf_jsonl r;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_jsonl_open(&r, path, 1000, &e), 0);
+    const char *doc;
+    size_t n;
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 1);
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "line 2 (byte offset 9)"));
+    assert_non_null(strstr(e.msg, "--max-doc-size"));
+    assert_int_equal(r.io_error, 0);
+    assert_true(r.line.cap < 4096); /* the long line was never held */
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "line 3"));
+    assert_non_null(strstr(e.msg, "NUL"));
+    assert_null(strstr(e.msg, "\"a\"")); /* never the content */
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 1);
+    assert_memory_equal(doc, "{\"last\":1}", 10);
+    assert_int_equal(r.lineno, 4);
+    assert_int_equal(pf_jsonl_next(&r, &doc, &n, &e), 0);
+    pf_jsonl_close(&r);
+    pf_buf_free(&b);
+    pf_test_rmtmp(dir);
+}
+
+static void jsonl_refuses_a_directory(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    pf_jsonl r;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_jsonl_open(&r, dir, 0, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    assert_int_equal(pf_jsonl_open(&r, "/nonexistent/x.jsonl", 0, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    pf_test_rmtmp(dir);
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void corpus_names_by_sha1_and_collapses_duplicates(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[300];
+    snprintf(out, sizeof out, "%s/corpus", dir);
+    pf_corpus c;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_open(&c, out, 0, &e), 0);
+    char name[41];
+    assert_int_equal(pf_corpus_add(&c, "hello", 5, name, &e), 1);
+    assert_string_equal(name, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+    assert_int_equal(pf_corpus_add(&c, "hello", 5, NULL, &e), 0);
+    assert_int_equal(pf_corpus_add(&c, "world", 5, NULL, &e), 1);
+    assert_int_equal(c.duplicates, 1);
+    assert_int_equal(access(out, F_OK), -1); /* nothing visible before commit */
+    assert_int_equal(pf_corpus_commit(&c, "{\"rows\":3}", &e), 0);
+    assert_int_equal(count_files(out), 2);
+    pf_buf m = PF_BUF_INIT;
+    assert_int_equal(pf_corpus_read_manifest(out, &m, &e), 0);
+    assert_string_equal(m.data, "{\"rows\":3}");
+    pf_buf_free(&m);
+    pf_test_rmtmp(dir);
+}
+
+static void corpus_abort_leaves_previous_corpus_intact(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[300];
+    snprintf(out, sizeof out, "%s/corpus", dir);
+    pf_corpus c;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_open(&c, out, 0, &e), 0);
+    assert_int_equal(pf_corpus_add(&c, "old", 3, NULL, &e), 1);
+    assert_int_equal(pf_corpus_commit(&c, "{}", &e), 0);
+    assert_int_equal(pf_corpus_open(&c, out, 0, &e), 0);
+    assert_int_equal(pf_corpus_add(&c, "new1", 4, NULL, &e), 1);
+    assert_int_equal(pf_corpus_add(&c, "new2", 4, NULL, &e), 1);
+    pf_corpus_abort(&c);
+    assert_int_equal(count_files(out), 1);
+    assert_int_equal(count_files(dir), 1); /* no staging folder left */
+    /* a committed replacement swaps the whole folder */
+    assert_int_equal(pf_corpus_open(&c, out, 0, &e), 0);
+    assert_int_equal(pf_corpus_add(&c, "a", 1, NULL, &e), 1);
+    assert_int_equal(pf_corpus_add(&c, "b", 1, NULL, &e), 1);
+    assert_int_equal(pf_corpus_commit(&c, "{}", &e), 0);
+    assert_int_equal(count_files(out), 2);
+    assert_int_equal(count_files(dir), 1);
+    pf_test_rmtmp(dir);
+}
+
+static void atomic_write_under_fsize_limit_is_efbig_and_leaves_nothing(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char path[300];
+    snprintf(path, sizeof path, "%s/out.json", dir);
+    assert_int_equal(pf_fs_write_atomic(path, "old", 3, 0644, NULL), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        char *big = calloc(1, 1 << 20);
+        pf_err e = PF_ERR_INIT;
+        int r = pf_fs_write_atomic(path, big, 1 << 20, 0644, &e);
+        free(big);
+        _exit(r == -1 && strstr(e.msg, "EFBIG") && e.code == PF_E_IO ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    size_t n;
+    char *back = pf_test_read(path, &n);
+    assert_string_equal(back, "old");
+    free(back);
+    assert_int_equal(count_files(dir), 1);
+    pf_test_rmtmp(dir);
+}
+
+static void docs_reads_folders_jsonl_and_files(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char p1[300], p2[300], p3[300];
+    snprintf(p1, sizeof p1, "%s/c", dir);
+    mkdir(p1, 0755);
+    snprintf(p2, sizeof p2, "%s/c/b", dir);
+    pf_test_write(p2, "{\"b\":1}", 7);
+    snprintf(p2, sizeof p2, "%s/c/a", dir);
+    pf_test_write(p2, "{\"a\":1}", 7);
+    snprintf(p2, sizeof p2, "%s/c/.hidden", dir);
+    pf_test_write(p2, "x", 1);
+    snprintf(p2, sizeof p2, "%s/rows.jsonl", dir);
+    pf_test_write(p2, "1\n2\n", 4);
+    snprintf(p3, sizeof p3, "%s/one.json", dir);
+    pf_test_write(p3, "[1,\n2]\n", 7);
+    char *inputs[] = {p1, p2, p3};
+    pf_docs d;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_docs_open(&d, inputs, 3, 0, &e), 0);
+    const char *doc;
+    size_t n;
+    const char *want[] = {"{\"a\":1}", "{\"b\":1}", "1", "2", "[1,\n2]\n"};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(pf_docs_next(&d, &doc, &n, &e), 1);
+        assert_int_equal(n, strlen(want[i]));
+        assert_memory_equal(doc, want[i], n);
+    }
+    assert_non_null(strstr(pf_docs_origin(&d), "one.json"));
+    assert_int_equal(pf_docs_next(&d, &doc, &n, &e), 0);
+    pf_docs_close(&d);
+    pf_test_rmtmp(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(err_codes_map_to_exit_codes),
+        cmocka_unit_test(buf_grows_and_escapes_json),
+        cmocka_unit_test(path_quotes_keys_that_need_it),
+        cmocka_unit_test(path_dotted_never_matches_quoted_key),
+        cmocka_unit_test(path_canon_and_wildcards),
+        cmocka_unit_test(json_walk_gives_paths_kinds_and_exact_spans),
+        cmocka_unit_test(json_rejects_with_byte_offset),
+        cmocka_unit_test(json_deep_nesting_needs_no_stack),
+        cmocka_unit_test(json_conforms_to_jsontestsuite),
+        cmocka_unit_test(jsonl_handles_bom_crlf_blank_and_no_final_newline),
+        cmocka_unit_test(jsonl_reports_long_and_nul_lines_and_goes_on),
+        cmocka_unit_test(jsonl_refuses_a_directory),
+        cmocka_unit_test(corpus_names_by_sha1_and_collapses_duplicates),
+        cmocka_unit_test(corpus_abort_leaves_previous_corpus_intact),
+        cmocka_unit_test(atomic_write_under_fsize_limit_is_efbig_and_leaves_nothing),
+        cmocka_unit_test(docs_reads_folders_jsonl_and_files),
+    };
+    return cmocka_run_group_tests_name("foundation", tests, NULL, NULL);
+}
