@@ -1,0 +1,74 @@
+/*
+ * pf_anon: keyed, deterministic, shape-preserving anonymization of JSON
+ * documents, default-deny (every string and number leaf, and object keys
+ * that hold data, are transformed unless the policy marks their path keep).
+ *
+ * Used by `prodfuzz sample` (one call per row, with the table name so that
+ * policy paths like "users.email" apply) and by `prodfuzz anonymize` (JSONL
+ * captured anywhere, table NULL). The engine works on spans of the original
+ * text (pf_json), so what it keeps stays byte-identical and numbers keep
+ * their exact spelling.
+ *
+ * Keys, raw values and passwords never appear in errors or reports: leaks
+ * are reported by path and row label only.
+ */
+#ifndef PF_ANON_H
+#define PF_ANON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_buf.h"
+#include "pf_err.h"
+
+/* ---- keys --------------------------------------------------------------- */
+typedef struct pf_key {
+    unsigned char bytes[64];
+    size_t len;
+    char fingerprint[17]; /* 16 hex chars of a keyed digest, safe to print */
+    int random;           /* made up for this run (no --key-file) */
+} pf_key;
+
+/* Load a key file; refused when readable by group or others, or shorter
+ * than 16 bytes. Errors never quote the file's content. */
+int pf_key_load(const char *path, pf_key *k, pf_err *err);
+int pf_key_random(pf_key *k, pf_err *err);
+void pf_key_wipe(pf_key *k);
+
+/* ---- policies ----------------------------------------------------------- */
+typedef struct pf_policy pf_policy;
+
+int pf_policy_load(const char *path, pf_policy **out, pf_err *err);
+int pf_policy_parse(const char *text, size_t len, const char *name,
+                    pf_policy **out, pf_err *err);
+/* Default-deny policy: everything transformed with the default action. */
+int pf_policy_default(pf_policy **out, pf_err *err);
+void pf_policy_free(pf_policy *p);
+/* SHA-256 of the canonical policy, for manifests. */
+void pf_policy_digest(const pf_policy *p, char out[65]);
+
+/* ---- the engine ----------------------------------------------------------- */
+typedef struct pf_anon pf_anon;
+
+/* verify: keep a keyed Bloom filter of original values and report any that
+ * survives verbatim outside keep paths (bounded memory). */
+int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
+                int verify, pf_err *err);
+void pf_anon_free(pf_anon *a);
+
+/* Anonymize one JSON document into out (appended). table: NULL for JSONL
+ * input, else the table it came from. row: a label for reports ("users
+ * row 17", "in.jsonl:12"), never a value. Invalid JSON is PF_E_INPUT. */
+int pf_anon_doc(pf_anon *a, const char *table, const char *row,
+                const char *doc, size_t len, pf_buf *out, pf_err *err);
+
+/* Anonymize a bare text value (a column whose content is not JSON) as a
+ * string leaf at path "$" of table; out gets the transformed bytes. */
+int pf_anon_text(pf_anon *a, const char *table, const char *row,
+                 const char *s, size_t n, pf_buf *out, pf_err *err);
+
+/* Leak check results so far: count, and a report of "path, row" lines. */
+uint64_t pf_anon_leaks(const pf_anon *a);
+const char *pf_anon_leak_report(const pf_anon *a);
+
+#endif
