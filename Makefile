@@ -142,10 +142,12 @@ $(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
 fuzz: $(FUZZBIN)
 
 # ---- entry points ---------------------------------------------------------
-test: all asan fuzz
+test: deps-check
+	@$(MAKE) --no-print-directory all asan fuzz
 	@tests/run.sh
 
-demo: all
+demo: deps-check
+	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 
 bench: all

@@ -1,0 +1,34 @@
+#!/bin/bash
+# make install PREFIX=... gives a command, a library, headers and a
+# pkg-config file that a C program can be built against.
+. "$(dirname "$0")/../lib/assert.sh"
+ROOT=${PF_ROOT:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+t_exit "make install into a fresh prefix" 0 make -s -C "$ROOT" install PREFIX="$tmp/usr"
+for f in bin/prodfuzz lib/libprodfuzz.a lib/pkgconfig/prodfuzz.pc include/prodfuzz/pf_json.h; do
+    if [ -e "$tmp/usr/$f" ]; then t_pass "installed $f"; else t_fail "installed $f"; fi
+done
+t_exit "installed command runs" 0 "$tmp/usr/bin/prodfuzz" --version
+cat >"$tmp/prog.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "pf_json.h"
+int main(void)
+{
+    const char *doc = "{\"id\":505874924095815700}";
+    pf_json j = PF_JSON_INIT;
+    pf_err e = PF_ERR_INIT;
+    if (pf_json_parse(&j, doc, strlen(doc), &e) < 0)
+        return 1;
+    printf("%s %.*s\n", pf_jkind_name(pf_json_kind(&j, 2)),
+           j.tok[2].end - j.tok[2].start, doc + j.tok[2].start);
+    pf_json_free(&j);
+    return 0;
+}
+C
+flags=$(PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig" pkg-config --cflags --libs prodfuzz)
+t_exit "a program builds against pkg-config prodfuzz" 0 cc -std=c11 -o "$tmp/prog" "$tmp/prog.c" $flags
+t_exit "and runs" 0 "$tmp/prog"
+t_grep "numbers stay as written" "^int 505874924095815700$" "$T_OUT"
+t_done
