@@ -1,5 +1,68 @@
 #!/bin/bash
-# demo.sh: `make demo`. The whole pipeline on a throwaway PostgreSQL.
+# demo.sh: `make demo`. The whole prodfuzz pipeline on an embedded default:
+#
+#   1. a throwaway PostgreSQL (initdb in a temporary folder, unix socket)
+#      with the example orders service's tables and realistic, messy rows;
+#   2. `prodfuzz sample` of the orders' payload column, anonymized on the
+#      way with tools/demo/orders-policy.json and a key made for the demo;
+#   3. `prodfuzz shape` of that corpus (profile + fuzz dictionary);
+#   4. the example service (harnesses/service_orders.c, deliberate
+#      production-shaped bugs switched on) fuzzed by libFuzzer with the
+#      prodfuzz mutator for about 30 seconds;
+#   5. a report: what was found, by class, and where the reproducers are.
+#
+# Everything goes to demo-out/ (or $PF_DEMO_OUT); no server is left running.
 set -u
-echo "prodfuzz demo: sampling, anonymizing, shaping and fuzzing are being built;"
-echo "this demo will run them on a throwaway PostgreSQL once they land."
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${PF_DEMO_OUT:-$ROOT/demo-out}
+SECONDS_FUZZ=${PF_DEMO_SECONDS:-30}
+P="$ROOT/build/bin/prodfuzz"
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" | { [ -t 1 ] && cat || sed 's/\x1b\[[0-9;]*m//g'; }; }
+die() { echo "demo: error: $*" >&2; exit 3; }
+
+[ -x "$P" ] || die "build/bin/prodfuzz is missing: run 'make' first"
+make -s -C "$ROOT" service >/dev/null || die "could not build the example service"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+. "$ROOT/tests/lib/pg.sh"
+
+step "1. A throwaway PostgreSQL with the orders service's data"
+pg_start || die "could not start PostgreSQL"
+"$PG_BIN/psql" -qX -v ON_ERROR_STOP=1 -f "$ROOT/tools/demo/schema.sql" >/dev/null \
+    || die "could not load tools/demo/schema.sql"
+"$PG_BIN/psql" -AtX -c "SELECT format('%s users, %s orders (%s with a legacy string total, %s without metadata)',
+    (SELECT count(*) FROM users), (SELECT count(*) FROM orders),
+    (SELECT count(*) FROM orders WHERE json_typeof(payload->'total') = 'string'),
+    (SELECT count(*) FROM orders WHERE json_typeof(payload->'metadata') = 'null'))"
+
+step "2. Sample 2000 random orders, anonymized on the way"
+KEY="$OUT/demo.key"
+( umask 077; head -c 32 /dev/urandom >"$KEY" )
+"$P" sample --table orders --column payload --limit 2000 --seed 42 \
+    --policy "$ROOT/tools/demo/orders-policy.json" --key-file "$KEY" \
+    --out "$OUT/corpus" || die "sample failed"
+echo "one anonymized order:"
+head -c 400 "$(find "$OUT/corpus" -maxdepth 1 -type f | sort | head -1)"; echo
+
+step "3. Learn the shape of production orders"
+"$P" shape "$OUT/corpus" -o "$OUT/shape.json" --dict "$OUT/orders.dict" || die "shape failed"
+"$P" shape --show "$OUT/shape.json" | head -40
+
+step "4. Fuzz the orders service with the prodfuzz mutator (${SECONDS_FUZZ}s)"
+mkdir -p "$OUT/queue" "$OUT/crashes"
+cp "$OUT"/corpus/* "$OUT/queue/" 2>/dev/null
+( cd "$OUT" && PF_BUG=all PRODFUZZ_SHAPE="$OUT/shape.json" \
+    "$ROOT/build/svc/service_orders_pf" -fork=2 -ignore_crashes=1 \
+    -max_total_time="$SECONDS_FUZZ" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
+    -dict="$OUT/orders.dict" -artifact_prefix="$OUT/crashes/" "$OUT/queue" \
+    >"$OUT/fuzz.log" 2>&1 )
+grep -E '^#[0-9]+.*(pulse|DONE)|INFO: fuzzed for' "$OUT/fuzz.log" | tail -2
+
+step "5. Report"
+python3 "$ROOT/tools/demo/report.py" --shape "$OUT/shape.json" \
+    --binary "$ROOT/build/svc/service_orders_pf" "$OUT/crashes" | tee "$OUT/report.txt"
+pg_stop
+echo
+echo "Everything is in $OUT (corpus/, shape.json, orders.dict, crashes/, report.txt)."
+echo "The PostgreSQL server is stopped and its folder removed."
