@@ -28,6 +28,7 @@
 #define MAX_EX_LEN 128  /* longest example / type example kept */
 #define MAX_VAL_LEN 64  /* longest value an enum may hold */
 #define MAX_INVALID_AT 5
+#define MAX_PATH_DEPTH 128 /* deeper values are counted, not profiled */
 #define NHIST (128 + 34 * 16)
 
 enum { F_EMAIL, F_UUID, F_DATETIME, F_DATE, F_TIME, F_IPV4, F_IPV6, F_URL,
@@ -87,6 +88,7 @@ struct pf_shape_builder {
     size_t *tab; /* open addressing: index + 1, 0 empty */
     size_t tcap;
     uint64_t docs, invalid, too_deep, serial;
+    uint64_t deep_paths, deep_last; /* documents with paths past MAX_PATH_DEPTH */
     int max_depth;
     uint64_t max_bytes;
     char *invalid_at[MAX_INVALID_AT];
@@ -1183,6 +1185,16 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
             rc = -1;
             break;
         }
+        if (p->depth > MAX_PATH_DEPTH) {
+            /* profile size would grow with the square of the depth */
+            if (b->deep_last != b->serial) {
+                b->deep_last = b->serial;
+                b->deep_paths++;
+            }
+            kparent = NULL;
+            i = j->next[i];
+            continue;
+        }
         const char *ps = pf_path_str(p);
         size_t pl = pf_path_len(p);
         node *x = find_node(b, ps, pl);
@@ -1565,6 +1577,7 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
     add_u64(o, "documents", b->docs, 1);
     add_u64(o, "invalid", b->invalid, 1);
     add_u64(o, "too_deep", b->too_deep, 1);
+    add_u64(o, "deep_paths", b->deep_paths, 1);
     pf_buf_addf(o, ", \"max_depth\": %d", b->max_depth);
     add_u64(o, "max_bytes", b->max_bytes, 1);
     pf_buf_adds(o, ",\n  \"invalid_at\": [");
@@ -1593,6 +1606,12 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
         if (t.oom)
             o->oom = 1;
         pf_buf_free(&t);
+    }
+    if (b->deep_paths) {
+        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
+        pf_buf_addf(o, "\"%llu documents nest deeper than %d path segments: values below "
+                    "that depth are counted in max_depth, not profiled per path\"",
+                    (unsigned long long)b->deep_paths, MAX_PATH_DEPTH);
     }
     pf_buf_adds(o, "],\n  \"paths\": {\n");
     for (size_t i = 0; i < d.n; i++) {
@@ -2012,7 +2031,7 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
                       size_t len, const char *name, pf_err *err)
 {
     pf_json j = PF_JSON_INIT;
-    j.depth_limit = 64;
+    j.depth_limit = 2 * MAX_EX_LEN + 16; /* examples nest at most that deep */
     pf_err perr = PF_ERR_INIT;
     if (pf_json_parse(&j, text, len, &perr) < 0) {
         pf_json_free(&j);
@@ -2051,8 +2070,9 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
                    b->o.max_examples, b->o.max_keys);
         goto out;
     }
-    uint64_t docs, inv, deep, mb, md;
+    uint64_t docs, inv, deep, mb, md, dp;
     if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
+        ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
         ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
         ju64(&L, 0, "max_depth", &md, 0) < 0)
         goto out;
@@ -2137,6 +2157,7 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
     b->docs += docs;
     b->invalid += inv;
     b->too_deep += deep;
+    b->deep_paths += dp;
     if (mb > b->max_bytes)
         b->max_bytes = mb;
     if ((int)md > b->max_depth)
