@@ -56,8 +56,10 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
     "  --jsonl               read every plain file as JSONL\n"
     "\n"
     "Diff thresholds (exit 1 when more drift items than --max-drift count):\n"
-    "  --min-share F         ignore drift seen in fewer than F of the new\n"
-    "                        documents (0: everything counts)\n"
+    "  --min-share F         ignore new paths, types and nulls seen in fewer\n"
+    "                        than F of the new documents (paths gone: of the\n"
+    "                        old); 0: everything counts. Length and number\n"
+    "                        drift always counts unless ignored\n"
     "  --len-slack F         lengths up to old max * (1 + F) are not drift (0)\n"
     "  --ignore CLASSES      comma list of path,removed,type,null,length,\n"
     "                        number to report but not count\n"
@@ -375,7 +377,10 @@ static void drift(diffst *d, int cls, const char *path, uint64_t docs, const cha
 {
     uint64_t base = cls == D_REMOVED ? d->old_docs : d->docs;
     double share = base ? (double)docs / (double)base : 0;
-    int counts = !((d->o->ignore >> cls) & 1u) && share >= d->o->min_share;
+    /* a profile keeps exact document counts for paths, types and nulls;
+     * for lengths and ranges it knows only that some value went past */
+    int exact = cls != D_LENGTH && cls != D_NUMBER;
+    int counts = !((d->o->ignore >> cls) & 1u) && (!exact || share >= d->o->min_share);
     d->total++;
     d->counted += counts;
     pf_buf msg = PF_BUF_INIT;
@@ -488,9 +493,10 @@ static int parse_ignore(const char *s, unsigned *mask)
                 found = 1;
             }
         if (!found) {
+            cli_usage(&pf_cmd_shape, "--ignore: unknown class '%s' (path, removed, "
+                      "type, null, length, number)", t);
             free(dup);
-            return cli_usage(&pf_cmd_shape, "--ignore: unknown class '%s' (path, removed, "
-                             "type, null, length, number)", t), -1;
+            return -1;
         }
     }
     free(dup);
