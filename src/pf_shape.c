@@ -1042,6 +1042,13 @@ static int fold_cap(pf_shape_builder *b, node *x)
         }
         if (merge_node(b, d, s) < 0)
             rc = -1;
+        /* siblings' documents overlap: no path below x is in more
+         * documents than x itself */
+        if (d->count > x->count)
+            d->count = x->count;
+        for (int k = 0; k < 7; k++)
+            if (d->types[k] > x->count)
+                d->types[k] = x->count;
         if (s->parent && s->parent != x && !d->key) {
             /* a member of a moved object: link it to the moved parent */
             d->key = dupn(s->key, s->klen);
@@ -1335,7 +1342,8 @@ static int derive(const pf_shape_builder *b, derived *d)
         derived_free(d);
         return -1;
     }
-    memcpy(d->sorted, b->nodes, b->n * sizeof *d->sorted);
+    if (b->n)
+        memcpy(d->sorted, b->nodes, b->n * sizeof *d->sorted);
     qsort(d->sorted, b->n, sizeof *d->sorted, cmp_node);
     /* index of each node in sorted order, kept in the view's spare field */
     for (size_t i = 0; i < b->n; i++)
@@ -2162,12 +2170,6 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
         b->max_bytes = mb;
     if ((int)md > b->max_depth)
         b->max_depth = (int)md;
-    /* state from another run must not look like the current document */
-    for (size_t i = 0; i < b->n; i++) {
-        node *x = b->nodes[i];
-        if (x->count > b->docs)
-            x->count = b->docs;
-    }
     rc = 0;
 out:
     pf_json_free(&j);

@@ -310,6 +310,15 @@ static void shape_round_trips_write_load_write(void **st)
     assert_int_equal(pf_shape_find(s, "$.note")->str_p99_len, 98);
     pf_shape_free(s);
     pf_test_rmtmp(dir);
+    /* an empty key has a path too ($[""]) and survives the round trip */
+    pf_shape_builder *k = pf_shape_builder_new(NULL, &e);
+    assert_int_equal(pf_shape_add_doc(k, "{\"\": 1}", 7, "t", &e), 1);
+    char *tk = write_text(k);
+    s = load_text(tk);
+    assert_non_null(pf_shape_find(s, "$[\"\"]"));
+    pf_shape_free(s);
+    free(tk);
+    pf_shape_builder_free(k);
     free(t1);
     free(t2);
     pf_shape_builder_free(b);
