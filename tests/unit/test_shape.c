@@ -349,6 +349,9 @@ static void shape_counts_invalid_and_too_deep_documents(void **st)
     assert_non_null(strstr(t, "\"max_depth\": 10000"));
     /* paths stop at 128 segments so the profile stays small */
     assert_non_null(strstr(t, "\"deep_paths\": 1"));
+    /* 10000 levels parse here but not with cJSON: said so */
+    assert_non_null(strstr(t, "\"over_cjson_depth\": 1"));
+    assert_non_null(strstr(t, "past cJSON's nesting limit"));
     assert_true(strlen(t) < 200000);
     pf_shape *s = load_text(t);
     assert_int_equal(pf_shape_npaths(s), 129); /* $ and 128 [*] */
