@@ -1113,7 +1113,10 @@ static void add_invalid_at(pf_shape_builder *b, const char *origin, const char *
     if (b->ninvalid_at >= MAX_INVALID_AT)
         return;
     pf_buf m = PF_BUF_INIT;
-    pf_buf_addf(&m, "%s: %s", origin ? origin : "input", why);
+    if (origin)
+        pf_buf_addf(&m, "%s: %s", origin, why);
+    else
+        pf_buf_adds(&m, why);
     char *s = pf_buf_detach(&m, NULL);
     if (s)
         b->invalid_at[b->ninvalid_at++] = s;

@@ -209,8 +209,15 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
     double t0 = cli_now();
     while ((r = pf_docs_next(&d, &doc, &len, &e)) != 0) {
         if (r < 0) {
-            if (d.mode == 1 && !d.jl.io_error) {
-                pf_shape_add_invalid(b, pf_docs_origin(&d), e.msg);
+            /* a bad JSONL line, or a folder file too large or unreadable,
+             * is an invalid document; a read error of the stream is not */
+            if ((d.mode == 1 && !d.jl.io_error) || (d.mode == 2 && e.code == PF_E_INPUT)) {
+                const char *org = pf_docs_origin(&d), *why = e.msg;
+                size_t ol = strlen(org);
+                if (!strncmp(why, org, ol) && why[ol] == ':' && why[ol + 1] == ' ')
+                    why += ol + 2; /* the message names the file already */
+                /* a JSONL error names file and line; the origin is stale */
+                pf_shape_add_invalid(b, d.mode == 1 ? NULL : org, why);
                 pf_err_clear(&e);
                 continue;
             }
