@@ -278,6 +278,33 @@ static const char *tnames[7] = {"null", "bool", "int", "float", "string", "objec
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0; }
 
+/* Length of the parent of a member path ("$.a.b" -> 3), 0 when the last
+ * segment is not an object key ([*], {*}, or the root). */
+static size_t key_parent_len(const char *p)
+{
+    size_t i = 1, last = 0, n = strlen(p);
+    int key = 0;
+    while (i < n) {
+        last = i;
+        if (p[i] == '.') {
+            i++;
+            while (i < n && p[i] != '.' && p[i] != '[' && p[i] != '{')
+                i++;
+            key = 1;
+        } else if (p[i] == '[' && i + 1 < n && p[i + 1] == '"') {
+            i += 2;
+            while (i < n && p[i] != '"')
+                i += p[i] == '\\' ? 2 : 1;
+            i += 2;
+            key = 1;
+        } else {
+            i += 3; /* [*] or {*} */
+            key = 0;
+        }
+    }
+    return key ? last : 0;
+}
+
 static int show(const char *path, int json)
 {
     pf_err e = PF_ERR_INIT;
@@ -308,8 +335,20 @@ static int show(const char *path, int json)
                     (unsigned long long)pf_shape_max_bytes(s));
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
-            pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)\n  types:", p->path,
+            pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)", p->path,
                         (unsigned long long)p->count, pct(p->count, docs));
+            size_t pl = key_parent_len(p->path);
+            if (pl) {
+                char *par = strndup(p->path, pl);
+                const pf_shape_path *q = par ? pf_shape_find(s, par) : NULL;
+                uint64_t objs = q ? q->types[PF_J_OBJECT] : 0;
+                if (objs > p->count)
+                    pf_buf_addf(&o, ", missing in %llu of %llu docs with %s",
+                                (unsigned long long)(objs - p->count),
+                                (unsigned long long)objs, par);
+                free(par);
+            }
+            pf_buf_adds(&o, "\n  types:");
             for (int k = 0; k < 7; k++)
                 if (p->types[k])
                     pf_buf_addf(&o, " %s %.1f%%", tnames[k], pct(p->types[k], p->count));
