@@ -112,6 +112,32 @@ static void shape_counts_types_nulls_and_lengths(void **st)
     pf_shape_free(s);
 }
 
+static void shape_p99_is_within_a_sixteenth_for_long_strings(void **st)
+{
+    (void)st;
+    /* lengths 1..1000 once each: the 990th is the 99th percentile */
+    pf_err e = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(NULL, &e);
+    char *doc = malloc(1100);
+    for (int n = 1; n <= 1000; n++) {
+        int k = snprintf(doc, 16, "{\"s\": \"");
+        memset(doc + k, 'a', (size_t)n);
+        memcpy(doc + k + n, "\"}", 2);
+        assert_int_equal(pf_shape_add_doc(b, doc, (size_t)(k + n + 2), "t", &e), 1);
+    }
+    free(doc);
+    char *t = write_text(b);
+    pf_shape *s = load_text(t);
+    const pf_shape_path *p = pf_shape_find(s, "$.s");
+    assert_int_equal(p->str_min_len, 1);
+    assert_int_equal(p->str_max_len, 1000);
+    assert_true(p->str_p99_len >= 990);
+    assert_true(p->str_p99_len <= 990 + 990 / 16);
+    pf_shape_free(s);
+    free(t);
+    pf_shape_builder_free(b);
+}
+
 static void shape_keeps_digits_and_decimals_as_written(void **st)
 {
     (void)st;
@@ -558,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shape_counts_types_nulls_and_lengths),
         cmocka_unit_test(shape_keeps_digits_and_decimals_as_written),
+        cmocka_unit_test(shape_p99_is_within_a_sixteenth_for_long_strings),
         cmocka_unit_test(shape_records_legacy_variants_as_rare),
         cmocka_unit_test(shape_folds_maps_keyed_by_ids),
         cmocka_unit_test(shape_merge_equals_profile_of_concatenation),
