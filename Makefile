@@ -43,6 +43,9 @@ FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
 LFGLUE := $(wildcard fuzz/pf_libfuzzer.c)
 AFLGLUE := $(wildcard fuzz/pf_afl.c)
 
+# Keep objects that pattern rules chain through (make would delete them).
+.SECONDARY:
+
 .PHONY: all deps deps-check test demo bench fuzz fuzz-long install clean \
         asan check-style
 
