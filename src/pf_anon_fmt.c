@@ -870,6 +870,12 @@ int pf_xf_key_is_data(const char *s, size_t n)
 {
     if (n == 0)
         return 0;
+    /* field names: every data format below needs a digit, '@' or ':' */
+    size_t i = 0;
+    while (i < n && !isdig((unsigned char)s[i]) && s[i] != '@' && s[i] != ':')
+        i++;
+    if (i == n)
+        return 0;
     if (alldig(s, n) || is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
         return 1;
     size_t d = 0;
