@@ -310,6 +310,48 @@ static void formats_stay_valid(void **st)
     pf_anon_free(a);
 }
 
+static void text_dates_get_real_dates_with_the_right_weekday(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 0);
+    static const char *wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    for (int i = 0; i < 60; i++) {
+        char v[64];
+        snprintf(v, sizeof v, "Sun Aug %02d 00:29:%02d +0000 2014", 3 + (i % 4) * 7, i % 60);
+        char *o = scr(a, v);
+        assert_int_equal(strlen(o), 30);
+        char w[4], m[4];
+        int d, hh, mi, ss, y;
+        assert_int_equal(sscanf(o, "%3s %3s %d %d:%d:%d +0000 %d", w, m, &d, &hh, &mi, &ss, &y), 7);
+        int mon = -1;
+        for (int k = 0; k < 12; k++)
+            if (!strcmp(m, mo[k]))
+                mon = k;
+        assert_true(mon >= 0);
+        assert_int_equal(y, 2014);
+        struct tm t = {.tm_year = y - 1900, .tm_mon = mon, .tm_mday = d, .tm_hour = 12};
+        time_t tt = timegm(&t);
+        struct tm back;
+        gmtime_r(&tt, &back);
+        assert_int_equal(back.tm_mday, d); /* a real calendar date */
+        assert_string_equal(w, wd[back.tm_wday]);
+        assert_true(hh < 24 && mi < 60 && ss < 60);
+        free(o);
+        snprintf(v, sizeof v, "Sun, %02d Aug 2014 00:29:15 +0200", 3 + (i % 4) * 7);
+        o = scr(a, v);
+        assert_int_equal(strlen(o), 31);
+        assert_string_equal(o + 25, " +0200");
+        free(o);
+    }
+    char *o = scr(a, "C0DEED");
+    for (int k = 0; k < 6; k++)
+        assert_non_null(strchr("0123456789ABCDEF", o[k]));
+    free(o);
+    pf_anon_free(a);
+}
+
 static void numbers_stay_valid_json_with_their_shape(void **st)
 {
     (void)st;
@@ -561,6 +603,7 @@ int main(void)
         cmocka_unit_test(twenty_thousand_distinct_values_stay_distinct),
         cmocka_unit_test(shared_prefixes_do_not_survive),
         cmocka_unit_test(formats_stay_valid),
+        cmocka_unit_test(text_dates_get_real_dates_with_the_right_weekday),
         cmocka_unit_test(numbers_stay_valid_json_with_their_shape),
         cmocka_unit_test(kept_paths_stay_byte_identical),
         cmocka_unit_test(maps_keyed_by_emails_get_their_keys_transformed),
