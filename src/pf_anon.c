@@ -33,6 +33,16 @@
 #define CACHE_BIG_MAX ((size_t)64 << 10)   /* longest value cached */
 #define CACHE_HEAP_MAX ((size_t)24 << 20)  /* bytes of long values cached */
 
+/* Rule lookups per (table, path): documents repeat their paths, rules
+ * are matched once per distinct path instead of once per value. */
+#define RCACHE_BITS 12
+typedef struct rentry {
+    uint64_t h;
+    char *key; /* table NUL path */
+    size_t klen;
+    int rule;  /* index, or -1 for no rule */
+} rentry;
+
 typedef struct centry {
     uint64_t h;
     const pf_action *act;
@@ -55,6 +65,9 @@ struct pf_anon {
     uint64_t reported;
     pf_json j;
     pf_buf val, res, spath;
+    pf_path mp; /* the value's path with data keys folded to {*}, for rules */
+    rentry *rcache;
+    pf_buf rkey;
     const pf_action **inh;
     size_t inh_cap;
     centry *cache;
@@ -91,12 +104,14 @@ int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
         return -1;
     }
     a->verify = verify;
+    pf_path_init(&a->mp);
     pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
     pf_leakset_init(&a->outs, LEAK_MAX_SLOTS);
     a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
+    a->rcache = calloc((size_t)1 << RCACHE_BITS, sizeof *a->rcache);
     a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
     a->inh = calloc(a->inh_cap, sizeof *a->inh);
-    if (!a->cache || !a->inh) {
+    if (!a->cache || !a->inh || !a->rcache) {
         pf_anon_free(a);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
@@ -120,6 +135,12 @@ void pf_anon_free(pf_anon *a)
     pf_buf_free(&a->val);
     pf_buf_free(&a->res);
     pf_buf_free(&a->spath);
+    pf_path_free(&a->mp);
+    if (a->rcache)
+        for (size_t i = 0; i < ((size_t)1 << RCACHE_BITS); i++)
+            free(a->rcache[i].key);
+    free(a->rcache);
+    pf_buf_free(&a->rkey);
     free(a->inh);
     if (a->cache) {
         for (size_t i = 0; i < ((size_t)1 << CACHE_BITS); i++)
@@ -395,6 +416,33 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     a->pos = (size_t)j->tok[key].end + 1;
 }
 
+static const pf_rule *match_cached(pf_anon *a, const char *path, size_t plen)
+{
+    pf_buf *k = &a->rkey;
+    pf_buf_reset(k);
+    if (a->table)
+        pf_buf_adds(k, a->table);
+    pf_buf_addc(k, '\0');
+    pf_buf_add(k, path, plen);
+    if (k->oom)
+        return pf_policy_match(a->pol, a->table, path);
+    uint64_t h = pf_sip(a->xf.sipkey, k->data, k->len);
+    rentry *e = &a->rcache[h & (((size_t)1 << RCACHE_BITS) - 1)];
+    if (e->key && e->h == h && e->klen == k->len && !memcmp(e->key, k->data, k->len))
+        return e->rule < 0 ? NULL : &a->pol->rules[e->rule];
+    const pf_rule *r = pf_policy_match(a->pol, a->table, path);
+    char *copy = malloc(k->len);
+    if (copy) {
+        free(e->key);
+        memcpy(copy, k->data, k->len);
+        e->key = copy;
+        e->klen = k->len;
+        e->h = h;
+        e->rule = r ? (int)(r - a->pol->rules) : -1;
+    }
+    return r;
+}
+
 static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *path,
                  pf_err *err)
 {
@@ -403,10 +451,26 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
     size_t depth = path->depth;
     const pf_action *act = NULL;
     if (a->pol->nrules) {
-        const pf_rule *r = pf_policy_match(a->pol, a->table, pf_path_str(path));
+        /* rules see data keys as {*}, as explain and leak reports show them */
+        while (a->mp.depth > 0 && a->mp.depth >= depth)
+            pf_path_pop(&a->mp);
+        if (depth == 0) {
+            pf_path_reset(&a->mp);
+        } else if (key >= 0) {
+            size_t kn;
+            const char *ks = str_of(a, j, key, &kn);
+            if (pf_xf_key_is_data(ks, kn))
+                pf_path_push_map(&a->mp);
+            else
+                pf_path_push_key(&a->mp, ks, kn);
+        } else {
+            pf_path_push_index(&a->mp);
+        }
+        const pf_rule *r = match_cached(a, pf_path_str(&a->mp), pf_path_len(&a->mp));
         if (r)
             act = &r->act;
     }
+    (void)path;
     if (!act && depth > 0 && depth - 1 < a->inh_cap)
         act = a->inh[depth - 1];
     const pf_action *eff = act ? act : &a->pol->deflt;

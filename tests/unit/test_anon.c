@@ -424,6 +424,23 @@ static void maps_keyed_by_emails_get_their_keys_transformed(void **st)
     pf_anon_free(a);
 }
 
+static void rules_see_data_keys_as_folded_maps(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789",
+                        "{\"format\":\"prodfuzz-policy\",\"version\":1,\"rules\":["
+                        "{\"path\":\"$.by_email{*}.plan\",\"action\":\"keep\"},"
+                        "{\"path\":\"$.by_name.*.plan\",\"action\":\"keep\"}]}", 0);
+    char *o = anon(a, NULL, "{\"by_email\":{\"ann@example.com\":{\"plan\":\"premium\","
+                            "\"note\":\"premium\"}},\"by_name\":{\"ann\":{\"plan\":\"basic\"}}}");
+    assert_non_null(strstr(o, "\"plan\":\"premium\""));
+    assert_null(strstr(o, "\"note\":\"premium\""));
+    assert_non_null(strstr(o, "{\"ann\":{\"plan\":\"basic\"}}"));
+    assert_null(strstr(o, "ann@example.com"));
+    free(o);
+    pf_anon_free(a);
+}
+
 static void joins_survive_across_tables_and_depths(void **st)
 {
     (void)st;
@@ -607,6 +624,7 @@ int main(void)
         cmocka_unit_test(numbers_stay_valid_json_with_their_shape),
         cmocka_unit_test(kept_paths_stay_byte_identical),
         cmocka_unit_test(maps_keyed_by_emails_get_their_keys_transformed),
+        cmocka_unit_test(rules_see_data_keys_as_folded_maps),
         cmocka_unit_test(joins_survive_across_tables_and_depths),
         cmocka_unit_test(escaped_strings_are_decoded_and_reencoded),
         cmocka_unit_test(other_actions_do_what_they_say),
