@@ -31,7 +31,7 @@
 #define REPORT_LINES 100
 
 #define CACHE_BIG_MAX ((size_t)64 << 10)   /* longest value cached */
-#define CACHE_HEAP_MAX ((size_t)24 << 20)  /* bytes of long values cached */
+#define CACHE_HEAP_MAX ((size_t)8 << 20)   /* bytes of long values cached */
 
 /* Rule lookups per (table, path): documents repeat their paths, rules
  * are matched once per distinct path instead of once per value. */
@@ -560,11 +560,12 @@ int pf_anon_doc(pf_anon *a, const char *table, const char *row,
     a->explain = NULL;
     size_t before = out->len;
     int rc = pf_json_walk(&a->j, visit, a, err);
-    if (rc < 0)
+    if (rc == 0)
+        emit_upto(a, &a->j, len);
+    if (rc < 0 || pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0) {
+        pf_buf_truncate(out, before); /* nothing half-written */
         return -1;
-    emit_upto(a, &a->j, len);
-    if (pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0)
-        return -1;
+    }
     a->st.docs++;
     a->st.bytes_in += len;
     a->st.bytes_out += out->len - before;

@@ -75,7 +75,9 @@ const char *pf_anon_leak_report(const pf_anon *a);
 
 /* List, for one document, what happens at each path: one line per distinct
  * "PATH -> ACTION" (with the detected format for scramble, "(key)" for
- * object keys that hold data), never a value. Data keys are shown as {*}. */
+ * object keys that hold data), never a value. Data keys are shown as {*}.
+ * Lines an earlier call on the same engine listed are not repeated, so
+ * calling it for a few rows gives the union of their paths. */
 int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
                     pf_buf *out, pf_err *err);
 

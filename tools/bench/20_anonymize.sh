@@ -75,6 +75,17 @@ with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="
 PY
 UB=$(stat -c %s "$W/uniq.jsonl")
 T_U=$(secs "$BIN" anonymize --key-file "$W/key" "$W/uniq.jsonl" -o "$W/out2.jsonl")
+# cold: every copy of the statuses anonymized beforehand under its own key,
+# so values repeat only as much as inside one copy of the data (20 MB)
+python3 -c 'import json,sys
+for s in json.load(open(sys.argv[1]))["statuses"]: print(json.dumps(s, ensure_ascii=False))' "$TW" > "$W/one.jsonl"
+: > "$W/cold.jsonl"
+for i in $(seq 1 40); do
+    printf 'cold copy key %020d\n' "$i" > "$W/k$i"; chmod 600 "$W/k$i"
+    "$BIN" anonymize --no-verify --key-file "$W/k$i" "$W/one.jsonl" >> "$W/cold.jsonl" 2>/dev/null
+done
+CB=$(stat -c %s "$W/cold.jsonl")
+T_C=$(secs "$BIN" anonymize --key-file "$W/key" "$W/cold.jsonl" -o "$W/out3.jsonl")
 echo "(MB/s per CPU second: user+system time of each command)"
 echo "input: $MB MB of twitter statuses, one per line (nativejson twitter.json repeated)"
 printf 'reference cat > /dev/null (wall time)     %8s MB/s\n' "$(mbps "$T_CAT")"
@@ -83,10 +94,13 @@ printf 'reference python3 json.loads+dumps        %8s MB/s\n' "$(mbps "$T_PY")"
 printf 'prodfuzz anonymize --no-verify            %8s MB/s\n' "$(mbps "$T_NV")"
 printf 'prodfuzz anonymize (verify, default)      %8s MB/s\n' "$(mbps "$T_V")"
 printf 'prodfuzz anonymize, unique tweet texts    %8s MB/s\n' "$(python3 -c "print('%.1f' % ($UB/1e6/$T_U))")"
+printf 'prodfuzz anonymize, cold (40 distinct copies) %5s MB/s\n' "$(python3 -c "print('%.1f' % ($CB/1e6/$T_C))")"
 python3 -c "
 v=$MB/$T_V; nv=$MB/$T_NV
 print('ratio anonymize/python3-json: %.2fx   anonymize/pf_json-tokenizer: %.2fx   anonymize/cat: %.3fx' % ($T_PY/$T_V, $T_REF/$T_V, $T_CAT/$T_V))
 print('target 100 MB/s per core (single-threaded): %.0f%% (verify on), %.0f%% (verify off)' % (v, nv))"
+/usr/bin/time -f '%M' -o "$W/rss" "$BIN" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl" 2>/dev/null
+echo "peak RSS of prodfuzz anonymize: $(( $(tail -1 "$W/rss") / 1024 )) MiB"
 "$BIN" anonymize --json --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl" 2>/dev/null |
   python3 -c 'import json,sys; o=json.load(sys.stdin); h=o["cache_hits"]; m=o["cache_misses"]; print("value cache: %d hits, %d misses (%.1f%% hits); %d HMAC calls for %d documents" % (h, m, 100.0*h/max(1,h+m), o["hmac_calls"], o["documents"]))'
 
