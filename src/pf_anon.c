@@ -229,6 +229,8 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
 
 /* ---- paths safe to print ------------------------------------------------------ */
 
+static int key_is_known_original(pf_anon *a, const char *s, size_t n);
+
 /* The path of token tok with keys that hold data shown as {*}, so reports
  * never carry a value that sits in a key. */
 static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
@@ -255,7 +257,8 @@ static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
         } else {
             pf_buf_reset(&a->val);
             pf_json_unescape(j, p, &a->val);
-            if (pf_xf_key_is_data(a->val.data, a->val.len))
+            if (pf_xf_key_is_data(a->val.data, a->val.len) ||
+                key_is_known_original(a, a->val.data, a->val.len))
                 pf_buf_adds(out, "{*}");
             else
                 pf_path_add_key(out, a->val.data, a->val.len);
@@ -273,11 +276,33 @@ typedef struct leakctx {
     int hit;
 } leakctx;
 
+/* Tokens whose class pattern leaves fewer than 2^48 possible values are
+ * compared with the same value only (a scrambled "Berlin" is one of 2^28
+ * six-letter words and would, on a big run, now and then be some other
+ * row's original by pure chance). Longer tokens are also compared across
+ * the whole run, where a chance match needs a 2^48-to-1 coincidence. */
+static int run_wide(const char *t, size_t n)
+{
+    double bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c >= '0' && c <= '9')
+            bits += 3.32;
+        else if (c < 0x80)
+            bits += 4.7;
+        else if ((c & 0xC0) != 0x80)
+            bits += 6.0;
+    }
+    return bits >= 48.0;
+}
+
 /* An original token: remember it, and look for it among earlier outputs. */
 static void add_tok(void *c, const char *t, size_t n, size_t off)
 {
     leakctx *l = c;
     (void)off;
+    if (!run_wide(t, n))
+        return;
     uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
     pf_leakset_add(&l->a->orig, fp);
     if (pf_leakset_has(&l->a->outs, fp))
@@ -287,9 +312,16 @@ static void add_tok(void *c, const char *t, size_t n, size_t off)
 static void check_tok(void *c, const char *t, size_t n, size_t off)
 {
     leakctx *l = c;
+    int same = off + n <= l->orig_n && !memcmp(l->orig + off, t, n);
     /* parts a transform keeps by design (a kept e-mail domain, a URL's
      * scheme and TLD) sit at the same offset in the original */
-    if (l->kept_parts && off + n <= l->orig_n && !memcmp(l->orig + off, t, n))
+    if (same && l->kept_parts)
+        return;
+    if (same) {
+        l->hit = 1; /* the value came through where it was */
+        return;
+    }
+    if (!run_wide(t, n))
         return;
     uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
     pf_leakset_add(&l->a->outs, fp);
@@ -381,24 +413,66 @@ static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suff
     pf_buf_free(&line);
 }
 
+/* A key left as it is (a field name, or any key under "keys": "keep"):
+ * its long tokens must not be an original value seen elsewhere in the run
+ * (a map keyed by user names). Checked only, never remembered, so that a
+ * value equal to a field name is not reported. */
+static void wide_tok(void *c, const char *t, size_t n, size_t off)
+{
+    leakctx *l = c;
+    (void)off;
+    if (run_wide(t, n) && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+        l->hit = 1;
+}
+
+static int key_is_known_original(pf_anon *a, const char *s, size_t n)
+{
+    if (!a->verify)
+        return 0;
+    leakctx l = {a, s, n, 0, 0};
+    pf_leak_tokens(s, n, wide_tok, &l);
+    return l.hit;
+}
+
+static void kept_key_check(pf_anon *a, const pf_json *j, int valtok, const char *s, size_t n)
+{
+    leakctx l = {a, s, n, 0, 0};
+    pf_leak_tokens(s, n, wide_tok, &l);
+    if (!l.hit)
+        return;
+    a->st.leaks++;
+    if (a->reported < REPORT_LINES) {
+        safe_path(a, j, valtok, &a->spath);
+        pf_buf_addf(&a->report, "%s, path %s (key): an original value survives verbatim\n",
+                    a->row ? a->row : "document", pf_buf_str(&a->spath));
+    } else if (a->reported == REPORT_LINES) {
+        pf_buf_adds(&a->report, "(more leaks: only the first 100 are listed)\n");
+    }
+    a->reported++;
+}
+
 static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_action *act)
 {
     if (act->kind == PF_ACT_KEEP || a->pol->keys == PF_KEYS_KEEP) {
         a->skip_check = 0;
-        if (a->verify && !a->explain && a->pol->keys == PF_KEYS_KEEP &&
-            act->kind != PF_ACT_KEEP) {
+        if (a->verify && !a->explain && act->kind != PF_ACT_KEEP) {
             size_t n;
             const char *s = str_of(a, j, key, &n);
             if (pf_xf_key_is_data(s, n))
                 leak_check(a, j, valtok, " (key)", s, n, s, n, 0);
+            else
+                kept_key_check(a, j, valtok, s, n);
         }
         return;
     }
     size_t n;
     const char *s = str_of(a, j, key, &n);
     int data = pf_xf_key_is_data(s, n);
-    if (!data && a->pol->keys != PF_KEYS_SCRAMBLE)
+    if (!data && a->pol->keys != PF_KEYS_SCRAMBLE) {
+        if (a->verify && !a->explain)
+            kept_key_check(a, j, valtok, s, n);
         return;
+    }
     const pf_action *ka = act;
     if (ka->kind == PF_ACT_NULL || ka->kind == PF_ACT_REDACT)
         ka = &a->key_act;

@@ -561,6 +561,46 @@ static void leak_check_fires_on_a_leaky_policy_and_names_path_and_row(void **st)
     pf_anon_free(a);
 }
 
+static void leak_check_has_no_chance_hits_on_short_tokens(void **st)
+{
+    (void)st;
+    /* 30,000 random six-letter words: scrambled, each is one of 26^6, so
+     * some output equals some other row's original by chance (about 3 on
+     * this run): that is not a value surviving and must not be reported */
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 30000; i++) {
+        char doc[32] = "{\"v\":\"";
+        for (int k = 0; k < 6; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            doc[6 + k] = (char)('a' + x % 26);
+        }
+        memcpy(doc + 12, "\"}", 3);
+        char *o = anon(a, NULL, doc);
+        free(o);
+    }
+    assert_int_equal(pf_anon_leaks(a), 0);
+    pf_anon_free(a);
+}
+
+static void leak_check_finds_a_value_reused_as_a_map_key_in_a_later_row(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    pf_buf out = PF_BUF_INIT;
+    pf_err e = PF_ERR_INIT;
+    const char *d1 = "{\"user\":{\"login\":\"margarethamiltonsmith\"}}";
+    const char *d2 = "{\"sessions\":{\"margarethamiltonsmith\":{\"n\":2}}}";
+    assert_int_equal(pf_anon_doc(a, NULL, "in.jsonl:1", d1, strlen(d1), &out, &e), 0);
+    assert_int_equal(pf_anon_leaks(a), 0);
+    assert_int_equal(pf_anon_doc(a, NULL, "in.jsonl:2", d2, strlen(d2), &out, &e), 0);
+    assert_int_equal(pf_anon_leaks(a), 1);
+    assert_non_null(strstr(pf_anon_leak_report(a), "in.jsonl:2, path $.sessions{*} (key)"));
+    assert_null(strstr(pf_anon_leak_report(a), "margaret"));
+    pf_buf_free(&out);
+    pf_anon_free(a);
+}
+
 static void explain_lists_paths_and_actions_never_values(void **st)
 {
     (void)st;
@@ -629,6 +669,8 @@ int main(void)
         cmocka_unit_test(escaped_strings_are_decoded_and_reencoded),
         cmocka_unit_test(other_actions_do_what_they_say),
         cmocka_unit_test(leak_check_fires_on_a_leaky_policy_and_names_path_and_row),
+        cmocka_unit_test(leak_check_has_no_chance_hits_on_short_tokens),
+        cmocka_unit_test(leak_check_finds_a_value_reused_as_a_map_key_in_a_later_row),
         cmocka_unit_test(explain_lists_paths_and_actions_never_values),
         cmocka_unit_test(bad_json_is_an_input_error),
         cmocka_unit_test(bare_text_values_are_scrambled),
