@@ -50,8 +50,9 @@ void pf_policy_digest(const pf_policy *p, char out[65]);
 /* ---- the engine ----------------------------------------------------------- */
 typedef struct pf_anon pf_anon;
 
-/* verify: keep a keyed Bloom filter of original values and report any that
- * survives verbatim outside keep paths (bounded memory). */
+/* verify: keep keyed fingerprints of original values (bounded memory) and
+ * report any that survives verbatim outside keep paths. The policy is not
+ * copied: it must outlive the engine. A NULL policy means the default. */
 int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
                 int verify, pf_err *err);
 void pf_anon_free(pf_anon *a);
