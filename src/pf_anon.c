@@ -352,6 +352,45 @@ static void leak_check(pf_anon *a, const pf_json *j, int tok, const char *what,
 
 /* ---- the walk ------------------------------------------------------------------------- */
 
+/* A JSON string literal of s. A lone surrogate (written as \\udXXX in the
+ * input, decoded by pf_json to a 3-byte sequence that is not UTF-8) goes
+ * back out as the same escape, so the output is no less valid than the
+ * input. */
+static void add_str_body(pf_buf *out, const char *s, size_t n)
+{
+    size_t at = out->len;
+    pf_buf_add_json_str(out, s, n); /* "..." */
+    if (out->oom || out->len < at + 2)
+        return;
+    memmove(out->data + at, out->data + at + 1, out->len - at - 2);
+    pf_buf_truncate(out, out->len - 2);
+}
+
+static void add_str(pf_buf *out, const char *s, size_t n)
+{
+    if (!memchr(s, '\xED', n)) {
+        pf_buf_add_json_str(out, s, n);
+        return;
+    }
+    pf_buf_addc(out, '"');
+    size_t i = 0, run = 0;
+    while (i < n) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (u[0] == 0xED && i + 2 < n && u[1] >= 0xA0 && u[1] <= 0xBF &&
+            (u[2] & 0xC0) == 0x80) {
+            add_str_body(out, s + run, i - run);
+            unsigned cp = 0xD000u | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+            pf_buf_addf(out, "\\u%04x", cp);
+            i += 3;
+            run = i;
+            continue;
+        }
+        i++;
+    }
+    add_str_body(out, s + run, n - run);
+    pf_buf_addc(out, '"');
+}
+
 static void emit_upto(pf_anon *a, const pf_json *j, size_t upto)
 {
     if (a->out && upto > a->pos)
@@ -486,7 +525,7 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     if (a->verify && data)
         leak_check(a, j, valtok, " (key)", s, n, a->res.data, a->res.len, a->xf.kept_parts);
     emit_upto(a, j, (size_t)j->tok[key].start - 1);
-    pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+    add_str(a->out, a->res.data, a->res.len);
     a->pos = (size_t)j->tok[key].end + 1;
 }
 
@@ -617,7 +656,7 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
     else if (xr == PF_XR_RAW)
         pf_buf_add(a->out, a->res.data, a->res.len);
     else
-        pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+        add_str(a->out, a->res.data, a->res.len);
     a->pos = en;
     return 0;
 }
