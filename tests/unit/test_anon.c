@@ -473,6 +473,12 @@ static void escaped_strings_are_decoded_and_reencoded(void **st)
     assert_null(strstr(v, "quoted"));
     free(v);
     free(o);
+    /* a lone surrogate stays an escape: no raw non-UTF-8 bytes out */
+    o = anon(a, NULL, "{\"v\":\"ab\\ud800cdefgh\"}");
+    assert_non_null(strstr(o, "\\ud800"));
+    assert_null(strchr(o, '\xED'));
+    assert_int_equal(strlen(o), strlen("{\"v\":\"ab\\ud800cdefgh\"}"));
+    free(o);
     pf_anon_free(a);
 }
 
