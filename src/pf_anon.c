@@ -68,6 +68,8 @@ struct pf_anon {
     pf_path mp; /* the value's path with data keys folded to {*}, for rules */
     rentry *rcache;
     pf_buf rkey;
+    int *dep; /* depth of each value token of the current document */
+    size_t dep_cap;
     const pf_action **inh;
     size_t inh_cap;
     centry *cache;
@@ -140,6 +142,7 @@ void pf_anon_free(pf_anon *a)
         for (size_t i = 0; i < ((size_t)1 << RCACHE_BITS); i++)
             free(a->rcache[i].key);
     free(a->rcache);
+    free(a->dep);
     pf_buf_free(&a->rkey);
     free(a->inh);
     if (a->cache) {
@@ -556,12 +559,8 @@ static const pf_rule *match_cached(pf_anon *a, const char *path, size_t plen)
     return r;
 }
 
-static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *path,
-                 pf_err *err)
+static int visit(pf_anon *a, const pf_json *j, int tok, int key, size_t depth)
 {
-    (void)err;
-    pf_anon *a = ctx;
-    size_t depth = path->depth;
     const pf_action *act = NULL;
     if (a->pol->nrules) {
         /* rules see data keys as {*}, as explain and leak reports show them */
@@ -583,7 +582,6 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
         if (r)
             act = &r->act;
     }
-    (void)path;
     if (!act && depth > 0 && depth - 1 < a->inh_cap)
         act = a->inh[depth - 1];
     const pf_action *eff = act ? act : &a->pol->deflt;
@@ -661,6 +659,37 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
     return 0;
 }
 
+/* Every value in text order, straight over the token array (tokens are in
+ * pre-order; a key's value follows it), with its depth; skips the subtree
+ * when visit says so. No path is built unless the policy has rules. */
+static int walk_doc(pf_anon *a, const pf_json *j, pf_err *err)
+{
+    if ((size_t)j->ntok > a->dep_cap) {
+        size_t c = (size_t)j->ntok + 1024;
+        int *d = realloc(a->dep, c * sizeof *d);
+        if (!d)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        a->dep = d;
+        a->dep_cap = c;
+    }
+    for (int i = 0; i < j->ntok;) {
+        const pf_jtok *t = &j->tok[i];
+        int p = t->parent;
+        if (p >= 0 && t->type == PF_JT_STRING && j->tok[p].type == PF_JT_OBJECT) {
+            i++; /* a key: handled with its value */
+            continue;
+        }
+        int key = p >= 0 && j->tok[p].type == PF_JT_STRING ? p : -1;
+        int d = p < 0 ? 0 : a->dep[key >= 0 ? j->tok[key].parent : p] + 1;
+        a->dep[i] = d;
+        if (visit(a, j, i, key, (size_t)d) == 1)
+            i = j->next[i];
+        else
+            i++;
+    }
+    return 0;
+}
+
 int pf_anon_doc(pf_anon *a, const char *table, const char *row,
                 const char *doc, size_t len, pf_buf *out, pf_err *err)
 {
@@ -672,7 +701,7 @@ int pf_anon_doc(pf_anon *a, const char *table, const char *row,
     a->pos = 0;
     a->explain = NULL;
     size_t before = out->len;
-    int rc = pf_json_walk(&a->j, visit, a, err);
+    int rc = walk_doc(a, &a->j, err);
     if (rc == 0)
         emit_upto(a, &a->j, len);
     if (rc < 0 || pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0) {
@@ -727,7 +756,7 @@ int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
     a->out = NULL;
     a->pos = 0;
     a->explain = out;
-    int rc = pf_json_walk(&a->j, visit, a, err);
+    int rc = walk_doc(a, &a->j, err);
     a->explain = NULL;
     if (rc < 0)
         return -1;
