@@ -100,6 +100,8 @@ void pf_leak_tokens(const char *s, size_t n,
                     void *ctx)
 {
     size_t i = 0;
+    if (n < 6)
+        return; /* no token can be that short */
     while (i < n) {
         if (!tok_byte((unsigned char)s[i])) {
             i++;
