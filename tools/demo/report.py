@@ -17,6 +17,8 @@ import re
 import subprocess
 import sys
 
+CLASS_ORDER = ['null', 'deep', 'oversize', 'unicode', 'legacy', 'number', 'type',
+               'missing', 'dupkey', 'truncate', 'format']
 PLAIN = re.compile(r'^[A-Za-z0-9_\-\x80-\U0010ffff]+$')
 
 
@@ -83,14 +85,12 @@ def deviations(raw, prof):
         found.append(('deep', '$', f'nesting {depth} levels deep; the deepest of '
                       f'{docs} sampled documents had {prof.get("max_depth")}'))
     try:
-        raw.decode('utf-8')
-    except UnicodeDecodeError:
-        found.append(('unicode', '$', 'invalid UTF-8 in the document; production had none'))
-    if '\\u0000' in text or re.search(r'\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])', text, re.I):
-        found.append(('unicode', '$', 'a NUL or lone surrogate escape; production had none'))
-    try:
         doc = json.loads(text)
     except (ValueError, RecursionError):
+        try:
+            raw.decode('utf-8')
+        except UnicodeDecodeError:
+            found.append(('unicode', '$', 'invalid UTF-8 outside any string; production had none'))
         if not found:
             found.append(('truncate', '$', 'not valid JSON (production documents all parsed)'))
         return found
@@ -120,6 +120,11 @@ def deviations(raw, prof):
             r = [r for r in p['rare'] if r.get('what') == k][0]
             found.append(('legacy', path, f'{k} here, a legacy variant: {r["count"]} of '
                           f'{p.get("count")} sampled documents had it'))
+        if k == 'string' and any(0xd800 <= ord(ch) <= 0xdfff or ch == '\0' for ch in v):
+            bad = sum(1 for ch in v if 0xdc80 <= ord(ch) <= 0xdcff)
+            found.append(('unicode', path, f'{bad} invalid UTF-8 byte(s) or a NUL/lone surrogate '
+                          'in this string; production had none' if bad else
+                          'a NUL or lone surrogate in this string; production had none'))
         if k == 'string' and 'string' in p:
             n = len(v.encode('utf-8', errors='surrogateescape'))
             mx = p['string'].get('max_len', 0)
@@ -145,10 +150,11 @@ def deviations(raw, prof):
                 and p.get('count') == paths.get(parent, {}).get('count') and parent != path):
             found.append(('missing', path, f'absent; all {p.get("count")} sampled '
                           f'documents had it'))
-    order = ['null', 'deep', 'oversize', 'legacy', 'number', 'unicode', 'type',
-             'missing', 'dupkey', 'truncate', 'format']
-    found.sort(key=lambda f: order.index(f[0]) if f[0] in order else 99)
-    return found
+    # one entry per (class, path)
+    uniq = {}
+    for c, path, text in found:
+        uniq.setdefault((c, path), text)
+    return [(c, p, t) for (c, p), t in uniq.items()]
 
 
 def verdict(binary, path):
@@ -161,7 +167,7 @@ def verdict(binary, path):
     err = r.stderr.decode('utf-8', errors='replace')
     summary = next((l.split('SUMMARY: ', 1)[1] for l in err.splitlines() if 'SUMMARY: ' in l),
                    'exit %d' % r.returncode)
-    summary = re.sub(r' /\S+/', ' ', summary)
+    summary = re.sub(r' \([^)]*\)', '', re.sub(r' /\S+/', ' ', summary))
     frame = '?'
     for l in err.splitlines():
         m = re.search(r' in (\w+) \S*service_orders\.c:(\d+)', l)
@@ -183,15 +189,26 @@ def main():
     bugs = {}
     for f in files:
         full = os.path.join(a.crashes, f)
-        raw = open(full, 'rb').read()
         summary, frame = verdict(a.binary, full)
-        devs = deviations(raw, prof)
         key = (frame, summary.split(' ')[0] if frame != '?' else summary)
-        b = bugs.setdefault(key, {'files': [], 'summary': summary, 'frame': frame,
-                                  'devs': devs, 'size': len(raw)})
+        b = bugs.setdefault(key, {'files': [], 'summary': summary, 'frame': frame})
         b['files'].append(full)
-        if len(raw) < b['size']:  # describe the smallest reproducer
-            b.update(devs=devs, size=len(raw))
+    for b in bugs.values():
+        # libFuzzer stacks mutations, so one reproducer holds several
+        # deviations; the one every reproducer of the bug shares is the
+        # telling one. Count (class, path) over up to 25 reproducers.
+        b['files'].sort(key=os.path.getsize)
+        votes, why = {}, {}
+        sample = b['files'][:25]
+        for full in sample:
+            for c, path, text in deviations(open(full, 'rb').read(), prof):
+                if (c, path) not in votes:
+                    why[(c, path)] = text
+                votes[(c, path)] = votes.get((c, path), 0) + 1
+        ranked = sorted(votes, key=lambda k: (-votes[k], CLASS_ORDER.index(k[0])
+                                              if k[0] in CLASS_ORDER else 99))
+        b['devs'] = [(c, p, why[(c, p)], votes[(c, p)], len(sample)) for c, p in ranked]
+        b['size'] = os.path.getsize(b['files'][0])
     print(f'{len(files)} reproducers, {len(bugs)} distinct bugs '
           f'(profile of {prof.get("documents")} sampled documents)\n')
     by_class = {}
@@ -203,9 +220,9 @@ def main():
         for b in by_class[cls]:
             print(f'  {b["summary"]}')
             print(f'    in {b["frame"]}; {len(b["files"])} reproducer(s), smallest {b["size"]} bytes')
-            for c, path, why in b['devs'][:3]:
-                print(f'    {c}: {path}: {why}')
-            print(f'    reproduce: PF_BUG=all {a.binary} {sorted(b["files"], key=os.path.getsize)[0]}')
+            for c, path, why, n, of in b['devs'][:3]:
+                print(f'    {c}: {path}: {why} [{n} of {of} reproducers]')
+            print(f'    reproduce: PF_BUG=all {a.binary} {b["files"][0]}')
         print()
     if not bugs:
         print('no crash found in this run')
