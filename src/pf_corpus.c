@@ -38,6 +38,29 @@ static int copy_file(const char *from, const char *to, pf_err *err)
     return rc;
 }
 
+/* A run replaces the whole folder: refuse one that holds anything but an
+ * earlier corpus, so a slip such as "-o ~/" never costs a home folder. */
+static int refuse_foreign(const char *dir, pf_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : pf_err_errno(err, errno, "cannot open folder %s", dir);
+    char *man = join(dir, PF_MANIFEST_REL);
+    int is_corpus = man && access(man, F_OK) == 0;
+    free(man);
+    int empty = 1;
+    struct dirent *e;
+    while (!is_corpus && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = 0;
+    closedir(d);
+    if (is_corpus || empty)
+        return 0;
+    return pf_err_set(err, PF_E_INPUT, "%s: the folder exists, is not empty and is not "
+                      "a prodfuzz corpus (no %s): refusing to replace it; choose a "
+                      "new or empty folder", dir, PF_MANIFEST_REL);
+}
+
 int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
 {
     memset(c, 0, sizeof *c);
@@ -50,6 +73,11 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
     struct stat st;
     if (stat(c->dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         pf_err_set(err, PF_E_INPUT, "%s: exists and is not a folder", c->dir);
+        free(c->dir);
+        c->dir = NULL;
+        return -1;
+    }
+    if (!merge && refuse_foreign(c->dir, err) < 0) {
         free(c->dir);
         c->dir = NULL;
         return -1;

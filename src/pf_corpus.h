@@ -33,7 +33,9 @@ typedef struct pf_corpus {
 } pf_corpus;
 
 /* Start a corpus at dir. With merge set, the existing files are carried
- * over (the manifest is replaced). */
+ * over (the manifest is replaced). Without it, an existing dir must be
+ * empty or an earlier corpus (it has a manifest): the commit replaces the
+ * whole folder, so anything else is refused (PF_E_INPUT). */
 int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err);
 /* Add one document. name_out (41 bytes) gets its SHA-1 name if not NULL.
  * Returns 1 if new, 0 if a duplicate, -1 on error. */

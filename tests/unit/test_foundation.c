@@ -411,6 +411,26 @@ static void corpus_abort_leaves_previous_corpus_intact(void **st)
     pf_test_rmtmp(dir);
 }
 
+static void corpus_refuses_to_replace_a_foreign_folder(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char precious[300];
+    snprintf(precious, sizeof precious, "%s/thesis.tex", dir);
+    pf_test_write(precious, "precious", 8);
+    pf_corpus c;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_open(&c, dir, 0, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    assert_non_null(strstr(e.msg, "refusing to replace it"));
+    size_t n;
+    char *back = pf_test_read(precious, &n);
+    assert_string_equal(back, "precious");
+    free(back);
+    assert_int_equal(count_files(dir), 1);
+    pf_test_rmtmp(dir);
+}
+
 static void atomic_write_under_fsize_limit_is_efbig_and_leaves_nothing(void **st)
 {
     (void)st;
@@ -493,6 +513,7 @@ int main(void)
         cmocka_unit_test(jsonl_refuses_a_directory),
         cmocka_unit_test(corpus_names_by_sha1_and_collapses_duplicates),
         cmocka_unit_test(corpus_abort_leaves_previous_corpus_intact),
+        cmocka_unit_test(corpus_refuses_to_replace_a_foreign_folder),
         cmocka_unit_test(atomic_write_under_fsize_limit_is_efbig_and_leaves_nothing),
         cmocka_unit_test(docs_reads_folders_jsonl_and_files),
     };
