@@ -7,11 +7,12 @@
 #   tools/deps.sh list      the package names
 #
 # Quick when everything is installed: one dpkg-query call, no network.
+# PF_DEPS_EXTRA adds package names (for a site's own needs, and the tests).
 set -u
 
 PKGS="clang libclang-rt-14-dev llvm afl++ libcjson-dev libjsmn-dev libpq-dev \
 libssl-dev postgresql postgresql-contrib zip libcmocka-dev pkg-config \
-make python3 procps"
+make python3 procps ${PF_DEPS_EXTRA:-}"
 
 missing() {
     for p in $PKGS; do
