@@ -71,4 +71,24 @@ int pf_anon_text(pf_anon *a, const char *table, const char *row,
 uint64_t pf_anon_leaks(const pf_anon *a);
 const char *pf_anon_leak_report(const pf_anon *a);
 
+/* ---- additions: explain and counters ---------------------------------------- */
+
+/* List, for one document, what happens at each path: one line per distinct
+ * "PATH -> ACTION" (with the detected format for scramble, "(key)" for
+ * object keys that hold data), never a value. Data keys are shown as {*}. */
+int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
+                    pf_buf *out, pf_err *err);
+
+typedef struct pf_anon_stats {
+    uint64_t docs, bytes_in, bytes_out;
+    uint64_t strings, numbers, keys; /* values and keys transformed */
+    uint64_t kept;                   /* leaves left as they were (keep) */
+    uint64_t cache_hits, cache_misses;
+    uint64_t prf_calls;              /* HMAC computations */
+    uint64_t leaks;
+    uint64_t untracked; /* leak-check tokens beyond the memory bound */
+} pf_anon_stats;
+
+void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st);
+
 #endif

@@ -1,22 +1,339 @@
 /*
- * prodfuzz anonymize: placeholder until its module lands; exits 2 and says so.
+ * prodfuzz anonymize: apply the anonymization engine (pf_anon) to JSON
+ * Lines captured anywhere (API logs, queues), one document per line.
+ *
+ * Output goes to stdout, to a JSONL file (written under a temporary name
+ * and renamed at the end) or to a corpus folder (pf_corpus, with a
+ * manifest holding the policy digest and key fingerprint, never the key).
+ * A leak found by --verify, a bad line without --skip-bad, or Ctrl-C leave
+ * a file or folder output untouched.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "pf_anon.h"
+#include "pf_buf.h"
+#include "pf_corpus.h"
+#include "pf_fs.h"
+#include "pf_jsonl.h"
+#include "pf_version.h"
 
 static int run(int argc, char **argv);
-const pf_cmd pf_cmd_anonymize = {"anonymize", "(being built)",
-    "usage: prodfuzz anonymize ...\n\nNot available in this build yet.\n"
-    "Example:\n  prodfuzz help anonymize\n", run};
+const pf_cmd pf_cmd_anonymize = {"anonymize",
+    "anonymize JSON Lines (keyed, deterministic, shape-preserving, default-deny)",
+    "usage: prodfuzz anonymize [--policy FILE] [--key-file FILE]\n"
+    "                          [--verify | --no-verify] [--skip-bad]\n"
+    "                          [--max-doc-size N] [--json] [IN.jsonl ...]\n"
+    "                          [-o OUT.jsonl | -o DIR/]\n"
+    "\n"
+    "Every string and number, at every depth, and object keys that hold\n"
+    "data (e-mails, ids, UUIDs, numbers) are replaced by keyed, deterministic\n"
+    "values of the same shape, unless the policy says keep. See\n"
+    "docs/anonymize.md for the policy format and what each action does.\n"
+    "\n"
+    "  --policy FILE      policy JSON (default: scramble everything)\n"
+    "  --key-file FILE    secret key (16+ bytes, mode 0600); default\n"
+    "                     $PRODFUZZ_KEY_FILE; without one a random key is\n"
+    "                     made for this run (output differs between runs)\n"
+    "  --verify           check that no original string of 6+ characters\n"
+    "                     survives outside keep paths (default); exit 1 if one does\n"
+    "  --no-verify        skip that check\n"
+    "  --skip-bad         count and skip lines that are not valid JSON\n"
+    "                     (default: stop with exit 2 at the first one)\n"
+    "  --max-doc-size N   longest line accepted (default 256M)\n"
+    "  -o, --output OUT   JSONL file (written atomically), or a corpus folder\n"
+    "                     when OUT ends with / or is an existing folder;\n"
+    "                     default stdout\n"
+    "  --json             summary as one JSON object on stdout (needs -o)\n"
+    "\n"
+    "Inputs default to stdin; '-' is stdin.\n"
+    "Exit: 0 done, 1 a leak was found, 2 bad input/policy/key file, 3 I/O.\n"
+    "\n"
+    "Example:\n"
+    "  printf '{\"email\":\"ann@example.com\",\"age\":42}\\n' > /tmp/in.jsonl\n"
+    "  openssl rand -hex 32 > /tmp/pf.key && chmod 600 /tmp/pf.key\n"
+    "  prodfuzz anonymize --key-file /tmp/pf.key /tmp/in.jsonl -o /tmp/out.jsonl\n",
+    run};
+
+enum { OPT_POLICY = CLI_OPT_FIRST_FREE, OPT_KEY, OPT_VERIFY, OPT_NO_VERIFY,
+       OPT_SKIP_BAD, OPT_MAX_DOC, OPT_JSON };
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct sink {
+    int kind; /* 0 stdout, 1 file, 2 corpus */
+    pf_tmpfile tf;
+    pf_corpus corpus;
+    FILE *fp;
+} sink;
+
+static void iso_now(char *b, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(b, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
 
 static int run(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            cli_print_help(&pf_cmd_anonymize);
-            return 0;
+    static const struct option opts[] = {
+        {"policy", required_argument, 0, OPT_POLICY},
+        {"key-file", required_argument, 0, OPT_KEY},
+        {"verify", no_argument, 0, OPT_VERIFY},
+        {"no-verify", no_argument, 0, OPT_NO_VERIFY},
+        {"skip-bad", no_argument, 0, OPT_SKIP_BAD},
+        {"max-doc-size", required_argument, 0, OPT_MAX_DOC},
+        {"output", required_argument, 0, 'o'},
+        {"json", no_argument, 0, OPT_JSON},
+        CLI_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    const char *policy_path = NULL, *key_path = NULL, *outp = NULL;
+    int verify = 1, skip_bad = 0, json = 0, c;
+    size_t max_doc = 0;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_POLICY: policy_path = optarg; break;
+        case OPT_KEY: key_path = optarg; break;
+        case OPT_VERIFY: verify = 1; break;
+        case OPT_NO_VERIFY: verify = 0; break;
+        case OPT_SKIP_BAD: skip_bad = 1; break;
+        case OPT_JSON: json = 1; break;
+        case 'o': outp = optarg; break;
+        case OPT_MAX_DOC:
+            if (cli_parse_size(&pf_cmd_anonymize, "--max-doc-size", optarg, &max_doc) < 0)
+                return EXIT_USAGE;
+            break;
+        case '?':
+            return cli_bad_option(&pf_cmd_anonymize);
+        default: {
+            int r = cli_common_opt(&pf_cmd_anonymize, c, optarg);
+            if (r)
+                return r > 0 ? 0 : EXIT_USAGE;
         }
-    cli_error("'anonymize' is not available in this build yet");
-    return EXIT_USAGE;
+        }
+    }
+    if (json && !outp)
+        return cli_usage(&pf_cmd_anonymize, "--json prints on stdout: it needs -o FILE or -o DIR");
+    if (outp && !*outp)
+        return cli_usage(&pf_cmd_anonymize, "-o needs a file or folder name");
+
+    pf_err err = PF_ERR_INIT;
+    pf_key key;
+    memset(&key, 0, sizeof key);
+    if (!key_path) {
+        const char *e = getenv("PRODFUZZ_KEY_FILE");
+        if (e && *e)
+            key_path = e;
+    }
+    if (key_path) {
+        if (pf_key_load(key_path, &key, &err) < 0)
+            return cli_fail(&err);
+    } else {
+        if (pf_key_random(&key, &err) < 0)
+            return cli_fail(&err);
+        cli_warn("no --key-file or PRODFUZZ_KEY_FILE: using a random key for this run "
+                 "(fingerprint %s); the output will not match other runs", key.fingerprint);
+    }
+    pf_policy *pol = NULL;
+    if (policy_path ? pf_policy_load(policy_path, &pol, &err) < 0
+                    : pf_policy_default(&pol, &err) < 0) {
+        pf_key_wipe(&key);
+        return cli_fail(&err);
+    }
+    pf_anon *a = NULL;
+    if (pf_anon_new(&a, &key, pol, verify, &err) < 0) {
+        pf_key_wipe(&key);
+        pf_policy_free(pol);
+        return cli_fail(&err);
+    }
+    char digest[65], fpr[17];
+    pf_policy_digest(pol, digest);
+    memcpy(fpr, key.fingerprint, sizeof fpr);
+    int random_key = key.random;
+    pf_key_wipe(&key); /* the engine holds its own derived state */
+
+    sink out;
+    memset(&out, 0, sizeof out);
+    out.fp = stdout;
+    int rc = 0;
+    if (outp) {
+        size_t ol = strlen(outp);
+        if (outp[ol - 1] == '/' || pf_fs_is_dir(outp)) {
+            out.kind = 2;
+            if (pf_corpus_open(&out.corpus, outp, 0, &err) < 0)
+                rc = cli_fail(&err);
+        } else {
+            out.kind = 1;
+            if (pf_tmpfile_open(&out.tf, outp, 0644, &err) < 0)
+                rc = cli_fail(&err);
+            else
+                out.fp = out.tf.fp;
+        }
+    }
+    if (rc) {
+        pf_anon_free(a);
+        pf_policy_free(pol);
+        return rc;
+    }
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    const char *stdin_only[] = {"-"};
+    char **inputs = optind < argc ? argv + optind : (char **)stdin_only;
+    int ninputs = optind < argc ? argc - optind : 1;
+    uint64_t skipped = 0, docs = 0, lines_bad = 0;
+    pf_buf doc = PF_BUF_INIT;
+    double t0 = cli_now();
+    for (int i = 0; i < ninputs && !rc && !interrupted; i++) {
+        pf_jsonl r;
+        const char *in = inputs[i];
+        if (pf_jsonl_open(&r, in, max_doc, &err) < 0) {
+            rc = cli_fail(&err);
+            break;
+        }
+        const char *name = strcmp(in, "-") ? in : "stdin";
+        for (;;) {
+            if (interrupted)
+                break;
+            const char *d;
+            size_t dl;
+            int g = pf_jsonl_next(&r, &d, &dl, &err);
+            if (g == 0)
+                break;
+            char label[300];
+            snprintf(label, sizeof label, "%s:%llu", name, (unsigned long long)r.lineno);
+            if (g < 0) {
+                if (r.io_error || !skip_bad) {
+                    rc = cli_fail(&err);
+                    break;
+                }
+                skipped++;
+                continue;
+            }
+            pf_buf_reset(&doc);
+            if (pf_anon_doc(a, NULL, label, d, dl, &doc, &err) < 0) {
+                if (err.code == PF_E_INPUT && skip_bad) {
+                    skipped++;
+                    lines_bad++;
+                    continue;
+                }
+                pf_err_prefix(&err, "%s line %llu", name, (unsigned long long)r.lineno);
+                rc = cli_fail(&err);
+                break;
+            }
+            docs++;
+            if (out.kind == 2) {
+                if (pf_corpus_add(&out.corpus, doc.data, doc.len, NULL, &err) < 0) {
+                    rc = cli_fail(&err);
+                    break;
+                }
+            } else {
+                pf_buf_addc(&doc, '\n');
+                if (pf_fs_fwrite(out.fp, doc.data, doc.len, out.kind ? outp : "stdout",
+                                 &err) < 0) {
+                    rc = cli_fail(&err);
+                    break;
+                }
+            }
+            if (pf_cli_g.progress && docs % 4096 == 0)
+                cli_progress("%llu documents", (unsigned long long)docs);
+        }
+        pf_jsonl_close(&r);
+    }
+    cli_progress_done();
+    pf_buf_free(&doc);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    double dt = cli_now() - t0;
+    pf_anon_stats st;
+    pf_anon_get_stats(a, &st);
+    if (!rc && interrupted) {
+        cli_error("interrupted: %s", out.kind ? "the output was not written" : "output is incomplete");
+        rc = EXIT_ENV;
+    }
+    if (!rc && out.kind == 0 && fflush(stdout) != 0) {
+        pf_err_errno(&err, errno, "writing stdout");
+        rc = cli_fail(&err);
+    }
+    if (!rc && st.leaks) {
+        fputs(pf_anon_leak_report(a), stderr);
+        cli_error("leak check: %llu value(s) survive verbatim outside keep paths%s",
+                  (unsigned long long)st.leaks,
+                  out.kind ? "; the output was not written" : "");
+        rc = EXIT_FINDINGS;
+    }
+    if (!rc && out.kind == 1 && pf_tmpfile_commit(&out.tf, &err) < 0)
+        rc = cli_fail(&err);
+    if (!rc && out.kind == 2) {
+        char now[32];
+        iso_now(now, sizeof now);
+        pf_buf m = PF_BUF_INIT;
+        pf_buf_addf(&m, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"command\":\"anonymize\","
+                        "\"created\":\"%s\",\"sources\":[", PF_VERSION, now);
+        for (int i = 0; i < ninputs; i++) {
+            if (i)
+                pf_buf_addc(&m, ',');
+            pf_buf_add_json_str(&m, inputs[i], strlen(inputs[i]));
+        }
+        pf_buf_addf(&m, "],\"documents\":%llu,\"files\":%llu,\"duplicates\":%llu,"
+                        "\"skipped\":%llu,\"policy\":", (unsigned long long)docs,
+                    (unsigned long long)out.corpus.written,
+                    (unsigned long long)out.corpus.duplicates, (unsigned long long)skipped);
+        pf_buf_add_json_str(&m, policy_path ? policy_path : "(default)",
+                            strlen(policy_path ? policy_path : "(default)"));
+        pf_buf_addf(&m, ",\"policy_digest\":\"%s\",\"key_fingerprint\":\"%s\","
+                        "\"key_random\":%s,\"verified\":%s}\n",
+                    digest, fpr, random_key ? "true" : "false", verify ? "true" : "false");
+        if (pf_buf_ok(&m, &err) < 0 || pf_corpus_commit(&out.corpus, m.data, &err) < 0)
+            rc = cli_fail(&err);
+        pf_buf_free(&m);
+    }
+    if (rc) {
+        if (out.kind == 1)
+            pf_tmpfile_abort(&out.tf);
+        if (out.kind == 2)
+            pf_corpus_abort(&out.corpus);
+    }
+    double mb = (double)st.bytes_in / 1e6;
+    if (rc == 0 || rc == EXIT_FINDINGS) {
+        cli_info("%llu documents, %.1f MB in, %.1f MB out, %.2f s, %.1f MB/s; "
+                 "%llu skipped; %llu leaks; key %s; policy %.16s",
+                 (unsigned long long)docs, mb, (double)st.bytes_out / 1e6, dt,
+                 dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
+                 (unsigned long long)st.leaks, fpr, digest);
+        if (json && out.kind)
+            printf("{\"ok\":%s,\"documents\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                   "\"seconds\":%.3f,\"mb_per_s\":%.1f,\"skipped\":%llu,\"leaks\":%llu,"
+                   "\"strings\":%llu,\"numbers\":%llu,\"keys\":%llu,\"kept\":%llu,"
+                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,"
+                   "\"key_fingerprint\":\"%s\",\"key_random\":%s,\"policy_digest\":\"%s\","
+                   "\"output\":\"%s\"}\n",
+                   rc ? "false" : "true", (unsigned long long)docs,
+                   (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out, dt,
+                   dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
+                   (unsigned long long)st.leaks, (unsigned long long)st.strings,
+                   (unsigned long long)st.numbers, (unsigned long long)st.keys,
+                   (unsigned long long)st.kept, (unsigned long long)st.cache_hits,
+                   (unsigned long long)st.cache_misses, (unsigned long long)st.prf_calls,
+                   fpr, random_key ? "true" : "false", digest,
+                   out.kind == 2 ? "corpus" : "jsonl");
+    }
+    (void)lines_bad;
+    pf_anon_free(a);
+    pf_policy_free(pol);
+    return rc;
 }

@@ -1,0 +1,514 @@
+/*
+ * pf_anon: the anonymization engine over one document at a time.
+ *
+ * A document is tokenized by pf_json (spans over the original text) and
+ * walked in text order; the output is the original text with the spans of
+ * transformed values (and of object keys that hold data) replaced, so
+ * whatever is kept stays byte-identical and numbers keep their spelling.
+ *
+ * Which action applies at a value: the first policy rule matching its
+ * path; else the action of the nearest enclosing container a rule matched
+ * (a rule on an object applies to everything inside it, and a deeper rule
+ * overrides it); else the policy default (scramble). Booleans and nulls
+ * are left as they are (they carry no personal data), unless the action
+ * is null.
+ *
+ * Results are cached per (action, value) in a fixed-size table (values up
+ * to 48 bytes), so repeated values cost one lookup instead of several
+ * HMACs; the cache lives in memory only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_anon_int.h"
+#include "pf_json.h"
+#include "pf_path.h"
+
+#define CACHE_BITS 15
+#define CACHE_IN 48
+#define CACHE_OUT 64
+#define LEAK_MAX_SLOTS ((size_t)1 << 21) /* 16 MiB of fingerprints */
+#define REPORT_LINES 100
+
+typedef struct centry {
+    uint64_t h;
+    const pf_action *act;
+    uint8_t ilen, olen, isnum, xr, kept_parts, used;
+    char in[CACHE_IN];
+    char out[CACHE_OUT];
+} centry;
+
+struct pf_anon {
+    const pf_policy *pol;
+    pf_policy *owned;
+    pf_xf xf;
+    int verify;
+    pf_leakset orig;
+    pf_buf report;
+    uint64_t reported;
+    pf_json j;
+    pf_buf val, res, spath;
+    const pf_action **inh;
+    size_t inh_cap;
+    centry *cache;
+    pf_anon_stats st;
+    pf_action key_act;
+    /* the document being processed */
+    const char *table, *row;
+    pf_buf *out;
+    size_t pos;
+    /* explain mode */
+    pf_buf *explain;
+    uint64_t *seen;
+    size_t nseen, seen_cap;
+};
+
+int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
+                int verify, pf_err *err)
+{
+    *out = NULL;
+    pf_anon *a = calloc(1, sizeof *a);
+    if (!a)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    if (!policy) {
+        if (pf_policy_default(&a->owned, err) < 0) {
+            free(a);
+            return -1;
+        }
+        policy = a->owned;
+    }
+    a->pol = policy;
+    if (pf_xf_init(&a->xf, key, err) < 0) {
+        pf_policy_free(a->owned);
+        free(a);
+        return -1;
+    }
+    a->verify = verify;
+    pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
+    a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
+    a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
+    a->inh = calloc(a->inh_cap, sizeof *a->inh);
+    if (!a->cache || !a->inh) {
+        pf_anon_free(a);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    a->key_act = policy->deflt;
+    a->key_act.kind = PF_ACT_SCRAMBLE;
+    a->key_act.formats = 1;
+    a->key_act.text = NULL;
+    *out = a;
+    return 0;
+}
+
+void pf_anon_free(pf_anon *a)
+{
+    if (!a)
+        return;
+    pf_xf_free(&a->xf);
+    pf_leakset_free(&a->orig);
+    pf_buf_free(&a->report);
+    pf_json_free(&a->j);
+    pf_buf_free(&a->val);
+    pf_buf_free(&a->res);
+    pf_buf_free(&a->spath);
+    free(a->inh);
+    if (a->cache)
+        memset(a->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *a->cache);
+    free(a->cache);
+    free(a->seen);
+    pf_policy_free(a->owned);
+    free(a);
+}
+
+uint64_t pf_anon_leaks(const pf_anon *a) { return a->st.leaks; }
+
+const char *pf_anon_leak_report(const pf_anon *a)
+{
+    return pf_buf_str(&a->report);
+}
+
+void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st)
+{
+    *st = a->st;
+    st->prf_calls = a->xf.prf.calls;
+    st->untracked = a->orig.untracked;
+}
+
+/* ---- transform with cache ---------------------------------------------------- */
+
+static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
+                   size_t n, pf_buf *res)
+{
+    pf_buf_reset(res);
+    uint64_t h = 0;
+    centry *e = NULL;
+    if (n <= CACHE_IN) {
+        h = pf_sip(a->xf.sipkey, s, n) ^ ((uint64_t)(uintptr_t)act * 0x9e3779b97f4a7c15ULL) ^
+            (uint64_t)isnum;
+        e = &a->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
+        if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
+            !memcmp(e->in, s, n)) {
+            a->st.cache_hits++;
+            pf_buf_add(res, e->out, e->olen);
+            a->xf.kept_parts = e->kept_parts;
+            return (pf_xr)e->xr;
+        }
+        a->st.cache_misses++;
+    }
+    pf_xr xr = isnum ? pf_xf_number(&a->xf, act, s, n, res)
+                     : pf_xf_string(&a->xf, act, s, n, res);
+    if (e && res->len <= CACHE_OUT && !res->oom) {
+        e->used = 1;
+        e->h = h;
+        e->act = act;
+        e->isnum = (uint8_t)isnum;
+        e->ilen = (uint8_t)n;
+        e->olen = (uint8_t)res->len;
+        e->xr = (uint8_t)xr;
+        e->kept_parts = (uint8_t)a->xf.kept_parts;
+        memcpy(e->in, s, n);
+        memcpy(e->out, res->data, res->len);
+    }
+    return xr;
+}
+
+/* ---- paths safe to print ------------------------------------------------------ */
+
+/* The path of token tok with keys that hold data shown as {*}, so reports
+ * never carry a value that sits in a key. */
+static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
+{
+    int chain[64];
+    int n = 0, cur = tok, truncated = 0;
+    while (cur >= 0 && j->tok[cur].parent >= 0) {
+        int p = j->tok[cur].parent;
+        if (n == 64) {
+            truncated = 1;
+            break;
+        }
+        chain[n++] = p;
+        cur = j->tok[p].type == PF_JT_STRING ? j->tok[p].parent : p;
+    }
+    pf_buf_reset(out);
+    pf_buf_addc(out, '$');
+    if (truncated)
+        pf_buf_adds(out, ".**");
+    for (int i = n - 1; i >= 0; i--) {
+        int p = chain[i];
+        if (j->tok[p].type == PF_JT_ARRAY) {
+            pf_buf_adds(out, "[*]");
+        } else {
+            pf_buf_reset(&a->val);
+            pf_json_unescape(j, p, &a->val);
+            if (pf_xf_key_is_data(a->val.data, a->val.len))
+                pf_buf_adds(out, "{*}");
+            else
+                pf_path_add_key(out, a->val.data, a->val.len);
+        }
+    }
+}
+
+/* ---- leak check ------------------------------------------------------------------ */
+
+typedef struct leakctx {
+    pf_anon *a;
+    const char *orig;
+    size_t orig_n;
+    int kept_parts;
+    int hit;
+} leakctx;
+
+static void add_tok(void *c, const char *t, size_t n, size_t off)
+{
+    leakctx *l = c;
+    (void)off;
+    pf_leakset_add(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n));
+}
+
+static void check_tok(void *c, const char *t, size_t n, size_t off)
+{
+    leakctx *l = c;
+    /* parts a transform keeps by design (a kept e-mail domain, a URL's
+     * scheme and TLD) sit at the same offset in the original */
+    if (l->kept_parts && off + n <= l->orig_n && !memcmp(l->orig + off, t, n))
+        return;
+    if (pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+        l->hit = 1;
+}
+
+static void leak_check(pf_anon *a, const pf_json *j, int tok, const char *what,
+                       const char *o, size_t on, const char *r, size_t rn, int kept_parts)
+{
+    leakctx l = {a, o, on, kept_parts, 0};
+    pf_leak_tokens(o, on, add_tok, &l);
+    pf_leak_tokens(r, rn, check_tok, &l);
+    if (!l.hit)
+        return;
+    a->st.leaks++;
+    if (a->reported < REPORT_LINES) {
+        safe_path(a, j, tok, &a->spath);
+        pf_buf_addf(&a->report, "%s, path %s%s: an original value survives verbatim\n",
+                    a->row ? a->row : "document", pf_buf_str(&a->spath), what);
+    } else if (a->reported == REPORT_LINES) {
+        pf_buf_adds(&a->report, "(more leaks: only the first 100 are listed)\n");
+    }
+    a->reported++;
+}
+
+/* ---- the walk ------------------------------------------------------------------------- */
+
+static void emit_upto(pf_anon *a, const pf_json *j, size_t upto)
+{
+    if (a->out && upto > a->pos)
+        pf_buf_add(a->out, j->text + a->pos, upto - a->pos);
+    if (upto > a->pos)
+        a->pos = upto;
+}
+
+static int has_backslash(const char *s, size_t n) { return memchr(s, '\\', n) != NULL; }
+
+/* Decoded text of string token t: a pointer into the document when it has
+ * no escapes, else into a->val. */
+static const char *str_of(pf_anon *a, const pf_json *j, int t, size_t *n)
+{
+    const char *s = j->text + j->tok[t].start;
+    size_t len = (size_t)(j->tok[t].end - j->tok[t].start);
+    if (!has_backslash(s, len)) {
+        *n = len;
+        return s;
+    }
+    pf_buf_reset(&a->val);
+    pf_json_unescape(j, t, &a->val);
+    *n = a->val.len;
+    return a->val.data;
+}
+
+static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suffix,
+                         const pf_action *act, const char *fmt)
+{
+    safe_path(a, j, tok, &a->spath);
+    pf_buf line = PF_BUF_INIT;
+    pf_buf_add(&line, a->spath.data, a->spath.len);
+    pf_buf_adds(&line, suffix);
+    pf_buf_adds(&line, " -> ");
+    pf_buf_adds(&line, pf_act_name(act->kind));
+    if (act->kind == PF_ACT_EMAIL)
+        pf_buf_adds(&line, act->keep_domain ? " (domain kept)" : " (domain scrambled)");
+    if (fmt)
+        pf_buf_addf(&line, " (%s)", fmt);
+    uint64_t h = pf_sip(a->xf.sipkey, line.data, line.len);
+    for (size_t i = 0; i < a->nseen; i++)
+        if (a->seen[i] == h) {
+            pf_buf_free(&line);
+            return;
+        }
+    if (a->nseen == a->seen_cap) {
+        size_t c = a->seen_cap ? a->seen_cap * 2 : 64;
+        uint64_t *s = realloc(a->seen, c * sizeof *s);
+        if (!s) {
+            pf_buf_free(&line);
+            return;
+        }
+        a->seen = s;
+        a->seen_cap = c;
+    }
+    a->seen[a->nseen++] = h;
+    pf_buf_add(a->explain, line.data, line.len);
+    pf_buf_addc(a->explain, '\n');
+    pf_buf_free(&line);
+}
+
+static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_action *act)
+{
+    if (act->kind == PF_ACT_KEEP || a->pol->keys == PF_KEYS_KEEP) {
+        if (a->verify && !a->explain && a->pol->keys == PF_KEYS_KEEP &&
+            act->kind != PF_ACT_KEEP) {
+            size_t n;
+            const char *s = str_of(a, j, key, &n);
+            if (pf_xf_key_is_data(s, n))
+                leak_check(a, j, valtok, " (key)", s, n, s, n, 0);
+        }
+        return;
+    }
+    size_t n;
+    const char *s = str_of(a, j, key, &n);
+    int data = pf_xf_key_is_data(s, n);
+    if (!data && a->pol->keys != PF_KEYS_SCRAMBLE)
+        return;
+    const pf_action *ka = act;
+    if (ka->kind == PF_ACT_NULL || ka->kind == PF_ACT_REDACT)
+        ka = &a->key_act;
+    if (a->explain) {
+        explain_line(a, j, valtok, " (key)", ka, NULL);
+        return;
+    }
+    pf_xr xr = xform(a, ka, 0, s, n, &a->res);
+    (void)xr;
+    a->st.keys++;
+    if (a->verify && data)
+        leak_check(a, j, valtok, " (key)", s, n, a->res.data, a->res.len, a->xf.kept_parts);
+    emit_upto(a, j, (size_t)j->tok[key].start - 1);
+    pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+    a->pos = (size_t)j->tok[key].end + 1;
+}
+
+static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *path,
+                 pf_err *err)
+{
+    (void)err;
+    pf_anon *a = ctx;
+    size_t depth = path->depth;
+    const pf_action *act = NULL;
+    if (a->pol->nrules) {
+        const pf_rule *r = pf_policy_match(a->pol, a->table, pf_path_str(path));
+        if (r)
+            act = &r->act;
+    }
+    if (!act && depth > 0 && depth - 1 < a->inh_cap)
+        act = a->inh[depth - 1];
+    const pf_action *eff = act ? act : &a->pol->deflt;
+    if (key >= 0)
+        do_key(a, j, key, tok, eff);
+    const pf_jtok *t = &j->tok[tok];
+    size_t st, en;
+    pf_json_span(j, tok, &st, &en);
+    if (t->type == PF_JT_OBJECT || t->type == PF_JT_ARRAY) {
+        if (depth < a->inh_cap)
+            a->inh[depth] = act;
+        if (eff->kind == PF_ACT_NULL && act) {
+            if (a->explain) {
+                explain_line(a, j, tok, "", eff, NULL);
+                return 1;
+            }
+            emit_upto(a, j, st);
+            pf_buf_adds(a->out, "null");
+            a->pos = en;
+            return 1;
+        }
+        return 0;
+    }
+    pf_jkind k = pf_json_kind(j, tok);
+    if (k == PF_J_NULL || (k == PF_J_BOOL && eff->kind != PF_ACT_NULL))
+        return 0;
+    if (eff->kind == PF_ACT_KEEP) {
+        a->st.kept++;
+        if (a->explain)
+            explain_line(a, j, tok, "", eff, NULL);
+        return 0;
+    }
+    int isnum = k == PF_J_INT || k == PF_J_FLOAT;
+    size_t n;
+    const char *s;
+    if (k == PF_J_STRING) {
+        s = str_of(a, j, tok, &n);
+    } else {
+        s = j->text + st;
+        n = en - st;
+    }
+    if (a->explain) {
+        const char *fmt = NULL;
+        if (k == PF_J_STRING && eff->kind == PF_ACT_SCRAMBLE && eff->formats) {
+            fmt = pf_xf_format_name(s, n);
+            if (!strcmp(fmt, "text"))
+                fmt = NULL;
+        }
+        explain_line(a, j, tok, "", eff, fmt);
+        return 0;
+    }
+    if (k == PF_J_BOOL) { /* null action */
+        emit_upto(a, j, st);
+        pf_buf_adds(a->out, "null");
+        a->pos = en;
+        return 0;
+    }
+    pf_xr xr = xform(a, eff, isnum, s, n, &a->res);
+    if (isnum)
+        a->st.numbers++;
+    else
+        a->st.strings++;
+    if (a->verify && xr == PF_XR_STRING && !isnum)
+        leak_check(a, j, tok, "", s, n, a->res.data, a->res.len, a->xf.kept_parts);
+    else if (a->verify && xr == PF_XR_RAW)
+        leak_check(a, j, tok, "", s, n, a->res.data, a->res.len, 0);
+    emit_upto(a, j, st);
+    if (xr == PF_XR_NULL)
+        pf_buf_adds(a->out, "null");
+    else if (xr == PF_XR_RAW)
+        pf_buf_add(a->out, a->res.data, a->res.len);
+    else
+        pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+    a->pos = en;
+    return 0;
+}
+
+int pf_anon_doc(pf_anon *a, const char *table, const char *row,
+                const char *doc, size_t len, pf_buf *out, pf_err *err)
+{
+    if (pf_json_parse(&a->j, doc, len, err) < 0)
+        return -1;
+    a->table = table;
+    a->row = row;
+    a->out = out;
+    a->pos = 0;
+    a->explain = NULL;
+    size_t before = out->len;
+    int rc = pf_json_walk(&a->j, visit, a, err);
+    if (rc < 0)
+        return -1;
+    emit_upto(a, &a->j, len);
+    if (pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0)
+        return -1;
+    a->st.docs++;
+    a->st.bytes_in += len;
+    a->st.bytes_out += out->len - before;
+    return 0;
+}
+
+int pf_anon_text(pf_anon *a, const char *table, const char *row,
+                 const char *s, size_t n, pf_buf *out, pf_err *err)
+{
+    const pf_action *act = &a->pol->deflt;
+    if (a->pol->nrules) {
+        const pf_rule *r = pf_policy_match(a->pol, table, "$");
+        if (r)
+            act = &r->act;
+    }
+    if (act->kind == PF_ACT_KEEP) {
+        pf_buf_add(out, s, n);
+        a->st.kept++;
+        return pf_buf_ok(out, err);
+    }
+    pf_xr xr = xform(a, act, 0, s, n, &a->res);
+    if (xr != PF_XR_NULL)
+        pf_buf_add(out, a->res.data, a->res.len);
+    a->st.strings++;
+    if (a->verify && xr == PF_XR_STRING) {
+        leakctx l = {a, s, n, a->xf.kept_parts, 0};
+        pf_leak_tokens(s, n, add_tok, &l);
+        pf_leak_tokens(a->res.data, a->res.len, check_tok, &l);
+        if (l.hit) {
+            a->st.leaks++;
+            if (a->reported++ < REPORT_LINES)
+                pf_buf_addf(&a->report, "%s, path $: an original value survives verbatim\n",
+                            row ? row : "value");
+        }
+    }
+    return pf_buf_ok(out, err);
+}
+
+int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
+                    pf_buf *out, pf_err *err)
+{
+    if (pf_json_parse(&a->j, doc, len, err) < 0)
+        return -1;
+    a->table = table;
+    a->row = NULL;
+    a->out = NULL;
+    a->pos = 0;
+    a->explain = out;
+    int rc = pf_json_walk(&a->j, visit, a, err);
+    a->explain = NULL;
+    if (rc < 0)
+        return -1;
+    return pf_buf_ok(out, err);
+}

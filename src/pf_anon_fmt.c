@@ -1,0 +1,1080 @@
+/*
+ * pf_anon_fmt: the value transforms.
+ *
+ * scramble (the default) classifies every character: ASCII lower, upper,
+ * digit; non-ASCII letters by script (alphabets below, each of one UTF-8
+ * byte width); other code points by their aligned block of 64 (same
+ * width); separators, punctuation, whitespace, controls and marks are kept.
+ * The transformable characters form a mixed-radix digit vector that a
+ * keyed Feistel permutation (pf_feistel_digits) maps to another vector of
+ * the same radices, with the class pattern (and the kept characters) as
+ * tweak: the map is one-to-one on each pattern, so on all values, and
+ * every output character depends on the whole value. In each run of
+ * digits, leading zeros are kept and the first significant digit stays
+ * non-zero, so digit counts, magnitudes and JSON number validity survive.
+ *
+ * With formats on, values recognised as UUID, ISO date/time, IPv4, IPv6,
+ * card number (Luhn), e-mail, URL or hex get replacements valid in their
+ * format. Everything here depends on the action, the key and the value
+ * only, never on a path or table.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_anon_int.h"
+
+/* ---- character classes --------------------------------------------------- */
+
+enum {
+    C_KEEP = 0,
+    C_LOWER,
+    C_UPPER,
+    C_DIGIT,
+    C_NZDIGIT,
+    C_HEXL,
+    C_HEXU,
+    C_VARL,
+    C_VARU,
+    C_DIGIT_ANY, /* digits without the leading-zero rule */
+    C_UNI = 16,  /* + index into ucls */
+    C_FALLBACK = 0x80000000u /* | block base */
+};
+
+typedef struct ucls {
+    const char *name;
+    uint32_t lo[3], hi[3];
+    int nr;
+    uint32_t total;
+} ucls;
+
+static ucls U[] = {
+    {"latin1-upper", {0xC0, 0xD8}, {0xD6, 0xDE}, 2, 0},
+    {"latin1-lower", {0xDF, 0xF8}, {0xF6, 0xFF}, 2, 0},
+    {"latin-ext-a", {0x100}, {0x17F}, 1, 0},
+    {"latin-ext-b", {0x180}, {0x24F}, 1, 0},
+    {"greek-upper", {0x391, 0x3A3}, {0x3A1, 0x3A9}, 2, 0},
+    {"greek-lower", {0x3B1}, {0x3C9}, 1, 0},
+    {"cyrillic-upper", {0x410}, {0x42F}, 1, 0},
+    {"cyrillic-lower", {0x430}, {0x44F}, 1, 0},
+    {"cyrillic-other", {0x400, 0x450}, {0x40F, 0x45F}, 2, 0},
+    {"hebrew", {0x5D0}, {0x5EA}, 1, 0},
+    {"arabic", {0x621, 0x641}, {0x63A, 0x64A}, 2, 0},
+    {"hiragana", {0x3041}, {0x3096}, 1, 0},
+    {"katakana", {0x30A1}, {0x30FA}, 1, 0},
+    {"cjk", {0x4E00}, {0x9FFF}, 1, 0},
+    {"hangul", {0xAC00}, {0xD7A3}, 1, 0},
+};
+#define NU (sizeof U / sizeof U[0])
+
+static uint32_t ucls_total(ucls *c)
+{
+    if (!c->total)
+        for (int i = 0; i < c->nr; i++)
+            c->total += c->hi[i] - c->lo[i] + 1;
+    return c->total;
+}
+
+/* Kept as separators: marks, punctuation blocks, specials. */
+static int cp_keep(uint32_t cp)
+{
+    return cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x300 && cp <= 0x36F) ||
+           (cp >= 0x591 && cp <= 0x5C7) || (cp >= 0x64B && cp <= 0x65F) ||
+           (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
+           (cp >= 0xD7C0 && cp <= 0xDFFF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+           (cp >= 0xFFC0 && cp <= 0xFFFF) || (cp >= 0xE0000);
+}
+
+/* Class and index of a non-ASCII code point; 0 means keep it. */
+static uint32_t classify_cp(uint32_t cp, uint32_t *idx, uint32_t *radix)
+{
+    if (cp_keep(cp))
+        return C_KEEP;
+    for (size_t c = 0; c < NU; c++) {
+        uint32_t base = 0;
+        for (int r = 0; r < U[c].nr; r++) {
+            if (cp >= U[c].lo[r] && cp <= U[c].hi[r]) {
+                *idx = base + cp - U[c].lo[r];
+                *radix = ucls_total(&U[c]);
+                return C_UNI + (uint32_t)c;
+            }
+            base += U[c].hi[r] - U[c].lo[r] + 1;
+        }
+    }
+    *idx = cp & 63;
+    *radix = 64;
+    return C_FALLBACK | (cp & ~63u);
+}
+
+static size_t u8enc(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 63));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 63));
+    o[2] = (char)(0x80 | ((cp >> 6) & 63));
+    o[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+/* Length of a valid UTF-8 sequence at s (code point in *cp), 0 if invalid. */
+static size_t u8dec(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        len = 2, v = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, v = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 63);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+static size_t encode_digit(uint32_t cls, uint32_t d, char *o)
+{
+    switch (cls) {
+    case C_LOWER: o[0] = (char)('a' + d); return 1;
+    case C_UPPER: o[0] = (char)('A' + d); return 1;
+    case C_DIGIT: case C_DIGIT_ANY: o[0] = (char)('0' + d); return 1;
+    case C_NZDIGIT: o[0] = (char)('1' + d); return 1;
+    case C_HEXL: o[0] = "0123456789abcdef"[d]; return 1;
+    case C_HEXU: o[0] = "0123456789ABCDEF"[d]; return 1;
+    case C_VARL: o[0] = "89ab"[d]; return 1;
+    case C_VARU: o[0] = "89AB"[d]; return 1;
+    default: break;
+    }
+    if (cls & C_FALLBACK)
+        return u8enc((cls & ~C_FALLBACK) + d, o);
+    const ucls *c = &U[cls - C_UNI];
+    for (int r = 0; r < c->nr; r++) {
+        uint32_t w = c->hi[r] - c->lo[r] + 1;
+        if (d < w)
+            return u8enc(c->lo[r] + d, o);
+        d -= w;
+    }
+    return u8enc(c->lo[0], o); /* not reached */
+}
+
+/* ---- the engine's keyed state ------------------------------------------------- */
+
+int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err)
+{
+    memset(xf, 0, sizeof *xf);
+    if (pf_prf_init(&xf->prf, key->bytes, key->len, err) < 0)
+        return -1;
+    unsigned char d[32];
+    static const char l1[] = "prodfuzz ff1 key v1", l2[] = "prodfuzz sip key v1";
+    pf_prf_2(&xf->prf, l1, sizeof l1 - 1, NULL, 0, d);
+    if (pf_ff1_init(&xf->ff1, d, 32, err) < 0) {
+        pf_prf_free(&xf->prf);
+        return -1;
+    }
+    pf_prf_2(&xf->prf, l2, sizeof l2 - 1, NULL, 0, d);
+    memcpy(xf->sipkey, d, 16);
+    memset(d, 0, sizeof d);
+    pf_buf_init(&xf->pat);
+    pf_buf_init(&xf->tmp);
+    return 0;
+}
+
+void pf_xf_free(pf_xf *xf)
+{
+    pf_prf_free(&xf->prf);
+    pf_ff1_free(&xf->ff1);
+    free(xf->x);
+    free(xf->radix);
+    free(xf->cls);
+    pf_buf_free(&xf->pat);
+    pf_buf_free(&xf->tmp);
+    memset(xf, 0, sizeof *xf);
+}
+
+static int ensure(pf_xf *xf, size_t n)
+{
+    if (n <= xf->xcap)
+        return 0;
+    size_t c = xf->xcap ? xf->xcap : 64;
+    while (c < n)
+        c *= 2;
+    uint32_t *x = realloc(xf->x, c * sizeof *x);
+    if (x)
+        xf->x = x;
+    uint32_t *r = realloc(xf->radix, c * sizeof *r);
+    if (r)
+        xf->radix = r;
+    uint32_t *k = realloc(xf->cls, c * 2 * sizeof *k);
+    if (k)
+        xf->cls = k;
+    if (!x || !r || !k)
+        return -1;
+    xf->xcap = c;
+    return 0;
+}
+
+static uint64_t tweak_of(pf_xf *xf, unsigned tag)
+{
+    pf_buf_addc(&xf->pat, (char)tag);
+    return pf_sip(xf->sipkey, xf->pat.data, xf->pat.len);
+}
+
+enum { M_RUNS = 1, M_PCT = 2, M_HEX = 4 };
+
+static int ishex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* The scramble core: classify, permute, emit. Appends to out. */
+static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int mode,
+                          pf_buf *out)
+{
+    if (n == 0)
+        return;
+    if (ensure(xf, n) < 0) {
+        out->oom = 1;
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t *cls = xf->cls, *off = xf->cls + xf->xcap;
+    size_t k = 0;
+    int leading = 1;
+    pf_buf_reset(&xf->pat);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        uint32_t cl = C_KEEP, v = 0, r = 0;
+        size_t w = 1;
+        if (c < 0x80) {
+            int isdig = c >= '0' && c <= '9';
+            if ((mode & M_PCT) && c == '%' && i + 2 < n && ishex(u[i + 1]) &&
+                ishex(u[i + 2])) {
+                w = 3;
+            } else if ((mode & M_HEX) && (isdig || (c >= 'a' && c <= 'f'))) {
+                cl = C_HEXL, r = 16, v = isdig ? c - '0' : c - 'a' + 10;
+            } else if ((mode & M_HEX) && c >= 'A' && c <= 'F') {
+                cl = C_HEXU, r = 16, v = c - 'A' + 10;
+            } else if (c >= 'a' && c <= 'z') {
+                cl = C_LOWER, r = 26, v = c - 'a';
+            } else if (c >= 'A' && c <= 'Z') {
+                cl = C_UPPER, r = 26, v = c - 'A';
+            } else if (isdig) {
+                if (!(mode & M_RUNS)) {
+                    cl = C_DIGIT_ANY, r = 10, v = c - '0';
+                } else if (leading && c == '0') {
+                    cl = C_KEEP;
+                } else if (leading) {
+                    cl = C_NZDIGIT, r = 9, v = c - '1';
+                    leading = 0;
+                } else {
+                    cl = C_DIGIT, r = 10, v = c - '0';
+                }
+            }
+            if (!isdig)
+                leading = 1;
+        } else {
+            uint32_t cp;
+            w = u8dec(u + i, n - i, &cp);
+            if (w == 0)
+                w = 1;
+            else
+                cl = classify_cp(cp, &v, &r);
+            leading = 1;
+        }
+        if (cl == C_KEEP) {
+            pf_buf_addc(&xf->pat, '\xff');
+            pf_buf_add(&xf->pat, s + i, w);
+        } else {
+            xf->x[k] = v;
+            xf->radix[k] = r;
+            cls[k] = cl;
+            off[k] = (uint32_t)i;
+            k++;
+            pf_buf_add(&xf->pat, &cl, sizeof cl);
+        }
+        i += w;
+    }
+    if (k)
+        pf_feistel_digits(&xf->prf, tweak_of(xf, tag), xf->x, xf->radix, k);
+    if (pf_buf_reserve(out, n) < 0)
+        return;
+    size_t prev = 0;
+    for (size_t j = 0; j < k; j++) {
+        pf_buf_add(out, s + prev, off[j] - prev);
+        char enc[4];
+        size_t el = encode_digit(cls[j], xf->x[j], enc);
+        pf_buf_add(out, enc, el);
+        prev = off[j] + el; /* same width as the original by construction */
+    }
+    pf_buf_add(out, s + prev, n - prev);
+}
+
+/* ---- formats ------------------------------------------------------------------ */
+
+static int isdig(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static int is_uuid(const char *s, size_t n)
+{
+    if (n != 36)
+        return 0;
+    for (size_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!ishex((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
+{
+    int upper = 0, lower = 0;
+    for (int i = 0; i < 36; i++) {
+        upper += s[i] >= 'A' && s[i] <= 'F';
+        lower += s[i] >= 'a' && s[i] <= 'f';
+    }
+    int up = upper > lower;
+    size_t k = 0;
+    uint32_t cls[36];
+    ensure(xf, 36);
+    pf_buf_reset(&xf->pat);
+    for (int i = 0; i < 36; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '-' || i == 14) { /* dashes and the version nibble stay */
+            cls[i] = C_KEEP;
+            pf_buf_addc(&xf->pat, (char)c);
+            continue;
+        }
+        uint32_t v = isdig(c) ? (uint32_t)(c - '0') : (uint32_t)((c | 0x20) - 'a' + 10);
+        if (i == 19 && v >= 8 && v <= 11) {
+            cls[i] = up ? C_VARU : C_VARL;
+            xf->radix[k] = 4;
+            xf->x[k++] = v - 8;
+        } else {
+            cls[i] = up ? C_HEXU : C_HEXL;
+            xf->radix[k] = 16;
+            xf->x[k++] = v;
+        }
+        pf_buf_addc(&xf->pat, (char)cls[i]);
+    }
+    pf_feistel_digits(&xf->prf, tweak_of(xf, 'U'), xf->x, xf->radix, k);
+    k = 0;
+    for (int i = 0; i < 36; i++) {
+        char e[4];
+        if (cls[i] == C_KEEP)
+            pf_buf_addc(out, s[i]);
+        else
+            pf_buf_add(out, e, encode_digit(cls[i], xf->x[k++], e));
+    }
+}
+
+static int is_hexstr(const char *s, size_t n)
+{
+    if (n < 8)
+        return 0;
+    int lo = 0, up = 0, dig = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!ishex(c))
+            return 0;
+        if (isdig(c))
+            dig++;
+        else if (c >= 'a')
+            lo++;
+        else
+            up++;
+    }
+    return dig > 0 && (lo > 0) != (up > 0);
+}
+
+/* ISO 8601: YYYY-MM-DD[(T| )HH:MM[:SS[.f+]]][Z|(+|-)HH[:]MM] */
+typedef struct isodt {
+    int y, m, d, has_time, hh, mi, ss, has_sec;
+    size_t date_end, time_end, frac_start, frac_end;
+} isodt;
+
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int alldig(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdig((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int mdays(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : d[m - 1];
+}
+
+static int parse_iso(const char *s, size_t n, isodt *t)
+{
+    memset(t, 0, sizeof *t);
+    if (n < 10 || !alldig(s, 4) || s[4] != '-' || !alldig(s + 5, 2) || s[7] != '-' ||
+        !alldig(s + 8, 2))
+        return 0;
+    t->y = num(s, 4), t->m = num(s + 5, 2), t->d = num(s + 8, 2);
+    if (t->y < 1 || t->m < 1 || t->m > 12 || t->d < 1 || t->d > mdays(t->y, t->m))
+        return 0;
+    t->date_end = 10;
+    size_t i = 10;
+    if (i == n)
+        return 1;
+    if (s[i] != 'T' && s[i] != ' ')
+        return 0;
+    i++;
+    if (i + 5 > n || !alldig(s + i, 2) || s[i + 2] != ':' || !alldig(s + i + 3, 2))
+        return 0;
+    t->hh = num(s + i, 2), t->mi = num(s + i + 3, 2);
+    if (t->hh > 23 || t->mi > 59)
+        return 0;
+    t->has_time = 1;
+    i += 5;
+    if (i + 3 <= n && s[i] == ':' && alldig(s + i + 1, 2)) {
+        t->ss = num(s + i + 1, 2);
+        if (t->ss > 59)
+            return 0;
+        t->has_sec = 1;
+        i += 3;
+    }
+    t->time_end = i;
+    t->frac_start = t->frac_end = i;
+    if (t->has_sec && i < n && s[i] == '.') {
+        size_t j = i + 1;
+        while (j < n && isdig((unsigned char)s[j]))
+            j++;
+        if (j == i + 1)
+            return 0;
+        t->frac_start = i + 1, t->frac_end = j;
+        i = j;
+    }
+    if (i == n)
+        return 1;
+    if (s[i] == 'Z')
+        return i + 1 == n;
+    if (s[i] == '+' || s[i] == '-') {
+        size_t r = n - i - 1;
+        const char *z = s + i + 1;
+        if (r == 5 && alldig(z, 2) && z[2] == ':' && alldig(z + 3, 2))
+            return 1;
+        if ((r == 4 && alldig(z, 4)) || (r == 2 && alldig(z, 2)))
+            return 1;
+    }
+    return 0;
+}
+
+static int doy_of(int y, int m, int d)
+{
+    int n = d - 1;
+    for (int i = 1; i < m; i++)
+        n += mdays(y, i);
+    return n;
+}
+
+static void from_doy(int y, int doy, int *m, int *d)
+{
+    int mm = 1;
+    while (doy >= mdays(y, mm))
+        doy -= mdays(y, mm++);
+    *m = mm;
+    *d = doy + 1;
+}
+
+/* Days since 1970-01-01 and back (proleptic Gregorian). */
+static long days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long yy = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yy + (*m <= 2);
+}
+
+static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *out)
+{
+    int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)t->y << 32),
+                                 (uint64_t)doy_of(t->y, t->m, t->d), leap(t->y) ? 366 : 365);
+    int m, d;
+    from_doy(t->y, dy, &m, &d);
+    pf_buf_addf(out, "%04d-%02d-%02d", t->y, m, d);
+    if (!t->has_time) {
+        pf_buf_add(out, s + 10, n - 10);
+        return;
+    }
+    pf_buf_addc(out, s[10]);
+    if (t->has_sec) {
+        uint64_t sec = pf_permute_int(&xf->prf, 0x54494d45ULL,
+                                      (uint64_t)(t->hh * 3600 + t->mi * 60 + t->ss), 86400);
+        pf_buf_addf(out, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60),
+                    (int)(sec % 60));
+    } else {
+        uint64_t mi = pf_permute_int(&xf->prf, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
+        pf_buf_addf(out, "%02d:%02d", (int)(mi / 60), (int)(mi % 60));
+    }
+    if (t->frac_end > t->frac_start) {
+        pf_buf_addc(out, '.');
+        scramble_core(xf, 'F', s + t->frac_start, t->frac_end - t->frac_start, 0, out);
+    }
+    pf_buf_add(out, s + t->frac_end, n - t->frac_end);
+}
+
+static long shift_offset(pf_xf *xf, int days)
+{
+    unsigned char in[12] = "shift-date", o[32];
+    in[10] = (unsigned char)(days >> 8);
+    in[11] = (unsigned char)days;
+    pf_prf_2(&xf->prf, in, sizeof in, NULL, 0, o);
+    uint64_t v;
+    memcpy(&v, o, 8);
+    long off = 1 + (long)(v % (uint64_t)days);
+    return (v >> 63) ? -off : off;
+}
+
+static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
+{
+    isodt t;
+    if (!parse_iso(s, n, &t))
+        return 0;
+    long z = days_from_civil(t.y, t.m, t.d) + shift_offset(xf, days);
+    long y;
+    int m, d;
+    civil_from_days(z, &y, &m, &d);
+    if (y < 1 || y > 9999)
+        return 0;
+    pf_buf_addf(out, "%04ld-%02d-%02d", y, m, d);
+    pf_buf_add(out, s + 10, n - 10);
+    return 1;
+}
+
+static int parse_ipv4(const char *s, size_t n, unsigned oct[4])
+{
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        size_t st = i;
+        unsigned v = 0;
+        while (i < n && isdig((unsigned char)s[i]) && i - st < 3)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == st || v > 255 || (i - st > 1 && s[st] == '0'))
+            return 0;
+        oct[k] = v;
+        if (k < 3) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            i++;
+        }
+    }
+    return i == n;
+}
+
+static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
+{
+    uint32_t x[4], r[4] = {256, 256, 256, 256};
+    for (int k = 0; k < 4; k++)
+        x[k] = oct[k];
+    pf_feistel_digits(&xf->prf, 0x49507634ULL, x, r, 4);
+    pf_buf_addf(out, "%u.%u.%u.%u", x[0], x[1], x[2], x[3]);
+}
+
+static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
+{
+    if (n < 2 || n > 45 || !memchr(s, ':', n))
+        return 0;
+    char tmp[46];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    unsigned char a[16];
+    if (inet_pton(AF_INET6, tmp, a) != 1)
+        return 0;
+    if (!out)
+        return 1;
+    uint32_t x[8], r[8];
+    for (int k = 0; k < 8; k++) {
+        x[k] = (uint32_t)a[2 * k] << 8 | a[2 * k + 1];
+        r[k] = 65536;
+    }
+    pf_feistel_digits(&xf->prf, 0x49507636ULL, x, r, 8);
+    for (int k = 0; k < 8; k++) {
+        a[2 * k] = (unsigned char)(x[k] >> 8);
+        a[2 * k + 1] = (unsigned char)x[k];
+    }
+    char o[64];
+    if (!inet_ntop(AF_INET6, a, o, sizeof o))
+        return 0;
+    pf_buf_adds(out, o);
+    return 1;
+}
+
+static int luhn_ok(const char *dg, size_t m)
+{
+    int sum = 0;
+    for (size_t i = 0; i < m; i++) {
+        int d = dg[m - 1 - i] - '0';
+        if (i % 2 == 1) {
+            d *= 2;
+            if (d > 9)
+                d -= 9;
+        }
+        sum += d;
+    }
+    return sum % 10 == 0;
+}
+
+/* 13-19 digits, single spaces or dashes between groups, Luhn valid, a
+ * first digit of a card brand (2-6). */
+static int is_card(const char *s, size_t n, char *dg, size_t *m)
+{
+    if (n < 13 || n > 23)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (isdig((unsigned char)c))
+            dg[k++] = c;
+        else if ((c == ' ' || c == '-') && i > 0 && i + 1 < n &&
+                 isdig((unsigned char)s[i - 1]) && isdig((unsigned char)s[i + 1]))
+            continue;
+        else
+            return 0;
+    }
+    if (k < 13 || k > 19 || dg[0] < '2' || dg[0] > '6')
+        return 0;
+    *m = k;
+    return luhn_ok(dg, k);
+}
+
+static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_buf *out)
+{
+    uint32_t x[19], r[19];
+    for (size_t i = 1; i + 1 < m; i++) {
+        x[i - 1] = (uint32_t)(dg[i] - '0');
+        r[i - 1] = 10;
+    }
+    pf_feistel_digits(&xf->prf, 0x43415244ULL ^ m, x, r, m - 2);
+    for (size_t i = 1; i + 1 < m; i++)
+        dg[i] = (char)('0' + x[i - 1]);
+    for (int c = 0; c < 10; c++) {
+        dg[m - 1] = (char)('0' + c);
+        if (luhn_ok(dg, m))
+            break;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        pf_buf_addc(out, isdig((unsigned char)s[i]) ? dg[k++] : s[i]);
+}
+
+static int is_label_char(unsigned char c)
+{
+    return isdig(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c >= 0x80;
+}
+
+/* host with at least one dot, labels of letters/digits/hyphens, an
+ * alphabetic TLD of 2+ characters; returns the offset of the last dot. */
+static size_t host_tld(const char *h, size_t n)
+{
+    if (n < 4)
+        return 0;
+    size_t dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (c == '.') {
+            if (i == 0 || h[i - 1] == '.' || i + 1 == n)
+                return 0;
+            dot = i;
+        } else if (!is_label_char(c)) {
+            return 0;
+        }
+    }
+    if (!dot || n - dot - 1 < 2)
+        return 0;
+    for (size_t i = dot + 1; i < n; i++)
+        if (!(((unsigned char)h[i] | 0x20) >= 'a' && ((unsigned char)h[i] | 0x20) <= 'z'))
+            return 0;
+    return dot;
+}
+
+static size_t email_at(const char *s, size_t n)
+{
+    const char *at = memchr(s, '@', n);
+    if (!at || at == s || n > 320)
+        return 0;
+    size_t a = (size_t)(at - s);
+    if (memchr(at + 1, '@', n - a - 1))
+        return 0;
+    for (size_t i = 0; i < a; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
+            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
+            return 0;
+    }
+    if (!host_tld(s + a + 1, n - a - 1))
+        return 0;
+    return a;
+}
+
+static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_domain,
+                     pf_buf *out)
+{
+    scramble_core(xf, 'L', s, at, M_RUNS, out);
+    pf_buf_addc(out, '@');
+    const char *d = s + at + 1;
+    size_t dn = n - at - 1;
+    if (!keep_domain) {
+        size_t dot = host_tld(d, dn);
+        scramble_core(xf, 'D', d, dot, M_RUNS, out);
+        pf_buf_add(out, d + dot, dn - dot);
+    } else {
+        pf_buf_add(out, d, dn);
+    }
+    xf->kept_parts = 1;
+}
+
+static size_t url_scheme(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n < 8 || !(((unsigned char)s[0] | 0x20) >= 'a' && ((unsigned char)s[0] | 0x20) <= 'z'))
+        return 0;
+    while (i < n && i < 32 && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+                               s[i] == '.'))
+        i++;
+    if (i + 3 > n || memcmp(s + i, "://", 3))
+        return 0;
+    for (size_t j = i + 3; j < n; j++)
+        if ((unsigned char)s[j] <= ' ')
+            return 0;
+    return i + 3;
+}
+
+static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
+{
+    pf_buf_add(out, s, sch);
+    size_t a = sch;
+    size_t e = a;
+    while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#')
+        e++;
+    /* authority: [userinfo@]host[:port] */
+    size_t h = a;
+    for (size_t i = a; i < e; i++)
+        if (s[i] == '@')
+            h = i + 1;
+    if (h > a) {
+        scramble_core(xf, 'I', s + a, h - 1 - a, M_RUNS | M_PCT, out);
+        pf_buf_addc(out, '@');
+    }
+    size_t he = e;
+    if (s[h] != '[') {
+        for (size_t i = e; i > h; i--)
+            if (s[i - 1] == ':') {
+                if (alldig(s + i, e - i))
+                    he = i - 1;
+                break;
+            }
+    }
+    unsigned oct[4];
+    size_t dot;
+    if (parse_ipv4(s + h, he - h, oct)) {
+        ipv4_xf(xf, oct, out);
+    } else if ((dot = host_tld(s + h, he - h)) != 0) {
+        scramble_core(xf, 'H', s + h, dot, M_RUNS, out);
+        pf_buf_add(out, s + h + dot, he - h - dot);
+    } else {
+        scramble_core(xf, 'H', s + h, he - h, M_RUNS | M_PCT, out);
+    }
+    pf_buf_add(out, s + he, e - he); /* :port */
+    scramble_core(xf, 'P', s + e, n - e, M_RUNS | M_PCT, out);
+    xf->kept_parts = 1;
+}
+
+const char *pf_xf_format_name(const char *s, size_t n)
+{
+    isodt t;
+    unsigned oct[4];
+    char dg[24];
+    size_t m;
+    if (is_uuid(s, n))
+        return "uuid";
+    if (parse_iso(s, n, &t))
+        return "date";
+    if (parse_ipv4(s, n, oct))
+        return "ipv4";
+    if (ipv6_xf(NULL, s, n, NULL))
+        return "ipv6";
+    if (is_card(s, n, dg, &m))
+        return "card";
+    if (email_at(s, n))
+        return "email";
+    if (url_scheme(s, n))
+        return "url";
+    if (is_hexstr(s, n))
+        return "hex";
+    return "text";
+}
+
+int pf_xf_key_is_data(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (alldig(s, n) || is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
+        return 1;
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += isdig((unsigned char)s[i]);
+    if (d >= 6)
+        return 1;
+    const char *f = pf_xf_format_name(s, n);
+    return strcmp(f, "text") != 0;
+}
+
+static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
+{
+    isodt t;
+    unsigned oct[4];
+    char dg[24];
+    size_t m, at;
+    if (is_uuid(s, n))
+        uuid_xf(xf, s, out);
+    else if (parse_iso(s, n, &t))
+        date_xf(xf, s, n, &t, out);
+    else if (parse_ipv4(s, n, oct))
+        ipv4_xf(xf, oct, out);
+    else if (n <= 45 && memchr(s, ':', n) && ipv6_xf(xf, s, n, out))
+        ;
+    else if (is_card(s, n, dg, &m))
+        card_xf(xf, s, n, dg, m, out);
+    else if ((at = email_at(s, n)) != 0)
+        email_xf(xf, s, n, at, 0, out);
+    else if ((at = url_scheme(s, n)) != 0)
+        url_xf(xf, s, n, at, out);
+    else if (is_hexstr(s, n))
+        scramble_core(xf, 'X', s, n, M_HEX, out);
+    else
+        scramble_core(xf, 'G', s, n, M_RUNS, out);
+}
+
+/* ---- hash, fpe ---------------------------------------------------------------- */
+
+static void hash_hex(pf_xf *xf, const char *s, size_t n, int len, pf_buf *out)
+{
+    unsigned char o[32];
+    static const char tag[] = "prodfuzz hash v1";
+    pf_prf_2(&xf->prf, tag, sizeof tag, s, n, o);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", o[i]);
+    pf_buf_add(out, hex, (size_t)len);
+}
+
+static const char ALNUM[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+static int alnum_idx(unsigned char c)
+{
+    const char *p = c ? strchr(ALNUM, c) : NULL;
+    return p ? (int)(p - ALNUM) : -1;
+}
+
+/* FF1 over the digits (radix 10) or the letters and digits (radix 62) of
+ * s, other characters kept in place. first_nz: cycle-walk until the first
+ * symbol is not '0' (multi-digit JSON integers). 0 if FF1 does not apply. */
+static int fpe_core(pf_xf *xf, const char *s, size_t n, int first_nz, pf_buf *out)
+{
+    uint16_t x[PF_FF1_MAXLEN];
+    size_t pos[PF_FF1_MAXLEN];
+    size_t k = 0;
+    int letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = alnum_idx((unsigned char)s[i]);
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+        if (v < 0)
+            continue;
+        if (k == PF_FF1_MAXLEN)
+            return 0;
+        letters |= v >= 10;
+        pos[k] = i;
+        x[k++] = (uint16_t)v;
+    }
+    unsigned radix = letters ? 62 : 10;
+    if (k < 2)
+        return 0;
+    int guard = 0;
+    do {
+        if (pf_ff1_encrypt(&xf->ff1, radix, NULL, 0, x, k) < 0)
+            return 0;
+    } while (first_nz && x[0] == 0 && ++guard < 100000);
+    size_t prev = 0;
+    for (size_t j = 0; j < k; j++) {
+        pf_buf_add(out, s + prev, pos[j] - prev);
+        pf_buf_addc(out, ALNUM[x[j]]);
+        prev = pos[j] + 1;
+    }
+    pf_buf_add(out, s + prev, n - prev);
+    return 1;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
+                   pf_buf *out)
+{
+    xf->kept_parts = 0;
+    switch (act->kind) {
+    case PF_ACT_KEEP:
+        pf_buf_add(out, s, n);
+        return PF_XR_STRING;
+    case PF_ACT_NULL:
+        return PF_XR_NULL;
+    case PF_ACT_REDACT:
+        pf_buf_adds(out, act->text ? act->text : "REDACTED");
+        return PF_XR_STRING;
+    case PF_ACT_HASH:
+        hash_hex(xf, s, n, act->length, out);
+        return PF_XR_STRING;
+    default:
+        break;
+    }
+    if (n == 0)
+        return PF_XR_STRING;
+    size_t at;
+    switch (act->kind) {
+    case PF_ACT_EMAIL:
+        if ((at = email_at(s, n)) != 0) {
+            email_xf(xf, s, n, at, act->keep_domain, out);
+            return PF_XR_STRING;
+        }
+        break;
+    case PF_ACT_SHIFT_DATE:
+        if (shift_iso(xf, s, n, act->days, out))
+            return PF_XR_STRING;
+        break;
+    case PF_ACT_FPE:
+        if (fpe_core(xf, s, n, 0, out))
+            return PF_XR_STRING;
+        break;
+    default:
+        break;
+    }
+    if (act->formats)
+        scramble_formats(xf, s, n, out);
+    else
+        scramble_core(xf, 'G', s, n, M_RUNS, out);
+    return PF_XR_STRING;
+}
+
+pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
+                   pf_buf *out)
+{
+    xf->kept_parts = 0;
+    size_t me = 0; /* mantissa end */
+    while (me < n && s[me] != 'e' && s[me] != 'E')
+        me++;
+    int neg = n > 0 && s[0] == '-';
+    size_t ip = neg, ie = ip;
+    while (ie < me && isdig((unsigned char)s[ie]))
+        ie++;
+    int integer = me == n && ie == n;
+    switch (act->kind) {
+    case PF_ACT_KEEP:
+        pf_buf_add(out, s, n);
+        return PF_XR_RAW;
+    case PF_ACT_NULL:
+        return PF_XR_NULL;
+    case PF_ACT_REDACT:
+        pf_buf_adds(out, "0");
+        return PF_XR_RAW;
+    case PF_ACT_HASH: {
+        unsigned char o[32];
+        static const char tag[] = "prodfuzz hash v1";
+        pf_prf_2(&xf->prf, tag, sizeof tag, s, n, o);
+        uint64_t v;
+        memcpy(&v, o, 8);
+        pf_buf_addf(out, "%llu", (unsigned long long)(v % 900000000000000ULL + 100000000000000ULL));
+        return PF_XR_RAW;
+    }
+    case PF_ACT_SHIFT_DATE:
+        /* epoch seconds (10 digits) or milliseconds (13 digits) */
+        if (integer && !neg && (n == 10 || n == 13)) {
+            long long v = atoll(s), unit = n == 10 ? 86400LL : 86400000LL;
+            long long r = v + shift_offset(xf, act->days) * unit;
+            char b[32];
+            int bl = snprintf(b, sizeof b, "%lld", r);
+            if (r > 0 && (size_t)bl == n) {
+                pf_buf_add(out, b, (size_t)bl);
+                return PF_XR_RAW;
+            }
+        }
+        break;
+    case PF_ACT_FPE:
+        if (fpe_core(xf, s, me, ie - ip > 1, out)) {
+            pf_buf_add(out, s + me, n - me);
+            return PF_XR_RAW;
+        }
+        break;
+    default:
+        break;
+    }
+    char dg[24];
+    size_t m;
+    if (act->formats && integer && !neg && is_card(s, n, dg, &m)) {
+        card_xf(xf, s, n, dg, m, out);
+        return PF_XR_RAW;
+    }
+    scramble_core(xf, 'G', s, me, M_RUNS, out);
+    pf_buf_add(out, s + me, n - me);
+    return PF_XR_RAW;
+}

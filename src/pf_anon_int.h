@@ -1,0 +1,114 @@
+/*
+ * pf_anon_int: what the anonymization files share (not installed API).
+ *
+ * pf_policy.c parses policies into pf_action/pf_rule; pf_anon_fmt.c holds
+ * the value transforms (scramble by character class, formats, hash, fpe,
+ * shift-date, e-mail); pf_leak.c the bounded fingerprint set of the leak
+ * check; pf_anon.c walks documents and ties them together.
+ *
+ * The transform of a value depends only on the action (and its options),
+ * the key and the value: never on its path or table, so a user id maps to
+ * the same output in every table and joins survive.
+ */
+#ifndef PF_ANON_INT_H
+#define PF_ANON_INT_H
+
+#include "pf_anon.h"
+#include "pf_fpe.h"
+
+typedef enum pf_act_kind {
+    PF_ACT_SCRAMBLE = 0,
+    PF_ACT_KEEP,
+    PF_ACT_HASH,
+    PF_ACT_NULL,
+    PF_ACT_REDACT,
+    PF_ACT_EMAIL,
+    PF_ACT_SHIFT_DATE,
+    PF_ACT_FPE,
+    PF_ACT_COUNT
+} pf_act_kind;
+
+typedef struct pf_action {
+    pf_act_kind kind;
+    int formats;     /* scramble: detect formats (default 1) */
+    int keep_domain; /* email: 1 keep the domain, 0 scramble it */
+    int length;      /* hash: hex characters (default 16) */
+    char *text;      /* redact: replacement (NULL: "REDACTED") */
+    int days;        /* shift-date: largest shift in days (default 365) */
+} pf_action;
+
+typedef struct pf_rule {
+    char *src;       /* the path as written, for messages */
+    char *table;     /* table this rule is limited to, or NULL */
+    char *pattern;   /* canonical pattern within that table */
+    char *full;      /* bare "a.b" only: "$.a.b", used when the table is not a */
+    pf_action act;
+} pf_rule;
+
+enum { PF_KEYS_AUTO = 0, PF_KEYS_KEEP, PF_KEYS_SCRAMBLE };
+
+struct pf_policy {
+    char *name;
+    pf_action deflt;
+    int keys; /* PF_KEYS_* */
+    pf_rule *rules;
+    size_t nrules;
+    char digest[65];
+};
+
+const char *pf_act_name(pf_act_kind k);
+/* The first rule whose pattern matches path (in table), or NULL. */
+const pf_rule *pf_policy_match(const pf_policy *p, const char *table,
+                               const char *path);
+
+/* ---- leak set (pf_leak.c) ---- */
+typedef struct pf_leakset {
+    uint64_t *slot;
+    size_t cap, used, max_cap;
+    uint64_t untracked;
+} pf_leakset;
+
+void pf_leakset_init(pf_leakset *s, size_t max_cap);
+void pf_leakset_free(pf_leakset *s);
+void pf_leakset_add(pf_leakset *s, uint64_t fp);
+int pf_leakset_has(const pf_leakset *s, uint64_t fp);
+/* Call fn for every leak-check token of s: runs of letters, digits and
+ * non-ASCII bytes of 6+ characters that hold a letter (or 10+ digits) and
+ * are not one character repeated. */
+void pf_leak_tokens(const char *s, size_t n,
+                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off),
+                    void *ctx);
+
+/* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
+typedef struct pf_xf {
+    pf_prf prf;
+    pf_ff1 ff1;
+    unsigned char sipkey[16];
+    /* scratch, reused between values */
+    uint32_t *x, *radix, *cls;
+    size_t xcap;
+    pf_buf pat;
+    pf_buf tmp;
+    int kept_parts; /* the last transform kept parts of the value (domain, TLD) */
+} pf_xf;
+
+int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err);
+void pf_xf_free(pf_xf *xf);
+
+typedef enum pf_xr { PF_XR_STRING, PF_XR_RAW, PF_XR_NULL } pf_xr;
+
+/* Transform a decoded string value; out gets decoded bytes (PF_XR_STRING)
+ * or JSON text (PF_XR_RAW). */
+pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
+                   pf_buf *out);
+/* Transform a JSON number's text; out gets JSON text (PF_XR_RAW) or a
+ * decoded string (PF_XR_STRING, for redact). */
+pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
+                   pf_buf *out);
+/* Which format a string is detected as under scramble ("uuid", "email",
+ * ... or "text"), for explain. */
+const char *pf_xf_format_name(const char *s, size_t n);
+/* Does an object key look like data (e-mail, id, UUID, number, date, IP)? */
+int pf_xf_key_is_data(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * pf_fpe: FF1, the HMAC PRF with one reused context, SipHash and the
+ * mixed-radix Feistel permutation. See pf_fpe.h for why each exists.
+ */
+#include "pf_fpe.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+/* ---- FF1 ------------------------------------------------------------------ */
+
+int pf_ff1_init(pf_ff1 *f, const unsigned char *key, size_t keylen,
+                pf_err *err)
+{
+    const EVP_CIPHER *c = keylen == 16 ? EVP_aes_128_ecb()
+                        : keylen == 24 ? EVP_aes_192_ecb()
+                        : keylen == 32 ? EVP_aes_256_ecb() : NULL;
+    f->ecb = NULL;
+    if (!c)
+        return pf_err_set(err, PF_E_INTERNAL, "FF1 key must be 16, 24 or 32 bytes");
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    if (!x || EVP_EncryptInit_ex(x, c, NULL, key, NULL) != 1) {
+        EVP_CIPHER_CTX_free(x);
+        return pf_err_set(err, PF_E_ENV, "OpenSSL: cannot set up AES for FF1");
+    }
+    EVP_CIPHER_CTX_set_padding(x, 0);
+    f->ecb = x;
+    return 0;
+}
+
+void pf_ff1_free(pf_ff1 *f)
+{
+    if (f && f->ecb)
+        EVP_CIPHER_CTX_free(f->ecb);
+    if (f)
+        f->ecb = NULL;
+}
+
+static void aes_block(pf_ff1 *f, const unsigned char in[16], unsigned char out[16])
+{
+    int ol = 0;
+    EVP_EncryptUpdate(f->ecb, out, &ol, in, 16);
+}
+
+/* Big-endian unsigned integers in byte arrays. */
+#define BN_MAX (PF_FF1_MAXLEN * 2 + 64)
+
+static void bn_mul_add(unsigned char *x, size_t len, unsigned mul, unsigned add)
+{
+    uint64_t carry = add;
+    for (size_t i = len; i-- > 0;) {
+        uint64_t v = (uint64_t)x[i] * mul + carry;
+        x[i] = (unsigned char)v;
+        carry = v >> 8;
+    }
+}
+
+static unsigned bn_divmod(unsigned char *x, size_t len, unsigned d)
+{
+    uint64_t rem = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t cur = (rem << 8) | x[i];
+        x[i] = (unsigned char)(cur / d);
+        rem = cur % d;
+    }
+    return (unsigned)rem;
+}
+
+/* x (len) += y (ylen <= len), both big-endian. */
+static void bn_add(unsigned char *x, size_t len, const unsigned char *y, size_t ylen)
+{
+    unsigned carry = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t xi = len - 1 - i;
+        unsigned v = x[xi] + carry + (i < ylen ? y[ylen - 1 - i] : 0);
+        x[xi] = (unsigned char)v;
+        carry = v >> 8;
+    }
+}
+
+int pf_ff1_encrypt(pf_ff1 *f, unsigned radix, const unsigned char *tweak,
+                   size_t tlen, uint16_t *x, size_t n)
+{
+    if (!f->ecb || radix < 2 || radix > 65536 || n < 2 || n > PF_FF1_MAXLEN ||
+        tlen > 256)
+        return -1;
+    if (pow((double)radix, (double)n) < 100.0)
+        return -1;
+    size_t u = n / 2, v = n - u;
+    double bits = (double)v * log2((double)radix);
+    size_t b = (size_t)ceil(ceil(bits - 1e-9) / 8.0);
+    size_t d = 4 * ((b + 3) / 4) + 4;
+    unsigned char P[16] = {1, 2, 1, (unsigned char)(radix >> 16),
+                           (unsigned char)(radix >> 8), (unsigned char)radix,
+                           10, (unsigned char)(u % 256),
+                           (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                           (unsigned char)(n >> 8), (unsigned char)n,
+                           (unsigned char)(tlen >> 24), (unsigned char)(tlen >> 16),
+                           (unsigned char)(tlen >> 8), (unsigned char)tlen};
+    uint16_t A[PF_FF1_MAXLEN], B[PF_FF1_MAXLEN], C[PF_FF1_MAXLEN];
+    memcpy(A, x, u * sizeof *A);
+    memcpy(B, x + u, v * sizeof *B);
+    size_t la = u, lb = v;
+    size_t pad = (16 - ((tlen + b + 1) % 16)) % 16;
+    size_t qlen = tlen + pad + 1 + b;
+    unsigned char Q[256 + 16 + 1 + BN_MAX];
+    unsigned char R[16], S[BN_MAX + 16], blk[16], tmp[16];
+    for (unsigned i = 0; i < 10; i++) {
+        /* Q = T || 0^pad || [i] || [NUM_radix(B)]^b */
+        memcpy(Q, tweak, tlen);
+        memset(Q + tlen, 0, pad);
+        Q[tlen + pad] = (unsigned char)i;
+        unsigned char *nb = Q + tlen + pad + 1;
+        memset(nb, 0, b);
+        for (size_t k = 0; k < lb; k++)
+            bn_mul_add(nb, b, radix, B[k]);
+        /* R = PRF(P || Q): CBC-MAC with a zero IV. */
+        aes_block(f, P, R);
+        for (size_t off = 0; off < qlen; off += 16) {
+            for (int k = 0; k < 16; k++)
+                blk[k] = R[k] ^ Q[off + k];
+            aes_block(f, blk, R);
+        }
+        /* S = R || CIPH(R ^ [1]) || CIPH(R ^ [2]) ... first d bytes */
+        memcpy(S, R, 16);
+        for (size_t j = 1; j * 16 < d; j++) {
+            memcpy(blk, R, 16);
+            for (int k = 0; k < 8; k++)
+                blk[15 - k] ^= (unsigned char)((uint64_t)j >> (8 * k));
+            aes_block(f, blk, tmp);
+            memcpy(S + 16 * j, tmp, 16);
+        }
+        size_t m = (i % 2 == 0) ? u : v;
+        /* c = (NUM_radix(A) + NUM(S[0..d))) mod radix^m */
+        size_t cl = (d > b ? d : b) + 2;
+        unsigned char cnum[BN_MAX + 8];
+        memset(cnum, 0, cl);
+        for (size_t k = 0; k < la; k++)
+            bn_mul_add(cnum, cl, radix, A[k]);
+        bn_add(cnum, cl, S, d);
+        for (size_t k = m; k-- > 0;)
+            C[k] = (uint16_t)bn_divmod(cnum, cl, radix);
+        memcpy(A, B, lb * sizeof *A);
+        la = lb;
+        memcpy(B, C, m * sizeof *B);
+        lb = m;
+    }
+    memcpy(x, A, la * sizeof *x);
+    memcpy(x + la, B, lb * sizeof *x);
+    return 0;
+}
+
+/* ---- HMAC PRF with one context -------------------------------------------- */
+
+int pf_prf_init(pf_prf *p, const unsigned char *key, size_t keylen, pf_err *err)
+{
+    memset(p, 0, sizeof *p);
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_MAC_init(ctx, key, keylen, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        EVP_MAC_free(mac);
+        return pf_err_set(err, PF_E_ENV, "OpenSSL: HMAC-SHA-256 is not available");
+    }
+    p->mac = mac;
+    p->ctx = ctx;
+    return 0;
+}
+
+void pf_prf_free(pf_prf *p)
+{
+    if (!p)
+        return;
+    EVP_MAC_CTX_free(p->ctx);
+    EVP_MAC_free(p->mac);
+    p->ctx = p->mac = NULL;
+}
+
+static void prf_begin(pf_prf *p)
+{
+    /* NULL key: HMAC restarts from the precomputed pads of the key set
+     * once in pf_prf_init. */
+    EVP_MAC_init(p->ctx, NULL, 0, NULL);
+    p->calls++;
+}
+
+static void prf_add(pf_prf *p, const void *d, size_t n)
+{
+    if (n)
+        EVP_MAC_update(p->ctx, d, n);
+}
+
+static void prf_end(pf_prf *p, unsigned char out[32])
+{
+    size_t ol = 0;
+    EVP_MAC_final(p->ctx, out, &ol, 32);
+}
+
+void pf_prf_2(pf_prf *p, const void *a, size_t an, const void *b, size_t bn,
+              unsigned char out[32])
+{
+    prf_begin(p);
+    prf_add(p, a, an);
+    prf_add(p, b, bn);
+    prf_end(p, out);
+}
+
+/* ---- SipHash-2-4 ------------------------------------------------------------ */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                        \
+    do {                                                                \
+        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);        \
+        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                           \
+        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                           \
+        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);        \
+    } while (0)
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v; /* x86-64 and arm64 are little-endian */
+}
+
+uint64_t pf_sip(const unsigned char key[16], const void *data, size_t n)
+{
+    uint64_t k0 = le64(key), k1 = le64(key + 8);
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+    const unsigned char *p = data;
+    size_t full = n & ~(size_t)7;
+    for (size_t i = 0; i < full; i += 8) {
+        uint64_t m = le64(p + i);
+        v3 ^= m;
+        SIPROUND;
+        SIPROUND;
+        v0 ^= m;
+    }
+    uint64_t b = (uint64_t)n << 56;
+    for (size_t i = 0; i < (n & 7); i++)
+        b |= (uint64_t)p[full + i] << (8 * i);
+    v3 ^= b;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- mixed-radix Feistel ---------------------------------------------------- */
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* One round: x[dst..dst+dn) += F(round, tweak, x[src..src+sn)). The PRF
+ * output gives 16 values of 16 bits; longer halves continue with a
+ * generator seeded from the whole 256-bit PRF output (per round and per
+ * source half, so knowing it for one value says nothing of another). */
+static void feistel_round(pf_prf *p, unsigned round, uint64_t tweak,
+                          uint32_t *x, const uint32_t *radix, size_t dst,
+                          size_t dn, size_t src, size_t sn)
+{
+    unsigned char hdr[10], buf[512], out[32];
+    hdr[0] = 0xF5;
+    hdr[1] = (unsigned char)round;
+    memcpy(hdr + 2, &tweak, 8);
+    prf_begin(p);
+    prf_add(p, hdr, sizeof hdr);
+    size_t bl = 0;
+    for (size_t i = 0; i < sn; i++) {
+        uint32_t v = x[src + i];
+        buf[bl++] = (unsigned char)(v >> 16);
+        buf[bl++] = (unsigned char)(v >> 8);
+        buf[bl++] = (unsigned char)v;
+        if (bl + 3 > sizeof buf) {
+            prf_add(p, buf, bl);
+            bl = 0;
+        }
+    }
+    prf_add(p, buf, bl);
+    prf_end(p, out);
+    uint64_t seed = le64(out) ^ le64(out + 8) ^ le64(out + 16) ^ le64(out + 24);
+    for (size_t i = 0; i < dn; i++) {
+        uint32_t r = radix[dst + i];
+        uint32_t add;
+        if (i < 16)
+            add = ((uint32_t)out[2 * i] << 8 | out[2 * i + 1]);
+        else
+            add = (uint32_t)splitmix(&seed);
+        x[dst + i] = (uint32_t)(((uint64_t)x[dst + i] + add % r) % r);
+    }
+}
+
+void pf_feistel_digits(pf_prf *p, uint64_t tweak, uint32_t *x,
+                       const uint32_t *radix, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t u = (n + 1) / 2, v = n - u;
+    for (unsigned r = 0; r < 4; r++) {
+        if (r % 2 == 0)
+            feistel_round(p, r, tweak, x, radix, 0, u, u, v);
+        else if (v)
+            feistel_round(p, r, tweak, x, radix, u, v, 0, u);
+    }
+}
+
+uint64_t pf_permute_int(pf_prf *p, uint64_t tweak, uint64_t x, uint64_t domain)
+{
+    if (domain <= 1)
+        return 0;
+    unsigned k = 2;
+    while (k < 62 && ((uint64_t)1 << k) < domain)
+        k++;
+    unsigned ka = k / 2, kb = k - ka;
+    uint64_t ma = ((uint64_t)1 << ka) - 1, mb = ((uint64_t)1 << kb) - 1;
+    do {
+        uint64_t a = x >> kb, b = x & mb;
+        for (unsigned r = 0; r < 4; r++) {
+            unsigned char in[17], out[32];
+            in[0] = 0xA7;
+            memcpy(in + 1, &tweak, 8);
+            uint64_t s = (r % 2 == 0) ? b : a;
+            s = (s << 8) | r;
+            memcpy(in + 9, &s, 8);
+            pf_prf_2(p, in, sizeof in, NULL, 0, out);
+            uint64_t f = le64(out);
+            if (r % 2 == 0)
+                a = (a + f) & ma;
+            else
+                b = (b + f) & mb;
+        }
+        x = (a << kb) | b;
+    } while (x >= domain);
+    return x;
+}
