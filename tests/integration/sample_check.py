@@ -55,7 +55,9 @@ def walk(v, leaves, keys, datakeys):
         for x in v:
             walk(x, leaves, keys, datakeys)
     elif isinstance(v, tuple):
-        leaves.add(v[1])
+        # numbers: 6+ digits (shorter ones collide by chance)
+        if sum(c.isdigit() for c in v[1]) >= 6:
+            leaves.add(v[1])
     elif isinstance(v, str):
         leaves.add(v)
 
@@ -71,7 +73,7 @@ def cmd_patterns(paths):
         if len(core) >= 6 and len(set(core)) > 1:
             out.add(core)
         for w in re.findall(r"[^\W_]{6,}", v):
-            if len(set(w)) > 1:
+            if len(set(w)) > 1 and not (w.isdigit() and len(w) < 6):
                 out.add(w)
     out = {v for v in out if v not in keys and "\n" not in v}
     # Timestamps are data too, but their 6+ digit words are dates such as
