@@ -20,6 +20,8 @@
 #include "pf_anon.h"
 #include "pf_buf.h"
 #include "pf_fs.h"
+#include "pf_json.h"
+#include "pf_jsonl.h"
 #include "pf_pg.h"
 
 static int run(int argc, char **argv);
@@ -297,6 +299,10 @@ static int cmd_init(int argc, char **argv)
                 pf_buf_add_json_str(&tmp, t.cols[k].name, strlen(t.cols[k].name));
                 pf_buf_adds(&tmp, "]");
             }
+            /* JSON and array columns: the rule covers everything inside. */
+            if (t.cols[k].typcat == 'A' || !strcmp(t.cols[k].typname, "json") ||
+                !strcmp(t.cols[k].typname, "jsonb"))
+                pf_buf_adds(&tmp, ".**");
             pf_buf_add_json_str(&b, tmp.data, tmp.len);
             pf_buf_free(&tmp);
             pf_buf_addf(&b, ", \"action\": \"%s\"%s}", v.action, v.extra);
@@ -337,12 +343,225 @@ static int cmd_init(int argc, char **argv)
     return rc;
 }
 
+/* ---- explain ----------------------------------------------------------------- */
+
+/* Distinct "PATH -> ACTION" lines in first-seen order (the engine reports
+ * each one once per run; the set here also merges text and JSON rows). */
+typedef struct xline {
+    char *text;
+} xline;
+
+typedef struct xctx {
+    pf_anon *anon;
+    const pf_pg_col *col; /* column mode */
+    xline *lines;
+    size_t n, cap;
+    uint64_t docs;
+    pf_buf out;
+    pf_buf wrap;
+} xctx;
+
+static int x_add(xctx *x, const char *s, size_t n, pf_err *err)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strlen(x->lines[i].text) == n && !memcmp(x->lines[i].text, s, n))
+            return 0;
+    if (x->n == x->cap) {
+        size_t nc = x->cap ? x->cap * 2 : 64;
+        xline *nl = realloc(x->lines, nc * sizeof *nl);
+        if (!nl)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        x->lines = nl;
+        x->cap = nc;
+    }
+    char *t = strndup(s, n);
+    if (!t)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    x->lines[x->n++] = (xline){t};
+    return 0;
+}
+
+static int x_doc(xctx *x, const char *table, const char *doc, size_t len, pf_err *err)
+{
+    x->docs++;
+    pf_buf_reset(&x->out);
+    const char *d = doc;
+    size_t dn = len;
+    pf_json j = PF_JSON_INIT;
+    pf_err pe = PF_ERR_INIT;
+    int valid = pf_json_parse(&j, doc, len, &pe) == 0;
+    pf_json_free(&j);
+    if (!valid) {
+        /* A bare text value (column mode): explain it as a string at $. */
+        pf_buf_reset(&x->wrap);
+        pf_buf_add_json_str(&x->wrap, doc, len);
+        if (pf_buf_ok(&x->wrap, err) < 0)
+            return -1;
+        d = x->wrap.data;
+        dn = x->wrap.len;
+    }
+    if (pf_anon_explain(x->anon, table, d, dn, &x->out, err) < 0)
+        return -1;
+    const char *p = x->out.data, *end = x->out.data + x->out.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n && x_add(x, p, n, err) < 0)
+            return -1;
+        p += n + 1;
+    }
+    return 0;
+}
+
+static int x_row(void *ctx, const pf_pg_table *t, uint64_t rowno, const char *data,
+                 size_t len, pf_err *err)
+{
+    (void)rowno;
+    return x_doc(ctx, t->label, data, len, err);
+}
+
 static int cmd_explain(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("policy explain: not available in this build yet");
-    return EXIT_USAGE;
+    static const struct option lo[] = {
+        {"db", required_argument, 0, OPT_DB},
+        {"table", required_argument, 0, OPT_TABLE},
+        {"column", required_argument, 0, OPT_COLUMN},
+        {"policy", required_argument, 0, OPT_POLICY},
+        {"rows", required_argument, 0, OPT_ROWS},
+        {"json", no_argument, 0, OPT_JSON},
+        CLI_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    const char *db = NULL, *table = NULL, *column = NULL, *polpath = NULL;
+    uint64_t rows = 20;
+    int json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:
+            db = optarg;
+            if (pf_pg_conninfo_has_password(optarg) == 1)
+                cli_warn("--db contains a password: other users can read it in the "
+                         "process list; use ~/.pgpass or PGPASSFILE instead");
+            break;
+        case OPT_TABLE:
+            table = optarg;
+            break;
+        case OPT_COLUMN:
+            column = optarg;
+            break;
+        case OPT_POLICY:
+            polpath = optarg;
+            break;
+        case OPT_ROWS:
+            if (cli_parse_u64(&pf_cmd_policy, "--rows", optarg, &rows) < 0)
+                return EXIT_USAGE;
+            if (rows == 0 || rows > 100000)
+                return cli_usage(&pf_cmd_policy, "--rows: 1 to 100000");
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case '?':
+            return cli_bad_option(&pf_cmd_policy);
+        default: {
+            int r = cli_common_opt(&pf_cmd_policy, c, optarg);
+            if (r)
+                return r > 0 ? 0 : EXIT_USAGE;
+        }
+        }
+    }
+    const char *in = optind < argc ? argv[optind] : NULL;
+    if (optind + 1 < argc)
+        return cli_usage(&pf_cmd_policy, "unexpected argument '%s'", argv[optind + 1]);
+    if (!polpath)
+        return cli_usage(&pf_cmd_policy, "policy explain needs --policy FILE");
+    if (!table && !in)
+        return cli_usage(&pf_cmd_policy, "policy explain needs --table T or an IN.jsonl file");
+    if (table && in)
+        return cli_usage(&pf_cmd_policy, "give --table or IN.jsonl, not both");
+
+    pf_err err = PF_ERR_INIT;
+    pf_policy *pol = NULL;
+    pf_key key;
+    xctx x;
+    memset(&x, 0, sizeof x);
+    pf_buf_init(&x.out);
+    pf_buf_init(&x.wrap);
+    pf_pg *pg = NULL;
+    pf_pg_table t;
+    memset(&t, 0, sizeof t);
+    int rc = 0;
+    char digest[65] = "";
+    /* explain prints no values, so any key will do: a random one. */
+    if (pf_policy_load(polpath, &pol, &err) < 0 || pf_key_random(&key, &err) < 0 ||
+        pf_anon_new(&x.anon, &key, pol, 0, &err) < 0)
+        goto fail;
+    pf_policy_digest(pol, digest);
+    if (table) {
+        if (pf_pg_connect(&pg, db, 300000, NULL, &err) < 0 ||
+            pf_pg_table_load(pg, table, &t, &err) < 0)
+            goto fail;
+        pf_pg_sample s;
+        memset(&s, 0, sizeof s);
+        s.limit = rows;
+        s.column = column;
+        pf_pg_stats st = {0, 0, 0, 0};
+        if (pf_pg_stream(pg, &t, &s, x_row, &x, &st, &err) < 0)
+            goto fail;
+    } else {
+        pf_jsonl r;
+        if (pf_jsonl_open(&r, in, 0, &err) < 0)
+            goto fail;
+        const char *d;
+        size_t n;
+        int got;
+        while (x.docs < rows && (got = pf_jsonl_next(&r, &d, &n, &err)) == 1)
+            if (x_doc(&x, NULL, d, n, &err) < 0) {
+                got = -1;
+                break;
+            }
+        pf_jsonl_close(&r);
+        if (got < 0)
+            goto fail;
+    }
+    if (json) {
+        pf_buf b = PF_BUF_INIT;
+        pf_buf_adds(&b, "{\"policy_digest\":");
+        pf_buf_add_json_str(&b, digest, strlen(digest));
+        pf_buf_addf(&b, ",\"rows\":%llu,\"paths\":[", (unsigned long long)x.docs);
+        for (size_t i = 0; i < x.n; i++) {
+            const char *arrow = strstr(x.lines[i].text, " -> ");
+            size_t pl = arrow ? (size_t)(arrow - x.lines[i].text) : strlen(x.lines[i].text);
+            pf_buf_adds(&b, i ? ",{\"path\":" : "{\"path\":");
+            pf_buf_add_json_str(&b, x.lines[i].text, pl);
+            pf_buf_adds(&b, ",\"action\":");
+            const char *act = arrow ? arrow + 4 : "";
+            pf_buf_add_json_str(&b, act, strlen(act));
+            pf_buf_addc(&b, '}');
+        }
+        pf_buf_adds(&b, "]}\n");
+        fwrite(b.data, 1, b.len, stdout);
+        pf_buf_free(&b);
+    } else {
+        printf("# policy %s (digest %.16s), %llu row(s) of %s; paths and actions only\n",
+               polpath, digest, (unsigned long long)x.docs, table ? t.label : in);
+        for (size_t i = 0; i < x.n; i++)
+            printf("%s\n", x.lines[i].text);
+    }
+    goto out;
+fail:
+    rc = cli_fail(&err);
+out:
+    for (size_t i = 0; i < x.n; i++)
+        free(x.lines[i].text);
+    free(x.lines);
+    pf_buf_free(&x.out);
+    pf_buf_free(&x.wrap);
+    pf_anon_free(x.anon);
+    pf_policy_free(pol);
+    pf_pg_table_free(&t);
+    pf_pg_close(pg);
+    return rc;
 }
 
 static int run(int argc, char **argv)
