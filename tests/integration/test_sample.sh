@@ -165,6 +165,9 @@ t_exit "permission_denied_is_exit_3" 3 "$P" sample --db "dbname=pf_sample user=p
 t_grep "permission_denied_is_said" 'permission denied' "$T_ERR"
 t_exit "statement_timeout_is_exit_3" 3 "$P" sample --table canary --where 'pg_sleep(3) IS NOT NULL' --statement-timeout 0.3 "${K1[@]}" --out "$W/x.jsonl"
 t_grep "statement_timeout_is_said" 'statement timeout' "$T_ERR"
+t_exit "recovery_conflict_is_retried_then_exit_3" 3 "$P" sample --table canary --where 'pf_recovery_conflict()' "${K1[@]}" --out "$W/x.jsonl"
+t_eq "recovery_conflict_retried_a_bounded_number_of_times" "$(grep -c 'retrying on a fresh snapshot' "$T_ERR")" 2
+t_grep "recovery_conflict_final_error_names_sqlstate" 'SQLSTATE 40001' "$T_ERR"
 BADPW="WrongPassword-$$-zq"
 t_exit "wrong_password_is_exit_3" 3 "$P" sample --db "host=$PGHOST port=$PGPORT dbname=pf_sample user=pf_pw password=$BADPW" --table canary "${K1[@]}" --out "$W/x.jsonl"
 t_grep "wrong_password_says_authentication_failed" 'password authentication failed' "$T_ERR"
