@@ -152,4 +152,11 @@ int pf_pg_stream_parents(pf_pg *pg, const pf_pg_table *child,
 int64_t pf_pg_count_distinct(pf_pg *pg, const pf_pg_table *t, const char *col,
                              long rows, pf_err *err);
 
+/* ---- decoding what the server sends (exposed for tests and fuzzing) ---- */
+/* One single-column row of COPY's text format (with or without its
+ * trailing newline), decoded in place; returns 1 for \N (NULL), else 0. */
+int pf_pg_copy_unescape(char *s, size_t *len);
+/* bytea's hex output ("\x4142") to bytes, in place; -1 when malformed. */
+int pf_pg_bytea_decode(char *s, size_t *len);
+
 #endif

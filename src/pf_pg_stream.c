@@ -111,8 +111,7 @@ static int build_proj(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
     return 0;
 }
 
-/* Decode one COPY text-format field in place; 1 when it is \N (NULL). */
-static int copy_unescape(char *s, size_t *len)
+int pf_pg_copy_unescape(char *s, size_t *len)
 {
     size_t n = *len;
     if (n && s[n - 1] == '\n')
@@ -171,8 +170,7 @@ static int hexval(char h)
     return -1;
 }
 
-/* bytea's hex output "\x4142" -> bytes, in place. */
-static int bytea_decode(char *s, size_t *len)
+int pf_pg_bytea_decode(char *s, size_t *len)
 {
     if (*len < 2 || s[0] != '\\' || s[1] != 'x' || (*len - 2) % 2)
         return -1;
@@ -215,10 +213,10 @@ static int copy_rows(pf_pg *pg, const char *sql, const pf_pg_table *t, int bytea
         int n = PQgetCopyData(pg->conn, &row, 1);
         if (n > 0) {
             size_t len = (size_t)n;
-            int isnull = copy_unescape(row, &len);
+            int isnull = pf_pg_copy_unescape(row, &len);
             if (isnull) {
                 st->nulls++;
-            } else if (bytea && bytea_decode(row, &len) < 0) {
+            } else if (bytea && pf_pg_bytea_decode(row, &len) < 0) {
                 PQfreemem(row);
                 return pf_err_set(err, PF_E_INTERNAL, "%s: unexpected bytea text "
                                   "from the server", what);
