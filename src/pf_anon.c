@@ -27,13 +27,18 @@
 #define CACHE_BITS 15
 #define CACHE_IN 48
 #define CACHE_OUT 64
-#define LEAK_MAX_SLOTS ((size_t)1 << 21) /* 16 MiB of fingerprints */
+#define LEAK_MAX_SLOTS ((size_t)1 << 20) /* 8 MiB of fingerprints per set */
 #define REPORT_LINES 100
+
+#define CACHE_BIG_MAX ((size_t)64 << 10)   /* longest value cached */
+#define CACHE_HEAP_MAX ((size_t)24 << 20)  /* bytes of long values cached */
 
 typedef struct centry {
     uint64_t h;
     const pf_action *act;
-    uint8_t ilen, olen, isnum, xr, kept_parts, used;
+    uint32_t ilen, olen;
+    uint8_t isnum, xr, kept_parts, used, checked;
+    char *big; /* heap copy of in + out when they do not fit inline */
     char in[CACHE_IN];
     char out[CACHE_OUT];
 } centry;
@@ -43,7 +48,9 @@ struct pf_anon {
     pf_policy *owned;
     pf_xf xf;
     int verify;
-    pf_leakset orig;
+    pf_leakset orig, outs;
+    int skip_check; /* the value came from the cache, already checked */
+    size_t cache_heap;
     pf_buf report;
     uint64_t reported;
     pf_json j;
@@ -85,6 +92,7 @@ int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
     }
     a->verify = verify;
     pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
+    pf_leakset_init(&a->outs, LEAK_MAX_SLOTS);
     a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
     a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
     a->inh = calloc(a->inh_cap, sizeof *a->inh);
@@ -106,14 +114,18 @@ void pf_anon_free(pf_anon *a)
         return;
     pf_xf_free(&a->xf);
     pf_leakset_free(&a->orig);
+    pf_leakset_free(&a->outs);
     pf_buf_free(&a->report);
     pf_json_free(&a->j);
     pf_buf_free(&a->val);
     pf_buf_free(&a->res);
     pf_buf_free(&a->spath);
     free(a->inh);
-    if (a->cache)
+    if (a->cache) {
+        for (size_t i = 0; i < ((size_t)1 << CACHE_BITS); i++)
+            free(a->cache[i].big);
         memset(a->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *a->cache);
+    }
     free(a->cache);
     free(a->seen);
     pf_policy_free(a->owned);
@@ -131,7 +143,7 @@ void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st)
 {
     *st = a->st;
     st->prf_calls = a->xf.prf.calls;
-    st->untracked = a->orig.untracked;
+    st->untracked = a->orig.untracked + a->outs.untracked;
 }
 
 /* ---- transform with cache ---------------------------------------------------- */
@@ -140,34 +152,56 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                    size_t n, pf_buf *res)
 {
     pf_buf_reset(res);
+    a->skip_check = 0;
     uint64_t h = 0;
     centry *e = NULL;
-    if (n <= CACHE_IN) {
+    if (n <= CACHE_BIG_MAX) {
         h = pf_sip(a->xf.sipkey, s, n) ^ ((uint64_t)(uintptr_t)act * 0x9e3779b97f4a7c15ULL) ^
             (uint64_t)isnum;
         e = &a->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
         if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
-            !memcmp(e->in, s, n)) {
+            !memcmp(e->big ? e->big : e->in, s, n)) {
             a->st.cache_hits++;
-            pf_buf_add(res, e->out, e->olen);
+            pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
             a->xf.kept_parts = e->kept_parts;
+            /* its tokens are in both leak sets already: nothing new to check */
+            a->skip_check = e->checked && a->verify;
             return (pf_xr)e->xr;
         }
         a->st.cache_misses++;
     }
     pf_xr xr = isnum ? pf_xf_number(&a->xf, act, s, n, res)
                      : pf_xf_string(&a->xf, act, s, n, res);
-    if (e && res->len <= CACHE_OUT && !res->oom) {
-        e->used = 1;
-        e->h = h;
-        e->act = act;
-        e->isnum = (uint8_t)isnum;
-        e->ilen = (uint8_t)n;
-        e->olen = (uint8_t)res->len;
-        e->xr = (uint8_t)xr;
-        e->kept_parts = (uint8_t)a->xf.kept_parts;
-        memcpy(e->in, s, n);
-        memcpy(e->out, res->data, res->len);
+    if (e && !res->oom) {
+        int inl = n <= CACHE_IN && res->len <= CACHE_OUT;
+        char *big = NULL;
+        if (!inl && a->cache_heap + n + res->len <= CACHE_HEAP_MAX)
+            big = malloc(n + res->len + 1);
+        if (inl || big) {
+            if (e->big) {
+                a->cache_heap -= e->ilen + e->olen;
+                free(e->big);
+                e->big = NULL;
+            }
+            e->used = 1;
+            e->h = h;
+            e->act = act;
+            e->isnum = (uint8_t)isnum;
+            e->ilen = (uint32_t)n;
+            e->olen = (uint32_t)res->len;
+            e->xr = (uint8_t)xr;
+            e->kept_parts = (uint8_t)a->xf.kept_parts;
+            e->checked = (uint8_t)a->verify;
+            if (big) {
+                memcpy(big, s, n);
+                memcpy(big + n, res->data, res->len);
+                e->big = big;
+                a->cache_heap += n + res->len;
+            } else {
+                memcpy(e->in, s, n);
+                memcpy(e->out, res->data, res->len);
+            }
+        }
     }
     return xr;
 }
@@ -218,11 +252,15 @@ typedef struct leakctx {
     int hit;
 } leakctx;
 
+/* An original token: remember it, and look for it among earlier outputs. */
 static void add_tok(void *c, const char *t, size_t n, size_t off)
 {
     leakctx *l = c;
     (void)off;
-    pf_leakset_add(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n));
+    uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
+    pf_leakset_add(&l->a->orig, fp);
+    if (pf_leakset_has(&l->a->outs, fp))
+        l->hit = 1;
 }
 
 static void check_tok(void *c, const char *t, size_t n, size_t off)
@@ -232,13 +270,17 @@ static void check_tok(void *c, const char *t, size_t n, size_t off)
      * scheme and TLD) sit at the same offset in the original */
     if (l->kept_parts && off + n <= l->orig_n && !memcmp(l->orig + off, t, n))
         return;
-    if (pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+    uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
+    pf_leakset_add(&l->a->outs, fp);
+    if (pf_leakset_has(&l->a->orig, fp))
         l->hit = 1;
 }
 
 static void leak_check(pf_anon *a, const pf_json *j, int tok, const char *what,
                        const char *o, size_t on, const char *r, size_t rn, int kept_parts)
 {
+    if (a->skip_check)
+        return;
     leakctx l = {a, o, on, kept_parts, 0};
     pf_leak_tokens(o, on, add_tok, &l);
     pf_leak_tokens(r, rn, check_tok, &l);
@@ -321,6 +363,7 @@ static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suff
 static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_action *act)
 {
     if (act->kind == PF_ACT_KEEP || a->pol->keys == PF_KEYS_KEEP) {
+        a->skip_check = 0;
         if (a->verify && !a->explain && a->pol->keys == PF_KEYS_KEEP &&
             act->kind != PF_ACT_KEEP) {
             size_t n;

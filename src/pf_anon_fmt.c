@@ -403,7 +403,7 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
 
 static int is_hexstr(const char *s, size_t n)
 {
-    if (n < 8)
+    if (n < 6)
         return 0;
     int lo = 0, up = 0, dig = 0;
     for (size_t i = 0; i < n; i++) {
@@ -601,6 +601,77 @@ static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
     pf_buf_addf(out, "%04ld-%02d-%02d", y, m, d);
     pf_buf_add(out, s + 10, n - 10);
     return 1;
+}
+
+/* Dates with English names, as logs and APIs write them:
+ *   "Sun Aug 31 00:29:15 +0000 2014"  (ctime-like, Twitter)
+ *   "Sun, 31 Aug 2014 00:29:15 +0000" (RFC 2822, e-mail and HTTP)
+ * replaced by a real date of the same year and time of day, with the
+ * right weekday name. */
+static const char WD[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+static const char MO[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static int name_idx(const char *s, const char (*tab)[4], int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!memcmp(s, tab[i], 3))
+            return i;
+    return -1;
+}
+
+static int hms(const char *s, int *h, int *m, int *sec)
+{
+    if (!alldig(s, 2) || s[2] != ':' || !alldig(s + 3, 2) || s[5] != ':' || !alldig(s + 6, 2))
+        return 0;
+    *h = num(s, 2), *m = num(s + 3, 2), *sec = num(s + 6, 2);
+    return *h < 24 && *m < 60 && *sec < 60;
+}
+
+/* 1: ctime-like, 2: RFC 2822; fills y, m (1-12), d, hh, mi, ss. */
+static int parse_textdate(const char *s, size_t n, int *v)
+{
+    if (n == 30 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
+        (s[20] == '+' || s[20] == '-') && alldig(s + 21, 4) && s[25] == ' ' &&
+        alldig(s + 26, 4) && alldig(s + 8, 2) && name_idx(s, WD, 7) >= 0 &&
+        (v[1] = name_idx(s + 4, MO, 12) + 1) > 0 && hms(s + 11, &v[3], &v[4], &v[5])) {
+        v[0] = num(s + 26, 4), v[2] = num(s + 8, 2);
+        return v[0] > 0 && v[2] >= 1 && v[2] <= mdays(v[0], v[1]) ? 1 : 0;
+    }
+    if (n == 31 && s[3] == ',' && s[4] == ' ' && alldig(s + 5, 2) && s[7] == ' ' &&
+        s[11] == ' ' && alldig(s + 12, 4) && s[16] == ' ' && s[25] == ' ' &&
+        (s[26] == '+' || s[26] == '-') && alldig(s + 27, 4) && name_idx(s, WD, 7) >= 0 &&
+        (v[1] = name_idx(s + 8, MO, 12) + 1) > 0 && hms(s + 17, &v[3], &v[4], &v[5])) {
+        v[0] = num(s + 12, 4), v[2] = num(s + 5, 2);
+        return v[0] > 0 && v[2] >= 1 && v[2] <= mdays(v[0], v[1]) ? 2 : 0;
+    }
+    return 0;
+}
+
+static void textdate_xf(pf_xf *xf, const char *s, int kind, const int *v, long shift,
+                        pf_buf *out)
+{
+    long y = v[0];
+    int m, d;
+    uint64_t sec = (uint64_t)(v[3] * 3600 + v[4] * 60 + v[5]);
+    if (shift) {
+        civil_from_days(days_from_civil(v[0], v[1], v[2]) + shift, &y, &m, &d);
+        if (y < 1 || y > 9999)
+            y = v[0], m = v[1], d = v[2];
+    } else {
+        int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)y << 32),
+                                     (uint64_t)doy_of(v[0], v[1], v[2]), leap(v[0]) ? 366 : 365);
+        from_doy(v[0], dy, &m, &d);
+        sec = pf_permute_int(&xf->prf, 0x54494d45ULL, sec, 86400);
+    }
+    long z = days_from_civil(y, m, d);
+    const char *wd = WD[((z % 7) + 7) % 7];
+    char t[16];
+    snprintf(t, sizeof t, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+    if (kind == 1)
+        pf_buf_addf(out, "%s %s %02d %s %.5s %04ld", wd, MO[m - 1], d, t, s + 20, y);
+    else
+        pf_buf_addf(out, "%s, %02d %s %04ld %s %.5s", wd, d, MO[m - 1], y, t, s + 26);
 }
 
 static int parse_ipv4(const char *s, size_t n, unsigned oct[4])
@@ -849,7 +920,8 @@ const char *pf_xf_format_name(const char *s, size_t n)
     size_t m;
     if (is_uuid(s, n))
         return "uuid";
-    if (parse_iso(s, n, &t))
+    int tv[6];
+    if (parse_iso(s, n, &t) || parse_textdate(s, n, tv))
         return "date";
     if (parse_ipv4(s, n, oct))
         return "ipv4";
@@ -870,6 +942,12 @@ int pf_xf_key_is_data(const char *s, size_t n)
 {
     if (n == 0)
         return 0;
+    /* field names: every data format below needs a digit, '@' or ':' */
+    size_t i = 0;
+    while (i < n && !isdig((unsigned char)s[i]) && s[i] != '@' && s[i] != ':')
+        i++;
+    if (i == n)
+        return 0;
     if (alldig(s, n) || is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
         return 1;
     size_t d = 0;
@@ -883,6 +961,7 @@ int pf_xf_key_is_data(const char *s, size_t n)
 
 static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
 {
+    int tv[6], tk;
     isodt t;
     unsigned oct[4];
     char dg[24];
@@ -891,6 +970,8 @@ static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
         uuid_xf(xf, s, out);
     else if (parse_iso(s, n, &t))
         date_xf(xf, s, n, &t, out);
+    else if ((tk = parse_textdate(s, n, tv)) != 0)
+        textdate_xf(xf, s, tk, tv, 0, out);
     else if (parse_ipv4(s, n, oct))
         ipv4_xf(xf, oct, out);
     else if (n <= 45 && memchr(s, ':', n) && ipv6_xf(xf, s, n, out))
@@ -998,10 +1079,16 @@ pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
             return PF_XR_STRING;
         }
         break;
-    case PF_ACT_SHIFT_DATE:
+    case PF_ACT_SHIFT_DATE: {
+        int tv[6], tk;
         if (shift_iso(xf, s, n, act->days, out))
             return PF_XR_STRING;
+        if ((tk = parse_textdate(s, n, tv)) != 0) {
+            textdate_xf(xf, s, tk, tv, shift_offset(xf, act->days), out);
+            return PF_XR_STRING;
+        }
         break;
+    }
     case PF_ACT_FPE:
         if (fpe_core(xf, s, n, 0, out))
             return PF_XR_STRING;

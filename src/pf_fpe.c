@@ -111,7 +111,8 @@ int pf_ff1_encrypt(pf_ff1 *f, unsigned radix, const unsigned char *tweak,
     unsigned char R[16], S[BN_MAX + 16], blk[16], tmp[16];
     for (unsigned i = 0; i < 10; i++) {
         /* Q = T || 0^pad || [i] || [NUM_radix(B)]^b */
-        memcpy(Q, tweak, tlen);
+        if (tlen)
+            memcpy(Q, tweak, tlen);
         memset(Q + tlen, 0, pad);
         Q[tlen + pad] = (unsigned char)i;
         unsigned char *nb = Q + tlen + pad + 1;
