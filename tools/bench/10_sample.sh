@@ -42,7 +42,7 @@ SELECT g,
                           'items', jsonb_build_array(jsonb_build_object('sku', 'SKU-' || (g % 997), 'qty', g % 5),
                                                      jsonb_build_object('sku', 'SKU-' || (g % 89), 'qty', 1)),
                           'note', CASE WHEN g % 4 = 0 THEN NULL ELSE 'deliver after ' || (g % 12 + 8) || 'h' END)
-FROM generate_series(1, $2) AS g;
+FROM generate_series(1::bigint, $2) AS g;
 ANALYZE $1;
 SQL
 }
@@ -69,24 +69,32 @@ make_table tbig "$BIG" || exit 3
 bytes=$("$PG_BIN/psql" -XAtc "COPY (SELECT row_to_json(t) FROM t) TO STDOUT" | wc -c)
 read -r ref_s ref_rss < <(measure "$PG_BIN/psql" -XAtc "COPY (SELECT row_to_json(t) FROM t) TO STDOUT" -o /dev/null) || exit 3
 read -r pf_s pf_rss < <(measure "$P" sample --table t --key-file "$W/key" --out "$W/t.jsonl") || exit 3
+# The sampling side alone: a keep-everything policy, no leak check (the
+# rows still go through the engine's parser and walk).
+echo '{"format":"prodfuzz-policy","version":1,"default":"keep"}' >"$W/keep.json"
+read -r keep_s keep_rss < <(measure "$P" sample --table t --policy "$W/keep.json" --no-verify --key-file "$W/key" --out "$W/tk.jsonl") || exit 3
 read -r r1_s r1_rss < <(measure "$P" sample --table t100k --key-file "$W/key" --out "$W/t100k.jsonl") || exit 3
 read -r r2_s r2_rss < <(measure "$P" sample --table tbig --key-file "$W/key" --out "$W/tbig.jsonl") || exit 3
 
-python3 - "$ROWS" "$bytes" "$ref_s" "$pf_s" "$r1_rss" "$r2_rss" "$r1_s" "$r2_s" "$BIG" <<'PY'
+python3 - "$ROWS" "$bytes" "$ref_s" "$pf_s" "$r1_rss" "$r2_rss" "$r1_s" "$r2_s" "$BIG" "$keep_s" "$pf_rss" <<'PY'
 import sys
 rows, nbytes = int(sys.argv[1]), int(sys.argv[2])
 ref_s, pf_s = float(sys.argv[3]), float(sys.argv[4])
 r1, r2 = int(sys.argv[5]) / 1024.0, int(sys.argv[6]) / 1024.0
 r1_s, r2_s, big = float(sys.argv[7]), float(sys.argv[8]), int(sys.argv[9])
+keep_s, pf_rss = float(sys.argv[10]), int(sys.argv[11]) / 1024.0
 mb = nbytes / 1e6
 print("table: %d rows, %.1f MB of row_to_json text" % (rows, mb))
 print("reference  COPY (SELECT row_to_json(t) FROM t) | psql > /dev/null: %.2fs  %.0f rows/s  %.1f MB/s"
       % (ref_s, rows / ref_s, mb / ref_s))
 print("prodfuzz sample (anonymize + leak check, JSONL):             %.2fs  %.0f rows/s  %.1f MB/s"
       % (pf_s, rows / pf_s, mb / pf_s))
+print("prodfuzz sample, keep-everything policy, no leak check:     %.2fs  %.0f rows/s  %.1f MB/s  (%.2fx the reference)"
+      % (keep_s, rows / keep_s, mb / keep_s, ref_s / keep_s))
 ratio = ref_s / pf_s
 print("throughput ratio prodfuzz/reference: %.2fx (target >= 0.5x: %s)"
       % (ratio, "met" if ratio >= 0.5 else "NOT met"))
+print("peak RSS of the %d-row run: %.1f MiB" % (rows, pf_rss))
 print("peak RSS: 100k rows %.1f MiB (%.1fs), %d rows %.1f MiB (%.1fs); growth %.2fx (target < 64 MiB and flat: %s)"
       % (r1, r1_s, big, r2, r2_s, r2 / r1 if r1 else 0,
          "met" if r2 < 64 and r2 < r1 * 1.25 + 2 else "NOT met"))
