@@ -118,8 +118,14 @@ int pf_pg_copy_unescape(char *s, size_t *len)
         n--;
     if (n == 2 && s[0] == '\\' && s[1] == 'N')
         return 1;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Most rows have few escapes: skip straight to the first one. */
+    char *bs = memchr(s, '\\', n);
+    if (!bs) {
+        *len = n;
+        return 0;
+    }
+    size_t o = (size_t)(bs - s);
+    for (size_t i = o; i < n; i++) {
         char c = s[i];
         if (c != '\\' || i + 1 == n) {
             s[o++] = c;

@@ -153,9 +153,11 @@ static int on_row(void *vctx, const pf_pg_table *t, uint64_t rowno, const char *
              * (a json column keeps the application's formatting): a space
              * keeps the document equal and the line whole. */
             pf_buf_add(&o->line, o->doc.data, o->doc.len);
-            for (size_t i = 0; i < o->line.len; i++)
-                if (o->line.data[i] == '\n' || o->line.data[i] == '\r')
-                    o->line.data[i] = ' ';
+            for (int k = 0; k < 2 && o->line.len; k++) {
+                char *p = o->line.data, *end = p + o->line.len;
+                while ((p = memchr(p, k ? '\r' : '\n', (size_t)(end - p))) != NULL)
+                    *p++ = ' ';
+            }
         } else {
             pf_buf_add_json_str(&o->line, o->doc.data, o->doc.len);
         }

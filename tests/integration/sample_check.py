@@ -55,8 +55,9 @@ def walk(v, leaves, keys, datakeys):
         for x in v:
             walk(x, leaves, keys, datakeys)
     elif isinstance(v, tuple):
-        # numbers: 6+ digits (shorter ones collide by chance)
-        if sum(c.isdigit() for c in v[1]) >= 6:
+        # numbers: 8+ digits (a few hundred 6-digit amounts collide with
+        # each other's anonymized values by chance)
+        if sum(c.isdigit() for c in v[1]) >= 8:
             leaves.add(v[1])
     elif isinstance(v, str):
         leaves.add(v)
@@ -73,7 +74,7 @@ def cmd_patterns(paths):
         if len(core) >= 6 and len(set(core)) > 1:
             out.add(core)
         for w in re.findall(r"[^\W_]{6,}", v):
-            if len(set(w)) > 1 and not (w.isdigit() and len(w) < 6):
+            if len(set(w)) > 1 and not (w.isdigit() and len(w) < 8):
                 out.add(w)
     out = {v for v in out if v not in keys and "\n" not in v}
     # Timestamps are data too, but their 6+ digit words are dates such as

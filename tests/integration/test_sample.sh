@@ -21,9 +21,10 @@ if ! "${PSQL[@]}" -f "$ROOT/tests/fixtures/sample_schema.sql" >"$W/fixture.log" 
 fi
 "${PSQL[@]}" -c "GRANT SELECT ON canary TO pf_pw" >/dev/null
 
+# Fixed keys: the outcome of every check is the same on every run.
 umask 077
-head -c 32 /dev/urandom >"$W/key1"
-head -c 32 /dev/urandom >"$W/key2"
+printf 'prodfuzz-sample-test-key-one-32b' >"$W/key1"
+printf 'prodfuzz-sample-test-key-two-32b' >"$W/key2"
 umask 022
 K1=(--key-file "$W/key1")
 K2=(--key-file "$W/key2")
@@ -45,7 +46,7 @@ t_eq "sample_writes_one_file_per_distinct_row" "$n" "$("${PSQL[@]}" -Atc 'SELECT
 t_grep "sample_manifest_has_key_fingerprint" '"key_fingerprint":"[0-9a-f]{16}"' "$W/c1/.prodfuzz/manifest.json"
 t_grep "sample_manifest_has_policy_digest" '"policy_digest":"[0-9a-f]{64}"' "$W/c1/.prodfuzz/manifest.json"
 t_grep "sample_manifest_names_table_and_rows" '"table":"users","rows":200' "$W/c1/.prodfuzz/manifest.json"
-t_nogrep "sample_manifest_holds_no_key_bytes" "$(od -An -tx1 "$W/key1" | tr -d ' \n' | head -c 16)" "$W/c1/.prodfuzz/manifest.json"
+t_nogrep "sample_manifest_holds_no_key_bytes" 'prodfuzz-sample-test-key|70726f6466757a7a' "$W/c1/.prodfuzz/manifest.json"
 "$P" sample --table orders --table events "${K1[@]}" --out "$W/c1b" 2>/dev/null
 $CHECK patterns "$W/users.orig" "$W/orders.orig" "$W/events.orig" >"$W/patterns"
 np=$(wc -l <"$W/patterns")
@@ -212,6 +213,28 @@ wait "$pid"; st=$?
 t_eq "sigint_exits_130" "$st" 130
 t_eq "sigint_leaves_the_previous_jsonl" "$(cat "$W/prev.jsonl")" previous
 t_eq "sigint_leaves_no_temporary_file" "$(find "$W" -maxdepth 1 -name '*prev.jsonl*' | wc -l)" 1
+
+echo previous >"$W/prev2.jsonl"
+"$P" sample --table big --where 'pg_sleep(0.0002) IS NOT NULL' "${K1[@]}" --out "$W/prev2.jsonl" 2>/dev/null &
+pid=$!
+sleep 1.5
+kill -TERM "$pid"
+wait "$pid"; st=$?
+t_eq "sigterm_exits_143" "$st" 143
+t_eq "sigterm_leaves_the_previous_jsonl" "$(cat "$W/prev2.jsonl")" previous
+t_eq "cancelled_query_leaves_no_backend_behind" "$(sleep 0.5; "${PSQL[@]}" -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prodfuzz'")" 0
+
+# ---- progress on stderr only when it is a terminal ---------------------------------------------
+t_exit "no_progress_when_stderr_is_not_a_terminal" 0 "$P" sample --table big --limit 20000 "${K1[@]}" --out "$W/np.jsonl"
+t_nogrep "no_progress_line_in_a_pipe" 'rows/s' "$T_ERR"
+if command -v script >/dev/null; then
+    script -qec "'$P' sample --table big --percent 20 --seed 1 --key-file '$W/key1' --out '$W/tty.jsonl'" /dev/null >"$W/tty.out" 2>&1
+    if tr '\r' '\n' <"$W/tty.out" | grep -aEq 'sample: big: [0-9]+ rows, [0-9]+ rows/s, [0-9.]+ MB, [0-9.]+s'; then
+        t_pass "progress_on_a_terminal_shows_rows_rate_and_elapsed"
+    else t_fail "progress_on_a_terminal_shows_rows_rate_and_elapsed" "$(head -c 400 "$W/tty.out")"; fi
+else
+    t_skip "progress_on_a_terminal_shows_rows_rate_and_elapsed" "script(1) not installed"
+fi
 
 # ---- several tables, one snapshot; JSON summary --------------------------------------------------
 t_exit "several_tables_in_one_run" 0 "$P" sample --table users --table orders --limit 5 "${K1[@]}" --out "$W/multi" --json
