@@ -269,8 +269,20 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
 
 static int open_output(out_ctx *o, const char *out, pf_err *err)
 {
-    if (o->jsonl)
+    if (o->jsonl) {
+        /* Like a corpus folder, a JSONL file gets its parent folders. */
+        const char *slash = strrchr(out, '/');
+        if (slash && slash != out) {
+            char *parent = strndup(out, (size_t)(slash - out));
+            if (!parent)
+                return pf_err_set(err, PF_E_NOMEM, "out of memory");
+            int rc = pf_fs_mkdirs(parent, 0755, err);
+            free(parent);
+            if (rc < 0)
+                return -1;
+        }
         return pf_tmpfile_open(&o->tmp, out, 0600, err);
+    }
     return pf_corpus_open(&o->corpus, out, 0, err);
 }
 

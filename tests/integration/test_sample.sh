@@ -70,6 +70,15 @@ else t_pass "sample_other_key_gives_other_corpus"; fi
 if cmp -s "$W/u1.jsonl" "$W/u2.jsonl"; then t_pass "sample_jsonl_is_byte_identical_per_key"
 else t_fail "sample_jsonl_is_byte_identical_per_key"; fi
 
+PRODFUZZ_KEY_FILE="$W/key1" "$P" sample --table users --out "$W/env/nested/u3.jsonl" 2>"$W/env.err"
+if cmp -s "$W/u1.jsonl" "$W/env/nested/u3.jsonl"; then t_pass "prodfuzz_key_file_env_equals_key_file_option"
+else t_fail "prodfuzz_key_file_env_equals_key_file_option" "$(cat "$W/env.err")"; fi
+t_exit "no_key_warns_and_uses_a_random_key" 0 "$P" sample --table canary --out "$W/nokey.jsonl"
+t_grep "no_key_warning_is_said" 'random key' "$T_ERR"
+chmod 644 "$W/key2"
+t_exit "key_file_readable_by_others_is_refused" 2 "$P" sample --table canary "${K2[@]}" --out "$W/x.jsonl"
+chmod 600 "$W/key2"
+
 # ---- shapes and exact numbers ----------------------------------------------------
 if $CHECK shapes "$W/users.keep.jsonl" "$W/u1.jsonl" 2>"$W/shape.err"; then t_pass "sample_keeps_shapes_types_nulls_lengths_formats"
 else t_fail "sample_keeps_shapes_types_nulls_lengths_formats" "$(cat "$W/shape.err")"; fi
