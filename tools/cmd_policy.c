@@ -172,8 +172,10 @@ static void classify(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c, verdic
     if ((c->typcat == 'S' || c->typcat == 'N') && !personal_name &&
         strcmp(tn, "json") && strcmp(tn, "jsonb")) {
         double nd = c->n_distinct;
+        if (nd < 0) /* pg_stats: a negative n_distinct is a fraction of the rows */
+            nd = -nd * t->reltuples;
         int small = 0;
-        if (nd > 0 && nd <= 20 && t->reltuples >= 10 * nd) {
+        if (nd >= 1 && nd <= 20 && t->reltuples >= 10 * nd) {
             small = 1;
             snprintf(v->why, sizeof v->why, "small enum (%g distinct values in pg_stats)", nd);
         } else if (nd == 0) {

@@ -96,6 +96,7 @@ static volatile sig_atomic_t g_sig;
 static void on_signal(int s) { g_sig = s; }
 
 #define MAX_TABLES 64
+#define MAX_COUNTS (MAX_TABLES * 4) /* manifest entries: tables and followed FKs */
 
 typedef struct out_ctx {
     pf_anon *anon;
@@ -225,12 +226,14 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
         o->phase = NULL;
         if (pf_pg_stream(pg, &tabs[i], &op->s, on_row, o, &st, err) < 0)
             return -1;
-        table_count *c = &counts[(*ncounts)++];
-        c->label = tabs[i].label;
-        c->rows = st.rows;
-        c->nulls = st.nulls;
-        c->parent = 0;
-        c->estimate = st.used_estimate;
+        if (*ncounts < MAX_COUNTS) {
+            table_count *c = &counts[(*ncounts)++];
+            c->label = tabs[i].label;
+            c->rows = st.rows;
+            c->nulls = st.nulls;
+            c->parent = 0;
+            c->estimate = st.used_estimate;
+        }
         if (!op->follow)
             continue;
         for (int f = 0; f < tabs[i].nfks; f++) {
@@ -250,10 +253,10 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
                 pf_pg_table_free(&parent);
                 return -1;
             }
-            if (*ncounts < MAX_TABLES * 4) {
+            if (*ncounts < MAX_COUNTS) {
                 table_count *pc = &counts[(*ncounts)++];
                 /* labels must outlive parent: keep a copy in a static pool */
-                static char pool[MAX_TABLES * 4][200];
+                static char pool[MAX_COUNTS][200];
                 snprintf(pool[*ncounts - 1], sizeof pool[0], "%s", parent.label);
                 pc->label = pool[*ncounts - 1];
                 pc->rows = ps.rows;
@@ -539,7 +542,7 @@ static int run(int argc, char **argv)
     pf_buf_init(&o.doc);
     pf_buf_init(&o.line);
     o.jsonl = ends_with(op.out, ".jsonl");
-    table_count counts[MAX_TABLES * 4];
+    table_count counts[MAX_COUNTS];
     int ncounts = 0;
     pf_buf man = PF_BUF_INIT;
     int opened = 0, exitc = 0;
