@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pf_buf.h"
 #include "pf_err.h"
 
 typedef struct pf_pg pf_pg;
@@ -140,12 +141,21 @@ typedef struct pf_pg_stats {
 int pf_pg_stream(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
                  pf_pg_row_fn fn, void *ctx, pf_pg_stats *st, pf_err *err);
 
-/* Stream the rows of fk's parent table that the sample of child (same s)
- * references through fk, whole-row mode. parent must be loaded. */
-int pf_pg_stream_parents(pf_pg *pg, const pf_pg_table *child,
-                         const pf_pg_sample *s, const pf_pg_fk *fk,
-                         const pf_pg_table *parent, pf_pg_row_fn fn, void *ctx,
-                         pf_pg_stats *st, pf_err *err);
+/* The pieces pf_pg_stream is made of, for following foreign keys: the
+ * SELECT of t's sampled rows (runs the --limit estimate once; the same
+ * rows every time it is executed in this snapshot), ... */
+int pf_pg_sample_sql(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
+                     pf_buf *sql, int *used_estimate, pf_err *err);
+/* ... the SELECT of the rows of parent that the rows of rows_sql reference
+ * through fk (ordered by parent's key; can be nested for the next level),
+ * ... */
+int pf_pg_parents_sql(pf_pg *pg, const pf_pg_fk *fk, const pf_pg_table *parent,
+                      const char *rows_sql, pf_buf *sql, pf_err *err);
+/* ... and streaming the rows of a SELECT over t (whole rows, or s->column;
+ * s->bytea_base64). what names the step in errors. */
+int pf_pg_stream_rows(pf_pg *pg, const pf_pg_table *t, const char *rows_sql,
+                      const pf_pg_sample *s, const char *what, pf_pg_row_fn fn,
+                      void *ctx, pf_pg_stats *st, pf_err *err);
 
 /* Run a bounded count(DISTINCT col) on at most `rows` rows of t: for
  * policy init when pg_stats has nothing. -1 on error. */

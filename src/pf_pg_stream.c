@@ -301,8 +301,49 @@ static double estimate_percent(pf_pg *pg, const pf_pg_table *t, const pf_pg_samp
     return got >= s->limit ? pct : 0;
 }
 
-int pf_pg_stream(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
-                 pf_pg_row_fn fn, void *ctx, pf_pg_stats *st, pf_err *err)
+int pf_pg_sample_sql(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
+                     pf_buf *sql, int *used_estimate, pf_err *err)
+{
+    pf_pg_method m = s->method;
+    double pct = s->percent;
+    double est = estimate_percent(pg, t, s, err);
+    if (est < 0)
+        return -1;
+    if (used_estimate)
+        *used_estimate = est > 0;
+    if (est > 0) {
+        m = PF_PG_BERNOULLI;
+        pct = est;
+    }
+    if (build_inner(pg, sql, t, s, m, pct, err) < 0)
+        return -1;
+    return pf_buf_ok(sql, err);
+}
+
+int pf_pg_parents_sql(pf_pg *pg, const pf_pg_fk *fk, const pf_pg_table *parent,
+                      const char *rows_sql, pf_buf *sql, pf_err *err)
+{
+    pf_buf_addf(sql, "SELECT t.* FROM %s AS t WHERE (", parent->qname);
+    for (int i = 0; i < fk->n; i++) {
+        pf_buf_adds(sql, i ? ", t." : "t.");
+        if (add_ident(pg, sql, fk->pcols[i], err) < 0)
+            return -1;
+    }
+    pf_buf_adds(sql, ") IN (SELECT ");
+    for (int i = 0; i < fk->n; i++) {
+        pf_buf_adds(sql, i ? ", c." : "c.");
+        if (add_ident(pg, sql, fk->cols[i], err) < 0)
+            return -1;
+    }
+    pf_buf_addf(sql, " FROM (%s) AS c) ORDER BY ", rows_sql);
+    if (add_key(pg, sql, parent, err) < 0)
+        return -1;
+    return pf_buf_ok(sql, err);
+}
+
+int pf_pg_stream_rows(pf_pg *pg, const pf_pg_table *t, const char *rows_sql,
+                      const pf_pg_sample *s, const char *what, pf_pg_row_fn fn,
+                      void *ctx, pf_pg_stats *st, pf_err *err)
 {
     const pf_pg_col *col = NULL;
     if (s->column) {
@@ -310,16 +351,6 @@ int pf_pg_stream(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
         if (!col)
             return pf_err_set(err, PF_E_INPUT, "column \"%.200s\" does not exist in "
                               "table %s", s->column, t->label);
-    }
-    pf_pg_method m = s->method;
-    double pct = s->percent;
-    double est = estimate_percent(pg, t, s, err);
-    if (est < 0)
-        return -1;
-    if (est > 0) {
-        m = PF_PG_BERNOULLI;
-        pct = est;
-        st->used_estimate = 1;
     }
     pf_buf q = PF_BUF_INIT;
     int bytea = 0;
@@ -336,13 +367,10 @@ int pf_pg_stream(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
             goto fail;
         pf_buf_adds(&q, " FROM (");
     }
-    if (build_inner(pg, &q, t, s, m, pct, err) < 0)
-        goto fail;
+    pf_buf_adds(&q, rows_sql);
     pf_buf_adds(&q, col ? ") AS t) TO STDOUT" : ") AS t) AS s) TO STDOUT");
     if (pf_buf_ok(&q, err) < 0)
         goto fail;
-    char what[300];
-    snprintf(what, sizeof what, "sampling %s", t->label);
     int rc = copy_rows(pg, q.data, t, bytea, fn, ctx, st, what, err);
     pf_buf_free(&q);
     return rc;
@@ -351,54 +379,22 @@ fail:
     return -1;
 }
 
-int pf_pg_stream_parents(pf_pg *pg, const pf_pg_table *child,
-                         const pf_pg_sample *s, const pf_pg_fk *fk,
-                         const pf_pg_table *parent, pf_pg_row_fn fn, void *ctx,
-                         pf_pg_stats *st, pf_err *err)
+int pf_pg_stream(pf_pg *pg, const pf_pg_table *t, const pf_pg_sample *s,
+                 pf_pg_row_fn fn, void *ctx, pf_pg_stats *st, pf_err *err)
 {
-    pf_pg_sample whole = *s;
-    whole.column = NULL;
-    pf_pg_method m = s->method;
-    double pct = s->percent;
-    double est = estimate_percent(pg, child, s, err);
-    if (est < 0)
+    if (s->column && !pf_pg_table_col(t, s->column))
+        return pf_err_set(err, PF_E_INPUT, "column \"%.200s\" does not exist in "
+                          "table %s", s->column, t->label);
+    pf_buf inner = PF_BUF_INIT;
+    int est = 0;
+    if (pf_pg_sample_sql(pg, t, s, &inner, &est, err) < 0) {
+        pf_buf_free(&inner);
         return -1;
-    if (est > 0) {
-        m = PF_PG_BERNOULLI;
-        pct = est;
     }
-    pf_buf q = PF_BUF_INIT;
-    pf_buf_adds(&q, "COPY (SELECT pg_catalog.row_to_json(s) FROM (SELECT ");
-    if (build_proj(pg, &q, parent, &whole, err) < 0)
-        goto fail;
-    pf_buf_addf(&q, " FROM %s AS t WHERE (", parent->qname);
-    for (int i = 0; i < fk->n; i++) {
-        pf_buf_adds(&q, i ? ", t." : "t.");
-        if (add_ident(pg, &q, fk->pcols[i], err) < 0)
-            goto fail;
-    }
-    pf_buf_adds(&q, ") IN (SELECT ");
-    for (int i = 0; i < fk->n; i++) {
-        pf_buf_adds(&q, i ? ", c." : "c.");
-        if (add_ident(pg, &q, fk->cols[i], err) < 0)
-            goto fail;
-    }
-    pf_buf_adds(&q, " FROM (");
-    if (build_inner(pg, &q, child, s, m, pct, err) < 0)
-        goto fail;
-    pf_buf_adds(&q, ") AS c) ORDER BY ");
-    if (add_key(pg, &q, parent, err) < 0)
-        goto fail;
-    pf_buf_adds(&q, ") AS s) TO STDOUT");
-    if (pf_buf_ok(&q, err) < 0)
-        goto fail;
+    st->used_estimate = est;
     char what[300];
-    snprintf(what, sizeof what, "following foreign keys of %s to %s", child->label,
-             parent->label);
-    int rc = copy_rows(pg, q.data, parent, 0, fn, ctx, st, what, err);
-    pf_buf_free(&q);
+    snprintf(what, sizeof what, "sampling %s", t->label);
+    int rc = pf_pg_stream_rows(pg, t, inner.data, s, what, fn, ctx, st, err);
+    pf_buf_free(&inner);
     return rc;
-fail:
-    pf_buf_free(&q);
-    return -1;
 }

@@ -31,7 +31,7 @@ const pf_cmd pf_cmd_sample = {"sample",
     "sample and anonymize PostgreSQL rows into a corpus",
     "usage: prodfuzz sample --db CONNINFO --table [SCHEMA.]TABLE [--table ...]\n"
     "         [--column COL] [--limit N] [--percent P [--method bernoulli|system]]\n"
-    "         [--seed S] [--where SQL] [--follow-fks] [--policy FILE]\n"
+    "         [--seed S] [--where SQL] [--follow-fks[=DEPTH]] [--policy FILE]\n"
     "         [--key-file FILE] [--no-verify] [--statement-timeout SECS]\n"
     "         [--bytea base64] [--json] --out DIR|FILE.jsonl\n"
     "\n"
@@ -50,8 +50,8 @@ const pf_cmd pf_cmd_sample = {"sample",
     "  --method M           bernoulli (default, row level) or system (pages)\n"
     "  --seed S             sampling seed (integer, default 0)\n"
     "  --where SQL          a boolean SQL expression on the table's columns\n"
-    "  --follow-fks         also take the rows the sampled rows reference\n"
-    "                       through foreign keys\n"
+    "  --follow-fks[=DEPTH] also take the rows the sampled rows reference\n"
+    "                       through foreign keys, DEPTH levels deep (1-5, default 1)\n"
     "  --policy FILE        anonymization policy (default: everything transformed)\n"
     "  --key-file FILE      secret key (or PRODFUZZ_KEY_FILE); without one a\n"
     "                       random key is used and the output is not repeatable\n"
@@ -215,6 +215,62 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
+static void count_add(table_count *counts, int *ncounts, const char *label,
+                      const pf_pg_stats *st, int depth)
+{
+    /* labels must outlive the tables loaded while following keys */
+    static char pool[MAX_COUNTS][200];
+    if (*ncounts >= MAX_COUNTS)
+        return;
+    table_count *c = &counts[*ncounts];
+    snprintf(pool[*ncounts], sizeof pool[0], "%s", label);
+    c->label = pool[*ncounts];
+    c->rows = st->rows;
+    c->nulls = st->nulls;
+    c->parent = depth;
+    c->estimate = st->used_estimate;
+    (*ncounts)++;
+}
+
+/* Stream the rows of every table that the rows of rows_sql (of table t)
+ * reference through a foreign key, then theirs, depth levels deep. */
+static int follow_fks(pf_pg *pg, const opts *op, const pf_pg_table *t,
+                      const char *rows_sql, int depth, out_ctx *o,
+                      table_count *counts, int *ncounts, pf_err *err)
+{
+    if (depth > op->follow)
+        return 0;
+    pf_pg_sample whole = op->s;
+    whole.column = NULL;
+    for (int f = 0; f < t->nfks; f++) {
+        pf_pg_table parent;
+        pf_buf sql = PF_BUF_INIT;
+        int rc = pf_pg_table_load_oid(pg, t->fks[f].parent, &parent, err);
+        if (rc == 0)
+            rc = pf_pg_parents_sql(pg, &t->fks[f], &parent, rows_sql, &sql, err);
+        if (rc == 0) {
+            pf_pg_stats ps = {0, 0, 0, 0};
+            char phase[300], what[300];
+            snprintf(phase, sizeof phase, " (referenced by %s)", t->label);
+            snprintf(what, sizeof what, "following foreign keys of %s to %s", t->label,
+                     parent.label);
+            o->phase = phase;
+            rc = pf_pg_stream_rows(pg, &parent, sql.data, &whole, what, on_row, o, &ps, err);
+            o->phase = NULL;
+            if (rc == 0) {
+                count_add(counts, ncounts, parent.label, &ps, depth);
+                rc = follow_fks(pg, op, &parent, sql.data, depth + 1, o, counts, ncounts,
+                                err);
+            }
+        }
+        pf_buf_free(&sql);
+        pf_pg_table_free(&parent);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* One attempt: sample every table into a fresh output. On success the
  * output is still open (committed by the caller after the leak check). */
 static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
@@ -222,50 +278,27 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
 {
     *ncounts = 0;
     for (int i = 0; i < op->ntables; i++) {
+        pf_pg_sample s = op->s;
+        pf_buf inner = PF_BUF_INIT;
         pf_pg_stats st = {0, 0, 0, 0};
+        int est = 0;
+        char what[300];
+        snprintf(what, sizeof what, "sampling %s", tabs[i].label);
+        /* Column mode: each table's own column of that name. */
+        o->col = s.column ? pf_pg_table_col(&tabs[i], s.column) : NULL;
         o->phase = NULL;
-        if (pf_pg_stream(pg, &tabs[i], &op->s, on_row, o, &st, err) < 0)
+        int rc = pf_pg_sample_sql(pg, &tabs[i], &s, &inner, &est, err);
+        if (rc == 0)
+            rc = pf_pg_stream_rows(pg, &tabs[i], inner.data, &s, what, on_row, o, &st, err);
+        if (rc == 0) {
+            st.used_estimate = est;
+            count_add(counts, ncounts, tabs[i].label, &st, 0);
+            if (op->follow)
+                rc = follow_fks(pg, op, &tabs[i], inner.data, 1, o, counts, ncounts, err);
+        }
+        pf_buf_free(&inner);
+        if (rc < 0)
             return -1;
-        if (*ncounts < MAX_COUNTS) {
-            table_count *c = &counts[(*ncounts)++];
-            c->label = tabs[i].label;
-            c->rows = st.rows;
-            c->nulls = st.nulls;
-            c->parent = 0;
-            c->estimate = st.used_estimate;
-        }
-        if (!op->follow)
-            continue;
-        for (int f = 0; f < tabs[i].nfks; f++) {
-            pf_pg_table parent;
-            if (pf_pg_table_load_oid(pg, tabs[i].fks[f].parent, &parent, err) < 0) {
-                pf_pg_table_free(&parent);
-                return -1;
-            }
-            pf_pg_stats ps = {0, 0, 0, 0};
-            char phase[300];
-            snprintf(phase, sizeof phase, " (referenced by %s)", tabs[i].label);
-            o->phase = phase;
-            int rc = pf_pg_stream_parents(pg, &tabs[i], &op->s, &tabs[i].fks[f], &parent,
-                                          on_row, o, &ps, err);
-            o->phase = NULL;
-            if (rc < 0) {
-                pf_pg_table_free(&parent);
-                return -1;
-            }
-            if (*ncounts < MAX_COUNTS) {
-                table_count *pc = &counts[(*ncounts)++];
-                /* labels must outlive parent: keep a copy in a static pool */
-                static char pool[MAX_COUNTS][200];
-                snprintf(pool[*ncounts - 1], sizeof pool[0], "%s", parent.label);
-                pc->label = pool[*ncounts - 1];
-                pc->rows = ps.rows;
-                pc->nulls = 0;
-                pc->parent = 1;
-                pc->estimate = 0;
-            }
-            pf_pg_table_free(&parent);
-        }
     }
     return 0;
 }
@@ -317,6 +350,8 @@ static void build_manifest(pf_buf *m, const opts *op, const table_count *counts,
         pf_buf_add_json_str(m, counts[i].label, strlen(counts[i].label));
         pf_buf_addf(m, ",\"rows\":%llu,\"followed_fk\":%s", (unsigned long long)counts[i].rows,
                     counts[i].parent ? "true" : "false");
+        if (counts[i].parent)
+            pf_buf_addf(m, ",\"fk_depth\":%d", counts[i].parent);
         if (op->s.column)
             pf_buf_addf(m, ",\"null_values_skipped\":%llu", (unsigned long long)counts[i].nulls);
         if (counts[i].estimate)
@@ -345,7 +380,7 @@ static void build_manifest(pf_buf *m, const opts *op, const table_count *counts,
         if (pf_sha256_hex(op->s.where, strlen(op->s.where), h, &e) == 0)
             pf_buf_addf(m, ",\"where_sha256\":\"%s\"", h);
     }
-    pf_buf_addf(m, ",\"follow_fks\":%s,\"bytea\":\"%s\"},", op->follow ? "true" : "false",
+    pf_buf_addf(m, ",\"follow_fks\":%d,\"bytea\":\"%s\"},", op->follow,
                 op->s.bytea_base64 ? "base64" : "hex");
     pf_buf_addf(m, "\"rows\":%llu,\"documents\":%llu,\"duplicates\":%llu,"
                 "\"bytes\":%llu,", (unsigned long long)o->rows,
@@ -370,7 +405,7 @@ static int parse(int argc, char **argv, opts *op, int *done)
         {"method", required_argument, 0, OPT_METHOD},
         {"seed", required_argument, 0, OPT_SEED},
         {"where", required_argument, 0, OPT_WHERE},
-        {"follow-fks", no_argument, 0, OPT_FOLLOW},
+        {"follow-fks", optional_argument, 0, OPT_FOLLOW},
         {"policy", required_argument, 0, OPT_POLICY},
         {"key-file", required_argument, 0, OPT_KEY},
         {"no-verify", no_argument, 0, OPT_NOVERIFY},
@@ -446,6 +481,13 @@ static int parse(int argc, char **argv, opts *op, int *done)
             break;
         case OPT_FOLLOW:
             op->follow = 1;
+            if (optarg) {
+                if (cli_parse_u64(cmd, "--follow-fks", optarg, &u) < 0)
+                    return EXIT_USAGE;
+                if (u < 1 || u > 5)
+                    return cli_usage(cmd, "--follow-fks=DEPTH takes 1 to 5, not '%s'", optarg);
+                op->follow = (int)u;
+            }
             break;
         case OPT_POLICY:
             op->policy = optarg;
@@ -594,23 +636,7 @@ static int run(int argc, char **argv)
         if (open_output(&o, op.out, &err) < 0)
             goto fail;
         opened = 1;
-        /* Column mode with several tables: each table's own column. */
-        rc = 0;
-        if (op.s.column && ntabs > 1) {
-            ncounts = 0;
-            for (int i = 0; i < ntabs && rc == 0; i++) {
-                o.col = pf_pg_table_col(&tabs[i], op.s.column);
-                pf_pg_stats st = {0, 0, 0, 0};
-                rc = pf_pg_stream(pg, &tabs[i], &op.s, on_row, &o, &st, &err);
-                counts[ncounts].label = tabs[i].label;
-                counts[ncounts].rows = st.rows;
-                counts[ncounts].nulls = st.nulls;
-                counts[ncounts].parent = 0;
-                counts[ncounts++].estimate = st.used_estimate;
-            }
-        } else {
-            rc = sample_all(pg, &op, tabs, &o, counts, &ncounts, &err);
-        }
+        rc = sample_all(pg, &op, tabs, &o, counts, &ncounts, &err);
         if (rc == 0)
             break;
         abort_output(&o);

@@ -96,6 +96,24 @@ else t_fail "sample_keeps_joins_across_tables" "$(cat "$W/joins.out")"; fi
 nu=$(grep -c '"full_name"' "$W/j.jsonl")
 t_eq "sample_follow_fks_brings_the_referenced_users" "$([ "$nu" -ge 1 ] && [ "$nu" -le 40 ] && echo yes)" yes
 
+t_exit "follow_fks_two_levels_exits_0" 0 "$P" sample --table order_items --limit 10 --seed 2 --follow-fks=2 "${K1[@]}" --out "$W/j2.jsonl" --json
+if python3 - "$W/j2.jsonl" "$T_OUT" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+items = [r for r in rows if "sku" in r and "order_id" in r]
+orders = {r["id"] for r in rows if "amount" in r}
+users = {r["id"] for r in rows if "full_name" in r}
+order_users = {r["user_id"] for r in rows if "amount" in r}
+assert len(items) == 10, len(items)
+assert all(i["order_id"] in orders for i in items), "an item's order is missing"
+assert order_users and order_users <= users, "an order's user is missing"
+t = json.load(open(sys.argv[2]))["manifest"]["source"]["tables"]
+assert [(x["table"], x.get("fk_depth")) for x in t] == [("order_items", None), ("orders", 1), ("users", 2)], t
+PY
+then t_pass "follow_fks_two_levels_brings_orders_and_their_users"
+else t_fail "follow_fks_two_levels_brings_orders_and_their_users"; fi
+t_exit "follow_fks_depth_out_of_range_is_exit_2" 2 "$P" sample --table orders --follow-fks=9 "${K1[@]}" --out "$W/x.jsonl"
+
 # ---- faithful JSON types (keep-everything policy, no leak check) --------------------
 "$P" sample --table users --policy "$W/keep.json" --no-verify "${K1[@]}" --out "$W/k.jsonl" 2>/dev/null
 r1=$(grep '^{"id":1,' "$W/k.jsonl")
