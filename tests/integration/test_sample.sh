@@ -165,6 +165,11 @@ else t_fail "limit_rows_are_not_the_first_on_disk" "$a"; fi
 a=$(lim users 7 1 "$W/l4.jsonl"); b=$(lim users 7 1 "$W/l5.jsonl")
 t_eq "limit_small_table_same_seed_same_rows" "$a" "$b"
 t_eq "limit_small_table_n_rows" "$(wc -l <"$W/l4.jsonl")" 7
+"$P" sample --table big --limit 10 --seed 5 --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/est" 2>/dev/null
+t_grep "limit_on_a_big_table_uses_a_tablesample_estimate" '"limit_from_tablesample_estimate":true' "$W/est/.prodfuzz/manifest.json"
+a=$("$P" sample --table big --limit 10 --seed 5 --where 'id <= 40' --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/l6.jsonl" 2>/dev/null; grep -o '^{"id":[0-9]*' "$W/l6.jsonl" | cut -d: -f2 | sort -n | tr '\n' ' ')
+t_eq "limit_with_a_selective_where_falls_back_to_the_full_scan" "$(echo $a | wc -w) $(echo $a | tr ' ' '\n' | awk '$1 > 40' | wc -l)" "10 0"
+if [ "$a" != "1 2 3 4 5 6 7 8 9 10 " ]; then t_pass "limit_fallback_rows_are_random_too"; else t_fail "limit_fallback_rows_are_random_too" "$a"; fi
 t_exit "percent_bernoulli_exits_0" 0 "$P" sample --table big --percent 1 --seed 2 --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/p1.jsonl"
 n=$(wc -l <"$W/p1.jsonl")
 t_eq "percent_bernoulli_takes_about_p_percent" "$([ "$n" -gt 1500 ] && [ "$n" -lt 2500 ] && echo yes)" yes
@@ -262,6 +267,14 @@ if command -v script >/dev/null; then
 else
     t_skip "progress_on_a_terminal_shows_rows_rate_and_elapsed" "script(1) not installed"
 fi
+
+# ---- several tables come from one snapshot (--where applies to every table) ---------------------
+( sleep 1; "${PSQL[@]}" -c "INSERT INTO canary VALUES (2)" ) &
+t_exit "two_tables_exit_0_while_another_session_writes" 0 "$P" sample --table big --where 'CASE WHEN id % 1000 = 0 THEN pg_sleep(0.015) IS NOT NULL ELSE id < 10 END' --table canary --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/snap.jsonl"
+wait
+t_eq "the_insert_happened_during_the_run" "$("${PSQL[@]}" -Atc 'SELECT count(*) FROM canary')" 2
+t_eq "rows_committed_during_the_run_are_not_in_the_sample" "$(grep -vc email "$W/snap.jsonl")" 1
+"${PSQL[@]}" -c "DELETE FROM canary WHERE id = 2"
 
 # ---- several tables, one snapshot; JSON summary --------------------------------------------------
 t_exit "several_tables_in_one_run" 0 "$P" sample --table users --table orders --limit 5 "${K1[@]}" --out "$W/multi" --json
