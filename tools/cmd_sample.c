@@ -49,7 +49,7 @@ const pf_cmd pf_cmd_sample = {"sample",
     "  --percent P          TABLESAMPLE P percent (0 < P <= 100)\n"
     "  --method M           bernoulli (default, row level) or system (pages)\n"
     "  --seed S             sampling seed (integer, default 0)\n"
-    "  --where SQL          a boolean SQL expression on the table's columns\n"
+    "  --where SQL          a boolean SQL expression on the columns (every table)\n"
     "  --follow-fks[=DEPTH] also take the rows the sampled rows reference\n"
     "                       through foreign keys, DEPTH levels deep (1-5, default 1)\n"
     "  --policy FILE        anonymization policy (default: everything transformed)\n"
@@ -620,9 +620,6 @@ static int run(int argc, char **argv)
                        op.s.column, tabs[ntabs - 1].label);
             goto fail;
         }
-    }
-    if (op.s.column) {
-        o.col = pf_pg_table_col(&tabs[0], op.s.column);
     }
 
     double t0 = cli_now();

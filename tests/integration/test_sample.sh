@@ -209,6 +209,14 @@ t_grep "password_in_conninfo_warns" 'contains a password' "$T_ERR"
 t_exit "right_password_in_uri_works" 0 "$P" sample --db "postgresql://pf_pw:$PG_TEST_PASSWORD@/pf_sample?host=$PGHOST&port=$PGPORT" --table canary "${K1[@]}" --out "$W/pw" --json
 if grep -rqF "$PG_TEST_PASSWORD" "$T_OUT" "$T_ERR" "$W/pw"; then t_fail "password_never_reaches_output_or_manifest"
 else t_pass "password_never_reaches_output_or_manifest"; fi
+"${PSQL[@]}" -c "GRANT SELECT ON big TO pf_pw" >/dev/null
+"$P" sample --db "postgresql://pf_pw:$PG_TEST_PASSWORD@/pf_sample?host=$PGHOST&port=$PGPORT" --table big --where 'pg_sleep(0.0002) IS NOT NULL' "${K1[@]}" --out "$W/ps.jsonl" 2>/dev/null &
+pid=$!
+sleep 1.5
+if [ -r "/proc/$pid/cmdline" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$PG_TEST_PASSWORD" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'sample'; then
+    t_pass "password_is_wiped_from_the_process_list"
+else t_fail "password_is_wiped_from_the_process_list" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>&1 | head -c 300)"; fi
+kill -INT "$pid"; wait "$pid"
 t_exit "pgpassword_env_works_without_db" 0 env PGUSER=pf_pw PGPASSWORD="$PG_TEST_PASSWORD" "$P" sample --table canary "${K1[@]}" --out "$W/pw2.jsonl"
 t_exit "bad_conninfo_is_exit_2" 2 "$P" sample --db "host=x nosuchkeyword=1" --table users "${K1[@]}" --out "$W/x.jsonl"
 t_exit "method_without_percent_is_exit_2" 2 "$P" sample --table users --method system "${K1[@]}" --out "$W/x.jsonl"
