@@ -31,7 +31,17 @@
 #define REPORT_LINES 100
 
 #define CACHE_BIG_MAX ((size_t)64 << 10)   /* longest value cached */
-#define CACHE_HEAP_MAX ((size_t)24 << 20)  /* bytes of long values cached */
+#define CACHE_HEAP_MAX ((size_t)8 << 20)   /* bytes of long values cached */
+
+/* Rule lookups per (table, path): documents repeat their paths, rules
+ * are matched once per distinct path instead of once per value. */
+#define RCACHE_BITS 12
+typedef struct rentry {
+    uint64_t h;
+    char *key; /* table NUL path */
+    size_t klen;
+    int rule;  /* index, or -1 for no rule */
+} rentry;
 
 typedef struct centry {
     uint64_t h;
@@ -55,6 +65,11 @@ struct pf_anon {
     uint64_t reported;
     pf_json j;
     pf_buf val, res, spath;
+    pf_path mp; /* the value's path with data keys folded to {*}, for rules */
+    rentry *rcache;
+    pf_buf rkey;
+    int *dep; /* depth of each value token of the current document */
+    size_t dep_cap;
     const pf_action **inh;
     size_t inh_cap;
     centry *cache;
@@ -91,12 +106,14 @@ int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
         return -1;
     }
     a->verify = verify;
+    pf_path_init(&a->mp);
     pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
     pf_leakset_init(&a->outs, LEAK_MAX_SLOTS);
     a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
+    a->rcache = calloc((size_t)1 << RCACHE_BITS, sizeof *a->rcache);
     a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
     a->inh = calloc(a->inh_cap, sizeof *a->inh);
-    if (!a->cache || !a->inh) {
+    if (!a->cache || !a->inh || !a->rcache) {
         pf_anon_free(a);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
@@ -120,6 +137,13 @@ void pf_anon_free(pf_anon *a)
     pf_buf_free(&a->val);
     pf_buf_free(&a->res);
     pf_buf_free(&a->spath);
+    pf_path_free(&a->mp);
+    if (a->rcache)
+        for (size_t i = 0; i < ((size_t)1 << RCACHE_BITS); i++)
+            free(a->rcache[i].key);
+    free(a->rcache);
+    free(a->dep);
+    pf_buf_free(&a->rkey);
     free(a->inh);
     if (a->cache) {
         for (size_t i = 0; i < ((size_t)1 << CACHE_BITS); i++)
@@ -208,6 +232,8 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
 
 /* ---- paths safe to print ------------------------------------------------------ */
 
+static int key_is_known_original(pf_anon *a, const char *s, size_t n);
+
 /* The path of token tok with keys that hold data shown as {*}, so reports
  * never carry a value that sits in a key. */
 static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
@@ -234,7 +260,8 @@ static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
         } else {
             pf_buf_reset(&a->val);
             pf_json_unescape(j, p, &a->val);
-            if (pf_xf_key_is_data(a->val.data, a->val.len))
+            if (pf_xf_key_is_data(a->val.data, a->val.len) ||
+                key_is_known_original(a, a->val.data, a->val.len))
                 pf_buf_adds(out, "{*}");
             else
                 pf_path_add_key(out, a->val.data, a->val.len);
@@ -252,11 +279,33 @@ typedef struct leakctx {
     int hit;
 } leakctx;
 
+/* Tokens whose class pattern leaves fewer than 2^48 possible values are
+ * compared with the same value only (a scrambled "Berlin" is one of 2^28
+ * six-letter words and would, on a big run, now and then be some other
+ * row's original by pure chance). Longer tokens are also compared across
+ * the whole run, where a chance match needs a 2^48-to-1 coincidence. */
+static int run_wide(const char *t, size_t n)
+{
+    double bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c >= '0' && c <= '9')
+            bits += 3.32;
+        else if (c < 0x80)
+            bits += 4.7;
+        else if ((c & 0xC0) != 0x80)
+            bits += 6.0;
+    }
+    return bits >= 48.0;
+}
+
 /* An original token: remember it, and look for it among earlier outputs. */
 static void add_tok(void *c, const char *t, size_t n, size_t off)
 {
     leakctx *l = c;
     (void)off;
+    if (!run_wide(t, n))
+        return;
     uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
     pf_leakset_add(&l->a->orig, fp);
     if (pf_leakset_has(&l->a->outs, fp))
@@ -266,9 +315,16 @@ static void add_tok(void *c, const char *t, size_t n, size_t off)
 static void check_tok(void *c, const char *t, size_t n, size_t off)
 {
     leakctx *l = c;
+    int same = off + n <= l->orig_n && !memcmp(l->orig + off, t, n);
     /* parts a transform keeps by design (a kept e-mail domain, a URL's
      * scheme and TLD) sit at the same offset in the original */
-    if (l->kept_parts && off + n <= l->orig_n && !memcmp(l->orig + off, t, n))
+    if (same && l->kept_parts)
+        return;
+    if (same) {
+        l->hit = 1; /* the value came through where it was */
+        return;
+    }
+    if (!run_wide(t, n))
         return;
     uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
     pf_leakset_add(&l->a->outs, fp);
@@ -298,6 +354,45 @@ static void leak_check(pf_anon *a, const pf_json *j, int tok, const char *what,
 }
 
 /* ---- the walk ------------------------------------------------------------------------- */
+
+/* A JSON string literal of s. A lone surrogate (written as \\udXXX in the
+ * input, decoded by pf_json to a 3-byte sequence that is not UTF-8) goes
+ * back out as the same escape, so the output is no less valid than the
+ * input. */
+static void add_str_body(pf_buf *out, const char *s, size_t n)
+{
+    size_t at = out->len;
+    pf_buf_add_json_str(out, s, n); /* "..." */
+    if (out->oom || out->len < at + 2)
+        return;
+    memmove(out->data + at, out->data + at + 1, out->len - at - 2);
+    pf_buf_truncate(out, out->len - 2);
+}
+
+static void add_str(pf_buf *out, const char *s, size_t n)
+{
+    if (!memchr(s, '\xED', n)) {
+        pf_buf_add_json_str(out, s, n);
+        return;
+    }
+    pf_buf_addc(out, '"');
+    size_t i = 0, run = 0;
+    while (i < n) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (u[0] == 0xED && i + 2 < n && u[1] >= 0xA0 && u[1] <= 0xBF &&
+            (u[2] & 0xC0) == 0x80) {
+            add_str_body(out, s + run, i - run);
+            unsigned cp = 0xD000u | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+            pf_buf_addf(out, "\\u%04x", cp);
+            i += 3;
+            run = i;
+            continue;
+        }
+        i++;
+    }
+    add_str_body(out, s + run, n - run);
+    pf_buf_addc(out, '"');
+}
 
 static void emit_upto(pf_anon *a, const pf_json *j, size_t upto)
 {
@@ -360,24 +455,66 @@ static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suff
     pf_buf_free(&line);
 }
 
+/* A key left as it is (a field name, or any key under "keys": "keep"):
+ * its long tokens must not be an original value seen elsewhere in the run
+ * (a map keyed by user names). Checked only, never remembered, so that a
+ * value equal to a field name is not reported. */
+static void wide_tok(void *c, const char *t, size_t n, size_t off)
+{
+    leakctx *l = c;
+    (void)off;
+    if (run_wide(t, n) && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+        l->hit = 1;
+}
+
+static int key_is_known_original(pf_anon *a, const char *s, size_t n)
+{
+    if (!a->verify)
+        return 0;
+    leakctx l = {a, s, n, 0, 0};
+    pf_leak_tokens(s, n, wide_tok, &l);
+    return l.hit;
+}
+
+static void kept_key_check(pf_anon *a, const pf_json *j, int valtok, const char *s, size_t n)
+{
+    leakctx l = {a, s, n, 0, 0};
+    pf_leak_tokens(s, n, wide_tok, &l);
+    if (!l.hit)
+        return;
+    a->st.leaks++;
+    if (a->reported < REPORT_LINES) {
+        safe_path(a, j, valtok, &a->spath);
+        pf_buf_addf(&a->report, "%s, path %s (key): an original value survives verbatim\n",
+                    a->row ? a->row : "document", pf_buf_str(&a->spath));
+    } else if (a->reported == REPORT_LINES) {
+        pf_buf_adds(&a->report, "(more leaks: only the first 100 are listed)\n");
+    }
+    a->reported++;
+}
+
 static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_action *act)
 {
     if (act->kind == PF_ACT_KEEP || a->pol->keys == PF_KEYS_KEEP) {
         a->skip_check = 0;
-        if (a->verify && !a->explain && a->pol->keys == PF_KEYS_KEEP &&
-            act->kind != PF_ACT_KEEP) {
+        if (a->verify && !a->explain && act->kind != PF_ACT_KEEP) {
             size_t n;
             const char *s = str_of(a, j, key, &n);
             if (pf_xf_key_is_data(s, n))
                 leak_check(a, j, valtok, " (key)", s, n, s, n, 0);
+            else
+                kept_key_check(a, j, valtok, s, n);
         }
         return;
     }
     size_t n;
     const char *s = str_of(a, j, key, &n);
     int data = pf_xf_key_is_data(s, n);
-    if (!data && a->pol->keys != PF_KEYS_SCRAMBLE)
+    if (!data && a->pol->keys != PF_KEYS_SCRAMBLE) {
+        if (a->verify && !a->explain)
+            kept_key_check(a, j, valtok, s, n);
         return;
+    }
     const pf_action *ka = act;
     if (ka->kind == PF_ACT_NULL || ka->kind == PF_ACT_REDACT)
         ka = &a->key_act;
@@ -391,19 +528,57 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     if (a->verify && data)
         leak_check(a, j, valtok, " (key)", s, n, a->res.data, a->res.len, a->xf.kept_parts);
     emit_upto(a, j, (size_t)j->tok[key].start - 1);
-    pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+    add_str(a->out, a->res.data, a->res.len);
     a->pos = (size_t)j->tok[key].end + 1;
 }
 
-static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *path,
-                 pf_err *err)
+static const pf_rule *match_cached(pf_anon *a, const char *path, size_t plen)
 {
-    (void)err;
-    pf_anon *a = ctx;
-    size_t depth = path->depth;
+    pf_buf *k = &a->rkey;
+    pf_buf_reset(k);
+    if (a->table)
+        pf_buf_adds(k, a->table);
+    pf_buf_addc(k, '\0');
+    pf_buf_add(k, path, plen);
+    if (k->oom)
+        return pf_policy_match(a->pol, a->table, path);
+    uint64_t h = pf_sip(a->xf.sipkey, k->data, k->len);
+    rentry *e = &a->rcache[h & (((size_t)1 << RCACHE_BITS) - 1)];
+    if (e->key && e->h == h && e->klen == k->len && !memcmp(e->key, k->data, k->len))
+        return e->rule < 0 ? NULL : &a->pol->rules[e->rule];
+    const pf_rule *r = pf_policy_match(a->pol, a->table, path);
+    char *copy = malloc(k->len);
+    if (copy) {
+        free(e->key);
+        memcpy(copy, k->data, k->len);
+        e->key = copy;
+        e->klen = k->len;
+        e->h = h;
+        e->rule = r ? (int)(r - a->pol->rules) : -1;
+    }
+    return r;
+}
+
+static int visit(pf_anon *a, const pf_json *j, int tok, int key, size_t depth)
+{
     const pf_action *act = NULL;
     if (a->pol->nrules) {
-        const pf_rule *r = pf_policy_match(a->pol, a->table, pf_path_str(path));
+        /* rules see data keys as {*}, as explain and leak reports show them */
+        while (a->mp.depth > 0 && a->mp.depth >= depth)
+            pf_path_pop(&a->mp);
+        if (depth == 0) {
+            pf_path_reset(&a->mp);
+        } else if (key >= 0) {
+            size_t kn;
+            const char *ks = str_of(a, j, key, &kn);
+            if (pf_xf_key_is_data(ks, kn))
+                pf_path_push_map(&a->mp);
+            else
+                pf_path_push_key(&a->mp, ks, kn);
+        } else {
+            pf_path_push_index(&a->mp);
+        }
+        const pf_rule *r = match_cached(a, pf_path_str(&a->mp), pf_path_len(&a->mp));
         if (r)
             act = &r->act;
     }
@@ -479,8 +654,39 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
     else if (xr == PF_XR_RAW)
         pf_buf_add(a->out, a->res.data, a->res.len);
     else
-        pf_buf_add_json_str(a->out, a->res.data, a->res.len);
+        add_str(a->out, a->res.data, a->res.len);
     a->pos = en;
+    return 0;
+}
+
+/* Every value in text order, straight over the token array (tokens are in
+ * pre-order; a key's value follows it), with its depth; skips the subtree
+ * when visit says so. No path is built unless the policy has rules. */
+static int walk_doc(pf_anon *a, const pf_json *j, pf_err *err)
+{
+    if ((size_t)j->ntok > a->dep_cap) {
+        size_t c = (size_t)j->ntok + 1024;
+        int *d = realloc(a->dep, c * sizeof *d);
+        if (!d)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        a->dep = d;
+        a->dep_cap = c;
+    }
+    for (int i = 0; i < j->ntok;) {
+        const pf_jtok *t = &j->tok[i];
+        int p = t->parent;
+        if (p >= 0 && t->type == PF_JT_STRING && j->tok[p].type == PF_JT_OBJECT) {
+            i++; /* a key: handled with its value */
+            continue;
+        }
+        int key = p >= 0 && j->tok[p].type == PF_JT_STRING ? p : -1;
+        int d = p < 0 ? 0 : a->dep[key >= 0 ? j->tok[key].parent : p] + 1;
+        a->dep[i] = d;
+        if (visit(a, j, i, key, (size_t)d) == 1)
+            i = j->next[i];
+        else
+            i++;
+    }
     return 0;
 }
 
@@ -495,12 +701,13 @@ int pf_anon_doc(pf_anon *a, const char *table, const char *row,
     a->pos = 0;
     a->explain = NULL;
     size_t before = out->len;
-    int rc = pf_json_walk(&a->j, visit, a, err);
-    if (rc < 0)
+    int rc = walk_doc(a, &a->j, err);
+    if (rc == 0)
+        emit_upto(a, &a->j, len);
+    if (rc < 0 || pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0) {
+        pf_buf_truncate(out, before); /* nothing half-written */
         return -1;
-    emit_upto(a, &a->j, len);
-    if (pf_buf_ok(out, err) < 0 || pf_buf_ok(&a->res, err) < 0)
-        return -1;
+    }
     a->st.docs++;
     a->st.bytes_in += len;
     a->st.bytes_out += out->len - before;
@@ -549,7 +756,7 @@ int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
     a->out = NULL;
     a->pos = 0;
     a->explain = out;
-    int rc = pf_json_walk(&a->j, visit, a, err);
+    int rc = walk_doc(a, &a->j, err);
     a->explain = NULL;
     if (rc < 0)
         return -1;

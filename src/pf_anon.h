@@ -50,8 +50,9 @@ void pf_policy_digest(const pf_policy *p, char out[65]);
 /* ---- the engine ----------------------------------------------------------- */
 typedef struct pf_anon pf_anon;
 
-/* verify: keep a keyed Bloom filter of original values and report any that
- * survives verbatim outside keep paths (bounded memory). */
+/* verify: keep keyed fingerprints of original values (bounded memory) and
+ * report any that survives verbatim outside keep paths. The policy is not
+ * copied: it must outlive the engine. A NULL policy means the default. */
 int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
                 int verify, pf_err *err);
 void pf_anon_free(pf_anon *a);
@@ -75,7 +76,9 @@ const char *pf_anon_leak_report(const pf_anon *a);
 
 /* List, for one document, what happens at each path: one line per distinct
  * "PATH -> ACTION" (with the detected format for scramble, "(key)" for
- * object keys that hold data), never a value. Data keys are shown as {*}. */
+ * object keys that hold data), never a value. Data keys are shown as {*}.
+ * Lines an earlier call on the same engine listed are not repeated, so
+ * calling it for a few rows gives the union of their paths. */
 int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
                     pf_buf *out, pf_err *err);
 

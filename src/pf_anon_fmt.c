@@ -369,7 +369,10 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
     int up = upper > lower;
     size_t k = 0;
     uint32_t cls[36];
-    ensure(xf, 36);
+    if (ensure(xf, 36) < 0) {
+        out->oom = 1;
+        return;
+    }
     pf_buf_reset(&xf->pat);
     for (int i = 0; i < 36; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -889,7 +892,20 @@ static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
         pf_buf_addc(out, '@');
     }
     size_t he = e;
-    if (s[h] != '[') {
+    if (h < e && s[h] == '[') {
+        /* [IPv6]:port */
+        const char *rb = memchr(s + h, ']', e - h);
+        size_t r = rb ? (size_t)(rb - s) : e;
+        if (rb && r + 1 <= e && (r + 1 == e || (s[r + 1] == ':' && alldig(s + r + 2, e - r - 2)))) {
+            pf_buf_addc(out, '[');
+            if (!ipv6_xf(xf, s + h + 1, r - h - 1, out))
+                scramble_core(xf, 'H', s + h + 1, r - h - 1, M_HEX, out);
+            pf_buf_add(out, s + r, e - r);
+            scramble_core(xf, 'P', s + e, n - e, M_RUNS | M_PCT, out);
+            xf->kept_parts = 1;
+            return;
+        }
+    } else if (h < e) {
         for (size_t i = e; i > h; i--)
             if (s[i - 1] == ':') {
                 if (alldig(s + i, e - i))
@@ -1136,7 +1152,10 @@ pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
     case PF_ACT_SHIFT_DATE:
         /* epoch seconds (10 digits) or milliseconds (13 digits) */
         if (integer && !neg && (n == 10 || n == 13)) {
-            long long v = atoll(s), unit = n == 10 ? 86400LL : 86400000LL;
+            long long v = 0, unit;
+            for (size_t i = 0; i < n; i++)
+                v = v * 10 + (s[i] - '0');
+            unit = n == 10 ? 86400LL : 86400000LL;
             long long r = v + shift_offset(xf, act->days) * unit;
             char b[32];
             int bl = snprintf(b, sizeof b, "%lld", r);

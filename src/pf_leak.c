@@ -90,7 +90,9 @@ int pf_leakset_has(const pf_leakset *s, uint64_t fp)
 
 static int tok_byte(unsigned char c)
 {
-    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    static const uint64_t lo = 0x03FF000000000000ULL; /* '0'-'9' */
+    static const uint64_t hi = 0x07FFFFFE07FFFFFEULL; /* 'A'-'Z', 'a'-'z' */
+    return c >= 0x80 || (c < 64 ? (lo >> c) & 1 : (hi >> (c - 64)) & 1);
 }
 
 void pf_leak_tokens(const char *s, size_t n,
@@ -98,6 +100,8 @@ void pf_leak_tokens(const char *s, size_t n,
                     void *ctx)
 {
     size_t i = 0;
+    if (n < 6)
+        return; /* no token can be that short */
     while (i < n) {
         if (!tok_byte((unsigned char)s[i])) {
             i++;

@@ -424,6 +424,23 @@ static void maps_keyed_by_emails_get_their_keys_transformed(void **st)
     pf_anon_free(a);
 }
 
+static void rules_see_data_keys_as_folded_maps(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789",
+                        "{\"format\":\"prodfuzz-policy\",\"version\":1,\"rules\":["
+                        "{\"path\":\"$.by_email{*}.plan\",\"action\":\"keep\"},"
+                        "{\"path\":\"$.by_name.*.plan\",\"action\":\"keep\"}]}", 0);
+    char *o = anon(a, NULL, "{\"by_email\":{\"ann@example.com\":{\"plan\":\"premium\","
+                            "\"note\":\"premium\"}},\"by_name\":{\"ann\":{\"plan\":\"basic\"}}}");
+    assert_non_null(strstr(o, "\"plan\":\"premium\""));
+    assert_null(strstr(o, "\"note\":\"premium\""));
+    assert_non_null(strstr(o, "{\"ann\":{\"plan\":\"basic\"}}"));
+    assert_null(strstr(o, "ann@example.com"));
+    free(o);
+    pf_anon_free(a);
+}
+
 static void joins_survive_across_tables_and_depths(void **st)
 {
     (void)st;
@@ -455,6 +472,12 @@ static void escaped_strings_are_decoded_and_reencoded(void **st)
     assert_int_equal(v[14], '\n');
     assert_null(strstr(v, "quoted"));
     free(v);
+    free(o);
+    /* a lone surrogate stays an escape: no raw non-UTF-8 bytes out */
+    o = anon(a, NULL, "{\"v\":\"ab\\ud800cdefgh\"}");
+    assert_non_null(strstr(o, "\\ud800"));
+    assert_null(strchr(o, '\xED'));
+    assert_int_equal(strlen(o), strlen("{\"v\":\"ab\\ud800cdefgh\"}"));
     free(o);
     pf_anon_free(a);
 }
@@ -544,6 +567,46 @@ static void leak_check_fires_on_a_leaky_policy_and_names_path_and_row(void **st)
     pf_anon_free(a);
 }
 
+static void leak_check_has_no_chance_hits_on_short_tokens(void **st)
+{
+    (void)st;
+    /* 30,000 random six-letter words: scrambled, each is one of 26^6, so
+     * some output equals some other row's original by chance (about 3 on
+     * this run): that is not a value surviving and must not be reported */
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 30000; i++) {
+        char doc[32] = "{\"v\":\"";
+        for (int k = 0; k < 6; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            doc[6 + k] = (char)('a' + x % 26);
+        }
+        memcpy(doc + 12, "\"}", 3);
+        char *o = anon(a, NULL, doc);
+        free(o);
+    }
+    assert_int_equal(pf_anon_leaks(a), 0);
+    pf_anon_free(a);
+}
+
+static void leak_check_finds_a_value_reused_as_a_map_key_in_a_later_row(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    pf_buf out = PF_BUF_INIT;
+    pf_err e = PF_ERR_INIT;
+    const char *d1 = "{\"user\":{\"login\":\"margarethamiltonsmith\"}}";
+    const char *d2 = "{\"sessions\":{\"margarethamiltonsmith\":{\"n\":2}}}";
+    assert_int_equal(pf_anon_doc(a, NULL, "in.jsonl:1", d1, strlen(d1), &out, &e), 0);
+    assert_int_equal(pf_anon_leaks(a), 0);
+    assert_int_equal(pf_anon_doc(a, NULL, "in.jsonl:2", d2, strlen(d2), &out, &e), 0);
+    assert_int_equal(pf_anon_leaks(a), 1);
+    assert_non_null(strstr(pf_anon_leak_report(a), "in.jsonl:2, path $.sessions{*} (key)"));
+    assert_null(strstr(pf_anon_leak_report(a), "margaret"));
+    pf_buf_free(&out);
+    pf_anon_free(a);
+}
+
 static void explain_lists_paths_and_actions_never_values(void **st)
 {
     (void)st;
@@ -607,10 +670,13 @@ int main(void)
         cmocka_unit_test(numbers_stay_valid_json_with_their_shape),
         cmocka_unit_test(kept_paths_stay_byte_identical),
         cmocka_unit_test(maps_keyed_by_emails_get_their_keys_transformed),
+        cmocka_unit_test(rules_see_data_keys_as_folded_maps),
         cmocka_unit_test(joins_survive_across_tables_and_depths),
         cmocka_unit_test(escaped_strings_are_decoded_and_reencoded),
         cmocka_unit_test(other_actions_do_what_they_say),
         cmocka_unit_test(leak_check_fires_on_a_leaky_policy_and_names_path_and_row),
+        cmocka_unit_test(leak_check_has_no_chance_hits_on_short_tokens),
+        cmocka_unit_test(leak_check_finds_a_value_reused_as_a_map_key_in_a_later_row),
         cmocka_unit_test(explain_lists_paths_and_actions_never_values),
         cmocka_unit_test(bad_json_is_an_input_error),
         cmocka_unit_test(bare_text_values_are_scrambled),
