@@ -276,6 +276,13 @@ else
     t_skip "progress_on_a_terminal_shows_rows_rate_and_elapsed" "script(1) not installed"
 fi
 
+mkdir -p "$W/notacorpus" && echo precious >"$W/notacorpus/thesis.tex"
+t_exit "out_refuses_a_folder_that_is_not_a_corpus" 2 "$P" sample --table canary "${K1[@]}" --out "$W/notacorpus"
+t_eq "the_foreign_folder_is_untouched" "$(cat "$W/notacorpus/thesis.tex")" precious
+mkdir -p "$W/emptydir"
+t_exit "out_accepts_an_empty_folder" 0 "$P" sample --table canary "${K1[@]}" --out "$W/emptydir"
+t_exit "out_replaces_an_earlier_corpus" 0 "$P" sample --table canary "${K1[@]}" --out "$W/emptydir"
+
 # ---- several tables come from one snapshot (--where applies to every table) ---------------------
 ( sleep 1; "${PSQL[@]}" -c "INSERT INTO canary VALUES (2)" ) &
 t_exit "two_tables_exit_0_while_another_session_writes" 0 "$P" sample --table big --where 'CASE WHEN id % 1000 = 0 THEN pg_sleep(0.015) IS NOT NULL ELSE id < 10 END' --table canary --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/snap.jsonl"
