@@ -201,6 +201,10 @@ t_grep "statement_timeout_is_said" 'statement timeout' "$T_ERR"
 t_exit "recovery_conflict_is_retried_then_exit_3" 3 "$P" sample --table canary --where 'pf_recovery_conflict()' "${K1[@]}" --out "$W/x.jsonl"
 t_eq "recovery_conflict_retried_a_bounded_number_of_times" "$(grep -c 'retrying on a fresh snapshot' "$T_ERR")" 2
 t_grep "recovery_conflict_final_error_names_sqlstate" 'SQLSTATE 40001' "$T_ERR"
+t_exit "recovery_conflict_once_is_retried_and_succeeds" 0 "$P" sample --table users --where 'pf_recovery_conflict_once()' "${K1[@]}" --out "$W/retry.jsonl"
+t_eq "recovery_conflict_once_warned_once" "$(grep -c 'retrying on a fresh snapshot' "$T_ERR")" 1
+if cmp -s "$W/u1.jsonl" "$W/retry.jsonl"; then t_pass "retried_run_output_equals_a_clean_run"
+else t_fail "retried_run_output_equals_a_clean_run" "$(wc -l <"$W/retry.jsonl") lines"; fi
 BADPW="WrongPassword-$$-zq"
 t_exit "wrong_password_is_exit_3" 3 "$P" sample --db "host=$PGHOST port=$PGPORT dbname=pf_sample user=pf_pw password=$BADPW" --table canary "${K1[@]}" --out "$W/x.jsonl"
 t_grep "wrong_password_says_authentication_failed" 'password authentication failed' "$T_ERR"
