@@ -40,7 +40,7 @@ static int copy_file(const char *from, const char *to, pf_err *err)
 
 /* A run replaces the whole folder: refuse one that holds anything but an
  * earlier corpus, so a slip such as "-o ~/" never costs a home folder. */
-static int refuse_foreign(const char *dir, pf_err *err)
+int pf_corpus_check_target(const char *dir, pf_err *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -77,7 +77,7 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
         c->dir = NULL;
         return -1;
     }
-    if (!merge && refuse_foreign(c->dir, err) < 0) {
+    if (!merge && pf_corpus_check_target(c->dir, err) < 0) {
         free(c->dir);
         c->dir = NULL;
         return -1;

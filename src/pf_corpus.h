@@ -37,6 +37,10 @@ typedef struct pf_corpus {
  * empty or an earlier corpus (it has a manifest): the commit replaces the
  * whole folder, so anything else is refused (PF_E_INPUT). */
 int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err);
+/* The check pf_corpus_open makes, for commands that want to fail before
+ * doing the work: dir may be absent, empty or an earlier corpus. */
+int pf_corpus_check_target(const char *dir, pf_err *err);
+
 /* Add one document. name_out (41 bytes) gets its SHA-1 name if not NULL.
  * Returns 1 if new, 0 if a duplicate, -1 on error. */
 int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,

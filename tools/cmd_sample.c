@@ -306,35 +306,6 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
     return 0;
 }
 
-/* A corpus run replaces the whole folder: refuse one that holds anything
- * but an earlier corpus (a typo such as --out ~ must not cost a home). */
-static int check_out_dir(const char *dir, pf_err *err)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return 0;
-    pf_buf m = PF_BUF_INIT;
-    pf_buf_addf(&m, "%s/%s", dir, PF_MANIFEST_REL);
-    int is_corpus = pf_buf_ok(&m, err) == 0 && access(m.data, F_OK) == 0;
-    pf_buf_free(&m);
-    if (is_corpus)
-        return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return pf_err_errno(err, errno, "%s", dir);
-    struct dirent *e;
-    int empty = 1;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            empty = 0;
-    closedir(d);
-    if (!empty)
-        return pf_err_set(err, PF_E_USAGE, "--out %s: the folder exists and is not a "
-                          "prodfuzz corpus (no %s); refusing to replace it", dir,
-                          PF_MANIFEST_REL);
-    return 0;
-}
-
 static int open_output(out_ctx *o, const char *out, pf_err *err)
 {
     if (o->jsonl) {
@@ -623,7 +594,7 @@ static int run(int argc, char **argv)
     char started[32];
     iso_now(started, sizeof started);
 
-    if (!o.jsonl && check_out_dir(op.out, &err) < 0)
+    if (!o.jsonl && pf_corpus_check_target(op.out, &err) < 0)
         goto fail;
     const char *keyfile = op.keyfile ? op.keyfile : getenv("PRODFUZZ_KEY_FILE");
     if (keyfile && *keyfile) {
