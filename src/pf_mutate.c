@@ -549,6 +549,34 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 
 /* ---- one mutation --------------------------------------------------------- */
 
+#define PF_MUTATE_BIG 65536
+#define PF_MUTATE_DEEP 512
+
+/* Nesting depth of JSON-ish text, strings skipped; stops counting past
+ * stop. Cheap, so deep documents can be kept away from the tokenizer,
+ * whose cost grows with the square of the depth. */
+static int text_depth(const char *s, size_t n, int stop)
+{
+    int d = 0, max = 0, in_str = 0;
+    for (size_t i = 0; i < n && max <= stop; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++d > max)
+                max = d;
+        } else if (ch == ']' || ch == '}') {
+            d--;
+        }
+    }
+    return max;
+}
+
 static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
                      size_t max, pf_buf *out, pf_err *err)
 {
@@ -590,11 +618,24 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
     if (len == 0 || max_size == 0 ||
         (double)pf_mbelow(m, 1000000) < m->cfg.byte_share * 1e6)
         return mutate_bytes(m, in, len, max_size, out, err);
+    /* Deeply nested inputs mostly go to byte mutation: tokenizing them
+     * costs more than a few executions of the target. */
+    int depth = text_depth(in, len, 4 * PF_MUTATE_DEEP);
+    if (depth > 4 * PF_MUTATE_DEEP ||
+        (depth > PF_MUTATE_DEEP && pf_mchance(m, 7, 8)))
+        return mutate_bytes(m, in, len, max_size, out, err);
     if (pf_json_parse(&m->j, in, len, &perr) < 0) {
         if (perr.code == PF_E_NOMEM)
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
         return mutate_bytes(m, in, len, max_size, out, err);
     }
+    /* A big input makes every execution of its mutants slow, and
+     * libFuzzer picks it from the corpus again and again: mostly, its
+     * mutants are small structural reductions of it. The big mutants
+     * themselves stay rare (see oversize and deep). */
+    if (len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
+        return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 4096 : len / 16,
+                                out, err);
     unsigned mask = m->cfg.classes & PF_M_ALL;
     int enabled[PF_M_NCLASSES], n = 0;
     for (int c = 0; c < PF_M_NCLASSES; c++)
@@ -636,6 +677,11 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
 {
     pf_err perr = PF_ERR_INIT;
     pf_buf_reset(out);
+    /* big or deep parents: not worth tokenizing on every crossover */
+    if (alen > PF_MUTATE_BIG || blen > PF_MUTATE_BIG ||
+        text_depth(a, alen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP ||
+        text_depth(b, blen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP)
+        return 0;
     if (!alen || !blen || pf_json_parse(&m->j, a, alen, &perr) < 0 ||
         pf_json_parse(&m->j2, b, blen, &perr) < 0)
         return perr.code == PF_E_NOMEM ? pf_err_set(err, PF_E_NOMEM,

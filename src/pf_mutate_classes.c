@@ -204,10 +204,15 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
 {
     const pf_jtok *t = &c->j->tok[i];
     size_t cur = (size_t)(t->end - t->start);
+    /* relative to production's longest, never to the value itself, so
+     * repeated oversize does not compound into max_size every time */
     uint64_t base = sp && sp->has_string && sp->str_max_len ? sp->str_max_len
-                                                             : (cur > 64 ? cur : 64);
-    uint64_t want[] = {base + 1, base * 2, base * 16, 4097, 65536, 1u << 20};
+                                                             : 64;
+    /* the huge ones are rare: a corpus full of 1 MiB inputs runs slowly */
+    uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
     uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
+    if (pf_mchance(c->m, 1, 48))
+        target = pf_mchance(c->m, 1, 4) ? 1u << 20 : 65536;
     size_t s, e;
     span(c, i, &s, &e);
     size_t budget = pf_mbudget(c, s, e);
@@ -249,13 +254,19 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     const pf_jtok *t = &c->j->tok[i];
     uint64_t base = sp && sp->has_array && sp->arr_max_len ? sp->arr_max_len
                                                             : 16;
-    uint64_t want[] = {base + 1, base * 2, 1000, 4096, 10000, 65536};
+    uint64_t want[] = {base + 1, base * 2, 100, 256, 1000};
     uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
+    if (pf_mchance(c->m, 1, 32))
+        target = pf_mchance(c->m, 1, 2) ? 65536 : 4096;
     if (target <= (uint64_t)t->size)
         target = (uint64_t)t->size + 1;
     size_t s, e;
     span(c, i, &s, &e);
     size_t budget = pf_mbudget(c, s, e);
+    /* repeated big subtrees would compound into max_size on every run:
+     * 64 KiB of elements unless this is one of the rare huge ones */
+    if (target < 4096 && budget > 65536)
+        budget = 65536;
     /* the elements, repeated in turn: repeated subtrees */
     int kids[64], nk = 0;
     for (int k = i + 1; k < c->j->next[i] && nk < 64; k = c->j->next[k])
@@ -459,13 +470,15 @@ static int m_deep(pf_mctx *c)
     pf_mutator *m = c->m;
     int here = pf_mtok_depth(c->j, i); /* containers above the value */
     static const int limits[] = {64, 65, 100, 101, 128, 129, 256, 257, 512,
-                                 513, 1000, 1001, 10000, 10001};
+                                 513, 1000, 1001};
     long target;
     int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
     if (prof > 0 && pf_mchance(m, 1, 2))
         target = prof + 1 + (long)pf_mbelow(m, 3); /* just past production */
-    else if (pf_mchance(m, 1, 20))
+    else if (pf_mchance(m, 1, 64))
         target = m->cfg.max_depth;
+    else if (pf_mchance(m, 1, 12))
+        target = pf_mchance(m, 1, 2) ? 10000 : 10001;
     else
         target = limits[pf_mbelow(m, NELEM(limits))];
     if (target > m->cfg.max_depth)

@@ -197,7 +197,7 @@ static void oversize_reaches_one_mebibyte_when_allowed(void **st)
     pf_mutator *m = new_mutator(0, 0);
     pf_buf out = PF_BUF_INIT;
     uint64_t biggest = 0;
-    for (uint64_t seed = 1; seed <= 100; seed++) {
+    for (uint64_t seed = 1; seed <= 1500; seed++) {
         run_class(m, PF_M_OVERSIZE, seed, 2u << 20, &out);
         if (pf_mutator_last_amount(m) > biggest)
             biggest = pf_mutator_last_amount(m);
