@@ -8,7 +8,7 @@
  * environment variable (a comma list, or "all"), so one fuzzing run can
  * measure the time to find one bug (tools/experiment_mutator.sh):
  *
- *   oversize  customer.name is copied into a 128-byte buffer ("names are
+ *   oversize  customer.name is copied into a 1 KiB buffer ("names are
  *             at most 80 bytes" held for years of production data)
  *   null      customer.email must be present, but a null email is then
  *             dereferenced when the domain is taken
@@ -68,7 +68,8 @@ static int validate(const cJSON *o)
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         return 0;
-    if (!cJSON_HasObjectItem(c, "email")) /* required, may be null: "guest" */
+    /* required (exact spelling: cJSON_HasObjectItem ignores case) */
+    if (!cJSON_GetObjectItemCaseSensitive(c, "email"))
         return 0;
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(o, "items");
     if (!cJSON_IsArray(items) || cJSON_GetArraySize(items) < 1)
@@ -185,7 +186,7 @@ static int handle_order(const char *body, char *resp, size_t rn)
     }
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "customer");
     const char *name = cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring;
-    char display[128];
+    char display[1024];
     if (BUG(B_OVERSIZE))
         strcpy(display, name); /* BUG(oversize) */
     else
