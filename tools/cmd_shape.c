@@ -1,22 +1,636 @@
 /*
- * prodfuzz shape: placeholder until its module lands; exits 2 and says so.
+ * prodfuzz shape: learn what production data looks like, per JSON path.
+ *
+ * Four modes over one library module (src/pf_shape.c):
+ *   shape INPUT... [-o PROFILE] [--dict FILE]   build a profile
+ *   shape --merge A B... -o PROFILE             exact merge of profiles
+ *   shape --show PROFILE                        a summary for people
+ *   shape --diff OLD NEW                        drift; exit 1 beyond limits
+ * Profiles copy values (examples, enum values, the dictionary), so building
+ * one refuses input that is not a corpus anonymize wrote, unless --raw-ok.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "pf_buf.h"
+#include "pf_corpus.h"
+#include "pf_docs.h"
+#include "pf_fs.h"
+#include "pf_shape.h"
 
 static int run(int argc, char **argv);
-const pf_cmd pf_cmd_shape = {"shape", "(being built)",
-    "usage: prodfuzz shape ...\n\nNot available in this build yet.\n"
-    "Example:\n  prodfuzz help shape\n", run};
+const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JSON path",
+    "usage: prodfuzz shape INPUT... [-o PROFILE] [--dict FILE] [options]\n"
+    "       prodfuzz shape --merge A.json B.json... -o PROFILE [--dict FILE]\n"
+    "       prodfuzz shape --show PROFILE [--json]\n"
+    "       prodfuzz shape --diff OLD.json NEW.json [--json] [thresholds]\n"
+    "\n"
+    "Reads documents (corpus folders, JSONL files, single JSON files, '-' for\n"
+    "JSONL on stdin) and writes a shape profile: per JSON path, presence,\n"
+    "types, null counts, string lengths (min/max/p99), formats and character\n"
+    "classes, number ranges with digits and decimals as written, array\n"
+    "lengths, object keys, enums and rare legacy variants. The format is in\n"
+    "docs/shape.md. Outputs are written atomically.\n"
+    "\n"
+    "Building:\n"
+    "  -o, --output FILE     the profile (default: standard output)\n"
+    "  --dict FILE           also write a libFuzzer/AFL++ dictionary\n"
+    "  --raw-ok              accept input that is not an anonymized corpus\n"
+    "                        (JSONL files, stdin, folders without a manifest\n"
+    "                        saying \"anonymized\"): the profile copies values\n"
+    "  --max-examples N      examples kept per path (3)\n"
+    "  --enum-cap N          distinct values beyond which a path is not an\n"
+    "                        enum (32)\n"
+    "  --rare-cutoff F       share of documents under which a type, key,\n"
+    "                        format or value is rare (0.01)\n"
+    "  --max-keys N          distinct keys under one object path before it\n"
+    "                        is folded into {*} (1000)\n"
+    "  --max-doc-size SIZE   longest document read (256M)\n"
+    "  --jsonl               read every plain file as JSONL\n"
+    "\n"
+    "Diff thresholds (exit 1 when more drift items than --max-drift count):\n"
+    "  --min-share F         ignore new paths, types and nulls seen in fewer\n"
+    "                        than F of the new documents (paths gone: of the\n"
+    "                        old); 0: everything counts. Length and number\n"
+    "                        drift always counts unless ignored\n"
+    "  --len-slack F         lengths up to old max * (1 + F) are not drift (0)\n"
+    "  --ignore CLASSES      comma list of path,removed,type,null,length,\n"
+    "                        number to report but not count\n"
+    "  --max-drift N         drift items tolerated (0)\n"
+    "  --json                print data (show, diff) as JSON\n"
+    "\n"
+    "Exit: 0 ok (diff: no drift beyond thresholds), 1 drift, 2 bad option or\n"
+    "input (unreadable file, not a profile, input not anonymized), 3 I/O.\n"
+    "Invalid documents are counted in the profile, not an error.\n"
+    "\n"
+    "Examples:\n"
+    "  printf '{\"a\":1}\\n{\"a\":null}\\n' > /tmp/ex.jsonl\n"
+    "  prodfuzz shape --raw-ok /tmp/ex.jsonl -o /tmp/shape.json --dict /tmp/shape.dict\n"
+    "  prodfuzz shape --show /tmp/shape.json\n"
+    "  prodfuzz shape --merge /tmp/shape.json /tmp/shape.json -o /tmp/all.json\n"
+    "  prodfuzz shape --diff /tmp/shape.json /tmp/all.json\n", run};
+
+enum {
+    O_DICT = CLI_OPT_FIRST_FREE, O_RAW_OK, O_MAX_EX, O_ENUM_CAP, O_RARE, O_MAX_KEYS,
+    O_MAX_DOC, O_JSONL, O_SHOW, O_MERGE, O_DIFF, O_JSON, O_MIN_SHARE, O_LEN_SLACK,
+    O_IGNORE, O_MAX_DRIFT
+};
+
+/* ---- input checks --------------------------------------------------------- */
+
+/* Does the folder's manifest say anonymize wrote it? */
+static int manifest_anonymized(const char *dir, pf_err *err)
+{
+    pf_buf m = PF_BUF_INIT;
+    if (pf_corpus_read_manifest(dir, &m, err) < 0) {
+        pf_buf_free(&m);
+        return -1;
+    }
+    int ok = 0;
+    if (m.len) {
+        cJSON *j = cJSON_Parse(m.data); /* pf_buf is NUL-terminated */
+        if (j) {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
+            ok = cJSON_IsTrue(a) ||
+                 cJSON_GetObjectItemCaseSensitive(j, "key_fingerprint") != NULL;
+            cJSON_Delete(j);
+        }
+    }
+    pf_buf_free(&m);
+    return ok;
+}
+
+static int check_inputs(char **in, int n, int raw_ok)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(in[i], "-")) {
+            if (!raw_ok) {
+                cli_error("standard input is not an anonymized corpus: a profile copies "
+                          "values (examples, enums, dictionary); anonymize first "
+                          "('prodfuzz anonymize') or pass --raw-ok");
+                return EXIT_USAGE;
+            }
+            continue;
+        }
+        struct stat st;
+        if (stat(in[i], &st) != 0) {
+            pf_err e = PF_ERR_INIT;
+            pf_err_errno(&e, errno, "cannot read input %s", in[i]);
+            e.code = PF_E_INPUT;
+            return cli_fail(&e);
+        }
+        if (raw_ok)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            pf_err e = PF_ERR_INIT;
+            int a = manifest_anonymized(in[i], &e);
+            if (a < 0)
+                return cli_fail(&e);
+            if (a)
+                continue;
+            cli_error("%s is not an anonymized corpus (its %s is missing or does not "
+                      "say \"anonymized\"): a profile copies values (examples, enums, "
+                      "dictionary); anonymize it first ('prodfuzz anonymize') or pass "
+                      "--raw-ok", in[i], PF_MANIFEST_REL);
+        } else {
+            cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
+                      "copies values (examples, enums, dictionary); anonymize it first "
+                      "('prodfuzz anonymize') or pass --raw-ok", in[i]);
+        }
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- writing outputs ------------------------------------------------------ */
+
+static int write_out(const char *path, const pf_buf *b)
+{
+    pf_err e = PF_ERR_INIT;
+    if (!path || !strcmp(path, "-")) {
+        if (fwrite(b->data, 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
+            pf_err_errno(&e, errno, "cannot write standard output");
+            return cli_fail(&e);
+        }
+        return 0;
+    }
+    if (pf_fs_write_atomic(path, b->data, b->len, 0644, &e) < 0)
+        return cli_fail(&e);
+    return 0;
+}
+
+static int finish(pf_shape_builder *b, const char *out, const char *dict)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_buf t = PF_BUF_INIT;
+    int rc = 0;
+    if (dict) {
+        if (pf_shape_builder_dict(b, &t, &e) < 0)
+            rc = cli_fail(&e);
+        else
+            rc = write_out(dict, &t);
+    }
+    if (!rc) {
+        if (pf_shape_builder_write(b, &t, &e) < 0)
+            rc = cli_fail(&e);
+        else
+            rc = write_out(out, &t);
+    }
+    pf_buf_free(&t);
+    return rc;
+}
+
+/* ---- build ---------------------------------------------------------------- */
+
+static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int jsonl,
+                 const char *out, const char *dict)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(o, &e);
+    if (!b)
+        return cli_fail(&e);
+    pf_docs d;
+    if (pf_docs_open(&d, in, (size_t)n, max_doc, &e) < 0) {
+        pf_shape_builder_free(b);
+        return cli_fail(&e);
+    }
+    d.force_jsonl = jsonl;
+    const char *doc;
+    size_t len;
+    int r, rc = 0;
+    uint64_t seen = 0;
+    double t0 = cli_now();
+    while ((r = pf_docs_next(&d, &doc, &len, &e)) != 0) {
+        if (r < 0) {
+            if (d.mode == 1 && !d.jl.io_error) {
+                pf_shape_add_invalid(b, pf_docs_origin(&d), e.msg);
+                pf_err_clear(&e);
+                continue;
+            }
+            rc = cli_fail(&e);
+            break;
+        }
+        if (pf_shape_add_doc(b, doc, len, pf_docs_origin(&d), &e) < 0) {
+            rc = cli_fail(&e);
+            break;
+        }
+        if ((++seen & 1023) == 0)
+            cli_progress("shape: %llu documents", (unsigned long long)seen);
+    }
+    cli_progress_done();
+    pf_docs_close(&d);
+    if (!rc && pf_shape_builder_documents(b) == 0) {
+        cli_error("no valid JSON document in the input (%llu invalid)",
+                  (unsigned long long)pf_shape_builder_invalid(b));
+        rc = EXIT_USAGE;
+    }
+    if (!rc)
+        rc = finish(b, out, dict);
+    if (!rc) {
+        uint64_t inv = pf_shape_builder_invalid(b);
+        cli_info("profiled %llu documents%s in %.1f s -> %s",
+                 (unsigned long long)pf_shape_builder_documents(b),
+                 inv ? " (some invalid: see \"invalid_at\" in the profile)" : "",
+                 cli_now() - t0, out ? out : "standard output");
+        if (inv)
+            cli_warn("%llu invalid documents counted, not profiled", (unsigned long long)inv);
+    }
+    pf_shape_builder_free(b);
+    return rc;
+}
+
+static int merge(char **in, int n, const char *out, const char *dict)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_shape_opts o;
+    if (pf_shape_opts_from_file(in[0], &o, &e) < 0)
+        return cli_fail(&e);
+    pf_shape_builder *b = pf_shape_builder_new(&o, &e);
+    if (!b)
+        return cli_fail(&e);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        if (pf_shape_builder_merge_file(b, in[i], &e) < 0)
+            rc = cli_fail(&e);
+    if (!rc)
+        rc = finish(b, out, dict);
+    pf_shape_builder_free(b);
+    return rc;
+}
+
+/* ---- show ----------------------------------------------------------------- */
+
+static const char *tnames[7] = {"null", "bool", "int", "float", "string", "object", "array"};
+
+static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0; }
+
+static int show(const char *path, int json)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_shape *s;
+    if (pf_shape_load(path, &s, &e) < 0)
+        return cli_fail(&e);
+    uint64_t docs = pf_shape_documents(s);
+    pf_buf o = PF_BUF_INIT;
+    if (json) {
+        pf_buf_addf(&o, "{\"documents\": %llu, \"invalid\": %llu, \"max_depth\": %d, "
+                    "\"max_bytes\": %llu, \"paths\": [",
+                    (unsigned long long)docs, (unsigned long long)pf_shape_invalid(s),
+                    pf_shape_max_depth(s), (unsigned long long)pf_shape_max_bytes(s));
+        for (size_t i = 0; i < pf_shape_npaths(s); i++) {
+            const pf_shape_path *p = pf_shape_at(s, i);
+            pf_buf_adds(&o, i ? ",\n  {\"path\": " : "\n  {\"path\": ");
+            pf_buf_add_json_str(&o, p->path, strlen(p->path));
+            pf_buf_addf(&o, ", \"count\": %llu, \"nulls\": %llu, \"rare\": %zu, \"enum\": %zu}",
+                        (unsigned long long)p->count, (unsigned long long)p->types[PF_J_NULL],
+                        p->nrare, p->nenum);
+        }
+        pf_buf_adds(&o, "]}\n");
+    } else {
+        pf_buf_addf(&o, "%s: %llu documents, %llu invalid, %zu paths, max depth %d, "
+                    "largest document %llu bytes\n",
+                    path, (unsigned long long)docs, (unsigned long long)pf_shape_invalid(s),
+                    pf_shape_npaths(s), pf_shape_max_depth(s),
+                    (unsigned long long)pf_shape_max_bytes(s));
+        for (size_t i = 0; i < pf_shape_npaths(s); i++) {
+            const pf_shape_path *p = pf_shape_at(s, i);
+            pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)\n  types:", p->path,
+                        (unsigned long long)p->count, pct(p->count, docs));
+            for (int k = 0; k < 7; k++)
+                if (p->types[k])
+                    pf_buf_addf(&o, " %s %.1f%%", tnames[k], pct(p->types[k], p->count));
+            pf_buf_addc(&o, '\n');
+            if (p->has_string) {
+                pf_buf_addf(&o, "  string length: min %llu, p99 %llu, max %llu",
+                            (unsigned long long)p->str_min_len,
+                            (unsigned long long)p->str_p99_len,
+                            (unsigned long long)p->str_max_len);
+                const char *fn[16];
+                uint64_t fc[16];
+                size_t nf = pf_shape_formats(s, p, fn, fc, 16);
+                for (size_t f = 0; f < nf; f++)
+                    pf_buf_addf(&o, "%s%s %.1f%%", f ? ", " : "; formats: ", fn[f],
+                                pct(fc[f], p->types[PF_J_STRING]));
+                pf_buf_addc(&o, '\n');
+            }
+            if (p->has_number)
+                pf_buf_addf(&o, "  numbers: %s .. %s, up to %d digits and %d decimals\n",
+                            p->num_min_text, p->num_max_text, p->max_digits, p->max_decimals);
+            if (p->has_array)
+                pf_buf_addf(&o, "  array length: %llu .. %llu\n",
+                            (unsigned long long)p->arr_min_len,
+                            (unsigned long long)p->arr_max_len);
+            if (p->nenum) {
+                pf_buf_adds(&o, "  enum:");
+                for (size_t k = 0; k < p->nenum; k++)
+                    pf_buf_addf(&o, " %s", p->enum_values[k]);
+                pf_buf_addc(&o, '\n');
+            }
+            for (size_t k = 0; k < p->nrare; k++) {
+                const pf_shape_rare *r = &p->rare[k];
+                pf_buf_addf(&o, "  rare %s %s in %llu docs", r->kind, r->what,
+                            (unsigned long long)r->count);
+                if (r->example)
+                    pf_buf_addf(&o, ", e.g. %s", r->example);
+                pf_buf_addc(&o, '\n');
+            }
+        }
+    }
+    int rc = pf_buf_ok(&o, &e) < 0 ? cli_fail(&e) : write_out(NULL, &o);
+    pf_buf_free(&o);
+    pf_shape_free(s);
+    return rc;
+}
+
+/* ---- diff ----------------------------------------------------------------- */
+
+typedef struct diffopt {
+    double min_share, len_slack;
+    uint64_t max_drift;
+    unsigned ignore; /* bit per class */
+    int json;
+} diffopt;
+
+static const char *dclass[] = {"path", "removed", "type", "null", "length", "number"};
+enum { D_PATH, D_REMOVED, D_TYPE, D_NULL, D_LENGTH, D_NUMBER, ND };
+
+typedef struct diffst {
+    const diffopt *o;
+    uint64_t docs; /* new documents */
+    uint64_t old_docs;
+    uint64_t counted, total;
+    pf_buf out;
+    int first;
+} diffst;
+
+static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *fmt, ...)
+{
+    uint64_t base = cls == D_REMOVED ? d->old_docs : d->docs;
+    double share = base ? (double)docs / (double)base : 0;
+    /* a profile keeps exact document counts for paths, types and nulls;
+     * for lengths and ranges it knows only that some value went past */
+    int exact = cls != D_LENGTH && cls != D_NUMBER;
+    int counts = !((d->o->ignore >> cls) & 1u) && (!exact || share >= d->o->min_share);
+    d->total++;
+    d->counted += counts;
+    pf_buf msg = PF_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    pf_buf_vaddf(&msg, fmt, ap);
+    va_end(ap);
+    if (d->o->json) {
+        pf_buf_adds(&d->out, d->first ? "\n  {\"class\": \"" : ",\n  {\"class\": \"");
+        pf_buf_adds(&d->out, dclass[cls]);
+        pf_buf_adds(&d->out, "\", \"path\": ");
+        pf_buf_add_json_str(&d->out, path, strlen(path));
+        pf_buf_addf(&d->out, ", \"documents\": %llu, \"counts\": %s, \"detail\": ",
+                    (unsigned long long)docs, counts ? "true" : "false");
+        pf_buf_add_json_str(&d->out, msg.data ? msg.data : "", msg.len);
+        pf_buf_adds(&d->out, "}");
+    } else {
+        pf_buf_addf(&d->out, "%s %-7s %s: %s (%llu of %llu %s documents)\n",
+                    counts ? "drift" : "note ", dclass[cls], path, pf_buf_str(&msg),
+                    (unsigned long long)docs, (unsigned long long)base,
+                    cls == D_REMOVED ? "old" : "new");
+    }
+    d->first = 0;
+    pf_buf_free(&msg);
+}
+
+static int diff(const char *a, const char *b, const diffopt *o)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_shape *old = NULL, *nw = NULL;
+    if (pf_shape_load(a, &old, &e) < 0)
+        return cli_fail(&e);
+    if (pf_shape_load(b, &nw, &e) < 0) {
+        pf_shape_free(old);
+        return cli_fail(&e);
+    }
+    diffst d = {o, pf_shape_documents(nw), pf_shape_documents(old), 0, 0, PF_BUF_INIT, 1};
+    if (o->json)
+        pf_buf_adds(&d.out, "{\"drift\": [");
+    for (size_t i = 0; i < pf_shape_npaths(nw); i++) {
+        const pf_shape_path *p = pf_shape_at(nw, i);
+        const pf_shape_path *q = pf_shape_find(old, p->path);
+        if (!q) {
+            drift(&d, D_PATH, p->path, p->count, "new path");
+            continue;
+        }
+        for (int k = 0; k < 7; k++)
+            if (p->types[k] && !q->types[k]) {
+                if (k == PF_J_NULL)
+                    drift(&d, D_NULL, p->path, p->types[k], "null, never null before");
+                else
+                    drift(&d, D_TYPE, p->path, p->types[k], "new type %s", tnames[k]);
+            }
+        double slack = 1.0 + o->len_slack;
+        if (p->has_string && q->has_string &&
+            (double)p->str_max_len > (double)q->str_max_len * slack)
+            drift(&d, D_LENGTH, p->path, p->types[PF_J_STRING],
+                  "string length %llu past the old max %llu",
+                  (unsigned long long)p->str_max_len, (unsigned long long)q->str_max_len);
+        if (p->has_array && q->has_array &&
+            (double)p->arr_max_len > (double)q->arr_max_len * slack)
+            drift(&d, D_LENGTH, p->path, p->types[PF_J_ARRAY],
+                  "array length %llu past the old max %llu",
+                  (unsigned long long)p->arr_max_len, (unsigned long long)q->arr_max_len);
+        if (p->has_number && q->has_number) {
+            uint64_t nd = p->types[PF_J_INT] + p->types[PF_J_FLOAT];
+            if (p->num_max > q->num_max || p->num_min < q->num_min)
+                drift(&d, D_NUMBER, p->path, nd, "range %s..%s outside the old %s..%s",
+                      p->num_min_text, p->num_max_text, q->num_min_text, q->num_max_text);
+            else if (p->max_digits > q->max_digits || p->max_decimals > q->max_decimals)
+                drift(&d, D_NUMBER, p->path, nd,
+                      "up to %d digits and %d decimals, old %d and %d", p->max_digits,
+                      p->max_decimals, q->max_digits, q->max_decimals);
+        }
+    }
+    for (size_t i = 0; i < pf_shape_npaths(old); i++) {
+        const pf_shape_path *q = pf_shape_at(old, i);
+        if (!pf_shape_find(nw, q->path))
+            drift(&d, D_REMOVED, q->path, q->count, "path gone");
+    }
+    int fail = d.counted > o->max_drift;
+    if (o->json)
+        pf_buf_addf(&d.out, "%s], \"items\": %llu, \"counted\": %llu, \"drift\": %s}\n",
+                    d.first ? "" : "\n", (unsigned long long)d.total,
+                    (unsigned long long)d.counted, fail ? "true" : "false");
+    else
+        pf_buf_addf(&d.out, "%llu drift items, %llu counted (tolerated: %llu): %s\n",
+                    (unsigned long long)d.total, (unsigned long long)d.counted,
+                    (unsigned long long)o->max_drift,
+                    fail ? "production changed shape" : "no drift beyond thresholds");
+    int rc = pf_buf_ok(&d.out, &e) < 0 ? cli_fail(&e) : write_out(NULL, &d.out);
+    pf_buf_free(&d.out);
+    pf_shape_free(old);
+    pf_shape_free(nw);
+    return rc ? rc : fail ? EXIT_FINDINGS : 0;
+}
+
+/* ---- options -------------------------------------------------------------- */
+
+static int parse_ignore(const char *s, unsigned *mask)
+{
+    char *dup = strdup(s), *save = NULL;
+    if (!dup)
+        return -1;
+    for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (int c = 0; c < ND; c++)
+            if (!strcmp(t, dclass[c])) {
+                *mask |= 1u << c;
+                found = 1;
+            }
+        if (!found) {
+            cli_usage(&pf_cmd_shape, "--ignore: unknown class '%s' (path, removed, "
+                      "type, null, length, number)", t);
+            free(dup);
+            return -1;
+        }
+    }
+    free(dup);
+    return 0;
+}
 
 static int run(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            cli_print_help(&pf_cmd_shape);
-            return 0;
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},
+        {"dict", required_argument, 0, O_DICT},
+        {"raw-ok", no_argument, 0, O_RAW_OK},
+        {"max-examples", required_argument, 0, O_MAX_EX},
+        {"enum-cap", required_argument, 0, O_ENUM_CAP},
+        {"rare-cutoff", required_argument, 0, O_RARE},
+        {"max-keys", required_argument, 0, O_MAX_KEYS},
+        {"max-doc-size", required_argument, 0, O_MAX_DOC},
+        {"jsonl", no_argument, 0, O_JSONL},
+        {"show", no_argument, 0, O_SHOW},
+        {"merge", no_argument, 0, O_MERGE},
+        {"diff", no_argument, 0, O_DIFF},
+        {"json", no_argument, 0, O_JSON},
+        {"min-share", required_argument, 0, O_MIN_SHARE},
+        {"len-slack", required_argument, 0, O_LEN_SLACK},
+        {"ignore", required_argument, 0, O_IGNORE},
+        {"max-drift", required_argument, 0, O_MAX_DRIFT},
+        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    const pf_cmd *cmd = &pf_cmd_shape;
+    pf_shape_opts so;
+    pf_shape_opts_default(&so);
+    diffopt dopt = {0, 0, 0, 0, 0};
+    const char *out = NULL, *dict = NULL;
+    int raw_ok = 0, jsonl = 0, mode = 0, c;
+    size_t max_doc = 0;
+    uint64_t u;
+    double f;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case O_DICT: dict = optarg; break;
+        case O_RAW_OK: raw_ok = 1; break;
+        case O_JSONL: jsonl = 1; break;
+        case O_JSON: dopt.json = 1; break;
+        case O_SHOW:
+        case O_MERGE:
+        case O_DIFF:
+            if (mode && mode != c)
+                return cli_usage(cmd, "--show, --merge and --diff exclude each other");
+            mode = c;
+            break;
+        case O_MAX_EX:
+            if (cli_parse_u64(cmd, "--max-examples", optarg, &u) < 0)
+                return EXIT_USAGE;
+            if (u > 1000)
+                return cli_usage(cmd, "--max-examples is at most 1000");
+            so.max_examples = (unsigned)u;
+            break;
+        case O_ENUM_CAP:
+            if (cli_parse_u64(cmd, "--enum-cap", optarg, &u) < 0)
+                return EXIT_USAGE;
+            if (u > 4096)
+                return cli_usage(cmd, "--enum-cap is at most 4096");
+            so.enum_cap = (unsigned)u;
+            break;
+        case O_MAX_KEYS:
+            if (cli_parse_u64(cmd, "--max-keys", optarg, &u) < 0)
+                return EXIT_USAGE;
+            if (u < 1 || u > 100000000)
+                return cli_usage(cmd, "--max-keys must be between 1 and 100000000");
+            so.max_keys = (unsigned)u;
+            break;
+        case O_RARE:
+            if (cli_parse_double(cmd, "--rare-cutoff", optarg, &f) < 0)
+                return EXIT_USAGE;
+            if (!(f >= 0 && f <= 1))
+                return cli_usage(cmd, "--rare-cutoff must be between 0 and 1");
+            so.rare_cutoff = f;
+            break;
+        case O_MAX_DOC:
+            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_MIN_SHARE:
+        case O_LEN_SLACK:
+            if (cli_parse_double(cmd, c == O_MIN_SHARE ? "--min-share" : "--len-slack",
+                                 optarg, &f) < 0)
+                return EXIT_USAGE;
+            if (!(f >= 0) || (c == O_MIN_SHARE && f > 1))
+                return cli_usage(cmd, "%s must be a number from 0%s",
+                                 c == O_MIN_SHARE ? "--min-share" : "--len-slack",
+                                 c == O_MIN_SHARE ? " to 1" : "");
+            if (c == O_MIN_SHARE)
+                dopt.min_share = f;
+            else
+                dopt.len_slack = f;
+            break;
+        case O_IGNORE:
+            if (parse_ignore(optarg, &dopt.ignore) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_MAX_DRIFT:
+            if (cli_parse_u64(cmd, "--max-drift", optarg, &dopt.max_drift) < 0)
+                return EXIT_USAGE;
+            break;
+        case '?':
+            return cli_bad_option(cmd);
+        default: {
+            int r = cli_common_opt(cmd, c, optarg);
+            if (r)
+                return r > 0 ? 0 : EXIT_USAGE;
         }
-    cli_error("'shape' is not available in this build yet");
-    return EXIT_USAGE;
+        }
+    }
+    char **in = argv + optind;
+    int n = argc - optind;
+    if (mode == O_SHOW) {
+        if (n != 1)
+            return cli_usage(cmd, "--show takes one profile");
+        return show(in[0], dopt.json);
+    }
+    if (mode == O_DIFF) {
+        if (n != 2)
+            return cli_usage(cmd, "--diff takes two profiles: OLD NEW");
+        return diff(in[0], in[1], &dopt);
+    }
+    if (mode == O_MERGE) {
+        if (n < 1)
+            return cli_usage(cmd, "--merge takes one or more profiles");
+        return merge(in, n, out, dict);
+    }
+    if (n < 1)
+        return cli_usage(cmd, "no input: give corpus folders, JSONL files or '-'");
+    int rc = check_inputs(in, n, raw_ok);
+    if (rc)
+        return rc;
+    return build(in, n, &so, max_doc, jsonl, out, dict);
 }

@@ -1,0 +1,2372 @@
+/*
+ * pf_shape: shape profiles (pf_shape.h, format in docs/shape.md).
+ *
+ * One state serves both halves. The builder keeps one node per canonical
+ * path in a hash table; each node holds only bounded sketches (counters,
+ * the text of the extreme numbers, a fixed log-bucket histogram of string
+ * lengths, a distinct-value set capped at enum_cap, a few examples). Counts
+ * are per document (a node remembers the serial of the last document that
+ * touched each counter), so "rare" means "in under 1% of documents".
+ *
+ * The profile file carries the state in "sketch" objects, so loading a
+ * profile rebuilds the same nodes: pf_shape_parse (the read side) and
+ * pf_shape_builder_merge_text are one parser, over pf_json spans so that
+ * numbers and examples stay exactly as production wrote them. The derived
+ * fields (p99_len, enum, rare, notes) are computed from the state both
+ * when writing and when loading.
+ */
+#include "pf_shape.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_fs.h"
+#include "pf_path.h"
+
+#define MAX_EX_LEN 128  /* longest example / type example kept */
+#define MAX_VAL_LEN 64  /* longest value an enum may hold */
+#define MAX_INVALID_AT 5
+#define MAX_PATH_DEPTH 128 /* deeper values are counted, not profiled */
+#define NHIST (128 + 34 * 16)
+
+enum { F_EMAIL, F_UUID, F_DATETIME, F_DATE, F_TIME, F_IPV4, F_IPV6, F_URL,
+       F_DIGITS, F_PHONE, F_HEX, F_BASE64, NFMT };
+static const char *fmt_names[NFMT] = {"email", "uuid", "datetime", "date",
+    "time", "ipv4", "ipv6", "url", "digits", "phone", "hex", "base64"};
+enum { C_LOWER, C_UPPER, C_DIGIT, C_SPACE, C_PUNCT, C_NONASCII, C_CONTROL,
+       NCLS };
+static const char *cls_names[NCLS] = {"lower", "upper", "digit", "space",
+    "punct", "non_ascii", "control"};
+static const char *type_names[7] = {"null", "bool", "int", "float", "string",
+    "object", "array"};
+
+typedef struct sk_val {
+    char *text; /* JSON text, NUL-terminated */
+    size_t len;
+    uint64_t count, last;
+} sk_val;
+
+typedef struct node {
+    char *path;
+    size_t plen;
+    struct node *parent; /* object parent for key children, else NULL */
+    char *key;           /* decoded key (key children only) */
+    size_t klen;
+    int dead;
+    uint64_t count, last, occ;
+    uint64_t types[7], type_last[7];
+    char *type_ex[7];
+    uint64_t nstr, smin, smax;
+    uint64_t *hist;      /* NHIST buckets, lazily */
+    uint64_t p99_file;   /* p99 from a profile without a histogram */
+    uint64_t cls[NCLS], cls_last[NCLS];
+    uint64_t fmt[NFMT], fmt_last[NFMT];
+    char *fmt_ex[NFMT];
+    char *nmin, *nmax;
+    int max_digits, max_decimals;
+    uint64_t narr, amin, amax;
+    uint64_t nchildren;  /* key children created */
+    uint64_t id_folds, id_fold_last; /* documents whose map here folded */
+    int cap_folded;
+    sk_val *vals;
+    size_t nvals;
+    int vals_over;
+    char **ex;
+    size_t nex;
+    /* read-side view */
+    pf_shape_path view;
+    pf_shape_rare *rare;
+    const char **enum_v, **keys_v;
+} node;
+
+struct pf_shape_builder {
+    pf_shape_opts o;
+    node **nodes;
+    size_t n, cap;
+    size_t *tab; /* open addressing: index + 1, 0 empty */
+    size_t tcap;
+    uint64_t docs, invalid, too_deep, serial;
+    uint64_t deep_paths, deep_last; /* documents with paths past MAX_PATH_DEPTH */
+    int max_depth;
+    uint64_t max_bytes;
+    char *invalid_at[MAX_INVALID_AT];
+    size_t ninvalid_at;
+    pf_json j;
+    pf_path p;
+    pf_buf tmp;
+    int oom;
+};
+
+struct pf_shape {
+    pf_shape_builder *b;
+    node **sorted;
+    size_t n;
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static uint64_t hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+void pf_shape_opts_default(pf_shape_opts *o)
+{
+    o->rare_cutoff = 0.01;
+    o->enum_cap = 32;
+    o->max_examples = 3;
+    o->max_keys = 1000;
+    o->depth_limit = 0;
+}
+
+pf_shape_builder *pf_shape_builder_new(const pf_shape_opts *o, pf_err *err)
+{
+    pf_shape_builder *b = calloc(1, sizeof *b);
+    if (!b) {
+        pf_err_set(err, PF_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (o)
+        b->o = *o;
+    else
+        pf_shape_opts_default(&b->o);
+    if (b->o.enum_cap > 4096)
+        b->o.enum_cap = 4096;
+    if (b->o.max_examples > 1000)
+        b->o.max_examples = 1000;
+    if (b->o.max_keys < 1)
+        b->o.max_keys = 1;
+    pf_json j = PF_JSON_INIT;
+    b->j = j;
+    b->j.depth_limit = b->o.depth_limit;
+    pf_path_init(&b->p);
+    pf_buf_init(&b->tmp);
+    return b;
+}
+
+static void node_free(node *n)
+{
+    if (!n)
+        return;
+    free(n->path);
+    free(n->key);
+    for (int k = 0; k < 7; k++)
+        free(n->type_ex[k]);
+    for (int k = 0; k < NFMT; k++)
+        free(n->fmt_ex[k]);
+    free(n->hist);
+    free(n->nmin);
+    free(n->nmax);
+    for (size_t i = 0; i < n->nvals; i++)
+        free(n->vals[i].text);
+    free(n->vals);
+    for (size_t i = 0; i < n->nex; i++)
+        free(n->ex[i]);
+    free(n->ex);
+    free(n->rare);
+    free(n->enum_v);
+    free(n->keys_v);
+    free(n);
+}
+
+void pf_shape_builder_free(pf_shape_builder *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        node_free(b->nodes[i]);
+    free(b->nodes);
+    free(b->tab);
+    for (size_t i = 0; i < b->ninvalid_at; i++)
+        free(b->invalid_at[i]);
+    pf_json_free(&b->j);
+    pf_path_free(&b->p);
+    pf_buf_free(&b->tmp);
+    free(b);
+}
+
+uint64_t pf_shape_builder_documents(const pf_shape_builder *b) { return b->docs; }
+uint64_t pf_shape_builder_invalid(const pf_shape_builder *b) { return b->invalid; }
+
+/* ---- the path table ------------------------------------------------------- */
+
+static int tab_grow(pf_shape_builder *b)
+{
+    size_t ncap = b->tcap ? b->tcap * 2 : 1024;
+    size_t *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return -1;
+    for (size_t i = 0; i < b->n; i++) {
+        node *n = b->nodes[i];
+        size_t h = (size_t)hash(n->path, n->plen) & (ncap - 1);
+        while (nt[h])
+            h = (h + 1) & (ncap - 1);
+        nt[h] = i + 1;
+    }
+    free(b->tab);
+    b->tab = nt;
+    b->tcap = ncap;
+    return 0;
+}
+
+static node *find_node(const pf_shape_builder *b, const char *p, size_t n)
+{
+    if (!b->tcap)
+        return NULL;
+    size_t h = (size_t)hash(p, n) & (b->tcap - 1);
+    while (b->tab[h]) {
+        node *x = b->nodes[b->tab[h] - 1];
+        if (x->plen == n && !memcmp(x->path, p, n))
+            return x;
+        h = (h + 1) & (b->tcap - 1);
+    }
+    return NULL;
+}
+
+static node *add_node(pf_shape_builder *b, const char *p, size_t n)
+{
+    if ((b->n + 1) * 2 > b->tcap && tab_grow(b) < 0)
+        return NULL;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 256;
+        node **nn = realloc(b->nodes, nc * sizeof *nn);
+        if (!nn)
+            return NULL;
+        b->nodes = nn;
+        b->cap = nc;
+    }
+    node *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->path = dupn(p, n);
+    if (!x->path) {
+        free(x);
+        return NULL;
+    }
+    x->plen = n;
+    b->nodes[b->n++] = x;
+    size_t h = (size_t)hash(p, n) & (b->tcap - 1);
+    while (b->tab[h])
+        h = (h + 1) & (b->tcap - 1);
+    b->tab[h] = b->n;
+    return x;
+}
+
+static node *get_node(pf_shape_builder *b, const char *p, size_t n)
+{
+    node *x = find_node(b, p, n);
+    return x ? x : add_node(b, p, n);
+}
+
+/* ---- numbers as text ------------------------------------------------------ */
+
+
+/* Digits of mantissa are read in place; the '.' is skipped by cursor
+ * arithmetic in digit_at. */
+typedef struct numview {
+    int neg, zero;
+    const char *s;
+    size_t n;
+    size_t ib, ie; /* integer digits [ib, ie) */
+    size_t fb, fe; /* fraction digits [fb, fe) */
+    long long e;
+} numview;
+
+static void num_view(const char *s, size_t n, numview *v)
+{
+    memset(v, 0, sizeof *v);
+    v->s = s;
+    v->n = n;
+    size_t i = 0;
+    if (i < n && s[i] == '-') {
+        v->neg = 1;
+        i++;
+    }
+    v->ib = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    v->ie = i;
+    v->fb = v->fe = i;
+    if (i < n && s[i] == '.') {
+        v->fb = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        v->fe = i;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            eneg = s[i++] == '-';
+        long long e = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (e < 1000000000000LL)
+                e = e * 10 + (s[i] - '0');
+            i++;
+        }
+        v->e = eneg ? -e : e;
+    }
+}
+
+/* k-th significant digit position over integer then fraction digits. */
+static char nv_digit(const numview *v, size_t k)
+{
+    size_t ni = v->ie - v->ib;
+    if (k < ni)
+        return v->s[v->ib + k];
+    k -= ni;
+    if (k < v->fe - v->fb)
+        return v->s[v->fb + k];
+    return '0';
+}
+
+/* Compare two JSON number texts exactly (no double): <0, 0, >0. */
+static int num_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    numview x, y;
+    num_view(a, an, &x);
+    num_view(b, bn, &y);
+    size_t xt = (x.ie - x.ib) + (x.fe - x.fb), yt = (y.ie - y.ib) + (y.fe - y.fb);
+    size_t xs = 0, ys = 0; /* first nonzero digit */
+    while (xs < xt && nv_digit(&x, xs) == '0')
+        xs++;
+    while (ys < yt && nv_digit(&y, ys) == '0')
+        ys++;
+    int xz = xs == xt, yz = ys == yt;
+    int xsg = xz ? 0 : (x.neg ? -1 : 1), ysg = yz ? 0 : (y.neg ? -1 : 1);
+    if (xsg != ysg)
+        return xsg < ysg ? -1 : 1;
+    if (xsg == 0)
+        return 0;
+    /* magnitude: position of the first significant digit */
+    long long xm = (long long)(x.ie - x.ib) - (long long)xs + x.e;
+    long long ym = (long long)(y.ie - y.ib) - (long long)ys + y.e;
+    int mag;
+    if (xm != ym)
+        mag = xm < ym ? -1 : 1;
+    else {
+        mag = 0;
+        size_t len = (xt - xs) > (yt - ys) ? (xt - xs) : (yt - ys);
+        for (size_t k = 0; k < len && !mag; k++) {
+            char cx = xs + k < xt ? nv_digit(&x, xs + k) : '0';
+            char cy = ys + k < yt ? nv_digit(&y, ys + k) : '0';
+            if (cx != cy)
+                mag = cx < cy ? -1 : 1;
+        }
+    }
+    return xsg > 0 ? mag : -mag;
+}
+
+static void num_digits(const char *s, size_t n, int *digits, int *decimals)
+{
+    numview v;
+    num_view(s, n, &v);
+    *digits = (int)(v.ie - v.ib);
+    *decimals = (int)(v.fe - v.fb);
+}
+
+/* ---- string formats and classes ------------------------------------------ */
+
+static int is_d(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_x(unsigned char c)
+{
+    return is_d(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static int is_al(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_d((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int is_uuid(const char *s, size_t n)
+{
+    if (n != 36)
+        return 0;
+    for (size_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!is_x((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static int is_email(const char *s, size_t n)
+{
+    if (n < 3 || n > 254)
+        return 0;
+    const char *at = memchr(s, '@', n);
+    if (!at || at == s)
+        return 0;
+    size_t dl = n - (size_t)(at - s) - 1;
+    if (dl < 1 || memchr(at + 1, '@', dl) || !memchr(at + 1, '.', dl))
+        return 0;
+    if (at[1] == '.' || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',')
+            return 0;
+    }
+    return 1;
+}
+
+static int is_date(const char *s, size_t n)
+{
+    return n >= 10 && is_d(s[0]) && is_d(s[1]) && is_d(s[2]) && is_d(s[3]) &&
+           s[4] == '-' && is_d(s[5]) && is_d(s[6]) && s[7] == '-' &&
+           is_d(s[8]) && is_d(s[9]);
+}
+
+/* HH:MM[:SS[.fff]] then optional Z or +-HH[:]MM; returns bytes used. */
+static size_t time_len(const char *s, size_t n)
+{
+    if (n < 5 || !is_d(s[0]) || !is_d(s[1]) || s[2] != ':' || !is_d(s[3]) ||
+        !is_d(s[4]))
+        return 0;
+    size_t i = 5;
+    if (i + 2 < n + 0 && s[i] == ':' && is_d(s[i + 1]) && is_d(s[i + 2])) {
+        i += 3;
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            size_t k = i + 1;
+            while (k < n && is_d(s[k]))
+                k++;
+            if (k == i + 1)
+                return 0;
+            i = k;
+        }
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z'))
+        i++;
+    else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        size_t k = i + 1;
+        if (k + 1 < n && is_d(s[k]) && is_d(s[k + 1])) {
+            k += 2;
+            if (k < n && s[k] == ':')
+                k++;
+            if (k + 1 < n && is_d(s[k]) && is_d(s[k + 1]))
+                k += 2;
+            i = k;
+        } else
+            return 0;
+    }
+    return i;
+}
+
+static int is_ipv4(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            i++;
+        }
+        int v = 0, nd = 0;
+        while (i < n && is_d(s[i]) && nd < 4) {
+            v = v * 10 + (s[i] - '0');
+            i++;
+            nd++;
+        }
+        if (!nd || nd > 3 || v > 255)
+            return 0;
+    }
+    return i == n;
+}
+
+static int is_ipv6(const char *s, size_t n)
+{
+    if (n < 2 || n > 45)
+        return 0;
+    int colons = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ':')
+            colons++;
+        else if (!is_x(c) && c != '.')
+            return 0;
+    }
+    return colons >= 2 && colons <= 7;
+}
+
+static int is_url(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (!n || !is_al((unsigned char)s[0]))
+        return 0;
+    while (i < n && (is_al((unsigned char)s[i]) || is_d((unsigned char)s[i]) ||
+                     s[i] == '+' || s[i] == '.' || s[i] == '-'))
+        i++;
+    if (i + 3 >= n + 0 || i > 32 || memcmp(s + i, "://", 3) != 0)
+        return 0;
+    for (size_t k = i + 3; k < n; k++)
+        if ((unsigned char)s[k] <= ' ')
+            return 0;
+    return i + 3 < n;
+}
+
+static int is_phone(const char *s, size_t n)
+{
+    if (n < 7 || n > 24)
+        return 0;
+    int digits = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_d(c))
+            digits++;
+        else if (c == '+') {
+            if (i)
+                return 0;
+        } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.')
+            return 0;
+    }
+    return digits >= 7 && digits <= 15;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+    if (n < 8)
+        return 0;
+    int letter = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_x((unsigned char)s[i]))
+            return 0;
+        letter |= !is_d((unsigned char)s[i]);
+    }
+    return letter;
+}
+
+static int is_base64(const char *s, size_t n)
+{
+    if (n < 16 || n % 4)
+        return 0;
+    size_t end = n;
+    while (end > n - 2 && s[end - 1] == '=')
+        end--;
+    int up = 0, lo = 0, dg = 0;
+    for (size_t i = 0; i < end; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            up = 1;
+        else if (c >= 'a' && c <= 'z')
+            lo = 1;
+        else if (is_d(c))
+            dg = 1;
+        else if (c != '+' && c != '/')
+            return 0;
+    }
+    return up + lo + dg >= 2;
+}
+
+/* The one format of a string (priority order), or -1. */
+static int detect_format(const char *s, size_t n)
+{
+    if (!n)
+        return -1;
+    unsigned char c0 = (unsigned char)s[0];
+    if (is_x(c0) && is_uuid(s, n))
+        return F_UUID;
+    if (is_d(c0)) {
+        if (is_date(s, n)) {
+            if (n == 10)
+                return F_DATE;
+            if ((s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+                time_len(s + 11, n - 11) == n - 11)
+                return F_DATETIME;
+        }
+        if (time_len(s, n) == n)
+            return F_TIME;
+        if (is_ipv4(s, n))
+            return F_IPV4;
+    }
+    if (memchr(s, '@', n) && is_email(s, n))
+        return F_EMAIL;
+    if (is_al(c0) && is_url(s, n))
+        return F_URL;
+    if (memchr(s, ':', n) && is_ipv6(s, n))
+        return F_IPV6;
+    if (all_digits(s, n))
+        return F_DIGITS;
+    if (is_phone(s, n))
+        return F_PHONE;
+    if (is_hex(s, n))
+        return F_HEX;
+    if (is_base64(s, n))
+        return F_BASE64;
+    return -1;
+}
+
+static unsigned char_classes(const char *s, size_t n)
+{
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'a' && c <= 'z')
+            m |= 1u << C_LOWER;
+        else if (c >= 'A' && c <= 'Z')
+            m |= 1u << C_UPPER;
+        else if (is_d(c))
+            m |= 1u << C_DIGIT;
+        else if (c == ' ')
+            m |= 1u << C_SPACE;
+        else if (c >= 0x80)
+            m |= 1u << C_NONASCII;
+        else if (c < 0x20 || c == 0x7f)
+            m |= 1u << C_CONTROL;
+        else
+            m |= 1u << C_PUNCT;
+    }
+    return m;
+}
+
+/* Does a key look like an id (a map keyed by ids rather than a schema)? */
+static int id_like_key(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    if (all_digits(s, n))
+        return 1;
+    if (is_uuid(s, n) || (memchr(s, '@', n) && is_email(s, n)))
+        return 1;
+    if (n >= 8) {
+        int dg = 0, hex = 1;
+        for (size_t i = 0; i < n; i++) {
+            dg += is_d((unsigned char)s[i]);
+            hex &= is_x((unsigned char)s[i]);
+        }
+        if (hex && dg)
+            return 1;
+        /* long tokens that mix letters and many digits: "user_81723", "a8f3k..." */
+        if (n >= 12 && dg * 3 >= (int)n)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- length histogram ----------------------------------------------------- */
+
+static size_t hist_bucket(uint64_t len)
+{
+    if (len < 128)
+        return (size_t)len;
+    int e = 63 - __builtin_clzll(len); /* >= 7 */
+    if (e > 40)
+        return NHIST - 1;
+    uint64_t sub = (len >> (e - 4)) & 15;
+    return 128 + (size_t)(e - 7) * 16 + (size_t)sub;
+}
+
+static uint64_t bucket_lo(size_t b)
+{
+    if (b < 128)
+        return b;
+    size_t e = (b - 128) / 16 + 7, sub = (b - 128) % 16;
+    return (uint64_t)(16 + sub) << (e - 4);
+}
+
+static uint64_t bucket_hi(size_t b)
+{
+    if (b < 128)
+        return b;
+    if (b == NHIST - 1)
+        return UINT64_MAX;
+    return bucket_lo(b + 1) - 1;
+}
+
+static uint64_t node_p99(const node *x)
+{
+    if (!x->hist)
+        return x->p99_file;
+    uint64_t total = 0;
+    for (size_t i = 0; i < NHIST; i++)
+        total += x->hist[i];
+    if (!total)
+        return 0;
+    uint64_t want = total - total / 100; /* ceil(0.99 * total) */
+    if (want < 1)
+        want = 1;
+    uint64_t cum = 0;
+    for (size_t i = 0; i < NHIST; i++) {
+        cum += x->hist[i];
+        if (cum >= want) {
+            uint64_t v = bucket_hi(i);
+            if (v > x->smax)
+                v = x->smax;
+            if (v < x->smin)
+                v = x->smin;
+            return v;
+        }
+    }
+    return x->smax;
+}
+
+/* ---- recording one value -------------------------------------------------- */
+
+static int set_text(char **slot, const char *s, size_t n)
+{
+    char *d = dupn(s, n);
+    if (!d)
+        return -1;
+    free(*slot);
+    *slot = d;
+    return 0;
+}
+
+static int add_value(pf_shape_builder *b, node *x, const char *t, size_t n,
+                     uint64_t times, uint64_t last)
+{
+    if (x->vals_over)
+        return 0;
+    for (size_t i = 0; i < x->nvals; i++) {
+        sk_val *v = &x->vals[i];
+        if (v->len == n && !memcmp(v->text, t, n)) {
+            if (last == 0 || v->last != last) {
+                v->count += times;
+                v->last = last;
+            }
+            return 0;
+        }
+    }
+    if (n > MAX_VAL_LEN || x->nvals >= b->o.enum_cap) {
+        for (size_t i = 0; i < x->nvals; i++)
+            free(x->vals[i].text);
+        free(x->vals);
+        x->vals = NULL;
+        x->nvals = 0;
+        x->vals_over = 1;
+        return 0;
+    }
+    sk_val *nv = realloc(x->vals, (x->nvals + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    x->vals = nv;
+    sk_val *v = &x->vals[x->nvals];
+    v->text = dupn(t, n);
+    if (!v->text)
+        return -1;
+    v->len = n;
+    v->count = times;
+    v->last = last;
+    x->nvals++;
+    return 0;
+}
+
+static int add_example(pf_shape_builder *b, node *x, const char *t, size_t n)
+{
+    if (x->nex >= b->o.max_examples || n > MAX_EX_LEN)
+        return 0;
+    for (size_t i = 0; i < x->nex; i++)
+        if (strlen(x->ex[i]) == n && !memcmp(x->ex[i], t, n))
+            return 0;
+    char **ne = realloc(x->ex, (x->nex + 1) * sizeof *ne);
+    if (!ne)
+        return -1;
+    x->ex = ne;
+    if (!(x->ex[x->nex] = dupn(t, n)))
+        return -1;
+    x->nex++;
+    return 0;
+}
+
+static int record(pf_shape_builder *b, node *x, int tok)
+{
+    const pf_json *j = &b->j;
+    uint64_t doc = b->serial;
+    pf_jkind k = pf_json_kind(j, tok);
+    size_t s0, s1;
+    pf_json_span(j, tok, &s0, &s1);
+    const char *t = j->text + s0;
+    size_t tn = s1 - s0;
+    x->occ++;
+    if (x->last != doc) {
+        x->last = doc;
+        x->count++;
+    }
+    if (x->type_last[k] != doc) {
+        x->type_last[k] = doc;
+        x->types[k]++;
+        if (!x->type_ex[k] && tn <= MAX_EX_LEN && set_text(&x->type_ex[k], t, tn) < 0)
+            return -1;
+    }
+    switch (k) {
+    case PF_J_STRING: {
+        const pf_jtok *tk = &j->tok[tok];
+        const char *s = j->text + tk->start;
+        size_t n = (size_t)(tk->end - tk->start);
+        if (memchr(s, '\\', n)) {
+            pf_buf_reset(&b->tmp);
+            pf_json_unescape(j, tok, &b->tmp);
+            if (pf_buf_ok(&b->tmp, NULL) < 0)
+                return -1;
+            s = b->tmp.data;
+            n = b->tmp.len;
+        }
+        if (!x->hist && !(x->hist = calloc(NHIST, sizeof *x->hist)))
+            return -1;
+        x->hist[hist_bucket(n)]++;
+        if (!x->nstr || n < x->smin)
+            x->smin = n;
+        if (!x->nstr || n > x->smax)
+            x->smax = n;
+        x->nstr++;
+        unsigned m = char_classes(s, n);
+        for (int c = 0; c < NCLS; c++)
+            if ((m >> c) & 1u && x->cls_last[c] != doc) {
+                x->cls_last[c] = doc;
+                x->cls[c]++;
+            }
+        int f = detect_format(s, n);
+        if (f >= 0 && x->fmt_last[f] != doc) {
+            x->fmt_last[f] = doc;
+            x->fmt[f]++;
+            if (!x->fmt_ex[f] && tn <= MAX_EX_LEN && set_text(&x->fmt_ex[f], t, tn) < 0)
+                return -1;
+        }
+        break;
+    }
+    case PF_J_INT:
+    case PF_J_FLOAT: {
+        int dg, dc;
+        num_digits(t, tn, &dg, &dc);
+        int first = !x->nmin;
+        if (first || num_cmp(t, tn, x->nmin, strlen(x->nmin)) < 0)
+            if (set_text(&x->nmin, t, tn) < 0)
+                return -1;
+        if (first || num_cmp(t, tn, x->nmax, strlen(x->nmax)) > 0)
+            if (set_text(&x->nmax, t, tn) < 0)
+                return -1;
+        if (dg > x->max_digits)
+            x->max_digits = dg;
+        if (dc > x->max_decimals)
+            x->max_decimals = dc;
+        break;
+    }
+    case PF_J_ARRAY: {
+        uint64_t n = (uint64_t)j->tok[tok].size;
+        if (!x->narr || n < x->amin)
+            x->amin = n;
+        if (!x->narr || n > x->amax)
+            x->amax = n;
+        x->narr++;
+        break;
+    }
+    default:
+        break;
+    }
+    if (k != PF_J_OBJECT && k != PF_J_ARRAY && k != PF_J_NULL) {
+        if (add_value(b, x, t, tn, 1, doc) < 0 || add_example(b, x, t, tn) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- merging nodes (profile merge and folding) ---------------------------- */
+
+static int merge_node(pf_shape_builder *b, node *d, const node *s)
+{
+    d->count += s->count;
+    d->occ += s->occ;
+    if (s->last > d->last)
+        d->last = s->last;
+    for (int k = 0; k < 7; k++) {
+        d->types[k] += s->types[k];
+        if (s->type_last[k] > d->type_last[k])
+            d->type_last[k] = s->type_last[k];
+        if (!d->type_ex[k] && s->type_ex[k] &&
+            set_text(&d->type_ex[k], s->type_ex[k], strlen(s->type_ex[k])) < 0)
+            return -1;
+    }
+    if (s->nstr) {
+        if (!d->nstr || s->smin < d->smin)
+            d->smin = s->smin;
+        if (!d->nstr || s->smax > d->smax)
+            d->smax = s->smax;
+        d->nstr += s->nstr;
+        if (s->hist) {
+            if (!d->hist && !(d->hist = calloc(NHIST, sizeof *d->hist)))
+                return -1;
+            for (size_t i = 0; i < NHIST; i++)
+                d->hist[i] += s->hist[i];
+        }
+        if (s->p99_file > d->p99_file)
+            d->p99_file = s->p99_file;
+    }
+    for (int c = 0; c < NCLS; c++) {
+        d->cls[c] += s->cls[c];
+        if (s->cls_last[c] > d->cls_last[c])
+            d->cls_last[c] = s->cls_last[c];
+    }
+    for (int f = 0; f < NFMT; f++) {
+        d->fmt[f] += s->fmt[f];
+        if (s->fmt_last[f] > d->fmt_last[f])
+            d->fmt_last[f] = s->fmt_last[f];
+        if (!d->fmt_ex[f] && s->fmt_ex[f] &&
+            set_text(&d->fmt_ex[f], s->fmt_ex[f], strlen(s->fmt_ex[f])) < 0)
+            return -1;
+    }
+    if (s->nmin) {
+        if (!d->nmin || num_cmp(s->nmin, strlen(s->nmin), d->nmin, strlen(d->nmin)) < 0)
+            if (set_text(&d->nmin, s->nmin, strlen(s->nmin)) < 0)
+                return -1;
+        if (!d->nmax || num_cmp(s->nmax, strlen(s->nmax), d->nmax, strlen(d->nmax)) > 0)
+            if (set_text(&d->nmax, s->nmax, strlen(s->nmax)) < 0)
+                return -1;
+        if (s->max_digits > d->max_digits)
+            d->max_digits = s->max_digits;
+        if (s->max_decimals > d->max_decimals)
+            d->max_decimals = s->max_decimals;
+    }
+    if (s->narr) {
+        if (!d->narr || s->amin < d->amin)
+            d->amin = s->amin;
+        if (!d->narr || s->amax > d->amax)
+            d->amax = s->amax;
+        d->narr += s->narr;
+    }
+    d->id_folds += s->id_folds;
+    d->cap_folded |= s->cap_folded;
+    if (s->vals_over) {
+        for (size_t i = 0; i < d->nvals; i++)
+            free(d->vals[i].text);
+        free(d->vals);
+        d->vals = NULL;
+        d->nvals = 0;
+        d->vals_over = 1;
+    } else {
+        for (size_t i = 0; i < s->nvals; i++)
+            if (add_value(b, d, s->vals[i].text, s->vals[i].len, s->vals[i].count, 0) < 0)
+                return -1;
+    }
+    for (size_t i = 0; i < s->nex; i++)
+        if (add_example(b, d, s->ex[i], strlen(s->ex[i])) < 0)
+            return -1;
+    return 0;
+}
+
+/* End of the key segment that starts at p[i] ('.' or '["'), or 0. */
+static size_t key_seg_end(const char *p, size_t n, size_t i)
+{
+    if (p[i] == '.') {
+        i++;
+        while (i < n && p[i] != '.' && p[i] != '[' && p[i] != '{')
+            i++;
+        return i;
+    }
+    if (p[i] == '[' && i + 1 < n && p[i + 1] == '"') {
+        i += 2;
+        while (i < n && p[i] != '"')
+            i += p[i] == '\\' ? 2 : 1;
+        if (i + 1 < n && p[i + 1] == ']')
+            return i + 2;
+    }
+    return 0;
+}
+
+static int rebuild_table(pf_shape_builder *b)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->nodes[i]->dead == 1)
+            node_free(b->nodes[i]);
+        else
+            b->nodes[w++] = b->nodes[i];
+    }
+    b->n = w;
+    b->tcap /= 2;
+    if (b->tcap < 512)
+        b->tcap = 512;
+    return tab_grow(b);
+}
+
+/* Too many distinct keys under x: move every path below x's key children
+ * to x{*}... (the document counts of merged siblings add up, so they are
+ * an upper bound for documents seen before the fold). */
+static int fold_cap(pf_shape_builder *b, node *x)
+{
+    x->cap_folded = 1;
+    pf_buf np = PF_BUF_INIT;
+    size_t n0 = b->n;
+    int rc = 0;
+    for (size_t i = 0; i < n0 && rc == 0; i++) {
+        node *s = b->nodes[i];
+        if (s->dead || s->plen <= x->plen || memcmp(s->path, x->path, x->plen))
+            continue;
+        size_t e = key_seg_end(s->path, s->plen, x->plen);
+        if (!e)
+            continue;
+        pf_buf_reset(&np);
+        pf_buf_add(&np, x->path, x->plen);
+        pf_buf_add(&np, "{*}", 3);
+        pf_buf_add(&np, s->path + e, s->plen - e);
+        if (pf_buf_ok(&np, NULL) < 0) {
+            rc = -1;
+            break;
+        }
+        s->dead = 1; /* so find_node below can't return it */
+        node *d = find_node(b, np.data, np.len);
+        if (d && d->dead == 1)
+            d = NULL;
+        if (!d) {
+            d = add_node(b, np.data, np.len);
+            if (!d) {
+                rc = -1;
+                break;
+            }
+        }
+        if (merge_node(b, d, s) < 0)
+            rc = -1;
+        if (s->parent && s->parent != x && !d->key) {
+            /* a member of a moved object: link it to the moved parent */
+            d->key = dupn(s->key, s->klen);
+            d->klen = s->klen;
+            d->p99_file = 0;
+            if (!d->key)
+                rc = -1;
+            d->parent = (node *)(uintptr_t)(s->plen - s->parent->plen);
+            d->dead = 2; /* parent pointer holds the segment length */
+        }
+    }
+    for (size_t i = n0; i < b->n && rc == 0; i++) {
+        node *d = b->nodes[i];
+        if (d->dead != 2)
+            continue;
+        size_t seg = (size_t)(uintptr_t)d->parent;
+        d->dead = 0;
+        d->parent = find_node(b, d->path, d->plen - seg);
+        if (d->parent)
+            d->parent->nchildren++;
+    }
+    pf_buf_free(&np);
+    x->nchildren = 0;
+    if (rc == 0)
+        rc = rebuild_table(b);
+    return rc;
+}
+
+/* ---- one document --------------------------------------------------------- */
+
+typedef struct frame {
+    int end;
+    int pushed;
+    node *x;
+    int fold; /* members of this object go to {*} */
+} frame;
+
+static int object_is_id_map(const pf_json *j, int obj)
+{
+    int n = j->tok[obj].size;
+    if (n < 1)
+        return 0;
+    int k = obj + 1;
+    for (int m = 0; m < n; m++) {
+        const pf_jtok *t = &j->tok[k];
+        const char *s = j->text + t->start;
+        size_t len = (size_t)(t->end - t->start);
+        if (memchr(s, '\\', len) || !id_like_key(s, len))
+            return 0;
+        if (n == 1 && len < 4)
+            return 0;
+        k = j->next[k];
+    }
+    return 1;
+}
+
+static void add_invalid_at(pf_shape_builder *b, const char *origin, const char *why)
+{
+    if (b->ninvalid_at >= MAX_INVALID_AT)
+        return;
+    pf_buf m = PF_BUF_INIT;
+    pf_buf_addf(&m, "%s: %s", origin ? origin : "input", why);
+    char *s = pf_buf_detach(&m, NULL);
+    if (s)
+        b->invalid_at[b->ninvalid_at++] = s;
+}
+
+void pf_shape_add_invalid(pf_shape_builder *b, const char *origin, const char *why)
+{
+    b->invalid++;
+    add_invalid_at(b, origin, why);
+}
+
+int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
+                     const char *origin, pf_err *err)
+{
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&b->j, doc, len, &perr) < 0) {
+        if (perr.code == PF_E_NOMEM)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        b->invalid++;
+        if (strstr(perr.msg, "nesting deeper"))
+            b->too_deep++;
+        add_invalid_at(b, origin, perr.msg);
+        return 0;
+    }
+    const pf_json *j = &b->j;
+    b->docs++;
+    b->serial++;
+    if (j->max_depth > b->max_depth)
+        b->max_depth = j->max_depth;
+    if (len > b->max_bytes)
+        b->max_bytes = len;
+
+    pf_path *p = &b->p;
+    pf_path_reset(p);
+    frame *st = NULL;
+    int depth = 0, cap = 0, rc = 0;
+    node *kparent = NULL; /* object whose member value comes next */
+    int i = 0;
+    while (i < j->ntok) {
+        while (depth > 0 && st[depth - 1].end <= i)
+            if (st[--depth].pushed)
+                pf_path_pop(p);
+        if (depth + 1 >= cap) {
+            cap = cap ? cap * 2 : 64;
+            frame *ns = realloc(st, (size_t)cap * sizeof *ns);
+            if (!ns) {
+                rc = -1;
+                break;
+            }
+            st = ns;
+        }
+        const pf_jtok *t = &j->tok[i];
+        int par = t->parent;
+        if (par >= 0 && j->tok[par].type == PF_JT_OBJECT) {
+            frame *of = &st[depth - 1];
+            if (of->fold) {
+                pf_path_push_map(p);
+                kparent = NULL;
+            } else {
+                const char *s = j->text + t->start;
+                size_t n = (size_t)(t->end - t->start);
+                if (memchr(s, '\\', n)) {
+                    pf_buf_reset(&b->tmp);
+                    pf_json_unescape(j, i, &b->tmp);
+                    s = b->tmp.data;
+                    n = b->tmp.len;
+                }
+                pf_path_push_key(p, s, n);
+                kparent = of->x;
+            }
+            st[depth].end = j->next[i];
+            st[depth].pushed = 1;
+            st[depth].x = NULL;
+            st[depth++].fold = 0;
+            i++;
+            continue;
+        }
+        if (pf_path_ok(p, NULL) < 0) {
+            rc = -1;
+            break;
+        }
+        if (p->depth > MAX_PATH_DEPTH) {
+            /* profile size would grow with the square of the depth */
+            if (b->deep_last != b->serial) {
+                b->deep_last = b->serial;
+                b->deep_paths++;
+            }
+            kparent = NULL;
+            i = j->next[i];
+            continue;
+        }
+        const char *ps = pf_path_str(p);
+        size_t pl = pf_path_len(p);
+        node *x = find_node(b, ps, pl);
+        if (!x && kparent) {
+            if (kparent->nchildren + 1 > b->o.max_keys) {
+                if (fold_cap(b, kparent) < 0) {
+                    rc = -1;
+                    break;
+                }
+                st[depth - 2].fold = 1; /* the object frame: [.., obj, key] */
+                pf_path_pop(p);
+                pf_path_push_map(p);
+                ps = pf_path_str(p);
+                pl = pf_path_len(p);
+                x = find_node(b, ps, pl);
+                kparent = NULL;
+            }
+        }
+        if (!x) {
+            x = add_node(b, ps, pl);
+            if (!x) {
+                rc = -1;
+                break;
+            }
+            if (kparent) {
+                x->parent = kparent;
+                kparent->nchildren++;
+                const pf_jtok *kt = &j->tok[par];
+                const char *s = j->text + kt->start;
+                size_t n = (size_t)(kt->end - kt->start);
+                if (memchr(s, '\\', n)) {
+                    pf_buf_reset(&b->tmp);
+                    pf_json_unescape(j, par, &b->tmp);
+                    s = b->tmp.data;
+                    n = b->tmp.len;
+                }
+                x->key = dupn(s, n);
+                x->klen = n;
+                if (!x->key) {
+                    rc = -1;
+                    break;
+                }
+            }
+        }
+        kparent = NULL;
+        if (record(b, x, i) < 0) {
+            rc = -1;
+            break;
+        }
+        if (t->type == PF_JT_ARRAY) {
+            pf_path_push_index(p);
+            st[depth].end = j->next[i];
+            st[depth].pushed = 1;
+            st[depth].x = x;
+            st[depth++].fold = 0;
+        } else if (t->type == PF_JT_OBJECT) {
+            int fold = x->cap_folded;
+            if (!fold && object_is_id_map(j, i)) {
+                fold = 1;
+                if (x->id_fold_last != b->serial) {
+                    x->id_fold_last = b->serial;
+                    x->id_folds++;
+                }
+            }
+            st[depth].end = j->next[i];
+            st[depth].pushed = 0;
+            st[depth].x = x;
+            st[depth++].fold = fold;
+        }
+        i++;
+    }
+    free(st);
+    if (rc < 0)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    return 1;
+}
+
+/* ---- derived facts: enum, rare, children ---------------------------------- */
+
+static int is_enum(const pf_shape_builder *b, const node *x)
+{
+    if (x->vals_over || !x->nvals || x->nvals > b->o.enum_cap)
+        return 0;
+    uint64_t tot = 0;
+    for (size_t i = 0; i < x->nvals; i++)
+        tot += x->vals[i].count;
+    return tot >= 2 * (uint64_t)x->nvals;
+}
+
+static int cmp_val(const void *a, const void *b)
+{
+    const sk_val *x = *(const sk_val *const *)a, *y = *(const sk_val *const *)b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+/* Enum values in output order (count desc, text). */
+static sk_val **sorted_vals(const node *x)
+{
+    sk_val **v = malloc((x->nvals + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < x->nvals; i++)
+        v[i] = &x->vals[i];
+    qsort(v, x->nvals, sizeof *v, cmp_val);
+    return v;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+    const node *x = *(const node *const *)a, *y = *(const node *const *)b;
+    return strcmp(x->path, y->path);
+}
+
+typedef struct derived {
+    node **sorted;
+    size_t n;
+    size_t *kid_start; /* children of sorted[i]: kids[kid_start[i]..kid_start[i+1]) */
+    node **kids;
+} derived;
+
+static void derived_free(derived *d)
+{
+    free(d->sorted);
+    free(d->kid_start);
+    free(d->kids);
+}
+
+static int derive(const pf_shape_builder *b, derived *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = b->n;
+    d->sorted = malloc((b->n + 1) * sizeof *d->sorted);
+    d->kid_start = calloc(b->n + 2, sizeof *d->kid_start);
+    d->kids = malloc((b->n + 1) * sizeof *d->kids);
+    if (!d->sorted || !d->kid_start || !d->kids) {
+        derived_free(d);
+        return -1;
+    }
+    memcpy(d->sorted, b->nodes, b->n * sizeof *d->sorted);
+    qsort(d->sorted, b->n, sizeof *d->sorted, cmp_node);
+    /* index of each node in sorted order, kept in the view's spare field */
+    for (size_t i = 0; i < b->n; i++)
+        d->sorted[i]->view.count = i;
+    for (size_t i = 0; i < b->n; i++) {
+        node *x = d->sorted[i];
+        if (x->parent)
+            d->kid_start[x->parent->view.count + 1]++;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        d->kid_start[i + 1] += d->kid_start[i];
+    size_t *fill = calloc(b->n + 1, sizeof *fill);
+    if (!fill) {
+        derived_free(d);
+        return -1;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        node *x = d->sorted[i];
+        if (x->parent) {
+            size_t pi = x->parent->view.count;
+            d->kids[d->kid_start[pi] + fill[pi]++] = x;
+        }
+    }
+    free(fill);
+    return 0;
+}
+
+typedef struct rare_item {
+    const char *kind, *what;
+    size_t what_len;
+    const char *example;
+    uint64_t count;
+    int what_is_json; /* value texts are written as JSON, others as strings */
+} rare_item;
+
+/* Rare variants of node i; returns how many (items has room for
+ * 7 + NFMT + nkids + nvals). */
+static size_t rare_items(const pf_shape_builder *b, const derived *d, size_t i,
+                         rare_item *it)
+{
+    const node *x = d->sorted[i];
+    double cut = b->o.rare_cutoff;
+    size_t n = 0;
+    if (!x->count)
+        return 0;
+    double lim = cut * (double)x->count;
+    int kinds = 0;
+    for (int k = 0; k < 7; k++)
+        kinds += x->types[k] > 0;
+    if (kinds > 1)
+        for (int k = 0; k < 7; k++)
+            if (x->types[k] && (double)x->types[k] < lim)
+                it[n++] = (rare_item){"type", type_names[k], strlen(type_names[k]),
+                                      x->type_ex[k], x->types[k], 0};
+    uint64_t strdocs = x->types[PF_J_STRING];
+    for (int f = 0; f < NFMT; f++)
+        if (x->fmt[f] && (double)x->fmt[f] < cut * (double)strdocs)
+            it[n++] = (rare_item){"format", fmt_names[f], strlen(fmt_names[f]),
+                                  x->fmt_ex[f], x->fmt[f], 0};
+    uint64_t objdocs = x->types[PF_J_OBJECT];
+    for (size_t k = d->kid_start[i]; k < d->kid_start[i + 1]; k++) {
+        const node *c = d->kids[k];
+        if (c->count && (double)c->count < cut * (double)objdocs)
+            it[n++] = (rare_item){"key", c->key, c->klen, NULL, c->count, 0};
+    }
+    if (is_enum(b, x) && x->nvals > 1)
+        for (size_t v = 0; v < x->nvals; v++)
+            if ((double)x->vals[v].count < lim)
+                it[n++] = (rare_item){"value", x->vals[v].text, x->vals[v].len,
+                                      x->vals[v].text, x->vals[v].count, 1};
+    return n;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static void add_u64(pf_buf *o, const char *name, uint64_t v, int comma)
+{
+    pf_buf_addf(o, "%s\"%s\": %llu", comma ? ", " : "", name, (unsigned long long)v);
+}
+
+static void add_text_or_null(pf_buf *o, const char *t)
+{
+    pf_buf_adds(o, t ? t : "null");
+}
+
+static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
+                       rare_item *ri, pf_buf *o)
+{
+    const node *x = d->sorted[i];
+    pf_buf_adds(o, "    ");
+    pf_buf_add_json_str(o, x->path, x->plen);
+    pf_buf_adds(o, ": {");
+    add_u64(o, "count", x->count, 0);
+    add_u64(o, "occurrences", x->occ, 1);
+    pf_buf_adds(o, ",\n      \"types\": {");
+    for (int k = 0; k < 7; k++)
+        add_u64(o, type_names[k], x->types[k], k > 0);
+    pf_buf_adds(o, "}");
+    if (x->nstr) {
+        pf_buf_adds(o, ",\n      \"string\": {");
+        add_u64(o, "min_len", x->smin, 0);
+        add_u64(o, "max_len", x->smax, 1);
+        add_u64(o, "p99_len", node_p99(x), 1);
+        pf_buf_adds(o, ", \"classes\": {");
+        int c1 = 0;
+        for (int c = 0; c < NCLS; c++)
+            if (x->cls[c])
+                add_u64(o, cls_names[c], x->cls[c], c1++);
+        pf_buf_adds(o, "}, \"formats\": {");
+        c1 = 0;
+        for (int f = 0; f < NFMT; f++)
+            if (x->fmt[f])
+                add_u64(o, fmt_names[f], x->fmt[f], c1++);
+        pf_buf_adds(o, "}}");
+    }
+    if (x->nmin) {
+        pf_buf_addf(o, ",\n      \"number\": {\"min\": %s, \"max\": %s", x->nmin, x->nmax);
+        pf_buf_addf(o, ", \"max_digits\": %d, \"max_decimals\": %d}", x->max_digits,
+                    x->max_decimals);
+    }
+    if (x->narr) {
+        pf_buf_adds(o, ",\n      \"array\": {");
+        add_u64(o, "min_len", x->amin, 0);
+        add_u64(o, "max_len", x->amax, 1);
+        pf_buf_adds(o, "}");
+    }
+    if (x->types[PF_J_OBJECT]) {
+        pf_buf_adds(o, ",\n      \"object\": {\"keys\": {");
+        for (size_t k = d->kid_start[i]; k < d->kid_start[i + 1]; k++) {
+            const node *c = d->kids[k];
+            if (k > d->kid_start[i])
+                pf_buf_adds(o, ", ");
+            pf_buf_add_json_str(o, c->key, c->klen);
+            pf_buf_addf(o, ": %llu", (unsigned long long)c->count);
+        }
+        pf_buf_adds(o, "}");
+        if (x->cap_folded || x->id_folds)
+            pf_buf_adds(o, ", \"folded\": true");
+        pf_buf_adds(o, "}");
+    }
+    sk_val **sv = x->nvals ? sorted_vals(x) : NULL;
+    if (x->nvals && !sv) {
+        o->oom = 1;
+        return;
+    }
+    if (is_enum(b, x)) {
+        pf_buf_adds(o, ",\n      \"enum\": [");
+        for (size_t v = 0; v < x->nvals; v++) {
+            if (v)
+                pf_buf_adds(o, ", ");
+            pf_buf_adds(o, sv[v]->text);
+        }
+        pf_buf_adds(o, "]");
+    }
+    size_t nr = rare_items(b, d, i, ri);
+    if (nr) {
+        pf_buf_adds(o, ",\n      \"rare\": [");
+        for (size_t r = 0; r < nr; r++) {
+            pf_buf_addf(o, "%s{\"kind\": \"%s\", \"what\": ", r ? ",\n        " : "", ri[r].kind);
+            if (ri[r].what_is_json)
+                pf_buf_add(o, ri[r].what, ri[r].what_len);
+            else
+                pf_buf_add_json_str(o, ri[r].what, ri[r].what_len);
+            pf_buf_addf(o, ", \"count\": %llu, \"example\": ", (unsigned long long)ri[r].count);
+            add_text_or_null(o, ri[r].example);
+            pf_buf_adds(o, "}");
+        }
+        pf_buf_adds(o, "]");
+    }
+    if (x->nex) {
+        pf_buf_adds(o, ",\n      \"examples\": [");
+        for (size_t e = 0; e < x->nex; e++) {
+            if (e)
+                pf_buf_adds(o, ", ");
+            pf_buf_adds(o, x->ex[e]);
+        }
+        pf_buf_adds(o, "]");
+    }
+    /* sketch: the state a merge needs beyond the fields above */
+    pf_buf_adds(o, ",\n      \"sketch\": {");
+    add_u64(o, "strings", x->nstr, 0);
+    add_u64(o, "arrays", x->narr, 1);
+    add_u64(o, "id_folds", x->id_folds, 1);
+    pf_buf_addf(o, ", \"cap_folded\": %s", x->cap_folded ? "true" : "false");
+    if (x->hist) {
+        pf_buf_adds(o, ", \"len_hist\": [");
+        int first = 1;
+        for (size_t h = 0; h < NHIST; h++)
+            if (x->hist[h]) {
+                pf_buf_addf(o, "%s[%llu, %llu]", first ? "" : ", ",
+                            (unsigned long long)bucket_lo(h),
+                            (unsigned long long)x->hist[h]);
+                first = 0;
+            }
+        pf_buf_adds(o, "]");
+    }
+    if (x->vals_over)
+        pf_buf_adds(o, ", \"values\": null");
+    else {
+        pf_buf_adds(o, ", \"values\": [");
+        for (size_t v = 0; v < x->nvals; v++)
+            pf_buf_addf(o, "%s[%s, %llu]", v ? ", " : "", sv[v]->text,
+                        (unsigned long long)sv[v]->count);
+        pf_buf_adds(o, "]");
+    }
+    pf_buf_adds(o, ", \"type_examples\": {");
+    int c1 = 0;
+    for (int k = 0; k < 7; k++)
+        if (x->type_ex[k]) {
+            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", type_names[k], x->type_ex[k]);
+        }
+    pf_buf_adds(o, "}, \"format_examples\": {");
+    c1 = 0;
+    for (int f = 0; f < NFMT; f++)
+        if (x->fmt_ex[f])
+            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", fmt_names[f], x->fmt_ex[f]);
+    pf_buf_adds(o, "}}}");
+    free(sv);
+}
+
+int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
+{
+    derived d;
+    if (derive(b, &d) < 0)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    size_t maxr = 7 + NFMT + b->o.enum_cap + 1;
+    for (size_t i = 0; i < d.n; i++) {
+        size_t k = d.kid_start[i + 1] - d.kid_start[i] + 7 + NFMT + b->o.enum_cap + 1;
+        if (k > maxr)
+            maxr = k;
+    }
+    rare_item *ri = malloc(maxr * sizeof *ri);
+    if (!ri) {
+        derived_free(&d);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    pf_buf_reset(o);
+    pf_buf_adds(o, "{\"format\": \"prodfuzz-shape\", \"version\": 1");
+    add_u64(o, "documents", b->docs, 1);
+    add_u64(o, "invalid", b->invalid, 1);
+    add_u64(o, "too_deep", b->too_deep, 1);
+    add_u64(o, "deep_paths", b->deep_paths, 1);
+    pf_buf_addf(o, ", \"max_depth\": %d", b->max_depth);
+    add_u64(o, "max_bytes", b->max_bytes, 1);
+    pf_buf_adds(o, ",\n  \"invalid_at\": [");
+    for (size_t i = 0; i < b->ninvalid_at; i++) {
+        if (i)
+            pf_buf_adds(o, ", ");
+        pf_buf_add_json_str(o, b->invalid_at[i], strlen(b->invalid_at[i]));
+    }
+    pf_buf_addf(o, "],\n  \"settings\": {\"rare_cutoff\": %.17g, \"enum_cap\": %u, "
+                "\"max_examples\": %u, \"max_keys\": %u},\n  \"notes\": [",
+                b->o.rare_cutoff, b->o.enum_cap, b->o.max_examples, b->o.max_keys);
+    int nn = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        const node *x = d.sorted[i];
+        if (!x->id_folds && !x->cap_folded)
+            continue;
+        pf_buf t = PF_BUF_INIT;
+        if (x->cap_folded)
+            pf_buf_addf(&t, "%s: more than %u distinct keys; members folded into %s{*}",
+                        x->path, b->o.max_keys, x->path);
+        else
+            pf_buf_addf(&t, "%s: %llu documents had a map keyed by ids; members folded into %s{*}",
+                        x->path, (unsigned long long)x->id_folds, x->path);
+        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
+        pf_buf_add_json_str(o, t.data ? t.data : "", t.len);
+        if (t.oom)
+            o->oom = 1;
+        pf_buf_free(&t);
+    }
+    if (b->deep_paths) {
+        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
+        pf_buf_addf(o, "\"%llu documents nest deeper than %d path segments: values below "
+                    "that depth are counted in max_depth, not profiled per path\"",
+                    (unsigned long long)b->deep_paths, MAX_PATH_DEPTH);
+    }
+    pf_buf_adds(o, "],\n  \"paths\": {\n");
+    for (size_t i = 0; i < d.n; i++) {
+        write_node(b, &d, i, ri, o);
+        pf_buf_adds(o, i + 1 < d.n ? ",\n" : "\n");
+    }
+    pf_buf_adds(o, "  }\n}\n");
+    free(ri);
+    derived_free(&d);
+    return pf_buf_ok(o, err);
+}
+
+/* ---- dictionary ----------------------------------------------------------- */
+
+static void dict_entry(pf_buf *o, const char *s, size_t n, int quoted)
+{
+    if (!n || n + (quoted ? 2 : 0) > 64)
+        return;
+    pf_buf_addc(o, '"');
+    if (quoted)
+        pf_buf_adds(o, "\\\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            pf_buf_addf(o, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            pf_buf_addf(o, "\\x%02X", c);
+        else
+            pf_buf_addc(o, (char)c);
+    }
+    if (quoted)
+        pf_buf_adds(o, "\\\"");
+    pf_buf_adds(o, "\"\n");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out, pf_err *err)
+{
+    static const char *fmt_tokens[NFMT] = {"@", "-", "T", "-", ":", ".", "::",
+                                           "://", "0", "+", "0x", "=="};
+    pf_buf all = PF_BUF_INIT;
+    int seen_fmt[NFMT] = {0};
+    pf_buf_adds(&all, "# prodfuzz shape dictionary: keys, enum values, format tokens\n");
+    size_t head = all.len;
+    for (size_t i = 0; i < b->n; i++) {
+        const node *x = b->nodes[i];
+        if (x->key)
+            dict_entry(&all, x->key, x->klen, 1);
+        if (is_enum(b, x))
+            for (size_t v = 0; v < x->nvals; v++)
+                dict_entry(&all, x->vals[v].text, x->vals[v].len, 0);
+        for (int f = 0; f < NFMT; f++)
+            seen_fmt[f] |= x->fmt[f] > 0;
+    }
+    for (int f = 0; f < NFMT; f++)
+        if (seen_fmt[f])
+            dict_entry(&all, fmt_tokens[f], strlen(fmt_tokens[f]), 0);
+    if (pf_buf_ok(&all, err) < 0) {
+        pf_buf_free(&all);
+        return -1;
+    }
+    /* sort and drop duplicates so the dictionary is stable */
+    size_t nl = 0;
+    for (size_t i = head; i < all.len; i++)
+        nl += all.data[i] == '\n';
+    char **lines = malloc((nl + 1) * sizeof *lines);
+    if (!lines) {
+        pf_buf_free(&all);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (char *s = all.data + head; s < all.data + all.len;) {
+        char *e = strchr(s, '\n');
+        *e = '\0';
+        lines[k++] = s;
+        s = e + 1;
+    }
+    qsort(lines, k, sizeof *lines, cmp_str);
+    pf_buf_reset(out);
+    pf_buf_add(out, all.data, head);
+    for (size_t i = 0; i < k; i++) {
+        if (i && !strcmp(lines[i], lines[i - 1]))
+            continue;
+        pf_buf_adds(out, lines[i]);
+        pf_buf_addc(out, '\n');
+    }
+    free(lines);
+    pf_buf_free(&all);
+    return pf_buf_ok(out, err);
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+typedef struct loader {
+    const pf_json *j;
+    const char *name;
+    pf_err *err;
+} loader;
+
+static int lerr(loader *L, int tok, const char *what)
+{
+    size_t s = 0, e = 0;
+    if (tok >= 0)
+        pf_json_span(L->j, tok, &s, &e);
+    return pf_err_set(L->err, PF_E_INPUT, "%s: byte %zu: %s", L->name, s, what);
+}
+
+/* Value token of member `key` of object obj, or -1. */
+static int jget(const pf_json *j, int obj, const char *key)
+{
+    if (obj < 0 || j->tok[obj].type != PF_JT_OBJECT)
+        return -1;
+    size_t kl = strlen(key);
+    int k = obj + 1;
+    for (int m = 0; m < j->tok[obj].size; m++) {
+        const pf_jtok *t = &j->tok[k];
+        if ((size_t)(t->end - t->start) == kl && !memcmp(j->text + t->start, key, kl))
+            return k + 1;
+        k = j->next[k];
+    }
+    return -1;
+}
+
+static int is_kind(const pf_json *j, int tok, pf_jkind k)
+{
+    return tok >= 0 && pf_json_kind(j, tok) == k;
+}
+
+/* A non-negative integer; missing is 0 unless required. */
+static int ju64(loader *L, int obj, const char *key, uint64_t *out, int required)
+{
+    int t = jget(L->j, obj, key);
+    *out = 0;
+    if (t < 0) {
+        if (!required)
+            return 0;
+        pf_buf m = PF_BUF_INIT;
+        pf_buf_addf(&m, "missing \"%s\"", key);
+        int r = lerr(L, obj, pf_buf_str(&m));
+        pf_buf_free(&m);
+        return r;
+    }
+    const pf_jtok *tk = &L->j->tok[t];
+    const char *s = L->j->text + tk->start;
+    size_t n = (size_t)(tk->end - tk->start);
+    if (!is_kind(L->j, t, PF_J_INT) || s[0] == '-' || n > 20) {
+        pf_buf m = PF_BUF_INIT;
+        pf_buf_addf(&m, "\"%s\" must be a non-negative integer", key);
+        int r = lerr(L, t, pf_buf_str(&m));
+        pf_buf_free(&m);
+        return r;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return lerr(L, t, "integer out of range");
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int jtext(loader *L, int tok, char **out)
+{
+    size_t s, e;
+    pf_json_span(L->j, tok, &s, &e);
+    if (set_text(out, L->j->text + s, e - s) < 0)
+        return pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+    return 0;
+}
+
+static int name_index(const char *const *names, int n, const pf_json *j, int ktok)
+{
+    const pf_jtok *t = &j->tok[ktok];
+    size_t kl = (size_t)(t->end - t->start);
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == kl && !memcmp(names[i], j->text + t->start, kl))
+            return i;
+    return -1;
+}
+
+/* Read {"name": n, ...} counters by name table (unknown names ignored). */
+static int jcounters(loader *L, int obj, const char *const *names, int n, uint64_t *out)
+{
+    if (obj < 0)
+        return 0;
+    if (L->j->tok[obj].type != PF_JT_OBJECT)
+        return lerr(L, obj, "expected an object of counts");
+    int k = obj + 1;
+    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
+        int idx = name_index(names, n, L->j, k);
+        if (idx < 0)
+            continue;
+        pf_jtok *t = &L->j->tok[k + 1];
+        const char *s = L->j->text + t->start;
+        size_t len = (size_t)(t->end - t->start);
+        if (!is_kind(L->j, k + 1, PF_J_INT) || s[0] == '-' || len > 19)
+            return lerr(L, k + 1, "a count must be a non-negative integer");
+        uint64_t v = 0;
+        for (size_t i = 0; i < len; i++)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        out[idx] = v;
+    }
+    return 0;
+}
+
+static int jexamples(loader *L, int obj, const char *const *names, int n, char **out)
+{
+    if (obj < 0)
+        return 0;
+    if (L->j->tok[obj].type != PF_JT_OBJECT)
+        return lerr(L, obj, "expected an object of examples");
+    int k = obj + 1;
+    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
+        int idx = name_index(names, n, L->j, k);
+        if (idx >= 0 && jtext(L, k + 1, &out[idx]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
+{
+    const pf_json *j = L->j;
+    if (j->tok[o].type != PF_JT_OBJECT)
+        return lerr(L, o, "a path entry must be an object");
+    node t;
+    memset(&t, 0, sizeof t);
+    int rc = -1;
+    if (ju64(L, o, "count", &t.count, 1) < 0 || ju64(L, o, "occurrences", &t.occ, 0) < 0)
+        goto out;
+    if (jcounters(L, jget(j, o, "types"), type_names, 7, t.types) < 0)
+        goto out;
+    int sk = jget(j, o, "sketch");
+    if (sk >= 0 && j->tok[sk].type != PF_JT_OBJECT) {
+        lerr(L, sk, "\"sketch\" must be an object");
+        goto out;
+    }
+    int s = jget(j, o, "string");
+    if (s >= 0) {
+        uint64_t p99 = 0;
+        if (ju64(L, s, "min_len", &t.smin, 1) < 0 || ju64(L, s, "max_len", &t.smax, 1) < 0 ||
+            ju64(L, s, "p99_len", &p99, 0) < 0 ||
+            jcounters(L, jget(j, s, "classes"), cls_names, NCLS, t.cls) < 0 ||
+            jcounters(L, jget(j, s, "formats"), fmt_names, NFMT, t.fmt) < 0 ||
+            ju64(L, sk, "strings", &t.nstr, 0) < 0)
+            goto out;
+        if (!t.nstr)
+            t.nstr = t.types[PF_J_STRING] ? t.types[PF_J_STRING] : 1;
+        t.p99_file = p99;
+        int h = jget(j, sk, "len_hist");
+        if (h >= 0) {
+            if (j->tok[h].type != PF_JT_ARRAY) {
+                lerr(L, h, "\"len_hist\" must be an array");
+                goto out;
+            }
+            if (!(t.hist = calloc(NHIST, sizeof *t.hist))) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+            int e = h + 1;
+            for (int m = 0; m < j->tok[h].size; m++, e = j->next[e]) {
+                if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
+                    !is_kind(j, e + 1, PF_J_INT) || !is_kind(j, e + 2, PF_J_INT) ||
+                    j->text[j->tok[e + 1].start] == '-' || j->text[j->tok[e + 2].start] == '-') {
+                    lerr(L, e, "a len_hist entry must be [length, count]");
+                    goto out;
+                }
+                unsigned long long lo = strtoull(j->text + j->tok[e + 1].start, NULL, 10);
+                unsigned long long c = strtoull(j->text + j->tok[e + 2].start, NULL, 10);
+                t.hist[hist_bucket(lo)] += c;
+            }
+        }
+    }
+    int nm = jget(j, o, "number");
+    if (nm >= 0) {
+        int mn = jget(j, nm, "min"), mx = jget(j, nm, "max");
+        if (!(is_kind(j, mn, PF_J_INT) || is_kind(j, mn, PF_J_FLOAT)) ||
+            !(is_kind(j, mx, PF_J_INT) || is_kind(j, mx, PF_J_FLOAT))) {
+            lerr(L, nm, "\"number\" needs numbers \"min\" and \"max\"");
+            goto out;
+        }
+        uint64_t dg, dc;
+        if (jtext(L, mn, &t.nmin) < 0 || jtext(L, mx, &t.nmax) < 0 ||
+            ju64(L, nm, "max_digits", &dg, 0) < 0 || ju64(L, nm, "max_decimals", &dc, 0) < 0)
+            goto out;
+        if (dg > 100000000 || dc > 100000000) {
+            lerr(L, nm, "digit counts out of range");
+            goto out;
+        }
+        t.max_digits = (int)dg;
+        t.max_decimals = (int)dc;
+    }
+    int a = jget(j, o, "array");
+    if (a >= 0) {
+        if (ju64(L, a, "min_len", &t.amin, 1) < 0 || ju64(L, a, "max_len", &t.amax, 1) < 0 ||
+            ju64(L, sk, "arrays", &t.narr, 0) < 0)
+            goto out;
+        if (!t.narr)
+            t.narr = 1;
+    }
+    if (ju64(L, sk, "id_folds", &t.id_folds, 0) < 0)
+        goto out;
+    int cf = jget(j, sk, "cap_folded");
+    t.cap_folded = cf >= 0 && j->text[j->tok[cf].start] == 't';
+    int v = jget(j, sk, "values");
+    if (v >= 0 && is_kind(j, v, PF_J_NULL))
+        t.vals_over = 1;
+    else if (v >= 0) {
+        if (j->tok[v].type != PF_JT_ARRAY) {
+            lerr(L, v, "\"values\" must be an array or null");
+            goto out;
+        }
+        int e = v + 1;
+        for (int m = 0; m < j->tok[v].size; m++, e = j->next[e]) {
+            if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
+                !is_kind(j, j->next[e + 1], PF_J_INT)) {
+                lerr(L, e, "a values entry must be [value, count]");
+                goto out;
+            }
+            size_t s0, s1;
+            pf_json_span(j, e + 1, &s0, &s1);
+            int ct = j->next[e + 1];
+            if (j->text[j->tok[ct].start] == '-') {
+                lerr(L, ct, "a count must be a non-negative integer");
+                goto out;
+            }
+            uint64_t c = strtoull(j->text + j->tok[ct].start, NULL, 10);
+            if (add_value(b, &t, j->text + s0, s1 - s0, c, 0) < 0) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    int ex = jget(j, o, "examples");
+    if (ex >= 0) {
+        if (j->tok[ex].type != PF_JT_ARRAY) {
+            lerr(L, ex, "\"examples\" must be an array");
+            goto out;
+        }
+        int e = ex + 1;
+        for (int m = 0; m < j->tok[ex].size; m++, e = j->next[e]) {
+            size_t s0, s1;
+            pf_json_span(j, e, &s0, &s1);
+            if (add_example(b, &t, j->text + s0, s1 - s0) < 0) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    if (jexamples(L, jget(j, sk, "type_examples"), type_names, 7, t.type_ex) < 0 ||
+        jexamples(L, jget(j, sk, "format_examples"), fmt_names, NFMT, t.fmt_ex) < 0)
+        goto out;
+    if (merge_node(b, x, &t) < 0) {
+        pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    t.path = NULL;
+    t.key = NULL;
+    free(t.hist);
+    t.hist = NULL;
+    for (int k = 0; k < 7; k++)
+        free(t.type_ex[k]);
+    for (int k = 0; k < NFMT; k++)
+        free(t.fmt_ex[k]);
+    free(t.nmin);
+    free(t.nmax);
+    for (size_t i = 0; i < t.nvals; i++)
+        free(t.vals[i].text);
+    free(t.vals);
+    for (size_t i = 0; i < t.nex; i++)
+        free(t.ex[i]);
+    free(t.ex);
+    return rc;
+}
+
+static int read_settings(const pf_json *j, int top, pf_shape_opts *o, loader *L)
+{
+    pf_shape_opts_default(o);
+    int s = jget(j, top, "settings");
+    if (s < 0)
+        return 0;
+    uint64_t v;
+    if (ju64(L, s, "enum_cap", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "enum_cap") >= 0)
+        o->enum_cap = v > 4096 ? 4096 : (unsigned)v;
+    if (ju64(L, s, "max_examples", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "max_examples") >= 0)
+        o->max_examples = v > 1000 ? 1000 : (unsigned)v;
+    if (ju64(L, s, "max_keys", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "max_keys") >= 0)
+        o->max_keys = v < 1 ? 1 : v > 100000000 ? 100000000 : (unsigned)v;
+    int rc = jget(j, s, "rare_cutoff");
+    if (rc >= 0) {
+        if (!is_kind(j, rc, PF_J_FLOAT) && !is_kind(j, rc, PF_J_INT))
+            return lerr(L, rc, "\"rare_cutoff\" must be a number");
+        double d = strtod(j->text + j->tok[rc].start, NULL);
+        if (!(d >= 0 && d <= 1))
+            return lerr(L, rc, "\"rare_cutoff\" must be between 0 and 1");
+        o->rare_cutoff = d;
+    }
+    return 0;
+}
+
+/* Parse a profile; with b NULL only check the header and settings. */
+static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *text,
+                      size_t len, const char *name, pf_err *err)
+{
+    pf_json j = PF_JSON_INIT;
+    j.depth_limit = 2 * MAX_EX_LEN + 16; /* examples nest at most that deep */
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&j, text, len, &perr) < 0) {
+        pf_json_free(&j);
+        return pf_err_set(err, perr.code == PF_E_NOMEM ? PF_E_NOMEM : PF_E_INPUT,
+                          "%s: not a JSON shape profile: %s", name, perr.msg);
+    }
+    loader L = {&j, name, err};
+    int rc = -1;
+    int f = jget(&j, 0, "format"), v = jget(&j, 0, "version");
+    if (j.tok[0].type != PF_JT_OBJECT || f < 0 || !is_kind(&j, f, PF_J_STRING) ||
+        j.tok[f].end - j.tok[f].start != 14 || memcmp(text + j.tok[f].start, "prodfuzz-shape", 14)) {
+        lerr(&L, 0, "not a shape profile (\"format\": \"prodfuzz-shape\" missing)");
+        goto out;
+    }
+    if (!is_kind(&j, v, PF_J_INT) || j.tok[v].end - j.tok[v].start != 1 ||
+        text[j.tok[v].start] != '1') {
+        lerr(&L, v >= 0 ? v : 0, "unsupported profile version (this prodfuzz reads version 1)");
+        goto out;
+    }
+    pf_shape_opts so;
+    if (read_settings(&j, 0, &so, &L) < 0)
+        goto out;
+    if (opts_out)
+        *opts_out = so;
+    if (!b) {
+        rc = 0;
+        goto out;
+    }
+    if (so.enum_cap != b->o.enum_cap || so.max_examples != b->o.max_examples ||
+        so.max_keys != b->o.max_keys) {
+        pf_err_set(err, PF_E_INPUT,
+                   "%s: settings differ (enum_cap %u, max_examples %u, max_keys %u; "
+                   "expected %u, %u, %u): profiles made with different settings "
+                   "cannot be merged exactly",
+                   name, so.enum_cap, so.max_examples, so.max_keys, b->o.enum_cap,
+                   b->o.max_examples, b->o.max_keys);
+        goto out;
+    }
+    uint64_t docs, inv, deep, mb, md, dp;
+    if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
+        ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
+        ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
+        ju64(&L, 0, "max_depth", &md, 0) < 0)
+        goto out;
+    if (md > 1000000) {
+        lerr(&L, jget(&j, 0, "max_depth"), "\"max_depth\" out of range");
+        goto out;
+    }
+    int ia = jget(&j, 0, "invalid_at");
+    if (ia >= 0 && j.tok[ia].type == PF_JT_ARRAY) {
+        int e = ia + 1;
+        for (int m = 0; m < j.tok[ia].size; m++, e = j.next[e])
+            if (is_kind(&j, e, PF_J_STRING)) {
+                pf_buf s = PF_BUF_INIT;
+                pf_json_unescape(&j, e, &s);
+                if (b->ninvalid_at < MAX_INVALID_AT && s.data)
+                    b->invalid_at[b->ninvalid_at++] = pf_buf_detach(&s, NULL);
+                pf_buf_free(&s);
+            }
+    }
+    int ps = jget(&j, 0, "paths");
+    if (ps < 0 || j.tok[ps].type != PF_JT_OBJECT) {
+        lerr(&L, ps >= 0 ? ps : 0, "missing \"paths\" object");
+        goto out;
+    }
+    pf_buf key = PF_BUF_INIT, canon = PF_BUF_INIT;
+    size_t first_new = b->n;
+    int k = ps + 1, bad = 0;
+    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
+        pf_buf_reset(&key);
+        pf_buf_reset(&canon);
+        pf_json_unescape(&j, k, &key);
+        pf_err pe = PF_ERR_INIT;
+        if (pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0) {
+            pf_buf_free(&key);
+            lerr(&L, k, "a key of \"paths\" is not a JSON path");
+            bad = 1;
+            break;
+        }
+        node *x = get_node(b, canon.data, canon.len);
+        if (!x || load_node(b, &L, x, k + 1) < 0) {
+            if (!x)
+                pf_err_set(err, PF_E_NOMEM, "out of memory");
+            bad = 1;
+        }
+    }
+    /* Key children: parents' "object.keys" name them. */
+    k = ps + 1;
+    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
+        int keys = jget(&j, jget(&j, k + 1, "object"), "keys");
+        if (keys < 0 || j.tok[keys].type != PF_JT_OBJECT)
+            continue;
+        pf_buf_reset(&key);
+        pf_buf_reset(&canon);
+        pf_json_unescape(&j, k, &key);
+        pf_err pe = PF_ERR_INIT;
+        pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe);
+        node *par = find_node(b, canon.data, canon.len);
+        int kk = keys + 1;
+        for (int q = 0; q < j.tok[keys].size && par; q++, kk = j.next[kk]) {
+            pf_buf kd = PF_BUF_INIT, cp = PF_BUF_INIT;
+            pf_json_unescape(&j, kk, &kd);
+            pf_buf_add(&cp, canon.data, canon.len);
+            pf_path_add_key(&cp, kd.data ? kd.data : "", kd.len);
+            node *c = cp.data ? find_node(b, cp.data, cp.len) : NULL;
+            if (c && !c->parent) {
+                c->parent = par;
+                c->key = dupn(kd.data ? kd.data : "", kd.len);
+                c->klen = kd.len;
+                if (!c->key)
+                    bad = 1;
+                par->nchildren++;
+            }
+            pf_buf_free(&kd);
+            pf_buf_free(&cp);
+        }
+    }
+    (void)first_new;
+    pf_buf_free(&key);
+    pf_buf_free(&canon);
+    if (bad)
+        goto out;
+    b->docs += docs;
+    b->invalid += inv;
+    b->too_deep += deep;
+    b->deep_paths += dp;
+    if (mb > b->max_bytes)
+        b->max_bytes = mb;
+    if ((int)md > b->max_depth)
+        b->max_depth = (int)md;
+    /* state from another run must not look like the current document */
+    for (size_t i = 0; i < b->n; i++) {
+        node *x = b->nodes[i];
+        if (x->count > b->docs)
+            x->count = b->docs;
+    }
+    rc = 0;
+out:
+    pf_json_free(&j);
+    return rc;
+}
+
+int pf_shape_builder_merge_text(pf_shape_builder *b, const char *text, size_t len,
+                                const char *name, pf_err *err)
+{
+    return parse_into(b, NULL, text, len, name, err);
+}
+
+int pf_shape_builder_merge_file(pf_shape_builder *b, const char *path, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    int rc = parse_into(b, NULL, t.data ? t.data : "", t.len, path, err);
+    pf_buf_free(&t);
+    return rc;
+}
+
+int pf_shape_opts_from_file(const char *path, pf_shape_opts *o, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    int rc = parse_into(NULL, o, t.data ? t.data : "", t.len, path, err);
+    pf_buf_free(&t);
+    return rc;
+}
+
+/* ---- read side ------------------------------------------------------------ */
+
+static int build_views(pf_shape *s)
+{
+    pf_shape_builder *b = s->b;
+    derived d;
+    if (derive(b, &d) < 0)
+        return -1;
+    s->sorted = d.sorted;
+    s->n = d.n;
+    int rc = 0;
+    for (size_t i = 0; i < s->n && rc == 0; i++) {
+        node *x = s->sorted[i];
+        pf_shape_path *v = &x->view;
+        memset(v, 0, sizeof *v);
+        v->path = x->path;
+        v->count = x->count;
+        memcpy(v->types, x->types, sizeof v->types);
+        v->has_string = x->nstr > 0;
+        v->str_min_len = x->smin;
+        v->str_max_len = x->smax;
+        v->str_p99_len = node_p99(x);
+        v->has_number = x->nmin != NULL;
+        if (x->nmin) {
+            v->num_min = strtod(x->nmin, NULL);
+            v->num_max = strtod(x->nmax, NULL);
+            v->num_min_text = x->nmin;
+            v->num_max_text = x->nmax;
+        }
+        v->max_digits = x->max_digits;
+        v->max_decimals = x->max_decimals;
+        v->has_array = x->narr > 0;
+        v->arr_min_len = x->amin;
+        v->arr_max_len = x->amax;
+        size_t nk = d.kid_start[i + 1] - d.kid_start[i];
+        x->keys_v = calloc(nk + 1, sizeof *x->keys_v);
+        size_t maxr = 7 + NFMT + nk + x->nvals + 1;
+        rare_item *ri = malloc(maxr * sizeof *ri);
+        x->rare = calloc(maxr, sizeof *x->rare);
+        if (!x->keys_v || !ri || !x->rare) {
+            free(ri);
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < nk; k++)
+            x->keys_v[k] = d.kids[d.kid_start[i] + k]->key;
+        v->keys = x->keys_v;
+        v->nkeys = nk;
+        /* kids are listed before views change view.count: derive() used it */
+        size_t nr = rare_items(b, &d, i, ri);
+        for (size_t r = 0; r < nr; r++) {
+            x->rare[r].kind = ri[r].kind;
+            x->rare[r].what = ri[r].what;
+            x->rare[r].example = ri[r].example;
+            x->rare[r].count = ri[r].count;
+        }
+        v->rare = x->rare;
+        v->nrare = nr;
+        free(ri);
+        if (is_enum(b, x)) {
+            sk_val **sv = sorted_vals(x);
+            x->enum_v = calloc(x->nvals + 1, sizeof *x->enum_v);
+            if (!sv || !x->enum_v) {
+                free(sv);
+                rc = -1;
+                break;
+            }
+            for (size_t e = 0; e < x->nvals; e++)
+                x->enum_v[e] = sv[e]->text;
+            free(sv);
+            v->enum_values = x->enum_v;
+            v->nenum = x->nvals;
+        }
+    }
+    d.sorted = NULL; /* now s->sorted */
+    derived_free(&d);
+    return rc;
+}
+
+int pf_shape_parse(const char *text, size_t len, const char *name, pf_shape **out,
+                   pf_err *err)
+{
+    *out = NULL;
+    if (!name)
+        name = "profile";
+    pf_shape_opts o;
+    if (parse_into(NULL, &o, text, len, name, err) < 0)
+        return -1;
+    pf_shape *s = calloc(1, sizeof *s);
+    if (!s || !(s->b = pf_shape_builder_new(&o, err))) {
+        free(s);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    if (parse_into(s->b, NULL, text, len, name, err) < 0) {
+        pf_shape_free(s);
+        return -1;
+    }
+    if (build_views(s) < 0) {
+        pf_shape_free(s);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    *out = s;
+    return 0;
+}
+
+int pf_shape_load(const char *path, pf_shape **out, pf_err *err)
+{
+    *out = NULL;
+    pf_buf t = PF_BUF_INIT;
+    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    int rc = pf_shape_parse(t.data ? t.data : "", t.len, path, out, err);
+    pf_buf_free(&t);
+    return rc;
+}
+
+void pf_shape_free(pf_shape *s)
+{
+    if (!s)
+        return;
+    free(s->sorted);
+    pf_shape_builder_free(s->b);
+    free(s);
+}
+
+uint64_t pf_shape_documents(const pf_shape *s) { return s->b->docs; }
+uint64_t pf_shape_invalid(const pf_shape *s) { return s->b->invalid; }
+int pf_shape_max_depth(const pf_shape *s) { return s->b->max_depth; }
+uint64_t pf_shape_max_bytes(const pf_shape *s) { return s->b->max_bytes; }
+size_t pf_shape_npaths(const pf_shape *s) { return s->n; }
+
+const pf_shape_path *pf_shape_at(const pf_shape *s, size_t i)
+{
+    return i < s->n ? &s->sorted[i]->view : NULL;
+}
+
+const pf_shape_path *pf_shape_find(const pf_shape *s, const char *path)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->sorted[mid]->path, path);
+        if (!c)
+            return &s->sorted[mid]->view;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+size_t pf_shape_formats(const pf_shape *s, const pf_shape_path *p, const char **names,
+                        uint64_t *counts, size_t max)
+{
+    const node *x = p ? find_node(s->b, p->path, strlen(p->path)) : NULL;
+    size_t n = 0;
+    for (int f = 0; x && f < NFMT && n < max; f++)
+        if (x->fmt[f]) {
+            names[n] = fmt_names[f];
+            counts[n++] = x->fmt[f];
+        }
+    return n;
+}
