@@ -152,6 +152,7 @@ pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
     m->j = zero;
     m->j2 = zero;
     pf_path_init(&m->path);
+    pf_path_init(&m->spath);
     pf_buf_init(&m->scratch);
     pf_buf_init(&m->desc);
     pf_buf_init(&m->tmp);
@@ -167,6 +168,7 @@ void pf_mutator_free(pf_mutator *m)
     pf_json_free(&m->j);
     pf_json_free(&m->j2);
     pf_path_free(&m->path);
+    pf_path_free(&m->spath);
     pf_buf_free(&m->scratch);
     pf_buf_free(&m->desc);
     pf_buf_free(&m->tmp);
@@ -228,12 +230,47 @@ void pf_mtok_path(pf_mutator *m, const pf_json *j, int i)
     free(chain);
 }
 
+/* The profile's path of token i: like pf_mtok_path, but a member of an
+ * object the profile folded into a map ({*}) takes the {*} segment. */
 const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i)
 {
-    if (!c->m->cfg.shape)
+    pf_mutator *m = c->m;
+    const pf_shape *sh = m->cfg.shape;
+    if (!sh)
         return NULL;
-    pf_mtok_path(c->m, c->j, i);
-    return pf_shape_find(c->m->cfg.shape, pf_path_str(&c->m->path));
+    pf_mtok_path(m, c->j, i);
+    const pf_shape_path *sp = pf_shape_find(sh, pf_path_str(&m->path));
+    if (sp)
+        return sp;
+    const pf_json *j = c->j;
+    int n = 0;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        n++;
+    int *chain = malloc((size_t)n * sizeof *chain);
+    if (!chain)
+        return NULL;
+    int k = n;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        chain[--k] = p;
+    pf_path_reset(&m->spath);
+    for (k = 0; k < n; k++) {
+        int t = chain[k], par = j->tok[t].parent;
+        if (par < 0)
+            continue;
+        if (j->tok[par].type == PF_JT_OBJECT) {
+            pf_path_push_map(&m->spath);
+            if (pf_shape_find(sh, pf_path_str(&m->spath)))
+                continue;
+            pf_path_pop(&m->spath);
+            pf_buf_reset(&m->tmp);
+            pf_json_unescape(j, t, &m->tmp);
+            pf_path_push_key(&m->spath, pf_buf_str(&m->tmp), m->tmp.len);
+        } else if (j->tok[par].type == PF_JT_ARRAY) {
+            pf_path_push_index(&m->spath);
+        }
+    }
+    free(chain);
+    return pf_shape_find(sh, pf_path_str(&m->spath));
 }
 
 static int value_tok(const pf_json *j, int i)

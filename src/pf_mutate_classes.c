@@ -614,18 +614,37 @@ static int m_legacy(pf_mctx *c)
     if (i < 0 || !has_rare(c, i))
         return legacy_generic(c);
     const pf_shape_path *sp = pf_mtok_shape(c, i);
+    pf_mtok_path(c->m, c->j, i);
     const pf_shape_rare *rv = &sp->rare[pf_mbelow(c->m, sp->nrare)];
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
     const char *kindname = rv->kind ? rv->kind : "";
-    if (!strcmp(kindname, "key") && rv->what && is_member(c, i)) {
-        int key = c->j->tok[i].parent;
-        const pf_jtok *kt = &c->j->tok[key];
+    if (!strcmp(kindname, "key") && rv->what) {
+        /* a key only old documents carry, under this object: an existing
+         * member takes the old name, or the old member comes back */
+        const pf_jtok *ot = &c->j->tok[i];
+        if (ot->type != PF_JT_OBJECT)
+            return legacy_generic(c);
+        if (ot->size > 0 && pf_mchance(c->m, 1, 2)) {
+            int key = i + 1;
+            for (int k = (int)pf_mbelow(c->m, (uint64_t)ot->size); k > 0; k--)
+                key = c->j->next[key + 1];
+            const pf_jtok *kt = &c->j->tok[key];
+            pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+            return pf_msplice(c, (size_t)kt->start - 1, (size_t)kt->end + 1,
+                              pf_buf_str(r), r->len);
+        }
         pf_buf_add_json_str(r, rv->what, strlen(rv->what));
-        return pf_msplice(c, (size_t)kt->start - 1, (size_t)kt->end + 1,
-                          pf_buf_str(r), r->len);
+        pf_buf_adds(r, ":null");
+        if (ot->size > 0)
+            pf_buf_addc(r, ',');
+        size_t s, e;
+        span(c, i, &s, &e);
+        return pf_msplice(c, s + 1, s + 1, pf_buf_str(r), r->len);
     }
-    if (rv->example && valid_json(c, rv->example))
+    if (!strcmp(kindname, "type") && rv->what && pf_mchance(c->m, 1, 2))
+        as_type(c, i, rv->what, r); /* this document's value, old type */
+    else if (rv->example && valid_json(c, rv->example))
         pf_buf_adds(r, rv->example);
     else if (!strcmp(kindname, "type") && rv->what)
         as_type(c, i, rv->what, r);

@@ -15,7 +15,7 @@ struct pf_mutator {
     pf_byte_fn bytes;
     void *bytes_ctx;
     pf_json j, j2;
-    pf_path path;
+    pf_path path, spath; /* the mutant's path; the profile's spelling */
     pf_buf scratch, desc, tmp;
     pf_mclass last;
     uint64_t amount;

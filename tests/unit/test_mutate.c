@@ -10,6 +10,7 @@
 
 #include "pf_json.h"
 #include "pf_mutate.h"
+#include "pf_shape.h"
 
 static const char ORDER[] =
     "{\"id\":\"ord-1\",\"big\":505874924095815700,"
@@ -596,6 +597,142 @@ static void env_configures_the_engine(void **st)
     unsetenv("PRODFUZZ_MAX_DEPTH");
 }
 
+
+/* ---- with a shape profile ------------------------------------------------ */
+
+static pf_shape *orders_profile(void)
+{
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
+    assert_non_null(b);
+    pf_buf doc = PF_BUF_INIT;
+    for (int i = 0; i < 200; i++) {
+        pf_buf_reset(&doc);
+        /* names 5..24 bytes, totals 10.00..29.90, one legacy string total,
+         * note null in half, a legacy key "mail" in one document */
+        pf_buf_addf(&doc, "{\"id\":%d,\"customer\":{\"name\":\"", 1000 + i);
+        pf_buf_addrep(&doc, 'n', 5 + (size_t)(i % 20));
+        pf_buf_addf(&doc, "\",\"%s\":\"a@b.c\"},", i == 7 ? "mail" : "email");
+        if (i == 3)
+            pf_buf_adds(&doc, "\"total\":\"12.50\",");
+        else
+            pf_buf_addf(&doc, "\"total\":%d.%02d,", 10 + i % 20, i % 10 * 10);
+        pf_buf_addf(&doc, "\"items\":[{\"qty\":%d}],\"note\":%s}", 1 + i % 3,
+                    i % 2 ? "null" : "\"x\"");
+        assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
+    }
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape_builder_free(b);
+    pf_buf_free(&prof);
+    pf_buf_free(&doc);
+    return s;
+}
+
+static const char PDOC[] =
+    "{\"id\":1005,\"customer\":{\"name\":\"nnnnnnnnnn\",\"email\":\"a@b.c\"},"
+    "\"total\":15.50,\"items\":[{\"qty\":2}],\"note\":null,\"big\":505874924095815700}";
+
+static pf_mutator *profile_mutator(const pf_shape *s)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.shape = s;
+    pf_err err = PF_ERR_INIT;
+    pf_mutator *m = pf_mutator_new(&cfg, &err);
+    assert_non_null(m);
+    return m;
+}
+
+static void profile_values_are_just_past_production(void **st)
+{
+    (void)st;
+    pf_shape *s = orders_profile();
+    const pf_shape_path *name = pf_shape_find(s, "$.customer.name");
+    assert_non_null(name);
+    assert_int_equal(name->str_max_len, 24);
+    assert_int_equal(pf_shape_max_depth(s), 3);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT, v = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int len25 = 0, len48 = 0, depth_past = 0, id_past = 0, nulls_new = 0, nulls = 0;
+    for (uint64_t seed = 0; seed < 400; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_OVERSIZE, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        if (!strcmp(pf_mutator_last_path(m), "$.customer.name")) {
+            len25 += pf_mutator_last_amount(m) == 25;
+            len48 += pf_mutator_last_amount(m) == 48;
+        }
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_DEEP, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        uint64_t d = pf_mutator_last_amount(m);
+        depth_past += d >= 4 && d <= 6;
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_NUMBER, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        if (!strcmp(pf_mutator_last_path(m), "$.id")) {
+            at_path a = find_at(&j, out.data, out.len, "$.id");
+            size_t ts, te;
+            pf_json_span(&j, a.tok, &ts, &te);
+            id_past += te - ts == 4 && !memcmp(out.data + ts, "1200", 4);
+        }
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_NULL, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        const pf_shape_path *sp = pf_shape_find(s, pf_mutator_last_path(m));
+        nulls++;
+        nulls_new += sp && sp->types[PF_J_NULL] == 0;
+    }
+    assert_true(len25 > 0);   /* the longest name + 1 */
+    assert_true(len48 > 0);   /* twice the longest */
+    assert_true(depth_past > 50); /* just past production's 3 levels */
+    assert_true(id_past > 0); /* the largest id + 1 */
+    assert_true(nulls_new * 10 >= nulls * 9); /* where production had none */
+    pf_json_free(&j);
+    pf_buf_free(&v);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
+static void legacy_applies_the_rare_variants_of_the_profile(void **st)
+{
+    (void)st;
+    pf_shape *s = orders_profile();
+    const pf_shape_path *total = pf_shape_find(s, "$.total");
+    assert_non_null(total);
+    assert_true(total->nrare >= 1);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int string_total = 0, old_key = 0;
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_LEGACY, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        at_path a = find_at(&j, out.data, out.len, "$.total");
+        if (a.n == 1 && a.kind == PF_J_STRING)
+            string_total++;
+        if (memmem(out.data, out.len, "\"mail\"", 6))
+            old_key++;
+        assert_non_null(memmem(out.data, out.len, MARK, strlen(MARK)));
+    }
+    assert_true(string_total > 0);
+    assert_true(old_key > 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +757,8 @@ int main(void)
         cmocka_unit_test(hostile_inputs_do_not_crash),
         cmocka_unit_test(crossover_takes_the_value_at_the_same_path),
         cmocka_unit_test(env_configures_the_engine),
+        cmocka_unit_test(profile_values_are_just_past_production),
+        cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
