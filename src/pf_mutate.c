@@ -751,3 +751,48 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
     pf_buf_reset(out);
     return 0;
 }
+
+/* ---- trimming ------------------------------------------------------------- */
+
+static int droppable(const pf_json *j, int i)
+{
+    return i > 0 && !pf_mtok_is_key(j, i) && j->tok[i].parent >= 0;
+}
+
+int pf_mutate_trim_count(pf_mutator *m, const void *in, size_t len)
+{
+    pf_err perr = PF_ERR_INIT;
+    if (!len || text_depth(in, len, PF_MUTATE_DEEP) > PF_MUTATE_DEEP ||
+        pf_json_parse(&m->j, in, len, &perr) < 0)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < m->j.ntok; i++)
+        n += droppable(&m->j, i);
+    return n;
+}
+
+int pf_mutate_trim_candidate(pf_mutator *m, const void *in, size_t len, int k,
+                             pf_buf *out, pf_err *err)
+{
+    pf_err perr = PF_ERR_INIT;
+    pf_buf_reset(out);
+    int found = -1;
+    if (k >= 0 && len && text_depth(in, len, PF_MUTATE_DEEP) <= PF_MUTATE_DEEP &&
+        pf_json_parse(&m->j, in, len, &perr) == 0) {
+        for (int i = m->j.ntok - 1, seen = 0; i > 0 && found < 0; i--)
+            if (droppable(&m->j, i) && seen++ == k)
+                found = i;
+    }
+    if (found < 0) {
+        pf_buf_add(out, in, len);
+        return pf_buf_ok(out, err) < 0 ? -1 : 0;
+    }
+    size_t s, e;
+    pf_mdrop_span(&m->j, found, &s, &e);
+    pf_buf_add(out, in, s);
+    pf_buf_add(out, (const char *)in + e, len - e);
+    pf_mtok_path(m, &m->j, found);
+    m->amount = 0;
+    set_last(m, PF_M_SHRINK, 1);
+    return pf_buf_ok(out, err) < 0 ? -1 : 1;
+}

@@ -108,6 +108,15 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
                  size_t blen, size_t max_size, pf_buf *out, pf_err *err);
 
+/* Trimming that keeps a document valid JSON (AFL++ custom trim): the
+ * candidates each drop one object member or array element, the last ones
+ * in the document first. pf_mutate_trim_count gives how many there are
+ * (0 for non-JSON); pf_mutate_trim_candidate builds the k-th into out:
+ * 1 done, 0 k out of range (out is then a copy of in), -1 OOM. */
+int pf_mutate_trim_count(pf_mutator *m, const void *in, size_t len);
+int pf_mutate_trim_candidate(pf_mutator *m, const void *in, size_t len, int k,
+                             pf_buf *out, pf_err *err);
+
 /* What the last call did. */
 const char *pf_mutator_describe(const pf_mutator *m); /* "class:path" */
 pf_mclass pf_mutator_last_class(const pf_mutator *m);

@@ -733,6 +733,29 @@ static void legacy_applies_the_rare_variants_of_the_profile(void **st)
     pf_shape_free(s);
 }
 
+static void trim_candidates_stay_json_and_shrink(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int n = pf_mutate_trim_count(m, ORDER, strlen(ORDER));
+    assert_int_equal(n, 13); /* every member and element below the root */
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(pf_mutate_trim_candidate(m, ORDER, strlen(ORDER), k,
+                                                  &out, &err), 1);
+        assert_true(out.len < strlen(ORDER));
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+    }
+    assert_int_equal(pf_mutate_trim_candidate(m, ORDER, strlen(ORDER), n, &out, &err), 0);
+    assert_int_equal(out.len, strlen(ORDER));
+    assert_int_equal(pf_mutate_trim_count(m, "{\"a\":", 5), 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,6 +780,7 @@ int main(void)
         cmocka_unit_test(hostile_inputs_do_not_crash),
         cmocka_unit_test(crossover_takes_the_value_at_the_same_path),
         cmocka_unit_test(env_configures_the_engine),
+        cmocka_unit_test(trim_candidates_stay_json_and_shrink),
         cmocka_unit_test(profile_values_are_just_past_production),
         cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
     };
