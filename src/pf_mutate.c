@@ -537,17 +537,34 @@ static int shrink_step(pf_mutator *m, const pf_json *j, size_t excess,
         pf_buf_add(out, j->text, (size_t)t->start + keep);
         pf_buf_add(out, j->text + t->end, j->len - (size_t)t->end);
     } else {
-        /* the last child of the container */
-        int last = best + 1, c = best + 1;
-        while (c < j->next[best]) {
-            last = c;
-            c = j->next[c];
+        /* drop children from the end until `excess` bytes are gone (at
+         * least one): one pass, not one parse per child */
+        int kids[4096], nk = 0;
+        for (int c = best + 1; c < j->next[best]; c = j->next[c]) {
+            if (nk == 4096)
+                memmove(kids, kids + 2048, 2048 * sizeof *kids), nk = 2048;
+            kids[nk++] = c;
         }
-        int v = t->type == PF_JT_OBJECT ? last + 1 : last;
-        size_t s, e;
-        pf_mdrop_span(j, v, &s, &e);
-        pf_buf_add(out, j->text, s);
-        pf_buf_add(out, j->text + e, j->len - e);
+        size_t end, dummy, cs;
+        int lastv = t->type == PF_JT_OBJECT ? kids[nk - 1] + 1 : kids[nk - 1];
+        pf_json_span(j, lastv, &dummy, &end);
+        int k = nk - 1;
+        for (; k > 0; k--) {
+            pf_json_span(j, kids[k], &cs, &dummy);
+            if (end - cs >= excess)
+                break;
+        }
+        size_t from;
+        if (k == 0) {
+            size_t s0;
+            pf_json_span(j, best, &s0, &dummy);
+            from = s0 + 1; /* just inside the bracket */
+        } else {
+            int pv = t->type == PF_JT_OBJECT ? kids[k - 1] + 1 : kids[k - 1];
+            pf_json_span(j, pv, &dummy, &from);
+        }
+        pf_buf_add(out, j->text, from);
+        pf_buf_add(out, j->text + end, j->len - end);
     }
     (void)m;
     return 1;
@@ -586,7 +603,7 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 
 /* ---- one mutation --------------------------------------------------------- */
 
-#define PF_MUTATE_BIG 65536
+#define PF_MUTATE_BIG 16384
 #define PF_MUTATE_DEEP 512
 
 /* Nesting depth of JSON-ish text, strings skipped; stops counting past

@@ -264,9 +264,9 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     span(c, i, &s, &e);
     size_t budget = pf_mbudget(c, s, e);
     /* repeated big subtrees would compound into max_size on every run:
-     * 64 KiB of elements unless this is one of the rare huge ones */
-    if (target < 4096 && budget > 65536)
-        budget = 65536;
+     * 16 KiB of elements unless this is one of the rare huge ones */
+    if (target < 4096 && budget > 16384)
+        budget = 16384;
     /* the elements, repeated in turn: repeated subtrees */
     int kids[64], nk = 0;
     for (int k = i + 1; k < c->j->next[i] && nk < 64; k = c->j->next[k])

@@ -4,8 +4,10 @@
  * elements of a top-level "statuses" array with --statuses, for
  * twitter.json), then mutates them in turn for about SECONDS seconds.
  *
- *   mutate_speed [--statuses] [--seconds S] [--max-size N] FILE...
- * Prints: "<mutations> mutations in <s> s: <rate>/s, <bytes>/s out"
+ *   mutate_speed [--statuses] [--parse-only] [--seconds S] [--max-size N] FILE...
+ * Prints: "<mutations> mutations in <s> s: <rate>/s, <bytes>/s out".
+ * --parse-only tokenizes each document instead (pf_json_parse): the
+ * reference, since every mutation starts with one such parse.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +27,15 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    int statuses = 0;
+    int statuses = 0, parse_only = 0;
     double seconds = 3;
     size_t max = 1u << 20;
     int a = 1;
     for (; a < argc && argv[a][0] == '-'; a++) {
         if (!strcmp(argv[a], "--statuses"))
             statuses = 1;
+        else if (!strcmp(argv[a], "--parse-only"))
+            parse_only = 1;
         else if (!strcmp(argv[a], "--seconds") && a + 1 < argc)
             seconds = atof(argv[++a]);
         else if (!strcmp(argv[a], "--max-size") && a + 1 < argc)
@@ -83,19 +87,27 @@ int main(int argc, char **argv)
     cfg.byte_share = 0; /* the engine's own classes only */
     pf_mutator *m = pf_mutator_new(&cfg, &err);
     pf_buf out = PF_BUF_INIT;
+    pf_json pj = PF_JSON_INIT;
     unsigned long n = 0;
     double bytes = 0, t0 = now(), t = t0;
     while (t - t0 < seconds) {
         for (int k = 0; k < 256; k++, n++) {
-            pf_mutator_seed(m, n);
             const pf_buf *d = &docs[n % ndocs];
+            if (parse_only) {
+                pf_json_parse(&pj, d->data, d->len, &err);
+                bytes += (double)d->len;
+                continue;
+            }
+            pf_mutator_seed(m, n);
             pf_mutate(m, d->data, d->len, max, &out, &err);
             bytes += (double)out.len;
         }
         t = now();
     }
-    printf("%lu mutations in %.2f s: %.0f/s, %.1f MB/s out (%zu documents)\n",
-           n, t - t0, n / (t - t0), bytes / (t - t0) / 1e6, ndocs);
+    printf("%lu %s in %.2f s: %.0f/s, %.1f MB/s %s (%zu documents)\n", n,
+           parse_only ? "parses" : "mutations", t - t0, n / (t - t0),
+           bytes / (t - t0) / 1e6, parse_only ? "in" : "out", ndocs);
+    pf_json_free(&pj);
     pf_buf_free(&out);
     pf_mutator_free(m);
     for (size_t k = 0; k < ndocs; k++)
