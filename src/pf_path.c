@@ -207,7 +207,7 @@ int pf_path_canon(const char *s, size_t n, int allow_bare, pf_buf *out,
                                       "unterminated quoted key at byte %zu", at);
                 }
                 i++;
-                pf_path_add_key(out, key.data, key.len);
+                pf_path_add_key(out, pf_buf_str(&key), key.len);
             } else if (i < n && s[i] >= '0' && s[i] <= '9') {
                 /* a concrete index means any element: paths do not
                  * tell elements apart */

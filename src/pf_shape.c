@@ -29,6 +29,8 @@
 #define MAX_VAL_LEN 64  /* longest value an enum may hold */
 #define MAX_INVALID_AT 5
 #define MAX_PATH_DEPTH 128 /* deeper values are counted, not profiled */
+#define CJSON_DEPTH 1000   /* cJSON's CJSON_NESTING_LIMIT: parsers built on
+                              cJSON refuse documents nested deeper */
 #define NHIST (128 + 34 * 16)
 
 enum { F_EMAIL, F_UUID, F_DATETIME, F_DATE, F_TIME, F_IPV4, F_IPV6, F_URL,
@@ -89,6 +91,7 @@ struct pf_shape_builder {
     size_t tcap;
     uint64_t docs, invalid, too_deep, serial;
     uint64_t deep_paths, deep_last; /* documents with paths past MAX_PATH_DEPTH */
+    uint64_t over_cjson;            /* documents nested deeper than CJSON_DEPTH */
     int max_depth;
     uint64_t max_bytes;
     char *invalid_at[MAX_INVALID_AT];
@@ -1042,6 +1045,13 @@ static int fold_cap(pf_shape_builder *b, node *x)
         }
         if (merge_node(b, d, s) < 0)
             rc = -1;
+        /* siblings' documents overlap: no path below x is in more
+         * documents than x itself */
+        if (d->count > x->count)
+            d->count = x->count;
+        for (int k = 0; k < 7; k++)
+            if (d->types[k] > x->count)
+                d->types[k] = x->count;
         if (s->parent && s->parent != x && !d->key) {
             /* a member of a moved object: link it to the moved parent */
             d->key = dupn(s->key, s->klen);
@@ -1103,7 +1113,10 @@ static void add_invalid_at(pf_shape_builder *b, const char *origin, const char *
     if (b->ninvalid_at >= MAX_INVALID_AT)
         return;
     pf_buf m = PF_BUF_INIT;
-    pf_buf_addf(&m, "%s: %s", origin ? origin : "input", why);
+    if (origin)
+        pf_buf_addf(&m, "%s: %s", origin, why);
+    else
+        pf_buf_adds(&m, why);
     char *s = pf_buf_detach(&m, NULL);
     if (s)
         b->invalid_at[b->ninvalid_at++] = s;
@@ -1133,6 +1146,8 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
     b->serial++;
     if (j->max_depth > b->max_depth)
         b->max_depth = j->max_depth;
+    if (j->max_depth > CJSON_DEPTH)
+        b->over_cjson++;
     if (len > b->max_bytes)
         b->max_bytes = len;
 
@@ -1335,7 +1350,8 @@ static int derive(const pf_shape_builder *b, derived *d)
         derived_free(d);
         return -1;
     }
-    memcpy(d->sorted, b->nodes, b->n * sizeof *d->sorted);
+    if (b->n)
+        memcpy(d->sorted, b->nodes, b->n * sizeof *d->sorted);
     qsort(d->sorted, b->n, sizeof *d->sorted, cmp_node);
     /* index of each node in sorted order, kept in the view's spare field */
     for (size_t i = 0; i < b->n; i++)
@@ -1578,6 +1594,7 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
     add_u64(o, "invalid", b->invalid, 1);
     add_u64(o, "too_deep", b->too_deep, 1);
     add_u64(o, "deep_paths", b->deep_paths, 1);
+    add_u64(o, "over_cjson_depth", b->over_cjson, 1);
     pf_buf_addf(o, ", \"max_depth\": %d", b->max_depth);
     add_u64(o, "max_bytes", b->max_bytes, 1);
     pf_buf_adds(o, ",\n  \"invalid_at\": [");
@@ -1606,6 +1623,12 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
         if (t.oom)
             o->oom = 1;
         pf_buf_free(&t);
+    }
+    if (b->over_cjson) {
+        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
+        pf_buf_addf(o, "\"%llu documents nest deeper than %d levels, past cJSON's "
+                    "nesting limit: parsers built on cJSON refuse them\"",
+                    (unsigned long long)b->over_cjson, CJSON_DEPTH);
     }
     if (b->deep_paths) {
         pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
@@ -2070,9 +2093,10 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
                    b->o.max_examples, b->o.max_keys);
         goto out;
     }
-    uint64_t docs, inv, deep, mb, md, dp;
+    uint64_t docs, inv, deep, mb, md, dp, oc;
     if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
         ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
+        ju64(&L, 0, "over_cjson_depth", &oc, 0) < 0 ||
         ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
         ju64(&L, 0, "max_depth", &md, 0) < 0)
         goto out;
@@ -2158,16 +2182,11 @@ static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *
     b->invalid += inv;
     b->too_deep += deep;
     b->deep_paths += dp;
+    b->over_cjson += oc;
     if (mb > b->max_bytes)
         b->max_bytes = mb;
     if ((int)md > b->max_depth)
         b->max_depth = (int)md;
-    /* state from another run must not look like the current document */
-    for (size_t i = 0; i < b->n; i++) {
-        node *x = b->nodes[i];
-        if (x->count > b->docs)
-            x->count = b->docs;
-    }
     rc = 0;
 out:
     pf_json_free(&j);

@@ -99,7 +99,8 @@ void pf_shape_builder_free(pf_shape_builder *b);
 int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
                      const char *origin, pf_err *err);
 /* Count an input that could not be read as a document (a JSONL line too
- * long, a NUL byte); why must name no value. */
+ * long, a NUL byte); why must name no value. origin may be NULL when why
+ * already says where. */
 void pf_shape_add_invalid(pf_shape_builder *b, const char *origin,
                           const char *why);
 /* Merge a profile (text or file) into the builder. Its settings must

@@ -209,8 +209,15 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
     double t0 = cli_now();
     while ((r = pf_docs_next(&d, &doc, &len, &e)) != 0) {
         if (r < 0) {
-            if (d.mode == 1 && !d.jl.io_error) {
-                pf_shape_add_invalid(b, pf_docs_origin(&d), e.msg);
+            /* a bad JSONL line, or a folder file too large or unreadable,
+             * is an invalid document; a read error of the stream is not */
+            if ((d.mode == 1 && !d.jl.io_error) || (d.mode == 2 && e.code == PF_E_INPUT)) {
+                const char *org = pf_docs_origin(&d), *why = e.msg;
+                size_t ol = strlen(org);
+                if (!strncmp(why, org, ol) && why[ol] == ':' && why[ol + 1] == ' ')
+                    why += ol + 2; /* the message names the file already */
+                /* a JSONL error names file and line; the origin is stale */
+                pf_shape_add_invalid(b, d.mode == 1 ? NULL : org, why);
                 pf_err_clear(&e);
                 continue;
             }
@@ -271,6 +278,33 @@ static const char *tnames[7] = {"null", "bool", "int", "float", "string", "objec
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0; }
 
+/* Length of the parent of a member path ("$.a.b" -> 3), 0 when the last
+ * segment is not an object key ([*], {*}, or the root). */
+static size_t key_parent_len(const char *p)
+{
+    size_t i = 1, last = 0, n = strlen(p);
+    int key = 0;
+    while (i < n) {
+        last = i;
+        if (p[i] == '.') {
+            i++;
+            while (i < n && p[i] != '.' && p[i] != '[' && p[i] != '{')
+                i++;
+            key = 1;
+        } else if (p[i] == '[' && i + 1 < n && p[i + 1] == '"') {
+            i += 2;
+            while (i < n && p[i] != '"')
+                i += p[i] == '\\' ? 2 : 1;
+            i += 2;
+            key = 1;
+        } else {
+            i += 3; /* [*] or {*} */
+            key = 0;
+        }
+    }
+    return key ? last : 0;
+}
+
 static int show(const char *path, int json)
 {
     pf_err e = PF_ERR_INIT;
@@ -301,8 +335,20 @@ static int show(const char *path, int json)
                     (unsigned long long)pf_shape_max_bytes(s));
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
-            pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)\n  types:", p->path,
+            pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)", p->path,
                         (unsigned long long)p->count, pct(p->count, docs));
+            size_t pl = key_parent_len(p->path);
+            if (pl) {
+                char *par = strndup(p->path, pl);
+                const pf_shape_path *q = par ? pf_shape_find(s, par) : NULL;
+                uint64_t objs = q ? q->types[PF_J_OBJECT] : 0;
+                if (objs > p->count)
+                    pf_buf_addf(&o, ", missing in %llu of %llu docs with %s",
+                                (unsigned long long)(objs - p->count),
+                                (unsigned long long)objs, par);
+                free(par);
+            }
+            pf_buf_adds(&o, "\n  types:");
             for (int k = 0; k < 7; k++)
                 if (p->types[k])
                     pf_buf_addf(&o, " %s %.1f%%", tnames[k], pct(p->types[k], p->count));

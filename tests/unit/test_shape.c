@@ -112,6 +112,32 @@ static void shape_counts_types_nulls_and_lengths(void **st)
     pf_shape_free(s);
 }
 
+static void shape_p99_is_within_a_sixteenth_for_long_strings(void **st)
+{
+    (void)st;
+    /* lengths 1..1000 once each: the 990th is the 99th percentile */
+    pf_err e = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(NULL, &e);
+    char *doc = malloc(1100);
+    for (int n = 1; n <= 1000; n++) {
+        int k = snprintf(doc, 16, "{\"s\": \"");
+        memset(doc + k, 'a', (size_t)n);
+        memcpy(doc + k + n, "\"}", 2);
+        assert_int_equal(pf_shape_add_doc(b, doc, (size_t)(k + n + 2), "t", &e), 1);
+    }
+    free(doc);
+    char *t = write_text(b);
+    pf_shape *s = load_text(t);
+    const pf_shape_path *p = pf_shape_find(s, "$.s");
+    assert_int_equal(p->str_min_len, 1);
+    assert_int_equal(p->str_max_len, 1000);
+    assert_true(p->str_p99_len >= 990);
+    assert_true(p->str_p99_len <= 990 + 990 / 16);
+    pf_shape_free(s);
+    free(t);
+    pf_shape_builder_free(b);
+}
+
 static void shape_keeps_digits_and_decimals_as_written(void **st)
 {
     (void)st;
@@ -310,6 +336,15 @@ static void shape_round_trips_write_load_write(void **st)
     assert_int_equal(pf_shape_find(s, "$.note")->str_p99_len, 98);
     pf_shape_free(s);
     pf_test_rmtmp(dir);
+    /* an empty key has a path too ($[""]) and survives the round trip */
+    pf_shape_builder *k = pf_shape_builder_new(NULL, &e);
+    assert_int_equal(pf_shape_add_doc(k, "{\"\": 1}", 7, "t", &e), 1);
+    char *tk = write_text(k);
+    s = load_text(tk);
+    assert_non_null(pf_shape_find(s, "$[\"\"]"));
+    pf_shape_free(s);
+    free(tk);
+    pf_shape_builder_free(k);
     free(t1);
     free(t2);
     pf_shape_builder_free(b);
@@ -340,6 +375,9 @@ static void shape_counts_invalid_and_too_deep_documents(void **st)
     assert_non_null(strstr(t, "\"max_depth\": 10000"));
     /* paths stop at 128 segments so the profile stays small */
     assert_non_null(strstr(t, "\"deep_paths\": 1"));
+    /* 10000 levels parse here but not with cJSON: said so */
+    assert_non_null(strstr(t, "\"over_cjson_depth\": 1"));
+    assert_non_null(strstr(t, "past cJSON's nesting limit"));
     assert_true(strlen(t) < 200000);
     pf_shape *s = load_text(t);
     assert_int_equal(pf_shape_npaths(s), 129); /* $ and 128 [*] */
@@ -546,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shape_counts_types_nulls_and_lengths),
         cmocka_unit_test(shape_keeps_digits_and_decimals_as_written),
+        cmocka_unit_test(shape_p99_is_within_a_sixteenth_for_long_strings),
         cmocka_unit_test(shape_records_legacy_variants_as_rare),
         cmocka_unit_test(shape_folds_maps_keyed_by_ids),
         cmocka_unit_test(shape_merge_equals_profile_of_concatenation),
