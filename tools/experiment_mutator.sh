@@ -7,7 +7,9 @@
 # alike. One bug is switched on per run (PF_BUG=name).
 #
 #   tools/experiment_mutator.sh [--runs N] [--cap SECONDS] [--bugs "a b"]
-#                               [--out FILE]
+#                               [--shape PROFILE] [--out FILE]
+#
+# --shape gives the prodfuzz side a shape profile (PRODFUZZ_SHAPE).
 #
 # Needs `make service` (build/svc/service_orders{,_pf}). Prints a Markdown
 # table: per bug, the median time to the crash (a run that did not find it
@@ -16,7 +18,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 3
-RUNS=5 CAP=60 OUT= BUGS="oversize null deep legacy number unicode"
+RUNS=5 CAP=60 OUT= SHAPE= BUGS="oversize null deep legacy number unicode"
 MAXLEN=1048576
 while [ $# -gt 0 ]; do
     case $1 in
@@ -24,7 +26,8 @@ while [ $# -gt 0 ]; do
     --cap) CAP=$2; shift 2 ;;
     --bugs) BUGS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --shape) SHAPE=$(realpath "$2"); shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "experiment_mutator: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -45,7 +48,9 @@ one_run() {
     cp corpus/service_orders/* "$d/corpus/"
     local t0 t1 st
     t0=$(date +%s.%N)
-    PF_BUG=$bug timeout $((CAP + 60)) "$bin" -max_len=$MAXLEN -dict=fuzz/json.dict \
+    local shape=
+    [ "$side" = prodfuzz ] && shape=$SHAPE
+    PRODFUZZ_SHAPE=$shape PF_BUG=$bug timeout $((CAP + 60)) "$bin" -max_len=$MAXLEN -dict=fuzz/json.dict \
         -max_total_time="$CAP" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$d/" -print_final_stats=0 "$d/corpus" >"$d/log" 2>&1
     st=$?
@@ -95,6 +100,6 @@ done
     printf '%s\n' "${rows[@]}"
     echo
     echo "Both sides: \`PF_BUG=<bug> <binary> -max_len=$MAXLEN -dict=fuzz/json.dict -max_total_time=$CAP -seed=<7919*run> -timeout=10 -rss_limit_mb=2048 <copy of corpus/service_orders>\`;"
-    echo "plain binary build/svc/service_orders, prodfuzz binary build/svc/service_orders_pf (same source, linked with pkg-config prodfuzz-libfuzzer, default PRODFUZZ_* settings, no shape profile)."
+    echo "plain binary build/svc/service_orders, prodfuzz binary build/svc/service_orders_pf (same source, linked with pkg-config prodfuzz-libfuzzer, default PRODFUZZ_* settings, shape profile: ${SHAPE:-none})."
     echo "Time is wall clock from start to exit on the crash; a run that missed counts as the cap."
 } | tee ${OUT:+"$OUT"}
