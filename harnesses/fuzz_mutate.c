@@ -3,7 +3,8 @@
  * the input pick the seed, the class (or the whole engine, crossover and
  * shrink) and the size limit; the rest is the document. Checked on every
  * run: no crash or leak, the output never exceeds max_size, and the same
- * seed gives the same output twice.
+ * seed gives the same output twice. The document is also read as a
+ * PRODFUZZ_CLASSES list (pf_mclass_parse), the engine's other input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *doc = (const char *)data + 4;
     size_t len = size - 4;
     pf_buf x = PF_BUF_INIT, y = PF_BUF_INIT;
+    pf_buf_add(&x, doc, len);
+    unsigned mask = 0;
+    pf_err perr = PF_ERR_INIT;
+    if (pf_mclass_parse(pf_buf_str(&x), &mask, &perr) == 0 &&
+        (mask == 0 || (mask & ~PF_M_ALL)))
+        abort(); /* a parsed list is never empty nor outside the classes */
+    pf_buf_reset(&x);
     pf_mutator_seed(a, seed);
     pf_mutator_seed(b, seed);
     int ra = run(a, op, doc, len, max, &x);
