@@ -436,7 +436,15 @@ static int m_number(pf_mctx *c)
     span(c, i, &s, &e);
     if (pf_mchance(c->m, 1, 2) && profile_number(c, sp, r))
         return put(c, i);
-    switch (pf_mbelow(c->m, 5)) {
+    switch (pf_mbelow(c->m, 6)) {
+    case 5: /* orders of magnitude: quantities and amounts that overflow
+             * when multiplied, still valid and still positive */
+        pf_buf_add(r, c->in + s, e - s);
+        if (kind(c, i) == PF_J_INT && !(e - s == 1 && c->in[s] == '0'))
+            pf_buf_addrep(r, '0', 3 * (1 + pf_mbelow(c->m, 6)));
+        else
+            pf_buf_addf(r, "e%u", 3 * (1 + (unsigned)pf_mbelow(c->m, 6)));
+        break;
     case 0: /* many digits */
         pf_buf_addc(r, '1');
         pf_buf_addrep(r, '0', 20 + pf_mbelow(c->m, 400));
