@@ -603,7 +603,7 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 
 /* ---- one mutation --------------------------------------------------------- */
 
-#define PF_MUTATE_BIG 4096
+#define PF_MUTATE_BIG 16384
 #define PF_MUTATE_DEEP 512
 
 /* Nesting depth of JSON-ish text, strings skipped; stops counting past
@@ -688,7 +688,7 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
      * mutants are small structural reductions of it. The big mutants
      * themselves stay rare (see oversize and deep). */
     if (len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
-        return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 2048 : len / 4,
+        return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 4096 : len / 16,
                                 out, err);
     unsigned mask = m->cfg.classes & PF_M_ALL;
     int enabled[PF_M_NCLASSES], n = 0;
