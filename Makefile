@@ -47,7 +47,7 @@ AFLGLUE := $(wildcard fuzz/pf_afl.c)
 .SECONDARY:
 
 .PHONY: all deps deps-check test demo bench fuzz fuzz-long install clean \
-        asan check-style
+        asan check-style service
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(if $(LFGLUE),$(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc) \
@@ -143,6 +143,22 @@ $(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
 	  -o $@ $< $(FOBJ) $(LIBS)
 
 fuzz: $(FUZZBIN)
+
+# The example service (harnesses/service_orders.c) built twice from the
+# same source for the mutator experiment and the demo: plain libFuzzer,
+# and libFuzzer with the prodfuzz mutator linked the way users link it.
+SVCFLAGS := $(WARN) -O1 -g -fsanitize=fuzzer,address
+service: $(B)/svc/service_orders $(B)/svc/service_orders_pf
+
+$(B)/svc/service_orders: harnesses/service_orders.c
+	@mkdir -p $(@D)
+	$(CC) $(SVCFLAGS) -o $@ $< -lcjson
+
+$(B)/svc/service_orders_pf: harnesses/service_orders.c $(B)/lib/libprodfuzz_libfuzzer.a \
+                            $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc
+	@mkdir -p $(@D)
+	$(CC) $(SVCFLAGS) -o $@ $< -lcjson \
+	  $$(PKG_CONFIG_PATH=$(B)/lib/pkgconfig pkg-config --libs prodfuzz-libfuzzer)
 
 # ---- entry points ---------------------------------------------------------
 test: deps-check

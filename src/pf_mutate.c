@@ -1,0 +1,815 @@
+/*
+ * pf_mutate: the engine core (pf_mutate.h). Seeding and randomness, token
+ * picking and paths, splicing, the choice of a class, byte-level fallback,
+ * structural shrinking and crossover. The classes themselves are the table
+ * in pf_mutate_classes.c.
+ *
+ * Everything works on the original text through pf_json token spans; a
+ * mutant is always "prefix + new text + suffix" of its input.
+ */
+#include "pf_mutate_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- randomness (splitmix64: small, good enough, seedable) --------------- */
+
+uint64_t pf_mrand(pf_mutator *m)
+{
+    uint64_t z = (m->rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t pf_mbelow(pf_mutator *m, uint64_t n)
+{
+    return n ? pf_mrand(m) % n : 0;
+}
+
+int pf_mchance(pf_mutator *m, unsigned num, unsigned den)
+{
+    return pf_mbelow(m, den) < num;
+}
+
+void pf_mutator_seed(pf_mutator *m, uint64_t seed)
+{
+    m->rng = seed ^ 0x70726F6466757A7AULL; /* "prodfuzz" */
+}
+
+/* ---- configuration -------------------------------------------------------- */
+
+static const char *const class_names[] = {
+    "null", "missing", "type", "oversize", "number", "deep", "legacy",
+    "unicode", "dupkey", "truncate", "format", "crossover", "shrink", "bytes",
+    "none"};
+
+const char *pf_mclass_name(pf_mclass c)
+{
+    return (unsigned)c <= PF_M_NONE ? class_names[c] : "?";
+}
+
+int pf_mclass_parse(const char *list, unsigned *mask, pf_err *err)
+{
+    unsigned out = 0;
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *s = p;
+        while (*p && *p != ',' && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - s);
+        if (!n)
+            continue;
+        int found = -1;
+        for (int c = 0; c < PF_M_NCLASSES; c++)
+            if (strlen(class_names[c]) == n && !memcmp(class_names[c], s, n))
+                found = c;
+        if (n == 3 && !memcmp(s, "all", 3)) {
+            out |= PF_M_ALL;
+            continue;
+        }
+        if (found < 0) {
+            pf_buf known = PF_BUF_INIT;
+            for (int c = 0; c < PF_M_NCLASSES; c++)
+                pf_buf_addf(&known, "%s%s", c ? "," : "", class_names[c]);
+            pf_err_set(err, PF_E_USAGE, "unknown mutation class '%.*s' "
+                       "(known: %s)", (int)(n > 32 ? 32 : n), s,
+                       pf_buf_str(&known));
+            pf_buf_free(&known);
+            return -1;
+        }
+        out |= 1u << found;
+    }
+    if (!out)
+        return pf_err_set(err, PF_E_USAGE, "empty list of mutation classes");
+    *mask = out;
+    return 0;
+}
+
+void pf_mutate_cfg_default(pf_mutate_cfg *cfg)
+{
+    cfg->shape = NULL;
+    cfg->classes = PF_M_ALL;
+    cfg->byte_share = 0.2;
+    cfg->max_depth = PF_MUTATE_MAX_DEPTH_DEFAULT;
+}
+
+int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
+{
+    const char *v = getenv("PRODFUZZ_CLASSES");
+    if (v && *v && pf_mclass_parse(v, &cfg->classes, err) < 0)
+        return pf_err_prefix(err, "PRODFUZZ_CLASSES");
+    v = getenv("PRODFUZZ_BYTE_SHARE");
+    if (v && *v) {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || *end || !(d >= 0 && d <= 1))
+            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_BYTE_SHARE: want a "
+                              "number from 0 to 1");
+        cfg->byte_share = d;
+    }
+    v = getenv("PRODFUZZ_MAX_DEPTH");
+    if (v && *v) {
+        char *end;
+        errno = 0;
+        long d = strtol(v, &end, 10);
+        if (errno || *end || d < 1 || d > 10000000)
+            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_MAX_DEPTH: want a "
+                              "whole number from 1 to 10000000");
+        cfg->max_depth = (int)d;
+    }
+    *shape = NULL;
+    v = getenv("PRODFUZZ_SHAPE");
+    if (v && *v) {
+        if (pf_shape_load(v, shape, err) < 0)
+            return pf_err_prefix(err, "PRODFUZZ_SHAPE");
+        cfg->shape = *shape;
+    }
+    return 0;
+}
+
+pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
+{
+    pf_mutator *m = calloc(1, sizeof *m);
+    if (!m) {
+        pf_err_set(err, PF_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (cfg)
+        m->cfg = *cfg;
+    else
+        pf_mutate_cfg_default(&m->cfg);
+    if (!(m->cfg.classes & PF_M_ALL))
+        m->cfg.classes = PF_M_ALL;
+    if (m->cfg.max_depth < 1)
+        m->cfg.max_depth = PF_MUTATE_MAX_DEPTH_DEFAULT;
+    pf_json zero = PF_JSON_INIT;
+    m->j = zero;
+    m->j2 = zero;
+    pf_path_init(&m->path);
+    pf_path_init(&m->spath);
+    pf_buf_init(&m->scratch);
+    pf_buf_init(&m->desc);
+    pf_buf_init(&m->tmp);
+    m->last = PF_M_NONE;
+    pf_mutator_seed(m, 0);
+    return m;
+}
+
+void pf_mutator_free(pf_mutator *m)
+{
+    if (!m)
+        return;
+    pf_json_free(&m->j);
+    pf_json_free(&m->j2);
+    pf_path_free(&m->path);
+    pf_path_free(&m->spath);
+    pf_buf_free(&m->scratch);
+    pf_buf_free(&m->desc);
+    pf_buf_free(&m->tmp);
+    free(m);
+}
+
+void pf_mutator_set_bytes(pf_mutator *m, pf_byte_fn fn, void *ctx)
+{
+    m->bytes = fn;
+    m->bytes_ctx = ctx;
+}
+
+/* ---- tokens and paths ----------------------------------------------------- */
+
+int pf_mtok_is_key(const pf_json *j, int i)
+{
+    int p = j->tok[i].parent;
+    return p >= 0 && j->tok[p].type == PF_JT_OBJECT;
+}
+
+int pf_mtok_depth(const pf_json *j, int i)
+{
+    int d = 0;
+    for (int p = j->tok[i].parent; p >= 0; p = j->tok[p].parent)
+        if (j->tok[p].type == PF_JT_OBJECT || j->tok[p].type == PF_JT_ARRAY)
+            d++;
+    return d;
+}
+
+void pf_mtok_path(pf_mutator *m, const pf_json *j, int i)
+{
+    pf_path_reset(&m->path);
+    /* ancestors, innermost first, then pushed outermost first */
+    int n = 0;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        n++;
+    int *chain = malloc((size_t)n * sizeof *chain);
+    if (!chain) {
+        m->path.text.oom = 1;
+        return;
+    }
+    int k = n;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        chain[--k] = p;
+    for (k = 0; k < n; k++) {
+        int t = chain[k];
+        int par = j->tok[t].parent;
+        if (par < 0)
+            continue;
+        if (j->tok[par].type == PF_JT_OBJECT) {
+            pf_buf_reset(&m->tmp);
+            pf_json_unescape(j, t, &m->tmp);
+            pf_path_push_key(&m->path, m->tmp.data ? m->tmp.data : "",
+                             m->tmp.len);
+        } else if (j->tok[par].type == PF_JT_ARRAY) {
+            pf_path_push_index(&m->path);
+        }
+    }
+    free(chain);
+}
+
+/* The profile's path of token i: like pf_mtok_path, but a member of an
+ * object the profile folded into a map ({*}) takes the {*} segment. */
+const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i)
+{
+    pf_mutator *m = c->m;
+    const pf_shape *sh = m->cfg.shape;
+    if (!sh)
+        return NULL;
+    pf_mtok_path(m, c->j, i);
+    const pf_shape_path *sp = pf_shape_find(sh, pf_path_str(&m->path));
+    if (sp)
+        return sp;
+    const pf_json *j = c->j;
+    int n = 0;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        n++;
+    int *chain = malloc((size_t)n * sizeof *chain);
+    if (!chain)
+        return NULL;
+    int k = n;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        chain[--k] = p;
+    pf_path_reset(&m->spath);
+    for (k = 0; k < n; k++) {
+        int t = chain[k], par = j->tok[t].parent;
+        if (par < 0)
+            continue;
+        if (j->tok[par].type == PF_JT_OBJECT) {
+            pf_path_push_map(&m->spath);
+            if (pf_shape_find(sh, pf_path_str(&m->spath)))
+                continue;
+            pf_path_pop(&m->spath);
+            pf_buf_reset(&m->tmp);
+            pf_json_unescape(j, t, &m->tmp);
+            pf_path_push_key(&m->spath, pf_buf_str(&m->tmp), m->tmp.len);
+        } else if (j->tok[par].type == PF_JT_ARRAY) {
+            pf_path_push_index(&m->spath);
+        }
+    }
+    free(chain);
+    return pf_shape_find(sh, pf_path_str(&m->spath));
+}
+
+static int value_tok(const pf_json *j, int i)
+{
+    return pf_mtok_is_key(j, i) ? i + 1 : i;
+}
+
+int pf_mpick(pf_mctx *c, pf_mtok_pred want, pf_mtok_pred prefer)
+{
+    const pf_json *j = c->j;
+    int n = j->ntok, found = -1;
+    if (n <= 0)
+        return -1;
+    if (prefer)
+        for (int t = 0; t < 12 && found < 0; t++) {
+            int i = value_tok(j, (int)pf_mbelow(c->m, (uint64_t)n));
+            if (want(c, i) && prefer(c, i))
+                found = i;
+        }
+    for (int t = 0; t < 12 && found < 0; t++) {
+        int i = value_tok(j, (int)pf_mbelow(c->m, (uint64_t)n));
+        if (want(c, i))
+            found = i;
+    }
+    if (found < 0) {
+        int s = (int)pf_mbelow(c->m, (uint64_t)n);
+        for (int k = 0; k < n && found < 0; k++) {
+            int i = (s + k) % n;
+            if (!pf_mtok_is_key(j, i) && want(c, i))
+                found = i;
+        }
+    }
+    if (found >= 0)
+        pf_mtok_path(c->m, j, found);
+    return found;
+}
+
+/* ---- splicing ------------------------------------------------------------- */
+
+size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e)
+{
+    size_t keep = c->len - (e - s);
+    return c->max > keep ? c->max - keep : 0;
+}
+
+int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n)
+{
+    if (n > pf_mbudget(c, s, e))
+        return 0;
+    pf_buf_reset(c->out);
+    pf_buf_add(c->out, c->in, s);
+    pf_buf_add(c->out, repl, n);
+    pf_buf_add(c->out, c->in + e, c->len - e);
+    return 1;
+}
+
+/* ---- description ---------------------------------------------------------- */
+
+static void set_last(pf_mutator *m, pf_mclass cls, int with_path)
+{
+    m->last = cls;
+    pf_buf_reset(&m->desc);
+    pf_buf_adds(&m->desc, pf_mclass_name(cls));
+    if (with_path) {
+        pf_buf_addc(&m->desc, ':');
+        pf_buf_adds(&m->desc, pf_path_str(&m->path));
+    } else {
+        pf_path_reset(&m->path);
+        pf_buf_reset(&m->tmp);
+    }
+}
+
+const char *pf_mutator_describe(const pf_mutator *m)
+{
+    return pf_buf_str(&m->desc);
+}
+
+pf_mclass pf_mutator_last_class(const pf_mutator *m) { return m->last; }
+
+const char *pf_mutator_last_path(const pf_mutator *m)
+{
+    return m->last == PF_M_BYTES || m->last == PF_M_NONE
+               ? ""
+               : pf_path_str(&m->path);
+}
+
+uint64_t pf_mutator_last_amount(const pf_mutator *m) { return m->amount; }
+
+/* ---- byte level ----------------------------------------------------------- */
+
+static const char *const byte_tokens[] = {
+    "{", "}", "[", "]", ":", ",", "\"", "\\", "null", "true", "false", "-0",
+    "1e400", "\\u0000", "\\ud800", "\xef\xbb\xbf", "\xff", " "};
+
+/* A few classic byte edits: the fallback when no callback is given. */
+static size_t builtin_bytes(pf_mutator *m, uint8_t *d, size_t size, size_t max)
+{
+    unsigned rounds = 1 + (unsigned)pf_mbelow(m, 4);
+    for (unsigned r = 0; r < rounds; r++) {
+        switch (pf_mbelow(m, 6)) {
+        case 0: /* flip a bit */
+            if (size)
+                d[pf_mbelow(m, size)] ^= (uint8_t)(1u << pf_mbelow(m, 8));
+            break;
+        case 1: /* random byte */
+            if (size)
+                d[pf_mbelow(m, size)] = (uint8_t)pf_mrand(m);
+            break;
+        case 2: /* delete a run */
+            if (size > 1) {
+                size_t at = pf_mbelow(m, size);
+                size_t n = 1 + pf_mbelow(m, size - at < 8 ? size - at : 8);
+                memmove(d + at, d + at + n, size - at - n);
+                size -= n;
+            }
+            break;
+        case 3: { /* insert a JSON token */
+            const char *t = byte_tokens[pf_mbelow(m, sizeof byte_tokens /
+                                                      sizeof byte_tokens[0])];
+            size_t n = strlen(t), at = pf_mbelow(m, size + 1);
+            if (size + n <= max) {
+                memmove(d + at + n, d + at, size - at);
+                memcpy(d + at, t, n);
+                size += n;
+            }
+            break;
+        }
+        case 4: /* duplicate a chunk */
+            if (size) {
+                uint8_t chunk[64];
+                size_t from = pf_mbelow(m, size);
+                size_t n = 1 + pf_mbelow(m, size - from < 64 ? size - from : 64);
+                size_t at = pf_mbelow(m, size + 1);
+                if (size + n <= max) {
+                    memcpy(chunk, d + from, n);
+                    memmove(d + at + n, d + at, size - at);
+                    memcpy(d + at, chunk, n);
+                    size += n;
+                }
+            }
+            break;
+        default: /* insert a random byte */
+            if (size < max) {
+                size_t at = pf_mbelow(m, size + 1);
+                memmove(d + at + 1, d + at, size - at);
+                d[at] = (uint8_t)pf_mrand(m);
+                size++;
+            }
+            break;
+        }
+    }
+    if (size == 0 && max > 0) {
+        d[0] = (uint8_t)pf_mrand(m);
+        size = 1;
+    }
+    return size;
+}
+
+static int mutate_bytes(pf_mutator *m, const char *in, size_t len, size_t max,
+                        pf_buf *out, pf_err *err)
+{
+    pf_buf_reset(out);
+    if (max == 0) {
+        set_last(m, PF_M_BYTES, 0);
+        return 0;
+    }
+    size_t n = len < max ? len : max;
+    if (pf_buf_reserve(out, max + 1) < 0)
+        return pf_buf_ok(out, err);
+    memcpy(out->data, in, n);
+    size_t r = m->bytes ? m->bytes((uint8_t *)out->data, n, max, m->bytes_ctx)
+                        : builtin_bytes(m, (uint8_t *)out->data, n, max);
+    if (r > max)
+        r = max;
+    out->len = r;
+    out->data[r] = '\0';
+    m->amount = 0;
+    set_last(m, PF_M_BYTES, 0);
+    return 0;
+}
+
+/* ---- structural shrinking ------------------------------------------------- */
+
+/* Drop the member or element token i (a value; its key goes with it) and
+ * the comma that separated it from a neighbour. */
+void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe)
+{
+    int par = j->tok[i].parent;
+    int first = par >= 0 && j->tok[par].type == PF_JT_STRING ? par : i;
+    size_t s, e, dummy;
+    pf_json_span(j, first, &s, &dummy);
+    pf_json_span(j, i, &dummy, &e);
+    const char *t = j->text;
+    size_t k = e;
+    while (k < j->len && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' ||
+                          t[k] == '\r'))
+        k++;
+    if (k < j->len && t[k] == ',') {
+        k++;
+        while (k < j->len && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' ||
+                              t[k] == '\r'))
+            k++;
+        e = k;
+    } else {
+        size_t b = s;
+        while (b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t' ||
+                         t[b - 1] == '\n' || t[b - 1] == '\r'))
+            b--;
+        if (b > 0 && t[b - 1] == ',')
+            s = b - 1;
+    }
+    *ps = s;
+    *pe = e;
+}
+
+/* One shrinking step on a parsed document: cut the largest string in half
+ * (at least by `excess`) or drop the last member/element of the largest
+ * container. Returns 1 with the smaller text in out, 0 when nothing more
+ * can go. */
+static int shrink_step(pf_mutator *m, const pf_json *j, size_t excess,
+                       pf_buf *out)
+{
+    int best = -1;
+    size_t best_size = 0;
+    for (int i = 0; i < j->ntok; i++) {
+        if (pf_mtok_is_key(j, i))
+            continue;
+        size_t s, e;
+        pf_json_span(j, i, &s, &e);
+        const pf_jtok *t = &j->tok[i];
+        int can = (t->type == PF_JT_STRING && t->end > t->start) ||
+                  ((t->type == PF_JT_ARRAY || t->type == PF_JT_OBJECT) &&
+                   t->size > 0);
+        /* prefer the innermost of equal sizes: a container whose only
+         * child is the big string should cut the string */
+        if (can && e - s >= best_size) {
+            best = i;
+            best_size = e - s;
+        }
+    }
+    if (best < 0)
+        return 0;
+    const pf_jtok *t = &j->tok[best];
+    pf_buf_reset(out);
+    if (t->type == PF_JT_STRING) {
+        size_t n = (size_t)(t->end - t->start);
+        size_t cut = n / 2;
+        if (excess > cut)
+            cut = excess < n ? excess : n;
+        size_t keep = n - cut;
+        /* do not split an escape: back up to before a backslash run */
+        const char *s = j->text + t->start;
+        size_t k = 0, safe = 0;
+        while (k < keep) {
+            safe = k;
+            if (s[k] == '\\')
+                k += s[k + 1] == 'u' ? 6 : 2;
+            else
+                k++;
+            if (k <= keep)
+                safe = k;
+        }
+        keep = safe;
+        pf_buf_add(out, j->text, (size_t)t->start + keep);
+        pf_buf_add(out, j->text + t->end, j->len - (size_t)t->end);
+    } else {
+        /* drop children from the end until `excess` bytes are gone (at
+         * least one): one pass, not one parse per child */
+        int kids[4096], nk = 0;
+        for (int c = best + 1; c < j->next[best]; c = j->next[c]) {
+            if (nk == 4096)
+                memmove(kids, kids + 2048, 2048 * sizeof *kids), nk = 2048;
+            kids[nk++] = c;
+        }
+        size_t end, dummy, cs;
+        int lastv = t->type == PF_JT_OBJECT ? kids[nk - 1] + 1 : kids[nk - 1];
+        pf_json_span(j, lastv, &dummy, &end);
+        int k = nk - 1;
+        for (; k > 0; k--) {
+            pf_json_span(j, kids[k], &cs, &dummy);
+            if (end - cs >= excess)
+                break;
+        }
+        size_t from;
+        if (k == 0) {
+            size_t s0;
+            pf_json_span(j, best, &s0, &dummy);
+            from = s0 + 1; /* just inside the bracket */
+        } else {
+            int pv = t->type == PF_JT_OBJECT ? kids[k - 1] + 1 : kids[k - 1];
+            pf_json_span(j, pv, &dummy, &from);
+        }
+        pf_buf_add(out, j->text, from);
+        pf_buf_add(out, j->text + end, j->len - end);
+    }
+    (void)m;
+    return 1;
+}
+
+int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
+                     size_t max_size, pf_buf *out, pf_err *err)
+{
+    pf_buf_reset(out);
+    m->amount = 0;
+    if (len <= max_size) {
+        pf_buf_add(out, in, len);
+        set_last(m, PF_M_SHRINK, 0);
+        return pf_buf_ok(out, err);
+    }
+    pf_buf cur = PF_BUF_INIT;
+    pf_buf_add(&cur, in, len);
+    pf_err perr = PF_ERR_INIT;
+    for (int pass = 0; pass < 4096 && cur.len > max_size; pass++) {
+        if (pf_json_parse(&m->j2, cur.data, cur.len, &perr) < 0)
+            break;
+        if (!shrink_step(m, &m->j2, cur.len - max_size, out))
+            break;
+        pf_buf_reset(&cur);
+        pf_buf_add(&cur, out->data, out->len);
+        m->amount++;
+        if (cur.oom)
+            break;
+    }
+    pf_buf_reset(out);
+    pf_buf_add(out, cur.data, cur.len < max_size ? cur.len : max_size);
+    pf_buf_free(&cur);
+    set_last(m, PF_M_SHRINK, 0);
+    return pf_buf_ok(out, err);
+}
+
+/* ---- one mutation --------------------------------------------------------- */
+
+#define PF_MUTATE_BIG 16384
+#define PF_MUTATE_DEEP 512
+
+/* Nesting depth of JSON-ish text, strings skipped; stops counting past
+ * stop. Cheap, so deep documents can be kept away from the tokenizer,
+ * whose cost grows with the square of the depth. */
+static int text_depth(const char *s, size_t n, int stop)
+{
+    int d = 0, max = 0, in_str = 0;
+    for (size_t i = 0; i < n && max <= stop; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++d > max)
+                max = d;
+        } else if (ch == ']' || ch == '}') {
+            d--;
+        }
+    }
+    return max;
+}
+
+static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
+                     size_t max, pf_buf *out, pf_err *err)
+{
+    pf_mctx c = {m, &m->j, in, len, max, out};
+    m->amount = 0;
+    pf_buf_reset(out);
+    int r = pf_mclass_table[cls].fn(&c);
+    if (out->oom || m->path.text.oom)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    if (r != 1 || out->len > max) {
+        pf_buf_reset(out);
+        return 0;
+    }
+    set_last(m, cls, 1);
+    return 1;
+}
+
+int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
+                    size_t max_size, pf_buf *out, pf_err *err)
+{
+    pf_buf_reset(out);
+    if ((unsigned)cls >= PF_M_NCLASSES || len == 0)
+        return 0;
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&m->j, in, len, &perr) < 0)
+        return perr.code == PF_E_NOMEM ? pf_err_set(err, PF_E_NOMEM,
+                                                    "out of memory")
+                                       : 0;
+    return run_class(m, cls, in, len, max_size, out, err);
+}
+
+int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
+              pf_buf *out, pf_err *err)
+{
+    const char *in = vin;
+    pf_err perr = PF_ERR_INIT;
+    if (len > max_size)
+        return pf_mutate_shrink(m, in, len, max_size, out, err);
+    if (len == 0 || max_size == 0 ||
+        (double)pf_mbelow(m, 1000000) < m->cfg.byte_share * 1e6)
+        return mutate_bytes(m, in, len, max_size, out, err);
+    /* Deeply nested inputs mostly go to byte mutation: tokenizing them
+     * costs more than a few executions of the target. */
+    int depth = text_depth(in, len, 4 * PF_MUTATE_DEEP);
+    if (depth > 4 * PF_MUTATE_DEEP ||
+        (depth > PF_MUTATE_DEEP && pf_mchance(m, 7, 8)))
+        return mutate_bytes(m, in, len, max_size, out, err);
+    if (pf_json_parse(&m->j, in, len, &perr) < 0) {
+        if (perr.code == PF_E_NOMEM)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        return mutate_bytes(m, in, len, max_size, out, err);
+    }
+    /* A big input makes every execution of its mutants slow, and
+     * libFuzzer picks it from the corpus again and again: mostly, its
+     * mutants are small structural reductions of it. The big mutants
+     * themselves stay rare (see oversize and deep). */
+    if (len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
+        return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 4096 : len / 16,
+                                out, err);
+    unsigned mask = m->cfg.classes & PF_M_ALL;
+    int enabled[PF_M_NCLASSES], n = 0;
+    for (int c = 0; c < PF_M_NCLASSES; c++)
+        if (mask & (1u << c))
+            enabled[n++] = c;
+    /* a class that does not apply (no string for unicode, no rare
+     * variant for legacy) gives its turn to another */
+    for (int tries = 0; tries < 8 && n > 0; tries++) {
+        pf_mclass cls = (pf_mclass)enabled[pf_mbelow(m, (uint64_t)n)];
+        int r = run_class(m, cls, in, len, max_size, out, err);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    return mutate_bytes(m, in, len, max_size, out, err);
+}
+
+/* ---- crossover ------------------------------------------------------------ */
+
+typedef struct xfind {
+    const char *want;
+    int *hits;
+    int n, cap;
+} xfind;
+
+static int xvisit(void *ctx, const pf_json *j, int tok, int key,
+                  const pf_path *path, pf_err *err)
+{
+    (void)j;
+    (void)key;
+    (void)err;
+    xfind *x = ctx;
+    if (strcmp(pf_path_str(path), x->want) == 0 && x->n < x->cap)
+        x->hits[x->n++] = tok;
+    return 0;
+}
+
+int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
+                 size_t blen, size_t max_size, pf_buf *out, pf_err *err)
+{
+    pf_err perr = PF_ERR_INIT;
+    pf_buf_reset(out);
+    /* big or deep parents: not worth tokenizing on every crossover */
+    if (alen > PF_MUTATE_BIG || blen > PF_MUTATE_BIG ||
+        text_depth(a, alen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP ||
+        text_depth(b, blen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP)
+        return 0;
+    if (!alen || !blen || pf_json_parse(&m->j, a, alen, &perr) < 0 ||
+        pf_json_parse(&m->j2, b, blen, &perr) < 0)
+        return perr.code == PF_E_NOMEM ? pf_err_set(err, PF_E_NOMEM,
+                                                    "out of memory")
+                                       : 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int i = value_tok(&m->j, (int)pf_mbelow(m, (uint64_t)m->j.ntok));
+        pf_mtok_path(m, &m->j, i);
+        int hits[64];
+        xfind x = {pf_path_str(&m->path), hits, 0, 64};
+        if (pf_json_walk(&m->j2, xvisit, &x, &perr) < 0)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        int from;
+        if (x.n > 0)
+            from = hits[pf_mbelow(m, (uint64_t)x.n)];
+        else if (attempt == 3)
+            from = value_tok(&m->j2, (int)pf_mbelow(m, (uint64_t)m->j2.ntok));
+        else
+            continue;
+        size_t s, e, bs, be;
+        pf_json_span(&m->j, i, &s, &e);
+        pf_json_span(&m->j2, from, &bs, &be);
+        pf_mctx c = {m, &m->j, a, alen, max_size, out};
+        if (pf_msplice(&c, s, e, (const char *)b + bs, be - bs)) {
+            m->amount = 0;
+            set_last(m, PF_M_CROSSOVER, 1);
+            return pf_buf_ok(out, err) < 0 ? -1 : 1;
+        }
+    }
+    pf_buf_reset(out);
+    return 0;
+}
+
+/* ---- trimming ------------------------------------------------------------- */
+
+static int droppable(const pf_json *j, int i)
+{
+    return i > 0 && !pf_mtok_is_key(j, i) && j->tok[i].parent >= 0;
+}
+
+int pf_mutate_trim_count(pf_mutator *m, const void *in, size_t len)
+{
+    pf_err perr = PF_ERR_INIT;
+    if (!len || text_depth(in, len, PF_MUTATE_DEEP) > PF_MUTATE_DEEP ||
+        pf_json_parse(&m->j, in, len, &perr) < 0)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < m->j.ntok; i++)
+        n += droppable(&m->j, i);
+    return n;
+}
+
+int pf_mutate_trim_candidate(pf_mutator *m, const void *in, size_t len, int k,
+                             pf_buf *out, pf_err *err)
+{
+    pf_err perr = PF_ERR_INIT;
+    pf_buf_reset(out);
+    int found = -1;
+    if (k >= 0 && len && text_depth(in, len, PF_MUTATE_DEEP) <= PF_MUTATE_DEEP &&
+        pf_json_parse(&m->j, in, len, &perr) == 0) {
+        for (int i = m->j.ntok - 1, seen = 0; i > 0 && found < 0; i--)
+            if (droppable(&m->j, i) && seen++ == k)
+                found = i;
+    }
+    if (found < 0) {
+        pf_buf_add(out, in, len);
+        return pf_buf_ok(out, err) < 0 ? -1 : 0;
+    }
+    size_t s, e;
+    pf_mdrop_span(&m->j, found, &s, &e);
+    pf_buf_add(out, in, s);
+    pf_buf_add(out, (const char *)in + e, len - e);
+    pf_mtok_path(m, &m->j, found);
+    m->amount = 0;
+    set_last(m, PF_M_SHRINK, 1);
+    return pf_buf_ok(out, err) < 0 ? -1 : 1;
+}

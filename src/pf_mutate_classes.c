@@ -1,0 +1,856 @@
+/*
+ * pf_mutate_classes: the mutation classes, one small function each, in
+ * one table named as design.md's failure classes (libFuzzer's
+ * FuzzerMutate.cpp habit), so a mutant can say which one made it.
+ *
+ * Each class picks a value with pf_mpick, builds its replacement as text
+ * in m->scratch and splices it over the value's span, leaving every other
+ * byte of the document as it was. Values are chosen relative to the shape
+ * profile when there is one (just past the longest string, the deepest
+ * nesting, the extreme numbers; null where production never had null; the
+ * rare variants production showed), and around common limits otherwise.
+ */
+#include "pf_mutate_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static pf_jkind kind(pf_mctx *c, int i) { return pf_json_kind(c->j, i); }
+
+static void span(pf_mctx *c, int i, size_t *s, size_t *e)
+{
+    pf_json_span(c->j, i, s, e);
+}
+
+/* Replace value i with the text in m->scratch. */
+static int put(pf_mctx *c, int i)
+{
+    size_t s, e;
+    span(c, i, &s, &e);
+    pf_buf *r = &c->m->scratch;
+    if (r->oom)
+        return 0;
+    return pf_msplice(c, s, e, pf_buf_str(r), r->len);
+}
+
+static int any_value(pf_mctx *c, int i) { (void)c; (void)i; return 1; }
+
+static int is_member(pf_mctx *c, int i)
+{
+    int p = c->j->tok[i].parent;
+    return p >= 0 && c->j->tok[p].type == PF_JT_STRING;
+}
+
+static int is_string(pf_mctx *c, int i) { return kind(c, i) == PF_J_STRING; }
+
+static int is_number(pf_mctx *c, int i)
+{
+    pf_jkind k = kind(c, i);
+    return k == PF_J_INT || k == PF_J_FLOAT;
+}
+
+/* ---- null ----------------------------------------------------------------- */
+
+static int not_null(pf_mctx *c, int i) { return kind(c, i) != PF_J_NULL; }
+
+static int never_null(pf_mctx *c, int i)
+{
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    return sp && sp->types[PF_J_NULL] == 0;
+}
+
+static int m_null(pf_mctx *c)
+{
+    int i = pf_mpick(c, not_null, c->m->cfg.shape ? never_null : NULL);
+    if (i < 0)
+        return 0;
+    pf_buf_reset(&c->m->scratch);
+    pf_buf_adds(&c->m->scratch, "null");
+    return put(c, i);
+}
+
+/* ---- missing -------------------------------------------------------------- */
+
+static int m_missing(pf_mctx *c)
+{
+    int i = pf_mpick(c, is_member, NULL);
+    if (i < 0)
+        return 0;
+    size_t s, e;
+    pf_mdrop_span(c->j, i, &s, &e);
+    return pf_msplice(c, s, e, "", 0);
+}
+
+/* ---- type ----------------------------------------------------------------- */
+
+static int looks_numeric(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d || (s[d] == '0' && i - d > 1))
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f)
+            return 0;
+    }
+    return i == n;
+}
+
+static int never_kind(const pf_shape_path *sp, pf_jkind k)
+{
+    return !sp || sp->types[k] == 0;
+}
+
+static int m_type(pf_mctx *c)
+{
+    int i = pf_mpick(c, any_value, NULL);
+    if (i < 0)
+        return 0;
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    pf_mtok_path(c->m, c->j, i);
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    size_t s, e;
+    span(c, i, &s, &e);
+    const char *v = c->in + s;
+    size_t n = e - s;
+    switch (kind(c, i)) {
+    case PF_J_STRING: {
+        const pf_jtok *t = &c->j->tok[i];
+        const char *in = c->in + t->start;
+        size_t len = (size_t)(t->end - t->start);
+        if (looks_numeric(in, len) && pf_mchance(c->m, 2, 3)) {
+            pf_buf_add(r, in, len); /* "12.50" -> 12.50 */
+            break;
+        }
+        static const char *const alt[] = {"0", "1", "true", "false", "{}",
+                                          "[]", "-1", "0.5"};
+        size_t k = pf_mbelow(c->m, NELEM(alt) + 1);
+        if (k == NELEM(alt)) { /* one-element list of the old value */
+            pf_buf_addc(r, '[');
+            pf_buf_add(r, v, n);
+            pf_buf_addc(r, ']');
+        } else {
+            pf_buf_adds(r, alt[k]);
+        }
+        break;
+    }
+    case PF_J_INT:
+    case PF_J_FLOAT:
+        switch (pf_mbelow(c->m, never_kind(sp, PF_J_STRING) ? 6 : 4)) {
+        case 0: pf_buf_adds(r, "true"); break;
+        case 1: pf_buf_adds(r, "{}"); break;
+        case 2: pf_buf_addc(r, '['); pf_buf_add(r, v, n); pf_buf_addc(r, ']'); break;
+        default: /* the number as a string: the classic legacy type */
+            pf_buf_addc(r, '"'); pf_buf_add(r, v, n); pf_buf_addc(r, '"');
+        }
+        break;
+    case PF_J_BOOL: {
+        static const char *const alt[] = {"\"true\"", "1", "0", "\"false\"",
+                                          "\"yes\"", "{}"};
+        pf_buf_adds(r, alt[pf_mbelow(c->m, NELEM(alt))]);
+        break;
+    }
+    case PF_J_NULL: {
+        static const char *const alt[] = {"\"\"", "0", "{}", "[]", "false",
+                                          "\"null\""};
+        pf_buf_adds(r, alt[pf_mbelow(c->m, NELEM(alt))]);
+        break;
+    }
+    case PF_J_OBJECT: {
+        switch (pf_mbelow(c->m, 4)) {
+        case 0: pf_buf_adds(r, "[]"); break;
+        case 1: pf_buf_adds(r, "\"\""); break;
+        case 2: pf_buf_adds(r, "0"); break;
+        default: pf_buf_addc(r, '['); pf_buf_add(r, v, n); pf_buf_addc(r, ']');
+        }
+        break;
+    }
+    case PF_J_ARRAY: {
+        const pf_jtok *t = &c->j->tok[i];
+        if (t->size > 0 && pf_mchance(c->m, 1, 2)) { /* list -> its first */
+            size_t fs, fe;
+            span(c, i + 1, &fs, &fe);
+            pf_buf_add(r, c->in + fs, fe - fs);
+        } else {
+            static const char *const alt[] = {"{}", "\"\"", "0"};
+            pf_buf_adds(r, alt[pf_mbelow(c->m, NELEM(alt))]);
+        }
+        break;
+    }
+    }
+    return put(c, i);
+}
+
+/* ---- oversize ------------------------------------------------------------- */
+
+static int str_or_array(pf_mctx *c, int i)
+{
+    pf_jkind k = kind(c, i);
+    return k == PF_J_STRING || k == PF_J_ARRAY;
+}
+
+static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
+{
+    const pf_jtok *t = &c->j->tok[i];
+    size_t cur = (size_t)(t->end - t->start);
+    /* relative to production's longest, never to the value itself, so
+     * repeated oversize does not compound into max_size every time */
+    uint64_t base = sp && sp->has_string && sp->str_max_len ? sp->str_max_len
+                                                             : 64;
+    /* the huge ones are rare: a corpus full of 1 MiB inputs runs slowly */
+    uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
+    uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
+    if (pf_mchance(c->m, 1, 48))
+        target = pf_mchance(c->m, 1, 4) ? 1u << 20 : 65536;
+    size_t s, e;
+    span(c, i, &s, &e);
+    size_t budget = pf_mbudget(c, s, e);
+    if (budget < 3)
+        return 0;
+    if (target > budget - 2)
+        target = budget - 2;
+    if (target <= cur)
+        return 0;
+    /* repeat the value itself when it is plain ASCII, so a validator that
+     * checks the characters still passes; else a letter */
+    const char *src = c->in + t->start;
+    int plain = cur > 0;
+    for (size_t k = 0; k < cur && plain; k++)
+        plain = src[k] >= 0x20 && src[k] < 0x7f && src[k] != '"' &&
+                src[k] != '\\';
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    if (pf_buf_reserve(r, target + 2) < 0)
+        return 0;
+    pf_buf_addc(r, '"');
+    if (plain) {
+        size_t left = target;
+        while (left) {
+            size_t n = left < cur ? left : cur;
+            pf_buf_add(r, src, n);
+            left -= n;
+        }
+    } else {
+        pf_buf_addrep(r, 'A', target);
+    }
+    pf_buf_addc(r, '"');
+    c->m->amount = target;
+    return put(c, i);
+}
+
+static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
+{
+    const pf_jtok *t = &c->j->tok[i];
+    uint64_t base = sp && sp->has_array && sp->arr_max_len ? sp->arr_max_len
+                                                            : 16;
+    uint64_t want[] = {base + 1, base * 2, 100, 256, 1000};
+    uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
+    if (pf_mchance(c->m, 1, 32))
+        target = pf_mchance(c->m, 1, 2) ? 65536 : 4096;
+    if (target <= (uint64_t)t->size)
+        target = (uint64_t)t->size + 1;
+    size_t s, e;
+    span(c, i, &s, &e);
+    size_t budget = pf_mbudget(c, s, e);
+    /* repeated big subtrees would compound into max_size on every run:
+     * 16 KiB of elements unless this is one of the rare huge ones */
+    if (target < 4096 && budget > 16384)
+        budget = 16384;
+    /* the elements, repeated in turn: repeated subtrees */
+    int kids[64], nk = 0;
+    for (int k = i + 1; k < c->j->next[i] && nk < 64; k = c->j->next[k])
+        kids[nk++] = k;
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    pf_buf_addc(r, '[');
+    uint64_t n = 0;
+    for (; n < target; n++) {
+        const char *el = "0";
+        size_t len = 1;
+        if (nk) {
+            size_t ks, ke;
+            span(c, kids[n % (uint64_t)nk], &ks, &ke);
+            el = c->in + ks;
+            len = ke - ks;
+        }
+        if (r->len + len + 2 > budget || r->oom)
+            break;
+        if (n)
+            pf_buf_addc(r, ',');
+        pf_buf_add(r, el, len);
+    }
+    pf_buf_addc(r, ']');
+    if (n <= (uint64_t)t->size)
+        return 0;
+    c->m->amount = n;
+    return put(c, i);
+}
+
+static int has_length_facts(pf_mctx *c, int i)
+{
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    return sp && (sp->has_string || sp->has_array);
+}
+
+static int m_oversize(pf_mctx *c)
+{
+    int i = pf_mpick(c, str_or_array, c->m->cfg.shape ? has_length_facts : NULL);
+    if (i < 0)
+        return 0;
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    pf_mtok_path(c->m, c->j, i);
+    return kind(c, i) == PF_J_STRING ? grow_string(c, i, sp)
+                                     : grow_array(c, i, sp);
+}
+
+/* ---- number --------------------------------------------------------------- */
+
+static const char *const edge_numbers[] = {
+    "0", "-0", "-1", "1", "0.0", "-0.0",
+    "2147483647", "2147483648", "-2147483648", "-2147483649",
+    "4294967295", "4294967296", "32767", "32768", "65535", "65536",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+    "-9223372036854775809", "18446744073709551615", "18446744073709551616",
+    "9007199254740991", "9007199254740992", "9007199254740993",
+    "-9007199254740993", "1e308", "1.7976931348623157e308", "-1e308",
+    "1e309", "1e-400", "5e-324", "4.9e-325", "1e999999999", "-1e-999999999",
+    "1E+2147483648", "0.1e-2147483649", "123456789012345678901234567890",
+    "0.30000000000000004", "1.0000000000000002"};
+
+/* Decimal text plus one (or minus one when down), for integer texts of
+ * any length: "999" -> "1000", "-5" -> "-6" going down. */
+static void int_step(pf_buf *r, const char *s, size_t n, int down)
+{
+    int neg = n && s[0] == '-';
+    const char *d = s + neg;
+    size_t dn = n - (size_t)neg;
+    /* |x| grows when (up and positive) or (down and negative) */
+    int grow = down ? neg : !neg;
+    if (!grow && dn == 1 && d[0] == '0') { /* 0 - 1 */
+        pf_buf_adds(r, down ? "-1" : "1");
+        return;
+    }
+    char tmp[400];
+    if (dn >= sizeof tmp - 2) {
+        pf_buf_add(r, s, n);
+        pf_buf_addc(r, '0');
+        return;
+    }
+    memcpy(tmp + 1, d, dn);
+    tmp[0] = '0';
+    size_t k = dn;
+    if (grow) {
+        while (k > 0 && tmp[k] == '9')
+            tmp[k--] = '0';
+        tmp[k]++;
+    } else {
+        while (k > 0 && tmp[k] == '0')
+            tmp[k--] = '9';
+        tmp[k]--;
+    }
+    size_t st = 0;
+    while (st < dn && tmp[st] == '0')
+        st++;
+    if (neg && !(dn + 1 - st == 1 && tmp[st] == '0'))
+        pf_buf_addc(r, '-');
+    pf_buf_add(r, tmp + st, dn + 1 - st);
+}
+
+static int is_int_text(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    if (*s == '-')
+        s++;
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Just past what the profile has seen at this path. */
+static int profile_number(pf_mctx *c, const pf_shape_path *sp, pf_buf *r)
+{
+    if (!sp || !sp->has_number)
+        return 0;
+    switch (pf_mbelow(c->m, 6)) {
+    case 0:
+        if (is_int_text(sp->num_max_text)) {
+            int_step(r, sp->num_max_text, strlen(sp->num_max_text), 0);
+            return 1;
+        }
+        pf_buf_addf(r, "%.17g", nextafter(sp->num_max, INFINITY));
+        return 1;
+    case 1:
+        if (is_int_text(sp->num_min_text)) {
+            int_step(r, sp->num_min_text, strlen(sp->num_min_text), 1);
+            return 1;
+        }
+        pf_buf_addf(r, "%.17g", nextafter(sp->num_min, -INFINITY));
+        return 1;
+    case 2: /* ten times the max */
+        if (sp->num_max_text && is_int_text(sp->num_max_text)) {
+            pf_buf_adds(r, sp->num_max_text);
+            pf_buf_addc(r, '0');
+            return 1;
+        }
+        pf_buf_addf(r, "%.17g", sp->num_max * 10);
+        return 1;
+    case 3: /* one digit more than ever seen */
+        pf_buf_addrep(r, '9', (size_t)(sp->max_digits > 0 ? sp->max_digits : 1) + 1);
+        return 1;
+    case 4: /* one decimal more than ever seen */
+        pf_buf_adds(r, "0.");
+        pf_buf_addrep(r, '0', (size_t)(sp->max_decimals > 0 ? sp->max_decimals : 0));
+        pf_buf_addc(r, '1');
+        return 1;
+    default:
+        pf_buf_addf(r, "%.17g", -sp->num_max);
+        return 1;
+    }
+}
+
+static int m_number(pf_mctx *c)
+{
+    int i = pf_mpick(c, is_number, NULL);
+    if (i < 0)
+        return 0;
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    pf_mtok_path(c->m, c->j, i);
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    size_t s, e;
+    span(c, i, &s, &e);
+    if (pf_mchance(c->m, 1, 2) && profile_number(c, sp, r))
+        return put(c, i);
+    switch (pf_mbelow(c->m, 6)) {
+    case 5: /* orders of magnitude: quantities and amounts that overflow
+             * when multiplied, still valid and still positive */
+        pf_buf_add(r, c->in + s, e - s);
+        if (kind(c, i) == PF_J_INT && !(e - s == 1 && c->in[s] == '0'))
+            pf_buf_addrep(r, '0', 3 * (1 + pf_mbelow(c->m, 6)));
+        else
+            pf_buf_addf(r, "e%u", 3 * (1 + (unsigned)pf_mbelow(c->m, 6)));
+        break;
+    case 0: /* many digits */
+        pf_buf_addc(r, '1');
+        pf_buf_addrep(r, '0', 20 + pf_mbelow(c->m, 400));
+        break;
+    case 1: /* decimals on an integer, or an exponent on the value */
+        pf_buf_add(r, c->in + s, e - s);
+        if (kind(c, i) == PF_J_INT)
+            pf_buf_adds(r, pf_mchance(c->m, 1, 2) ? ".5" : ".000000000000001");
+        else
+            pf_buf_adds(r, "e308");
+        break;
+    case 2: /* the value plus or minus one at any size */
+        if (kind(c, i) == PF_J_INT) {
+            int_step(r, c->in + s, e - s, (int)pf_mbelow(c->m, 2));
+            break;
+        }
+        /* fall through */
+    default:
+        pf_buf_adds(r, edge_numbers[pf_mbelow(c->m, NELEM(edge_numbers))]);
+    }
+    return put(c, i);
+}
+
+/* ---- deep ----------------------------------------------------------------- */
+
+static int m_deep(pf_mctx *c)
+{
+    int i = pf_mpick(c, any_value, NULL);
+    if (i < 0)
+        return 0;
+    pf_mutator *m = c->m;
+    int here = pf_mtok_depth(c->j, i); /* containers above the value */
+    static const int limits[] = {64, 65, 100, 101, 128, 129, 256, 257, 512,
+                                 513, 1000, 1001};
+    long target;
+    int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
+    if (prof > 0 && pf_mchance(m, 1, 2))
+        target = prof + 1 + (long)pf_mbelow(m, 3); /* just past production */
+    else if (pf_mchance(m, 1, 64))
+        target = m->cfg.max_depth;
+    else if (pf_mchance(m, 1, 12))
+        target = pf_mchance(m, 1, 2) ? 10000 : 10001;
+    else
+        target = limits[pf_mbelow(m, NELEM(limits))];
+    if (target > m->cfg.max_depth)
+        target = m->cfg.max_depth;
+    long levels = target - here;
+    if (levels < 1)
+        levels = 1;
+    size_t s, e;
+    span(c, i, &s, &e);
+    size_t budget = pf_mbudget(c, s, e);
+    int objects = pf_mchance(m, 1, 3);
+    size_t per = objects ? 6 : 2; /* {"a": } or [ ] */
+    if (budget < (e - s) + per)
+        return 0;
+    if ((size_t)levels > (budget - (e - s)) / per)
+        levels = (long)((budget - (e - s)) / per);
+    pf_buf *r = &m->scratch;
+    pf_buf_reset(r);
+    if (pf_buf_reserve(r, (size_t)levels * per + (e - s)) < 0)
+        return 0;
+    for (long k = 0; k < levels; k++)
+        pf_buf_adds(r, objects ? "{\"a\":" : "[");
+    pf_buf_add(r, c->in + s, e - s);
+    pf_buf_addrep(r, objects ? '}' : ']', (size_t)levels);
+    m->amount = (uint64_t)(here + levels);
+    return put(c, i);
+}
+
+/* ---- legacy --------------------------------------------------------------- */
+
+static int has_rare(pf_mctx *c, int i)
+{
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    return sp && sp->nrare > 0;
+}
+
+static void camel_snake(pf_buf *r, const char *k, size_t n)
+{
+    int has_us = memchr(k, '_', n) != NULL;
+    for (size_t x = 0; x < n; x++) {
+        char ch = k[x];
+        if (has_us && ch == '_' && x + 1 < n && k[x + 1] >= 'a' &&
+            k[x + 1] <= 'z') {
+            pf_buf_addc(r, (char)(k[++x] - 32));
+        } else if (!has_us && ch >= 'A' && ch <= 'Z') {
+            pf_buf_addc(r, '_');
+            pf_buf_addc(r, (char)(ch + 32));
+        } else {
+            pf_buf_addc(r, ch);
+        }
+    }
+}
+
+/* Without a profile: the two legacy shapes every long-lived API has, a
+ * number sent as a string ("total": "12.50") and a renamed key. */
+static int legacy_generic(pf_mctx *c)
+{
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    if (pf_mchance(c->m, 2, 3)) {
+        int i = pf_mpick(c, is_number, NULL);
+        if (i >= 0) {
+            size_t s, e;
+            span(c, i, &s, &e);
+            pf_buf_addc(r, '"');
+            pf_buf_add(r, c->in + s, e - s);
+            pf_buf_addc(r, '"');
+            return put(c, i);
+        }
+    }
+    int i = pf_mpick(c, is_member, NULL);
+    if (i < 0)
+        return 0;
+    int key = c->j->tok[i].parent;
+    const pf_jtok *kt = &c->j->tok[key];
+    size_t before = r->len;
+    pf_buf_addc(r, '"');
+    camel_snake(r, c->in + kt->start, (size_t)(kt->end - kt->start));
+    pf_buf_addc(r, '"');
+    if (r->len - before - 2 == (size_t)(kt->end - kt->start) &&
+        !memcmp(r->data + before + 1, c->in + kt->start, r->len - before - 2)) {
+        /* nothing to rename: the v1 spelling with a suffix */
+        pf_buf_truncate(r, r->len - 1);
+        pf_buf_adds(r, "_v1\"");
+    }
+    return pf_msplice(c, (size_t)kt->start - 1, (size_t)kt->end + 1,
+                      pf_buf_str(r), r->len);
+}
+
+static void as_type(pf_mctx *c, int i, const char *type, pf_buf *r)
+{
+    size_t s, e;
+    span(c, i, &s, &e);
+    const pf_jtok *t = &c->j->tok[i];
+    if (!strcmp(type, "string")) {
+        if (t->type == PF_JT_STRING)
+            pf_buf_add(r, c->in + s, e - s);
+        else
+            pf_buf_add_json_str(r, c->in + s, e - s);
+    } else if (!strcmp(type, "int") || !strcmp(type, "float") ||
+               !strcmp(type, "number")) {
+        if (t->type == PF_JT_STRING &&
+            looks_numeric(c->in + t->start, (size_t)(t->end - t->start)))
+            pf_buf_add(r, c->in + t->start, (size_t)(t->end - t->start));
+        else
+            pf_buf_adds(r, !strcmp(type, "float") ? "0.0" : "0");
+    } else if (!strcmp(type, "null")) {
+        pf_buf_adds(r, "null");
+    } else if (!strcmp(type, "bool")) {
+        pf_buf_adds(r, "false");
+    } else if (!strcmp(type, "object")) {
+        pf_buf_adds(r, "{}");
+    } else {
+        pf_buf_adds(r, "[]");
+    }
+}
+
+static int valid_json(pf_mctx *c, const char *s)
+{
+    pf_json j = PF_JSON_INIT;
+    pf_err e = PF_ERR_INIT;
+    int ok = s && pf_json_parse(&j, s, strlen(s), &e) == 0;
+    pf_json_free(&j);
+    (void)c;
+    return ok;
+}
+
+static int m_legacy(pf_mctx *c)
+{
+    if (!c->m->cfg.shape)
+        return legacy_generic(c);
+    int i = pf_mpick(c, has_rare, NULL);
+    if (i < 0 || !has_rare(c, i))
+        return legacy_generic(c);
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    pf_mtok_path(c->m, c->j, i);
+    const pf_shape_rare *rv = &sp->rare[pf_mbelow(c->m, sp->nrare)];
+    pf_buf *r = &c->m->scratch;
+    pf_buf_reset(r);
+    const char *kindname = rv->kind ? rv->kind : "";
+    if (!strcmp(kindname, "key") && rv->what) {
+        /* a key only old documents carry, under this object: an existing
+         * member takes the old name, or the old member comes back */
+        const pf_jtok *ot = &c->j->tok[i];
+        if (ot->type != PF_JT_OBJECT)
+            return legacy_generic(c);
+        if (ot->size > 0 && pf_mchance(c->m, 1, 2)) {
+            int key = i + 1;
+            for (int k = (int)pf_mbelow(c->m, (uint64_t)ot->size); k > 0; k--)
+                key = c->j->next[key + 1];
+            const pf_jtok *kt = &c->j->tok[key];
+            pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+            return pf_msplice(c, (size_t)kt->start - 1, (size_t)kt->end + 1,
+                              pf_buf_str(r), r->len);
+        }
+        pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+        pf_buf_adds(r, ":null");
+        if (ot->size > 0)
+            pf_buf_addc(r, ',');
+        size_t s, e;
+        span(c, i, &s, &e);
+        return pf_msplice(c, s + 1, s + 1, pf_buf_str(r), r->len);
+    }
+    if (!strcmp(kindname, "type") && rv->what && pf_mchance(c->m, 1, 2))
+        as_type(c, i, rv->what, r); /* this document's value, old type */
+    else if (rv->example && valid_json(c, rv->example))
+        pf_buf_adds(r, rv->example);
+    else if (!strcmp(kindname, "type") && rv->what)
+        as_type(c, i, rv->what, r);
+    else if (rv->what && valid_json(c, rv->what))
+        pf_buf_adds(r, rv->what);
+    else if (rv->what)
+        pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+    else
+        return legacy_generic(c);
+    return put(c, i);
+}
+
+/* ---- unicode -------------------------------------------------------------- */
+
+static const char *const hostile_text[] = {
+    "\xff", "\xfe", "\xc3", "\x80", "\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf",
+    "\xf4\x90\x80\x80", "\\ud800", "\\udc00", "\\ud800\\u0041", "\\udbff",
+    "\\u0000", "\xef\xbb\xbf", "\\ufeff", "\xe2\x80\xae", "\xe2\x80\x8f",
+    "\xe2\x80\x8b", "e\xcc\x81", "\xf0\x9f\x98\x80", "\\uffff"};
+/* a multi-byte character cut short, put at the very end of the string */
+static const char *const cut_chars[] = {"\xe2\x82", "\xf0\x9f\x98", "\xc3",
+                                        "\xe2"};
+
+static int m_unicode(pf_mctx *c)
+{
+    int i = pf_mpick(c, is_string, NULL);
+    pf_mutator *m = c->m;
+    if (i < 0) { /* no string: a BOM in front of the document */
+        pf_mtok_path(m, c->j, 0);
+        return pf_msplice(c, 0, 0, "\xef\xbb\xbf", 3);
+    }
+    const pf_jtok *t = &c->j->tok[i];
+    const char *s = c->in;
+    size_t pos;
+    const char *ins;
+    if (pf_mchance(m, 1, 4)) {
+        pos = (size_t)t->end;
+        ins = cut_chars[pf_mbelow(m, NELEM(cut_chars))];
+    } else {
+        /* a character boundary: never inside an escape or a UTF-8 char */
+        size_t want = pf_mbelow(m, (uint64_t)(t->end - t->start) + 1);
+        size_t k = (size_t)t->start;
+        while (k < (size_t)t->end && k - (size_t)t->start < want) {
+            unsigned char ch = (unsigned char)s[k];
+            size_t step = ch == '\\' ? (s[k + 1] == 'u' ? 6 : 2)
+                          : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+            if (k + step > (size_t)t->end)
+                break;
+            k += step;
+        }
+        pos = k;
+        ins = hostile_text[pf_mbelow(m, NELEM(hostile_text))];
+    }
+    int replace = pos < (size_t)t->end && pf_mchance(m, 1, 3);
+    size_t end = pos;
+    if (replace) { /* take the place of one plain character */
+        unsigned char ch = (unsigned char)s[pos];
+        if (ch != '\\' && ch < 0x80)
+            end = pos + 1;
+    }
+    return pf_msplice(c, pos, end, ins, strlen(ins));
+}
+
+/* ---- dupkey --------------------------------------------------------------- */
+
+static int m_dupkey(pf_mctx *c)
+{
+    int i = pf_mpick(c, is_member, NULL);
+    if (i < 0)
+        return 0;
+    pf_mutator *m = c->m;
+    int key = c->j->tok[i].parent;
+    const pf_jtok *kt = &c->j->tok[key];
+    size_t s, e;
+    span(c, i, &s, &e);
+    pf_buf *r = &m->scratch;
+    pf_buf_reset(r);
+    pf_buf_addc(r, ',');
+    const char *k = c->in + kt->start;
+    size_t kn = (size_t)(kt->end - kt->start);
+    if (kn && k[0] >= 'a' && k[0] <= 'z' && pf_mchance(m, 1, 3)) {
+        /* the same key, spelled with an escape: equal after decoding */
+        pf_buf_addf(r, "\"\\u%04x", (unsigned)(unsigned char)k[0]);
+        pf_buf_add(r, k + 1, kn - 1);
+        pf_buf_addc(r, '"');
+    } else {
+        pf_buf_addc(r, '"');
+        pf_buf_add(r, k, kn);
+        pf_buf_addc(r, '"');
+    }
+    pf_buf_addc(r, ':');
+    switch (pf_mbelow(m, 4)) {
+    case 0: pf_buf_add(r, c->in + s, e - s); break; /* same value twice */
+    case 1: pf_buf_adds(r, "null"); break;
+    case 2: pf_buf_adds(r, kind(c, i) == PF_J_STRING ? "0" : "\"\""); break;
+    default: pf_buf_adds(r, "{}");
+    }
+    /* after the member (the later one wins in most parsers) */
+    return pf_msplice(c, e, e, pf_buf_str(r), r->len);
+}
+
+/* ---- truncate ------------------------------------------------------------- */
+
+static int m_truncate(pf_mctx *c)
+{
+    int i = pf_mpick(c, any_value, NULL);
+    if (i < 0 || c->len < 2)
+        return 0;
+    size_t s, e;
+    span(c, i, &s, &e);
+    size_t cut;
+    if (pf_mchance(c->m, 1, 3))
+        cut = e; /* right after the value: the closing brackets are gone */
+    else
+        cut = s + pf_mbelow(c->m, e - s);
+    if (cut == 0)
+        cut = 1;
+    if (cut >= c->len)
+        cut = c->len - 1;
+    if (cut > c->max)
+        return 0;
+    pf_buf_reset(c->out);
+    pf_buf_add(c->out, c->in, cut);
+    c->m->amount = cut;
+    return 1;
+}
+
+/* ---- format --------------------------------------------------------------- */
+
+static const char *const spaces[] = {" ", "\t", "\r\n", "\n\n\n", "  \t  "};
+
+static int m_format(pf_mctx *c)
+{
+    int i = pf_mpick(c, any_value, NULL);
+    if (i < 0)
+        return 0;
+    pf_mutator *m = c->m;
+    pf_buf *r = &m->scratch;
+    pf_buf_reset(r);
+    size_t s, e;
+    span(c, i, &s, &e);
+    const char *v = c->in + s;
+    size_t n = e - s;
+    unsigned what = (unsigned)pf_mbelow(m, 3);
+    if (what == 1 && kind(c, i) == PF_J_STRING) {
+        /* escape spellings: \u00XX for letters, \/ for slashes */
+        int escaped = 0;
+        pf_buf_addc(r, '"');
+        for (size_t k = 1; k + 1 < n; k++) {
+            unsigned char ch = (unsigned char)v[k];
+            if (ch == '\\') { /* keep existing escapes whole */
+                size_t step = v[k + 1] == 'u' ? 6 : 2;
+                pf_buf_add(r, v + k, step);
+                k += step - 1;
+            } else if (ch == '/') {
+                pf_buf_adds(r, "\\/");
+            } else if (ch < 0x80 && (!escaped++ || pf_mchance(m, 1, 2))) {
+                pf_buf_addf(r, pf_mchance(m, 1, 2) ? "\\u%04x" : "\\u%04X", ch);
+            } else {
+                pf_buf_addc(r, (char)ch);
+            }
+        }
+        pf_buf_addc(r, '"');
+    } else if (what == 2 && (kind(c, i) == PF_J_INT || kind(c, i) == PF_J_FLOAT)) {
+        /* number spellings: the same value written differently, and a few
+         * spellings JSON does not allow but lenient producers send */
+        switch (pf_mbelow(m, 8)) {
+        case 0: pf_buf_add(r, v, n); pf_buf_adds(r, kind(c, i) == PF_J_INT ? ".0" : "0"); break;
+        case 1: pf_buf_add(r, v, n); pf_buf_adds(r, "e0"); break;
+        case 2: pf_buf_add(r, v, n); pf_buf_adds(r, "E+00"); break;
+        case 3: pf_buf_add(r, v, n); pf_buf_adds(r, "0e-1"); break;
+        case 4: pf_buf_addc(r, '+'); pf_buf_add(r, v, n); break;
+        case 5: pf_buf_addc(r, '0'); pf_buf_add(r, v, n); break;
+        case 6: pf_buf_add(r, v, n); pf_buf_addc(r, '.'); break;
+        default: pf_buf_adds(r, pf_mchance(m, 1, 2) ? "NaN" : "Infinity");
+        }
+    } else {
+        /* whitespace around the value: odd kinds and lots of it */
+        size_t big = pf_mchance(m, 1, 4) ? 1 + pf_mbelow(m, 4096) : 1;
+        const char *sp = spaces[pf_mbelow(m, NELEM(spaces))];
+        for (size_t k = 0; k < big && r->len < 8192; k++)
+            pf_buf_adds(r, sp);
+        pf_buf_add(r, v, n);
+        pf_buf_adds(r, spaces[pf_mbelow(m, NELEM(spaces))]);
+    }
+    return put(c, i);
+}
+
+const struct pf_mclass_def pf_mclass_table[PF_M_NCLASSES] = {
+    [PF_M_NULL] = {"null", m_null},
+    [PF_M_MISSING] = {"missing", m_missing},
+    [PF_M_TYPE] = {"type", m_type},
+    [PF_M_OVERSIZE] = {"oversize", m_oversize},
+    [PF_M_NUMBER] = {"number", m_number},
+    [PF_M_DEEP] = {"deep", m_deep},
+    [PF_M_LEGACY] = {"legacy", m_legacy},
+    [PF_M_UNICODE] = {"unicode", m_unicode},
+    [PF_M_DUPKEY] = {"dupkey", m_dupkey},
+    [PF_M_TRUNCATE] = {"truncate", m_truncate},
+    [PF_M_FORMAT] = {"format", m_format},
+};

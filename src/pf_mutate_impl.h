@@ -1,0 +1,67 @@
+/*
+ * pf_mutate_impl: what the engine core (pf_mutate.c) and the class table
+ * (pf_mutate_classes.c) share. Private to the library.
+ */
+#ifndef PF_MUTATE_IMPL_H
+#define PF_MUTATE_IMPL_H
+
+#include "pf_json.h"
+#include "pf_mutate.h"
+#include "pf_path.h"
+
+struct pf_mutator {
+    pf_mutate_cfg cfg;
+    uint64_t rng;
+    pf_byte_fn bytes;
+    void *bytes_ctx;
+    pf_json j, j2;
+    pf_path path, spath; /* the mutant's path; the profile's spelling */
+    pf_buf scratch, desc, tmp;
+    pf_mclass last;
+    uint64_t amount;
+};
+
+/* One mutation in progress. */
+typedef struct pf_mctx {
+    pf_mutator *m;
+    const pf_json *j;
+    const char *in;
+    size_t len;
+    size_t max;
+    pf_buf *out;
+} pf_mctx;
+
+/* A class: 1 applied (out holds the mutant, path set), 0 not applicable. */
+typedef int (*pf_mclass_fn)(pf_mctx *c);
+extern const struct pf_mclass_def {
+    const char *name;
+    pf_mclass_fn fn;
+} pf_mclass_table[PF_M_NCLASSES];
+
+uint64_t pf_mrand(pf_mutator *m);
+/* uniform in [0, n); 0 when n == 0 */
+uint64_t pf_mbelow(pf_mutator *m, uint64_t n);
+/* with probability num/den */
+int pf_mchance(pf_mutator *m, unsigned num, unsigned den);
+
+int pf_mtok_is_key(const pf_json *j, int i);
+int pf_mtok_depth(const pf_json *j, int i); /* containers above i */
+/* Canonical path of value token i into m->path. */
+void pf_mtok_path(pf_mutator *m, const pf_json *j, int i);
+/* The profile's facts at token i (NULL without a profile or path). */
+const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i);
+
+/* Pick a value token: up to a few random tries for prefer (when given),
+ * then random tries and a scan for want. -1 when none; sets m->path. */
+typedef int (*pf_mtok_pred)(pf_mctx *c, int tok);
+int pf_mpick(pf_mctx *c, pf_mtok_pred want, pf_mtok_pred prefer);
+
+/* out = in[0..s) + repl + in[e..len); 1, or 0 when over max. */
+int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n);
+/* The span that removes value token i (with its key, if a member) and
+ * one separating comma, leaving valid JSON. */
+void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe);
+/* Bytes left for a replacement of span [s, e). */
+size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e);
+
+#endif

@@ -1,0 +1,65 @@
+#!/bin/bash
+# mutate: `prodfuzz mutate` writes COUNT mutants named CLASS-PATH-HASH with
+# a manifest, deterministically per seed, within --max-size, restricted by
+# --classes, relative to a --shape profile, and says clearly what is wrong
+# with bad options and inputs.
+. "$(dirname "$0")/../lib/assert.sh"
+ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+PF=${PF_BIN:-$ROOT/build/asan/bin/prodfuzz}
+W=$(mktemp -d /tmp/pf-mutate.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+SEEDS="$ROOT/corpus/service_orders"
+
+t_exit "help has a working example" 0 "$PF" mutate --help
+t_grep "help shows an example" '^  prodfuzz mutate corpus/service_orders' "$T_OUT"
+t_exit "--out is required" 2 "$PF" mutate "$SEEDS"
+t_grep "and it says so" 'out DIR is required' "$T_ERR"
+t_exit "an unknown class is a usage error" 2 "$PF" mutate "$SEEDS" --classes null,bogus --out "$W/x"
+t_grep "naming the known classes" "unknown mutation class 'bogus'.*oversize" "$T_ERR"
+t_exit "a missing input is an input error" 2 "$PF" mutate "$W/nope" --out "$W/x"
+printf 'not a profile' >"$W/bad-shape.json"
+t_exit "a bad shape profile is an input error" 2 "$PF" mutate "$SEEDS" --shape "$W/bad-shape.json" --out "$W/x"
+t_eq "nothing is left behind by failed runs" "$(ls "$W" | grep -c '^x')" 0
+
+t_exit "writes mutants" 0 "$PF" mutate "$SEEDS" --count 60 --seed 5 --out "$W/a"
+n=$(ls "$W/a" | wc -l)
+dups=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['duplicates'])" "$W/a/.prodfuzz/manifest.json")
+t_eq "count mutants less duplicates" "$((n + dups))" 60
+t_eq "file names are CLASS-PATH-HASH" \
+    "$(ls "$W/a" | grep -cvE '^(null|missing|type|oversize|number|deep|legacy|unicode|dupkey|truncate|format)(-[A-Za-z0-9._]+)?-[0-9a-f]{10}$')" 0
+t_exit "the manifest is JSON and lists every file with class and path" 0 python3 -c "
+import json, os, sys
+m = json.load(open(sys.argv[1] + '/.prodfuzz/manifest.json'))
+files = {x['file'] for x in m['mutants']}
+assert files == set(os.listdir(sys.argv[1])) - {'.prodfuzz'}, 'files differ'
+for x in m['mutants']:
+    assert x['file'].startswith(x['class']), x
+    assert x['path'].startswith('\$'), x
+    assert os.path.getsize(os.path.join(sys.argv[1], x['file'])) == x['bytes']
+" "$W/a"
+"$PF" mutate "$SEEDS" --count 60 --seed 5 --out "$W/b" >/dev/null 2>&1
+t_eq "the same seed gives the same mutants" "$(cd "$W/a" && cat $(ls) | sha1sum)" "$(cd "$W/b" && cat $(ls) | sha1sum)"
+"$PF" mutate "$SEEDS" --count 60 --seed 6 --out "$W/b" >/dev/null 2>&1
+t_eq "another seed gives others, and the folder is replaced" \
+    "$(comm -12 <(ls "$W/a") <(ls "$W/b") | wc -l)" 0
+
+t_exit "--classes and --max-size" 0 "$PF" mutate "$SEEDS" --count 40 --classes deep,oversize --max-size 2k --out "$W/c" --json
+t_grep "json summary" '"written": [0-9]+, "duplicates": [0-9]+, "classes": \{' "$T_OUT"
+t_eq "only the classes asked for" "$(ls "$W/c" | grep -cvE '^(deep|oversize)-')" 0
+t_eq "no mutant is over --max-size" "$(find "$W/c" -type f -size +2048c ! -path '*/.prodfuzz/*' | wc -l)" 0
+
+# unchanged bytes: a 64-bit id elsewhere in the document survives exactly
+printf '{"id":505874924095815700,"name":"Ada","tags":["a","b"],"n":{"x":1.50}}' >"$W/doc.json"
+"$PF" mutate "$W/doc.json" --count 50 --classes null,type,oversize,deep,unicode,dupkey,format \
+    --out "$W/d" >/dev/null 2>&1
+others=$(ls "$W/d" | grep -v -- '-id-' | grep -vE '^[a-z]+-[0-9a-f]{10}$') # root mutants replace all
+kept=$(cd "$W/d" && grep -l '505874924095815700' $others | wc -l)
+t_eq "the untouched id keeps all its digits" "$kept" "$(echo "$others" | wc -l)"
+
+if "$PF" shape "$SEEDS" --raw-ok -o "$W/shape.json" >/dev/null 2>&1; then
+    t_exit "--shape loads a profile" 0 "$PF" mutate "$SEEDS" --shape "$W/shape.json" \
+        --count 20 --classes oversize --out "$W/e"
+else
+    t_skip "--shape loads a profile" "prodfuzz shape not available"
+fi
+t_done

@@ -1,0 +1,791 @@
+/*
+ * Unit tests of the mutation engine (pf_mutate.h): each class produces what
+ * it promises, asserted on the output document (the null is at the path
+ * the mutant names, the depth and the string length are what it says),
+ * bytes the mutation did not touch survive exactly, max_size holds,
+ * the same seed gives the same mutant, oversized inputs shrink
+ * structurally, and hostile inputs neither crash nor leak.
+ */
+#include "pf_test.h"
+
+#include "pf_json.h"
+#include "pf_mutate.h"
+#include "pf_shape.h"
+
+static const char ORDER[] =
+    "{\"id\":\"ord-1\",\"big\":505874924095815700,"
+    "\"customer\":{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"},"
+    "\"items\":[{\"sku\":\"A1\",\"qty\":2,\"price\":12.5}],"
+    "\"total\":25.0,\"paid\":true,\"note\":null}";
+#define MARK "505874924095815700"
+#define MAXSZ (1u << 20)
+
+static pf_mutator *new_mutator(unsigned classes, int max_depth)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    if (classes)
+        cfg.classes = classes;
+    if (max_depth)
+        cfg.max_depth = max_depth;
+    pf_err err = PF_ERR_INIT;
+    pf_mutator *m = pf_mutator_new(&cfg, &err);
+    assert_non_null(m);
+    return m;
+}
+
+/* Values at `path` in a document: how many, and the kind of the first. */
+typedef struct at_path {
+    const char *want;
+    int n;
+    int tok;
+    pf_jkind kind;
+} at_path;
+
+static int visit_at(void *ctx, const pf_json *j, int tok, int key,
+                    const pf_path *path, pf_err *err)
+{
+    (void)key;
+    (void)err;
+    at_path *a = ctx;
+    if (strcmp(pf_path_str(path), a->want) == 0) {
+        if (a->n++ == 0) {
+            a->tok = tok;
+            a->kind = pf_json_kind(j, tok);
+        }
+    }
+    return 0;
+}
+
+static at_path find_at(pf_json *j, const char *text, size_t len,
+                       const char *path)
+{
+    pf_err err = PF_ERR_INIT;
+    at_path a = {path, 0, -1, PF_J_NULL};
+    assert_int_equal(pf_json_parse(j, text, len, &err), 0);
+    assert_int_equal(pf_json_walk(j, visit_at, &a, &err), 0);
+    return a;
+}
+
+/* The untouched parts survive: the 64-bit id is still written as
+ * production wrote it unless the mutation was on it or around it. */
+static void assert_marker_kept(const pf_mutator *m, const pf_buf *out)
+{
+    const char *p = pf_mutator_last_path(m);
+    if (strcmp(p, "$.big") == 0 || strcmp(p, "$") == 0)
+        return;
+    assert_non_null(memmem(out->data, out->len, MARK, strlen(MARK)));
+}
+
+static void run_class(pf_mutator *m, pf_mclass cls, uint64_t seed,
+                      size_t max, pf_buf *out)
+{
+    pf_err err = PF_ERR_INIT;
+    pf_mutator_seed(m, seed);
+    int r = pf_mutate_class(m, cls, ORDER, strlen(ORDER), max, out, &err);
+    assert_int_equal(r, 1);
+    assert_true(out->len <= max);
+    assert_int_equal(pf_mutator_last_class(m), cls);
+    char want[32];
+    snprintf(want, sizeof want, "%s:$", pf_mclass_name(cls));
+    assert_true(strncmp(pf_mutator_describe(m), want, strlen(want)) == 0);
+}
+
+static void null_puts_null_at_the_named_path(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        run_class(m, PF_M_NULL, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        assert_true(a.n >= 1);
+        assert_int_equal(a.kind, PF_J_NULL);
+        assert_string_not_equal(pf_mutator_last_path(m), "$.note");
+        assert_marker_kept(m, &out);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void missing_drops_the_member_and_stays_valid(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        run_class(m, PF_M_MISSING, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        assert_int_equal(a.n, 0);
+        assert_true(out.len < strlen(ORDER));
+        assert_marker_kept(m, &out);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void type_changes_the_kind_at_the_path(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT, orig = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        run_class(m, PF_M_TYPE, seed, MAXSZ, &out);
+        const char *p = pf_mutator_last_path(m);
+        at_path b = find_at(&orig, ORDER, strlen(ORDER), p);
+        at_path a = find_at(&j, out.data, out.len, p);
+        assert_int_equal(a.n, 1);
+        int num_a = a.kind == PF_J_INT || a.kind == PF_J_FLOAT;
+        int num_b = b.kind == PF_J_INT || b.kind == PF_J_FLOAT;
+        assert_true(a.kind != b.kind && !(num_a && num_b));
+        assert_marker_kept(m, &out);
+    }
+    pf_json_free(&j);
+    pf_json_free(&orig);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void oversize_string_has_the_length_it_says(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT, s = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    int strings = 0, arrays = 0;
+    size_t maxes[] = {MAXSZ, 4096, 300};
+    for (uint64_t seed = 1; seed <= 150; seed++) {
+        size_t max = maxes[seed % 3];
+        run_class(m, PF_M_OVERSIZE, seed, max, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        assert_true(a.n >= 1);
+        if (a.kind == PF_J_STRING) {
+            pf_buf_reset(&s);
+            pf_json_unescape(&j, a.tok, &s);
+            assert_int_equal(s.len, pf_mutator_last_amount(m));
+            strings++;
+        } else {
+            assert_int_equal(a.kind, PF_J_ARRAY);
+            assert_int_equal(j.tok[a.tok].size, pf_mutator_last_amount(m));
+            assert_true(pf_mutator_last_amount(m) > 1);
+            arrays++;
+        }
+        pf_json o = PF_JSON_INIT;
+        at_path b = find_at(&o, ORDER, strlen(ORDER), pf_mutator_last_path(m));
+        if (a.kind == PF_J_STRING)
+            assert_true(pf_mutator_last_amount(m) >
+                        (uint64_t)(o.tok[b.tok].end - o.tok[b.tok].start));
+        else
+            assert_true(pf_mutator_last_amount(m) > (uint64_t)o.tok[b.tok].size);
+        pf_json_free(&o);
+        assert_marker_kept(m, &out);
+    }
+    assert_true(strings > 0 && arrays > 0);
+    pf_json_free(&j);
+    pf_buf_free(&s);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void oversize_reaches_one_mebibyte_when_allowed(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    uint64_t biggest = 0;
+    for (uint64_t seed = 1; seed <= 1500; seed++) {
+        run_class(m, PF_M_OVERSIZE, seed, 2u << 20, &out);
+        if (pf_mutator_last_amount(m) > biggest)
+            biggest = pf_mutator_last_amount(m);
+    }
+    assert_int_equal(biggest, 1u << 20);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void number_puts_a_number_at_the_path(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    int edge = 0, magnitude = 0;
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        run_class(m, PF_M_NUMBER, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        assert_true(a.kind == PF_J_INT || a.kind == PF_J_FLOAT);
+        if (memmem(out.data, out.len, "2147483648", 10) ||
+            memmem(out.data, out.len, "9007199254740993", 16))
+            edge++;
+        if (memmem(out.data, out.len, "\"qty\":2000000", 13))
+            magnitude++; /* 2 x 10^k: still valid, overflows products */
+        assert_marker_kept(m, &out);
+    }
+    assert_true(edge > 0);
+    assert_true(magnitude > 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void deep_nests_as_deep_as_it_says(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    int past_10000 = 0, common = 0;
+    for (uint64_t seed = 1; seed <= 120; seed++) {
+        run_class(m, PF_M_DEEP, seed, MAXSZ, &out);
+        uint64_t d = pf_mutator_last_amount(m);
+        assert_true(d >= 2);
+        if (d + 3 > 10000) { /* beyond what pf_json parses */
+            past_10000++;
+            continue;
+        }
+        if (d == 64 || d == 65 || d == 128 || d == 129 || d == 256)
+            common++;
+        pf_err err = PF_ERR_INIT;
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+        /* the wrapped value may itself hold up to 3 more levels */
+        if (!((uint64_t)j.max_depth >= d && (uint64_t)j.max_depth <= d + 3))
+            fail_msg("%s: depth %d, said %llu", pf_mutator_describe(m),
+                     j.max_depth, (unsigned long long)d);
+        assert_marker_kept(m, &out);
+    }
+    assert_true(common > 0);
+    assert_true(past_10000 > 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void deep_respects_max_depth_and_max_size(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 50);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        run_class(m, PF_M_DEEP, seed, MAXSZ, &out);
+        assert_true(pf_mutator_last_amount(m) <= 50);
+        pf_err err = PF_ERR_INIT;
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+        assert_true(j.max_depth <= 53);
+    }
+    pf_mutator_free(m);
+    m = new_mutator(0, 0);
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        run_class(m, PF_M_DEEP, seed, strlen(ORDER) + 40, &out);
+        assert_true(out.len <= strlen(ORDER) + 40);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void legacy_without_profile_sends_numbers_as_strings_or_renames(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    int strnum = 0, renamed = 0;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        run_class(m, PF_M_LEGACY, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        if (a.n == 1 && a.kind == PF_J_STRING)
+            strnum++;
+        else if (a.n == 0)
+            renamed++;
+        else
+            fail_msg("legacy left %s as it was", pf_mutator_last_path(m));
+    }
+    assert_true(strnum > 0 && renamed > 0);
+    assert_non_null(strstr(ORDER, "\"total\":25.0"));
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void unicode_breaks_text_inside_a_string_only(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    int invalid = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        run_class(m, PF_M_UNICODE, seed, MAXSZ, &out);
+        assert_true(out.len != strlen(ORDER) || memcmp(out.data, ORDER, out.len));
+        assert_non_null(memmem(out.data, out.len, MARK, strlen(MARK)));
+        /* everything before the first difference and after the last is
+         * the input; the change is inside one string */
+        size_t p = 0, n = strlen(ORDER);
+        while (p < n && p < out.len && out.data[p] == ORDER[p])
+            p++;
+        assert_true(p > 0);
+        if (memchr(out.data, 0xff, out.len) || memmem(out.data, out.len, "\\ud800", 6))
+            invalid++;
+    }
+    assert_true(invalid > 0);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void dupkey_repeats_the_key(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        run_class(m, PF_M_DUPKEY, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        assert_int_equal(a.n, 2);
+        assert_marker_kept(m, &out);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void truncate_cuts_a_prefix(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        run_class(m, PF_M_TRUNCATE, seed, MAXSZ, &out);
+        assert_int_equal(out.len, pf_mutator_last_amount(m));
+        assert_true(out.len > 0 && out.len < strlen(ORDER));
+        assert_memory_equal(out.data, ORDER, out.len);
+    }
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void format_keeps_the_rest_of_the_document(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        run_class(m, PF_M_FORMAT, seed, MAXSZ, &out);
+        assert_true(out.len != strlen(ORDER) || memcmp(out.data, ORDER, out.len));
+        assert_marker_kept(m, &out);
+    }
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void same_seed_same_mutant(void **st)
+{
+    (void)st;
+    pf_mutator *a = new_mutator(0, 0), *b = new_mutator(0, 0);
+    pf_buf x = PF_BUF_INIT, y = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    int differ = 0;
+    for (uint64_t seed = 0; seed < 500; seed++) {
+        pf_mutator_seed(a, seed);
+        pf_mutator_seed(b, seed);
+        assert_int_equal(pf_mutate(a, ORDER, strlen(ORDER), 8192, &x, &err), 0);
+        assert_int_equal(pf_mutate(b, ORDER, strlen(ORDER), 8192, &y, &err), 0);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.data, y.data, x.len);
+        assert_string_equal(pf_mutator_describe(a), pf_mutator_describe(b));
+        pf_mutator_seed(b, seed + 1000);
+        assert_int_equal(pf_mutate(b, ORDER, strlen(ORDER), 8192, &y, &err), 0);
+        differ += x.len != y.len || memcmp(x.data, y.data, x.len);
+    }
+    assert_true(differ > 400);
+    pf_buf_free(&x);
+    pf_buf_free(&y);
+    pf_mutator_free(a);
+    pf_mutator_free(b);
+}
+
+static void every_mutant_fits_max_size(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    int seen[PF_M_NONE + 1] = {0};
+    for (uint64_t seed = 0; seed < 3000; seed++) {
+        size_t max = strlen(ORDER) + (seed % 7) * 20;
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), max, &out, &err), 0);
+        assert_true(out.len <= max);
+        seen[pf_mutator_last_class(m)]++;
+    }
+    for (int c = 0; c < PF_M_NCLASSES; c++)
+        if (!seen[c])
+            fail_msg("class %s never chosen", pf_mclass_name((pf_mclass)c));
+    assert_true(seen[PF_M_BYTES] > 300 && seen[PF_M_BYTES] < 1000); /* 0.2 */
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void classes_restrict_what_is_chosen(void **st)
+{
+    (void)st;
+    unsigned mask;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_mclass_parse("null, deep", &mask, &err), 0);
+    assert_int_equal(mask, (1u << PF_M_NULL) | (1u << PF_M_DEEP));
+    assert_int_equal(pf_mclass_parse("null,bogus", &mask, &err), -1);
+    assert_int_equal(err.code, PF_E_USAGE);
+    assert_non_null(strstr(err.msg, "'bogus'"));
+    assert_non_null(strstr(err.msg, "oversize"));
+    pf_mutator *m = new_mutator((1u << PF_M_NULL) | (1u << PF_M_DEEP), 0);
+    pf_buf out = PF_BUF_INIT;
+    for (uint64_t seed = 0; seed < 300; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+        pf_mclass c = pf_mutator_last_class(m);
+        assert_true(c == PF_M_NULL || c == PF_M_DEEP || c == PF_M_BYTES);
+    }
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void shrink_is_structural_when_max_is_below_input(void **st)
+{
+    (void)st;
+    pf_buf in = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_buf_adds(&in, "{\"id\":505874924095815700,\"name\":\"");
+    pf_buf_addrep(&in, 'x', 5000);
+    pf_buf_adds(&in, "\",\"list\":[");
+    for (int i = 0; i < 500; i++)
+        pf_buf_addf(&in, "%s{\"k\":%d}", i ? "," : "", i);
+    pf_buf_adds(&in, "],\"tail\":\"end\"}");
+    pf_mutator *m = new_mutator(0, 0);
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    size_t maxes[] = {4000, 1000, 120, 60};
+    for (size_t k = 0; k < 4; k++) {
+        pf_mutator_seed(m, k);
+        assert_int_equal(pf_mutate(m, in.data, in.len, maxes[k], &out, &err), 0);
+        assert_true(out.len <= maxes[k]);
+        assert_int_equal(pf_mutator_last_class(m), PF_M_SHRINK);
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+        assert_non_null(memmem(out.data, out.len, MARK, strlen(MARK)));
+    }
+    /* non-JSON input is cut to size */
+    assert_int_equal(pf_mutate(m, "not json at all", 15, 5, &out, &err), 0);
+    assert_int_equal(out.len, 5);
+    pf_json_free(&j);
+    pf_buf_free(&in);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static size_t count_calls(uint8_t *d, size_t size, size_t max, void *ctx)
+{
+    (*(int *)ctx)++;
+    if (size < max)
+        d[size++] = 'Z';
+    return size;
+}
+
+static void non_json_goes_to_byte_mutation(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    int calls = 0;
+    pf_mutator_set_bytes(m, count_calls, &calls);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_mutate(m, "{\"a\":", 5, 100, &out, &err), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(out.len, 6);
+    assert_memory_equal(out.data, "{\"a\":Z", 6);
+    assert_int_equal(pf_mutator_last_class(m), PF_M_BYTES);
+    assert_string_equal(pf_mutator_describe(m), "bytes");
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void hostile_inputs_do_not_crash(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT, deep = PF_BUF_INIT, huge = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_buf_addrep(&deep, '[', 20000);
+    pf_buf_addrep(&deep, ']', 20000);
+    pf_buf_adds(&huge, "[\"");
+    pf_buf_addrep(&huge, 'h', 3u << 20);
+    pf_buf_adds(&huge, "\"]");
+    const char bin[] = {0, 1, 2, (char)0xff, '{', '"', 0, '"', ':'};
+    struct { const char *p; size_t n; } in[] = {
+        {"", 0}, {"{", 1}, {"1", 1}, {bin, sizeof bin}, {"[]", 2}, {"{}", 2},
+        {"\"\"", 2}, {"null", 4}, {deep.data, deep.len}, {huge.data, huge.len},
+        {"[[[[[[[[1]]]]]]]]", 17}};
+    size_t maxes[] = {0, 1, 2, 64, 4096, MAXSZ};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        for (size_t k = 0; k < 6; k++)
+            for (uint64_t seed = 0; seed < (in[i].n > 100000 ? 3 : 30); seed++) {
+                pf_mutator_seed(m, seed);
+                assert_int_equal(pf_mutate(m, in[i].p, in[i].n, maxes[k], &out, &err), 0);
+                assert_true(out.len <= maxes[k]);
+                for (int c = 0; c < PF_M_NCLASSES && in[i].n < 100000; c++) {
+                    int r = pf_mutate_class(m, (pf_mclass)c, in[i].p, in[i].n,
+                                            maxes[k], &out, &err);
+                    assert_true(r == 0 || r == 1);
+                    assert_true(out.len <= maxes[k]);
+                }
+            }
+    pf_buf_free(&out);
+    pf_buf_free(&deep);
+    pf_buf_free(&huge);
+    pf_mutator_free(m);
+}
+
+static void crossover_takes_the_value_at_the_same_path(void **st)
+{
+    (void)st;
+    const char *b = "{\"id\":\"ord-2\",\"customer\":{\"name\":\"Grace Hopper\","
+                    "\"email\":null},\"total\":99.99,\"paid\":false}";
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int took = 0;
+    for (uint64_t seed = 0; seed < 100; seed++) {
+        pf_mutator_seed(m, seed);
+        int r = pf_crossover(m, ORDER, strlen(ORDER), b, strlen(b), MAXSZ, &out, &err);
+        assert_int_equal(r, 1);
+        assert_true(strncmp(pf_mutator_describe(m), "crossover:$", 11) == 0);
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+        if (memmem(out.data, out.len, "Grace Hopper", 12) ||
+            memmem(out.data, out.len, "99.99", 5))
+            took++;
+    }
+    assert_true(took > 0);
+    assert_int_equal(pf_crossover(m, "x", 1, b, strlen(b), MAXSZ, &out, &err), 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void env_configures_the_engine(void **st)
+{
+    (void)st;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    pf_shape *shape = NULL;
+    pf_err err = PF_ERR_INIT;
+    setenv("PRODFUZZ_CLASSES", "deep,oversize", 1);
+    setenv("PRODFUZZ_BYTE_SHARE", "0", 1);
+    setenv("PRODFUZZ_MAX_DEPTH", "300", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
+    assert_int_equal(cfg.classes, (1u << PF_M_DEEP) | (1u << PF_M_OVERSIZE));
+    assert_true(cfg.byte_share == 0);
+    assert_int_equal(cfg.max_depth, 300);
+    setenv("PRODFUZZ_BYTE_SHARE", "2", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
+    assert_int_equal(err.code, PF_E_USAGE);
+    unsetenv("PRODFUZZ_BYTE_SHARE");
+    setenv("PRODFUZZ_SHAPE", "/nonexistent/shape.json", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
+    assert_non_null(strstr(err.msg, "PRODFUZZ_SHAPE"));
+    unsetenv("PRODFUZZ_SHAPE");
+    unsetenv("PRODFUZZ_CLASSES");
+    unsetenv("PRODFUZZ_MAX_DEPTH");
+}
+
+
+/* ---- with a shape profile ------------------------------------------------ */
+
+static pf_shape *orders_profile(void)
+{
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
+    assert_non_null(b);
+    pf_buf doc = PF_BUF_INIT;
+    for (int i = 0; i < 200; i++) {
+        pf_buf_reset(&doc);
+        /* names 5..24 bytes, totals 10.00..29.90, one legacy string total,
+         * note null in half, a legacy key "mail" in one document */
+        pf_buf_addf(&doc, "{\"id\":%d,\"customer\":{\"name\":\"", 1000 + i);
+        pf_buf_addrep(&doc, 'n', 5 + (size_t)(i % 20));
+        pf_buf_addf(&doc, "\",\"%s\":\"a@b.c\"},", i == 7 ? "mail" : "email");
+        if (i == 3)
+            pf_buf_adds(&doc, "\"total\":\"12.50\",");
+        else
+            pf_buf_addf(&doc, "\"total\":%d.%02d,", 10 + i % 20, i % 10 * 10);
+        pf_buf_addf(&doc, "\"items\":[{\"qty\":%d}],\"note\":%s}", 1 + i % 3,
+                    i % 2 ? "null" : "\"x\"");
+        assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
+    }
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape_builder_free(b);
+    pf_buf_free(&prof);
+    pf_buf_free(&doc);
+    return s;
+}
+
+static const char PDOC[] =
+    "{\"id\":1005,\"customer\":{\"name\":\"nnnnnnnnnn\",\"email\":\"a@b.c\"},"
+    "\"total\":15.50,\"items\":[{\"qty\":2}],\"note\":null,\"big\":505874924095815700}";
+
+static pf_mutator *profile_mutator(const pf_shape *s)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.shape = s;
+    pf_err err = PF_ERR_INIT;
+    pf_mutator *m = pf_mutator_new(&cfg, &err);
+    assert_non_null(m);
+    return m;
+}
+
+static void profile_values_are_just_past_production(void **st)
+{
+    (void)st;
+    pf_shape *s = orders_profile();
+    const pf_shape_path *name = pf_shape_find(s, "$.customer.name");
+    assert_non_null(name);
+    assert_int_equal(name->str_max_len, 24);
+    assert_int_equal(pf_shape_max_depth(s), 3);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT, v = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int len25 = 0, len48 = 0, depth_past = 0, id_past = 0, nulls_new = 0, nulls = 0;
+    for (uint64_t seed = 0; seed < 400; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_OVERSIZE, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        if (!strcmp(pf_mutator_last_path(m), "$.customer.name")) {
+            len25 += pf_mutator_last_amount(m) == 25;
+            len48 += pf_mutator_last_amount(m) == 48;
+        }
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_DEEP, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        uint64_t d = pf_mutator_last_amount(m);
+        depth_past += d >= 4 && d <= 6;
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_NUMBER, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        if (!strcmp(pf_mutator_last_path(m), "$.id")) {
+            at_path a = find_at(&j, out.data, out.len, "$.id");
+            size_t ts, te;
+            pf_json_span(&j, a.tok, &ts, &te);
+            id_past += te - ts == 4 && !memcmp(out.data + ts, "1200", 4);
+        }
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_NULL, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        const pf_shape_path *sp = pf_shape_find(s, pf_mutator_last_path(m));
+        nulls++;
+        nulls_new += sp && sp->types[PF_J_NULL] == 0;
+    }
+    assert_true(len25 > 0);   /* the longest name + 1 */
+    assert_true(len48 > 0);   /* twice the longest */
+    assert_true(depth_past > 50); /* just past production's 3 levels */
+    assert_true(id_past > 0); /* the largest id + 1 */
+    assert_true(nulls_new * 10 >= nulls * 9); /* where production had none */
+    pf_json_free(&j);
+    pf_buf_free(&v);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
+static void legacy_applies_the_rare_variants_of_the_profile(void **st)
+{
+    (void)st;
+    pf_shape *s = orders_profile();
+    const pf_shape_path *total = pf_shape_find(s, "$.total");
+    assert_non_null(total);
+    assert_true(total->nrare >= 1);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int string_total = 0, old_key = 0;
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_LEGACY, PDOC, strlen(PDOC),
+                                         MAXSZ, &out, &err), 1);
+        at_path a = find_at(&j, out.data, out.len, "$.total");
+        if (a.n == 1 && a.kind == PF_J_STRING)
+            string_total++;
+        if (memmem(out.data, out.len, "\"mail\"", 6))
+            old_key++;
+        assert_non_null(memmem(out.data, out.len, MARK, strlen(MARK)));
+    }
+    assert_true(string_total > 0);
+    assert_true(old_key > 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
+static void trim_candidates_stay_json_and_shrink(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    int n = pf_mutate_trim_count(m, ORDER, strlen(ORDER));
+    assert_int_equal(n, 13); /* every member and element below the root */
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(pf_mutate_trim_candidate(m, ORDER, strlen(ORDER), k,
+                                                  &out, &err), 1);
+        assert_true(out.len < strlen(ORDER));
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+    }
+    assert_int_equal(pf_mutate_trim_candidate(m, ORDER, strlen(ORDER), n, &out, &err), 0);
+    assert_int_equal(out.len, strlen(ORDER));
+    assert_int_equal(pf_mutate_trim_count(m, "{\"a\":", 5), 0);
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(null_puts_null_at_the_named_path),
+        cmocka_unit_test(missing_drops_the_member_and_stays_valid),
+        cmocka_unit_test(type_changes_the_kind_at_the_path),
+        cmocka_unit_test(oversize_string_has_the_length_it_says),
+        cmocka_unit_test(oversize_reaches_one_mebibyte_when_allowed),
+        cmocka_unit_test(number_puts_a_number_at_the_path),
+        cmocka_unit_test(deep_nests_as_deep_as_it_says),
+        cmocka_unit_test(deep_respects_max_depth_and_max_size),
+        cmocka_unit_test(legacy_without_profile_sends_numbers_as_strings_or_renames),
+        cmocka_unit_test(unicode_breaks_text_inside_a_string_only),
+        cmocka_unit_test(dupkey_repeats_the_key),
+        cmocka_unit_test(truncate_cuts_a_prefix),
+        cmocka_unit_test(format_keeps_the_rest_of_the_document),
+        cmocka_unit_test(same_seed_same_mutant),
+        cmocka_unit_test(every_mutant_fits_max_size),
+        cmocka_unit_test(classes_restrict_what_is_chosen),
+        cmocka_unit_test(shrink_is_structural_when_max_is_below_input),
+        cmocka_unit_test(non_json_goes_to_byte_mutation),
+        cmocka_unit_test(hostile_inputs_do_not_crash),
+        cmocka_unit_test(crossover_takes_the_value_at_the_same_path),
+        cmocka_unit_test(env_configures_the_engine),
+        cmocka_unit_test(trim_candidates_stay_json_and_shrink),
+        cmocka_unit_test(profile_values_are_just_past_production),
+        cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
