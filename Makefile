@@ -39,9 +39,9 @@ FOBJ := $(SRC:src/%.c=$(B)/fuzzobj/%.o)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
 
-# Optional parts other modules add: the libFuzzer and AFL++ mutator glue.
-LFGLUE := $(wildcard fuzz/pf_libfuzzer.c)
-AFLGLUE := $(wildcard fuzz/pf_afl.c)
+# The libFuzzer and AFL++ mutator glue.
+LFGLUE := fuzz/pf_libfuzzer.c
+AFLGLUE := fuzz/pf_afl.c
 
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
@@ -50,8 +50,8 @@ AFLGLUE := $(wildcard fuzz/pf_afl.c)
         asan check-style service
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
-     $(if $(LFGLUE),$(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc) \
-     $(if $(AFLGLUE),$(B)/lib/prodfuzz_afl.so)
+     $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
+     $(B)/lib/prodfuzz_afl.so
 
 deps:
 	@tools/deps.sh install
@@ -176,23 +176,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/prodfuzz
 	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(B)/lib/libprodfuzz.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 src/*.h $(DESTDIR)$(PREFIX)/include/prodfuzz/
-	$(if $(LFGLUE),install -m 0644 $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/)
-	$(if $(AFLGLUE),install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/)
-	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
-	  'includedir=$${prefix}/include/prodfuzz' '' 'Name: prodfuzz' \
-	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
-	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm' \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prodfuzz.pc
-	$(if $(LFGLUE),@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
-	  'includedir=$${prefix}/include/prodfuzz' '' 'Name: prodfuzz-libfuzzer' \
-	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
-	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
-	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm' \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prodfuzz-libfuzzer.pc)
+	for pc in prodfuzz prodfuzz-libfuzzer; do \
+	  sed -e 's|^prefix=.*|prefix=$(PREFIX)|' \
+	      -e 's|^includedir=.*|includedir=$${prefix}/include/prodfuzz|' \
+	      $(B)/lib/pkgconfig/$$pc.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
 
 check-style:
 	@tools/check-style.sh

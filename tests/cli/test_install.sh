@@ -6,7 +6,7 @@ ROOT=${PF_ROOT:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 t_exit "make install into a fresh prefix" 0 make -s -C "$ROOT" install PREFIX="$tmp/usr"
-for f in bin/prodfuzz lib/libprodfuzz.a lib/pkgconfig/prodfuzz.pc include/prodfuzz/pf_json.h; do
+for f in bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a lib/prodfuzz_afl.so lib/pkgconfig/prodfuzz.pc lib/pkgconfig/prodfuzz-libfuzzer.pc include/prodfuzz/pf_json.h include/prodfuzz/pf_mutate.h; do
     if [ -e "$tmp/usr/$f" ]; then t_pass "installed $f"; else t_fail "installed $f"; fi
 done
 t_exit "installed command runs" 0 "$tmp/usr/bin/prodfuzz" --version
