@@ -47,7 +47,7 @@ AFLGLUE := fuzz/pf_afl.c
 .SECONDARY:
 
 .PHONY: all deps deps-check test demo bench fuzz fuzz-long install clean \
-        asan check-style service
+        asan service
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
@@ -144,6 +144,11 @@ $(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
 
 fuzz: $(FUZZBIN)
 
+# Longer fuzzing of prodfuzz's own parsers than make test's smoke run:
+# PF_SMOKE_SECONDS per harness (default 300).
+fuzz-long: fuzz
+	@PF_SMOKE_SECONDS=$${PF_SMOKE_SECONDS:-300} tests/run.sh fuzz_
+
 # The example service (harnesses/service_orders.c) built twice from the
 # same source for the mutator experiment and the demo: plain libFuzzer,
 # and libFuzzer with the prodfuzz mutator linked the way users link it.
@@ -184,9 +189,6 @@ install: all
 	      -e 's|^includedir=.*|includedir=$${prefix}/include/prodfuzz|' \
 	      $(B)/lib/pkgconfig/$$pc.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
 	done
-
-check-style:
-	@tools/check-style.sh
 
 clean:
 	rm -rf $(B)
