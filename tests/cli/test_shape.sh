@@ -12,7 +12,7 @@ trap 'rm -rf "$W"' EXIT
 t_exit "shape --help exits 0" 0 "$P" shape --help
 t_grep "shape --help has examples" "prodfuzz shape --raw-ok" "$T_OUT"
 # the help's examples work when pasted
-ex=$(sed -n 's/^  \(printf .*\|prodfuzz shape .*\)$/\1/p' "$T_OUT" | sed "s#^prodfuzz #$P #; s#/tmp/#$W/#g")
+ex=$(sed -n 's/^  \(printf .*\|prodfuzz shape .*\)$/\1/p' "$T_OUT" | sed "s#/tmp/#$W/#g; s#^prodfuzz #$P #")
 if (cd "$W" && eval "$ex") >"$W/ex.out" 2>&1; then t_pass "shape --help examples run"
 else t_fail "shape --help examples run" "$(tail -5 "$W/ex.out")"; fi
 
