@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pf_anon_int.h"
+#include "pf_format.h"
 
 /* ---- character classes --------------------------------------------------- */
 
@@ -252,11 +253,6 @@ static uint64_t tweak_of(pf_xf *xf, unsigned tag)
 
 enum { M_RUNS = 1, M_PCT = 2, M_HEX = 4 };
 
-static int ishex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
 /* The scramble core: classify, permute, emit. Appends to out. */
 static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int mode,
                           pf_buf *out)
@@ -278,8 +274,8 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
         size_t w = 1;
         if (c < 0x80) {
             int isdig = c >= '0' && c <= '9';
-            if ((mode & M_PCT) && c == '%' && i + 2 < n && ishex(u[i + 1]) &&
-                ishex(u[i + 2])) {
+            if ((mode & M_PCT) && c == '%' && i + 2 < n && pf_is_hexdigit(u[i + 1]) &&
+                pf_is_hexdigit(u[i + 2])) {
                 w = 3;
             } else if ((mode & M_HEX) && (isdig || (c >= 'a' && c <= 'f'))) {
                 cl = C_HEXL, r = 16, v = isdig ? c - '0' : c - 'a' + 10;
@@ -342,23 +338,6 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
 
 /* ---- formats ------------------------------------------------------------------ */
 
-static int isdig(unsigned char c) { return c >= '0' && c <= '9'; }
-
-static int is_uuid(const char *s, size_t n)
-{
-    if (n != 36)
-        return 0;
-    for (size_t i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!ishex((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
 {
     int upper = 0, lower = 0;
@@ -381,7 +360,7 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
             pf_buf_addc(&xf->pat, (char)c);
             continue;
         }
-        uint32_t v = isdig(c) ? (uint32_t)(c - '0') : (uint32_t)((c | 0x20) - 'a' + 10);
+        uint32_t v = pf_is_digit(c) ? (uint32_t)(c - '0') : (uint32_t)((c | 0x20) - 'a' + 10);
         if (i == 19 && v >= 8 && v <= 11) {
             cls[i] = up ? C_VARU : C_VARL;
             xf->radix[k] = 4;
@@ -411,9 +390,9 @@ static int is_hexstr(const char *s, size_t n)
     int lo = 0, up = 0, dig = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!ishex(c))
+        if (!pf_is_hexdigit(c))
             return 0;
-        if (isdig(c))
+        if (pf_is_digit(c))
             dig++;
         else if (c >= 'a')
             lo++;
@@ -440,7 +419,7 @@ static int num(const char *s, size_t n)
 static int alldig(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!isdig((unsigned char)s[i]))
+        if (!pf_is_digit((unsigned char)s[i]))
             return 0;
     return 1;
 }
@@ -486,7 +465,7 @@ static int parse_iso(const char *s, size_t n, isodt *t)
     t->frac_start = t->frac_end = i;
     if (t->has_sec && i < n && s[i] == '.') {
         size_t j = i + 1;
-        while (j < n && isdig((unsigned char)s[j]))
+        while (j < n && pf_is_digit((unsigned char)s[j]))
             j++;
         if (j == i + 1)
             return 0;
@@ -683,7 +662,7 @@ static int parse_ipv4(const char *s, size_t n, unsigned oct[4])
     for (int k = 0; k < 4; k++) {
         size_t st = i;
         unsigned v = 0;
-        while (i < n && isdig((unsigned char)s[i]) && i - st < 3)
+        while (i < n && pf_is_digit((unsigned char)s[i]) && i - st < 3)
             v = v * 10 + (unsigned)(s[i++] - '0');
         if (i == st || v > 255 || (i - st > 1 && s[st] == '0'))
             return 0;
@@ -759,10 +738,10 @@ static int is_card(const char *s, size_t n, char *dg, size_t *m)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (isdig((unsigned char)c))
+        if (pf_is_digit((unsigned char)c))
             dg[k++] = c;
         else if ((c == ' ' || c == '-') && i > 0 && i + 1 < n &&
-                 isdig((unsigned char)s[i - 1]) && isdig((unsigned char)s[i + 1]))
+                 pf_is_digit((unsigned char)s[i - 1]) && pf_is_digit((unsigned char)s[i + 1]))
             continue;
         else
             return 0;
@@ -790,12 +769,12 @@ static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_b
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        pf_buf_addc(out, isdig((unsigned char)s[i]) ? dg[k++] : s[i]);
+        pf_buf_addc(out, pf_is_digit((unsigned char)s[i]) ? dg[k++] : s[i]);
 }
 
 static int is_label_char(unsigned char c)
 {
-    return isdig(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c >= 0x80;
+    return pf_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c >= 0x80;
 }
 
 /* host with at least one dot, labels of letters/digits/hyphens, an
@@ -934,7 +913,7 @@ const char *pf_xf_format_name(const char *s, size_t n)
     unsigned oct[4];
     char dg[24];
     size_t m;
-    if (is_uuid(s, n))
+    if (pf_is_uuid(s, n))
         return "uuid";
     int tv[6];
     if (parse_iso(s, n, &t) || parse_textdate(s, n, tv))
@@ -960,15 +939,15 @@ int pf_xf_key_is_data(const char *s, size_t n)
         return 0;
     /* field names: every data format below needs a digit, '@' or ':' */
     size_t i = 0;
-    while (i < n && !isdig((unsigned char)s[i]) && s[i] != '@' && s[i] != ':')
+    while (i < n && !pf_is_digit((unsigned char)s[i]) && s[i] != '@' && s[i] != ':')
         i++;
     if (i == n)
         return 0;
-    if (alldig(s, n) || is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
+    if (alldig(s, n) || pf_is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
         return 1;
     size_t d = 0;
     for (size_t i = 0; i < n; i++)
-        d += isdig((unsigned char)s[i]);
+        d += pf_is_digit((unsigned char)s[i]);
     if (d >= 6)
         return 1;
     const char *f = pf_xf_format_name(s, n);
@@ -982,7 +961,7 @@ static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
     unsigned oct[4];
     char dg[24];
     size_t m, at;
-    if (is_uuid(s, n))
+    if (pf_is_uuid(s, n))
         uuid_xf(xf, s, out);
     else if (parse_iso(s, n, &t))
         date_xf(xf, s, n, &t, out);
@@ -1128,7 +1107,7 @@ pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
         me++;
     int neg = n > 0 && s[0] == '-';
     size_t ip = neg, ie = ip;
-    while (ie < me && isdig((unsigned char)s[ie]))
+    while (ie < me && pf_is_digit((unsigned char)s[ie]))
         ie++;
     int integer = me == n && ie == n;
     switch (act->kind) {

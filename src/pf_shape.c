@@ -16,6 +16,7 @@
  * when writing and when loading.
  */
 #include "pf_shape.h"
+#include "pf_format.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -387,11 +388,7 @@ static void num_digits(const char *s, size_t n, int *digits, int *decimals)
 
 /* ---- string formats and classes ------------------------------------------ */
 
-static int is_d(unsigned char c) { return c >= '0' && c <= '9'; }
-static int is_x(unsigned char c)
-{
-    return is_d(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+
 static int is_al(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -402,22 +399,8 @@ static int all_digits(const char *s, size_t n)
     if (!n)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!is_d((unsigned char)s[i]))
+        if (!pf_is_digit((unsigned char)s[i]))
             return 0;
-    return 1;
-}
-
-static int is_uuid(const char *s, size_t n)
-{
-    if (n != 36)
-        return 0;
-    for (size_t i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!is_x((unsigned char)s[i]))
-            return 0;
-    }
     return 1;
 }
 
@@ -443,23 +426,23 @@ static int is_email(const char *s, size_t n)
 
 static int is_date(const char *s, size_t n)
 {
-    return n >= 10 && is_d(s[0]) && is_d(s[1]) && is_d(s[2]) && is_d(s[3]) &&
-           s[4] == '-' && is_d(s[5]) && is_d(s[6]) && s[7] == '-' &&
-           is_d(s[8]) && is_d(s[9]);
+    return n >= 10 && pf_is_digit(s[0]) && pf_is_digit(s[1]) && pf_is_digit(s[2]) && pf_is_digit(s[3]) &&
+           s[4] == '-' && pf_is_digit(s[5]) && pf_is_digit(s[6]) && s[7] == '-' &&
+           pf_is_digit(s[8]) && pf_is_digit(s[9]);
 }
 
 /* HH:MM[:SS[.fff]] then optional Z or +-HH[:]MM; returns bytes used. */
 static size_t time_len(const char *s, size_t n)
 {
-    if (n < 5 || !is_d(s[0]) || !is_d(s[1]) || s[2] != ':' || !is_d(s[3]) ||
-        !is_d(s[4]))
+    if (n < 5 || !pf_is_digit(s[0]) || !pf_is_digit(s[1]) || s[2] != ':' || !pf_is_digit(s[3]) ||
+        !pf_is_digit(s[4]))
         return 0;
     size_t i = 5;
-    if (i + 2 < n + 0 && s[i] == ':' && is_d(s[i + 1]) && is_d(s[i + 2])) {
+    if (i + 2 < n + 0 && s[i] == ':' && pf_is_digit(s[i + 1]) && pf_is_digit(s[i + 2])) {
         i += 3;
         if (i < n && (s[i] == '.' || s[i] == ',')) {
             size_t k = i + 1;
-            while (k < n && is_d(s[k]))
+            while (k < n && pf_is_digit(s[k]))
                 k++;
             if (k == i + 1)
                 return 0;
@@ -470,11 +453,11 @@ static size_t time_len(const char *s, size_t n)
         i++;
     else if (i < n && (s[i] == '+' || s[i] == '-')) {
         size_t k = i + 1;
-        if (k + 1 < n && is_d(s[k]) && is_d(s[k + 1])) {
+        if (k + 1 < n && pf_is_digit(s[k]) && pf_is_digit(s[k + 1])) {
             k += 2;
             if (k < n && s[k] == ':')
                 k++;
-            if (k + 1 < n && is_d(s[k]) && is_d(s[k + 1]))
+            if (k + 1 < n && pf_is_digit(s[k]) && pf_is_digit(s[k + 1]))
                 k += 2;
             i = k;
         } else
@@ -493,7 +476,7 @@ static int is_ipv4(const char *s, size_t n)
             i++;
         }
         int v = 0, nd = 0;
-        while (i < n && is_d(s[i]) && nd < 4) {
+        while (i < n && pf_is_digit(s[i]) && nd < 4) {
             v = v * 10 + (s[i] - '0');
             i++;
             nd++;
@@ -513,7 +496,7 @@ static int is_ipv6(const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         if (c == ':')
             colons++;
-        else if (!is_x(c) && c != '.')
+        else if (!pf_is_hexdigit(c) && c != '.')
             return 0;
     }
     return colons >= 2 && colons <= 7;
@@ -524,7 +507,7 @@ static int is_url(const char *s, size_t n)
     size_t i = 0;
     if (!n || !is_al((unsigned char)s[0]))
         return 0;
-    while (i < n && (is_al((unsigned char)s[i]) || is_d((unsigned char)s[i]) ||
+    while (i < n && (is_al((unsigned char)s[i]) || pf_is_digit((unsigned char)s[i]) ||
                      s[i] == '+' || s[i] == '.' || s[i] == '-'))
         i++;
     if (i + 3 >= n + 0 || i > 32 || memcmp(s + i, "://", 3) != 0)
@@ -542,7 +525,7 @@ static int is_phone(const char *s, size_t n)
     int digits = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (is_d(c))
+        if (pf_is_digit(c))
             digits++;
         else if (c == '+') {
             if (i)
@@ -559,9 +542,9 @@ static int is_hex(const char *s, size_t n)
         return 0;
     int letter = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_x((unsigned char)s[i]))
+        if (!pf_is_hexdigit((unsigned char)s[i]))
             return 0;
-        letter |= !is_d((unsigned char)s[i]);
+        letter |= !pf_is_digit((unsigned char)s[i]);
     }
     return letter;
 }
@@ -580,7 +563,7 @@ static int is_base64(const char *s, size_t n)
             up = 1;
         else if (c >= 'a' && c <= 'z')
             lo = 1;
-        else if (is_d(c))
+        else if (pf_is_digit(c))
             dg = 1;
         else if (c != '+' && c != '/')
             return 0;
@@ -594,9 +577,9 @@ static int detect_format(const char *s, size_t n)
     if (!n)
         return -1;
     unsigned char c0 = (unsigned char)s[0];
-    if (is_x(c0) && is_uuid(s, n))
+    if (pf_is_hexdigit(c0) && pf_is_uuid(s, n))
         return F_UUID;
-    if (is_d(c0)) {
+    if (pf_is_digit(c0)) {
         if (is_date(s, n)) {
             if (n == 10)
                 return F_DATE;
@@ -635,7 +618,7 @@ static unsigned char_classes(const char *s, size_t n)
             m |= 1u << C_LOWER;
         else if (c >= 'A' && c <= 'Z')
             m |= 1u << C_UPPER;
-        else if (is_d(c))
+        else if (pf_is_digit(c))
             m |= 1u << C_DIGIT;
         else if (c == ' ')
             m |= 1u << C_SPACE;
@@ -656,13 +639,13 @@ static int id_like_key(const char *s, size_t n)
         return 0;
     if (all_digits(s, n))
         return 1;
-    if (is_uuid(s, n) || (memchr(s, '@', n) && is_email(s, n)))
+    if (pf_is_uuid(s, n) || (memchr(s, '@', n) && is_email(s, n)))
         return 1;
     if (n >= 8) {
         int dg = 0, hex = 1;
         for (size_t i = 0; i < n; i++) {
-            dg += is_d((unsigned char)s[i]);
-            hex &= is_x((unsigned char)s[i]);
+            dg += pf_is_digit((unsigned char)s[i]);
+            hex &= pf_is_hexdigit((unsigned char)s[i]);
         }
         if (hex && dg)
             return 1;
