@@ -254,8 +254,11 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     const pf_jtok *t = &c->j->tok[i];
     uint64_t base = sp && sp->has_array && sp->arr_max_len ? sp->arr_max_len
                                                             : 16;
-    uint64_t want[] = {base + 1, base * 2, 100, 256, 1000};
-    uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
+    /* mostly just past production's longest; the generic sizes, whose
+     * repeated subtrees make every later execution slower, now and then */
+    uint64_t near[] = {base + 1, base * 2}, far[] = {100, 256, 1000};
+    uint64_t target = pf_mchance(c->m, 1, 4) ? far[pf_mbelow(c->m, NELEM(far))]
+                                             : near[pf_mbelow(c->m, NELEM(near))];
     if (pf_mchance(c->m, 1, 32))
         target = pf_mchance(c->m, 1, 2) ? 65536 : 4096;
     if (target <= (uint64_t)t->size)
