@@ -170,6 +170,21 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void cli_iso_now(char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cli_warn_db_password(int has_password)
+{
+    if (has_password == 1)
+        cli_warn("--db contains a password: other users can read it in the "
+                 "process list; use ~/.pgpass or PGPASSFILE instead");
+}
+
 static double last_progress;
 static int progress_shown;
 

@@ -84,6 +84,11 @@ int cli_parse_size(const pf_cmd *cmd, const char *opt, const char *s,
                    size_t *out);
 
 double cli_now(void); /* monotonic seconds */
+/* UTC time as 2026-11-25T02:45:54Z, for manifests and summaries. */
+void cli_iso_now(char *buf, size_t n);
+/* Warn when a --db conninfo carries a password (visible in the process
+ * list); has_password is pf_pg_conninfo_has_password's answer. */
+void cli_warn_db_password(int has_password);
 
 /* The table of subcommands (prodfuzz.c). */
 const pf_cmd *cli_find_cmd(const char *name);

@@ -77,14 +77,6 @@ typedef struct sink {
     FILE *fp;
 } sink;
 
-static void iso_now(char *b, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(b, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -280,7 +272,7 @@ static int run(int argc, char **argv)
         rc = cli_fail(&err);
     if (!rc && out.kind == 2) {
         char now[32];
-        iso_now(now, sizeof now);
+        cli_iso_now(now, sizeof now);
         pf_buf m = PF_BUF_INIT;
         pf_buf_addf(&m, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"command\":\"anonymize\","
                         "\"created\":\"%s\",\"sources\":[", PF_VERSION, now);

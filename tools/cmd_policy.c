@@ -231,9 +231,7 @@ static int cmd_init(int argc, char **argv)
         switch (c) {
         case OPT_DB:
             db = optarg;
-            if (pf_pg_conninfo_has_password(optarg) == 1)
-                cli_warn("--db contains a password: other users can read it in the "
-                         "process list; use ~/.pgpass or PGPASSFILE instead");
+            cli_warn_db_password(pf_pg_conninfo_has_password(optarg));
             break;
         case OPT_TABLE:
             if (ntables == 64)
@@ -441,9 +439,7 @@ static int cmd_explain(int argc, char **argv)
         switch (c) {
         case OPT_DB:
             db = optarg;
-            if (pf_pg_conninfo_has_password(optarg) == 1)
-                cli_warn("--db contains a password: other users can read it in the "
-                         "process list; use ~/.pgpass or PGPASSFILE instead");
+            cli_warn_db_password(pf_pg_conninfo_has_password(optarg));
             break;
         case OPT_TABLE:
             table = optarg;

@@ -204,14 +204,6 @@ typedef struct table_count {
     int estimate;
 } table_count;
 
-static void iso_now(char *buf, size_t n)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -341,7 +333,7 @@ static void build_manifest(pf_buf *m, const opts *op, const table_count *counts,
 {
     static const char *mnames[] = {"all", "bernoulli", "system"};
     char fin[32];
-    iso_now(fin, sizeof fin);
+    cli_iso_now(fin, sizeof fin);
     pf_buf_addf(m, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"command\":\"sample\",",
                 PF_VERSION);
     pf_buf_adds(m, "\"source\":{\"kind\":\"postgresql\",\"database\":");
@@ -430,8 +422,7 @@ static int parse(int argc, char **argv, opts *op, int *done)
             if (!op->db)
                 return EXIT_ENV;
             if (pf_pg_conninfo_has_password(optarg) == 1) {
-                cli_warn("--db contains a password: other users can read it in the "
-                         "process list; use ~/.pgpass or PGPASSFILE instead");
+                cli_warn_db_password(1);
                 /* Hide it from ps now that we have our copy. */
                 memset(optarg, 'x', strlen(optarg));
             }
@@ -592,7 +583,7 @@ static int run(int argc, char **argv)
     pf_buf man = PF_BUF_INIT;
     int opened = 0, exitc = 0;
     char started[32];
-    iso_now(started, sizeof started);
+    cli_iso_now(started, sizeof started);
 
     if (!o.jsonl && pf_corpus_check_target(op.out, &err) < 0)
         goto fail;
