@@ -25,6 +25,7 @@ void pf_json_free(pf_json *j)
     free(j->tok);
     free(j->scratch);
     free(j->next);
+    free(j->open);
     memset(j, 0, sizeof *j);
 }
 
@@ -295,35 +296,28 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     if (j->tok[0].type == PF_JT_STRING && j->tok[0].size != 0)
         return bad(err, (size_t)j->tok[0].end, "unexpected ':' at top level");
     /* Tokens, containers and depth. */
-    int *open = NULL;
-    int depth = 0, cap = 0;
+    int depth = 0;
     for (int i = 0; i < r; i++) {
-        while (depth > 0 && j->next[open[depth - 1]] <= i)
+        while (depth > 0 && j->next[j->open[depth - 1]] <= i)
             depth--;
-        if (check_token(j, i, err) < 0) {
-            free(open);
+        if (check_token(j, i, err) < 0)
             return -1;
-        }
         if (j->tok[i].type == PF_JT_OBJECT || j->tok[i].type == PF_JT_ARRAY) {
-            if (check_container(j, i, err) < 0) {
-                free(open);
+            if (check_container(j, i, err) < 0)
                 return -1;
-            }
-            if (depth == cap) {
-                cap = cap ? cap * 2 : 64;
-                int *no = realloc(open, (size_t)cap * sizeof *no);
-                if (!no) {
-                    free(open);
+            if (depth == j->ocap) {
+                int cap = j->ocap ? j->ocap * 2 : 64;
+                int *no = realloc(j->open, (size_t)cap * sizeof *no);
+                if (!no)
                     return pf_err_set(err, PF_E_NOMEM, "out of memory");
-                }
-                open = no;
+                j->open = no;
+                j->ocap = cap;
             }
-            open[depth++] = i;
+            j->open[depth++] = i;
             if (depth > j->max_depth)
                 j->max_depth = depth;
         }
     }
-    free(open);
     size_t os, oe;
     outer(&j->tok[0], &os, &oe);
     if (gap(text, 0, os, 0, err) < 0 || gap(text, oe, len, 0, err) < 0)

@@ -62,6 +62,8 @@ typedef struct pf_json {
     int cap;
     int max_depth; /* deepest container nesting seen (root container = 1) */
     int depth_limit; /* 0: PF_JSON_DEPTH_LIMIT */
+    int *open; /* validation's stack of open containers, reused */
+    int ocap;
 } pf_json;
 
 /* jsmn closes a bracket by walking up from the innermost open token, so
@@ -69,7 +71,7 @@ typedef struct pf_json {
  * seconds). Deeper documents are refused up front with a clear error. */
 #define PF_JSON_DEPTH_LIMIT 10000
 
-#define PF_JSON_INIT {NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0, 0}
+#define PF_JSON_INIT {NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0}
 
 /* Tokenize and validate text[0..len). Leading/trailing JSON whitespace is
  * allowed. Returns 0, or -1 with PF_E_INPUT and "byte N: ..." in err. */
