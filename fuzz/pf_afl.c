@@ -52,6 +52,7 @@ void *afl_custom_init(afl_state_t *afl, unsigned int seed)
         return NULL;
     pf_mutate_cfg cfg;
     pf_mutate_cfg_default(&cfg);
+    cfg.size_schedule = 1;
     pf_err err = PF_ERR_INIT;
     if (pf_mutate_cfg_env(&cfg, &a->shape, &err) < 0 ||
         !(a->m = pf_mutator_new(&cfg, &err))) {

@@ -96,6 +96,7 @@ void pf_mutate_cfg_default(pf_mutate_cfg *cfg)
     cfg->classes = PF_M_ALL;
     cfg->byte_share = 0.2;
     cfg->max_depth = PF_MUTATE_MAX_DEPTH_DEFAULT;
+    cfg->size_schedule = 0;
 }
 
 int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
@@ -122,6 +123,13 @@ int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
             return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_MAX_DEPTH: want a "
                               "whole number from 1 to 10000000");
         cfg->max_depth = (int)d;
+    }
+    v = getenv("PRODFUZZ_SIZE_SCHEDULE");
+    if (v && *v) {
+        if (strcmp(v, "0") && strcmp(v, "1"))
+            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_SIZE_SCHEDULE: want "
+                              "0 or 1");
+        cfg->size_schedule = *v == '1';
     }
     *shape = NULL;
     v = getenv("PRODFUZZ_SHAPE");
@@ -156,6 +164,7 @@ pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
     pf_buf_init(&m->scratch);
     pf_buf_init(&m->desc);
     pf_buf_init(&m->tmp);
+    pf_buf_init(&m->reduced);
     m->last = PF_M_NONE;
     pf_mutator_seed(m, 0);
     return m;
@@ -172,6 +181,8 @@ void pf_mutator_free(pf_mutator *m)
     pf_buf_free(&m->scratch);
     pf_buf_free(&m->desc);
     pf_buf_free(&m->tmp);
+    pf_buf_free(&m->reduced);
+    free(m->chain);
     free(m);
 }
 
@@ -198,23 +209,36 @@ int pf_mtok_depth(const pf_json *j, int i)
     return d;
 }
 
+/* Token i and its ancestors, outermost first, in m->chain; their count,
+ * or -1 on OOM. */
+static int chain_of(pf_mutator *m, const pf_json *j, int i)
+{
+    size_t n = 0;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        n++;
+    if (n > m->chain_cap) {
+        int *c = realloc(m->chain, n * sizeof *c);
+        if (!c)
+            return -1;
+        m->chain = c;
+        m->chain_cap = n;
+    }
+    size_t k = n;
+    for (int p = i; p >= 0; p = j->tok[p].parent)
+        m->chain[--k] = p;
+    return (int)n;
+}
+
 void pf_mtok_path(pf_mutator *m, const pf_json *j, int i)
 {
     pf_path_reset(&m->path);
-    /* ancestors, innermost first, then pushed outermost first */
-    int n = 0;
-    for (int p = i; p >= 0; p = j->tok[p].parent)
-        n++;
-    int *chain = malloc((size_t)n * sizeof *chain);
-    if (!chain) {
+    int n = chain_of(m, j, i);
+    if (n < 0) {
         m->path.text.oom = 1;
         return;
     }
-    int k = n;
-    for (int p = i; p >= 0; p = j->tok[p].parent)
-        chain[--k] = p;
-    for (k = 0; k < n; k++) {
-        int t = chain[k];
+    for (int k = 0; k < n; k++) {
+        int t = m->chain[k];
         int par = j->tok[t].parent;
         if (par < 0)
             continue;
@@ -227,7 +251,6 @@ void pf_mtok_path(pf_mutator *m, const pf_json *j, int i)
             pf_path_push_index(&m->path);
         }
     }
-    free(chain);
 }
 
 /* The profile's path of token i: like pf_mtok_path, but a member of an
@@ -243,18 +266,12 @@ const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i)
     if (sp)
         return sp;
     const pf_json *j = c->j;
-    int n = 0;
-    for (int p = i; p >= 0; p = j->tok[p].parent)
-        n++;
-    int *chain = malloc((size_t)n * sizeof *chain);
-    if (!chain)
+    int n = chain_of(m, j, i);
+    if (n < 0)
         return NULL;
-    int k = n;
-    for (int p = i; p >= 0; p = j->tok[p].parent)
-        chain[--k] = p;
     pf_path_reset(&m->spath);
-    for (k = 0; k < n; k++) {
-        int t = chain[k], par = j->tok[t].parent;
+    for (int k = 0; k < n; k++) {
+        int t = m->chain[k], par = j->tok[t].parent;
         if (par < 0)
             continue;
         if (j->tok[par].type == PF_JT_OBJECT) {
@@ -269,7 +286,6 @@ const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i)
             pf_path_push_index(&m->spath);
         }
     }
-    free(chain);
     return pf_shape_find(sh, pf_path_str(&m->spath));
 }
 
@@ -486,6 +502,64 @@ void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe)
     *pe = e;
 }
 
+/* out = the text with string token t cut to at most keep bytes of its
+ * content, never inside an escape. */
+static void cut_string(const pf_json *j, int tok, size_t keep, pf_buf *out)
+{
+    const pf_jtok *t = &j->tok[tok];
+    const char *s = j->text + t->start;
+    size_t n = (size_t)(t->end - t->start), k = 0, safe = 0;
+    if (keep > n)
+        keep = n;
+    while (k < keep) {
+        safe = k;
+        if (s[k] == '\\')
+            k += s[k + 1] == 'u' ? 6 : 2;
+        else
+            k++;
+        if (k <= keep)
+            safe = k;
+    }
+    pf_buf_reset(out);
+    pf_buf_add(out, j->text, (size_t)t->start + safe);
+    pf_buf_add(out, j->text + t->end, j->len - (size_t)t->end);
+}
+
+/* The children (keys, for an object) of container token c: up to max
+ * of them, the last ones when there are more. Returns how many. */
+static int children(const pf_json *j, int c, int *kids, int max)
+{
+    int nk = 0;
+    for (int k = c + 1; k < j->next[c]; k = j->next[k]) {
+        if (nk == max)
+            memmove(kids, kids + max / 2, (size_t)(max - max / 2) * sizeof *kids),
+                nk = max - max / 2;
+        kids[nk++] = k;
+    }
+    return nk;
+}
+
+/* out = the text with the children of container token c from kids[k] on
+ * dropped (with the comma before them; k == 0 drops them all). */
+static void cut_children(const pf_json *j, int c, const int *kids, int nk,
+                         int k, pf_buf *out)
+{
+    size_t end, dummy, from;
+    int lastv = j->tok[c].type == PF_JT_OBJECT ? kids[nk - 1] + 1 : kids[nk - 1];
+    pf_json_span(j, lastv, &dummy, &end);
+    if (k == 0) {
+        size_t s0;
+        pf_json_span(j, c, &s0, &dummy);
+        from = s0 + 1; /* just inside the bracket */
+    } else {
+        int pv = j->tok[c].type == PF_JT_OBJECT ? kids[k - 1] + 1 : kids[k - 1];
+        pf_json_span(j, pv, &dummy, &from);
+    }
+    pf_buf_reset(out);
+    pf_buf_add(out, j->text, from);
+    pf_buf_add(out, j->text + end, j->len - end);
+}
+
 /* One shrinking step on a parsed document: cut the largest string in half
  * (at least by `excess`) or drop the last member/element of the largest
  * container. Returns 1 with the smaller text in out, 0 when nothing more
@@ -514,37 +588,17 @@ static int shrink_step(pf_mutator *m, const pf_json *j, size_t excess,
     if (best < 0)
         return 0;
     const pf_jtok *t = &j->tok[best];
-    pf_buf_reset(out);
     if (t->type == PF_JT_STRING) {
         size_t n = (size_t)(t->end - t->start);
         size_t cut = n / 2;
         if (excess > cut)
             cut = excess < n ? excess : n;
-        size_t keep = n - cut;
-        /* do not split an escape: back up to before a backslash run */
-        const char *s = j->text + t->start;
-        size_t k = 0, safe = 0;
-        while (k < keep) {
-            safe = k;
-            if (s[k] == '\\')
-                k += s[k + 1] == 'u' ? 6 : 2;
-            else
-                k++;
-            if (k <= keep)
-                safe = k;
-        }
-        keep = safe;
-        pf_buf_add(out, j->text, (size_t)t->start + keep);
-        pf_buf_add(out, j->text + t->end, j->len - (size_t)t->end);
+        cut_string(j, best, n - cut, out);
     } else {
         /* drop children from the end until `excess` bytes are gone (at
          * least one): one pass, not one parse per child */
-        int kids[4096], nk = 0;
-        for (int c = best + 1; c < j->next[best]; c = j->next[c]) {
-            if (nk == 4096)
-                memmove(kids, kids + 2048, 2048 * sizeof *kids), nk = 2048;
-            kids[nk++] = c;
-        }
+        int kids[4096];
+        int nk = children(j, best, kids, 4096);
         size_t end, dummy, cs;
         int lastv = t->type == PF_JT_OBJECT ? kids[nk - 1] + 1 : kids[nk - 1];
         pf_json_span(j, lastv, &dummy, &end);
@@ -554,17 +608,7 @@ static int shrink_step(pf_mutator *m, const pf_json *j, size_t excess,
             if (end - cs >= excess)
                 break;
         }
-        size_t from;
-        if (k == 0) {
-            size_t s0;
-            pf_json_span(j, best, &s0, &dummy);
-            from = s0 + 1; /* just inside the bracket */
-        } else {
-            int pv = t->type == PF_JT_OBJECT ? kids[k - 1] + 1 : kids[k - 1];
-            pf_json_span(j, pv, &dummy, &from);
-        }
-        pf_buf_add(out, j->text, from);
-        pf_buf_add(out, j->text + end, j->len - end);
+        cut_children(j, best, kids, nk, k, out);
     }
     (void)m;
     return 1;
@@ -631,6 +675,304 @@ static int text_depth(const char *s, size_t n, int stop)
     return max;
 }
 
+/* ---- size schedule ---------------------------------------------------------
+ *
+ * In a fuzzing loop every execution pays for the size of its input, and a
+ * grown input (a 64 KiB string, a thousand-element array, ten thousand
+ * levels of nesting) that reached new coverage is picked as a parent again
+ * and again. Its own execution already showed what its size does; its
+ * mutants mostly go back towards the typical size, which the engine learns
+ * from the sizes of its first inputs (the seeds, in practice). */
+
+#define PF_SIZE_LEARN 1024    /* inputs whose sizes make "typical" */
+#define PF_GROWN_MIN 4096     /* never call an input this small grown */
+#define PF_GROWN_DEPTH 32     /* nor one nested this little */
+#define PF_GROWN_NODES 64     /* nor an input with this few values */
+
+static int log2_bucket(uint64_t v)
+{
+    int b = 0;
+    while (b < 62 && ((uint64_t)2 << b) <= v)
+        b++;
+    return b;
+}
+
+static void learn_size(pf_mutator *m, size_t len, uint64_t nodes, int depth)
+{
+    if (m->size_seen >= PF_SIZE_LEARN)
+        return;
+    m->size_hist[log2_bucket(len)]++;
+    m->node_hist[log2_bucket(nodes)]++;
+    m->depth_hist[log2_bucket((uint64_t)depth)]++;
+    m->size_seen++;
+}
+
+/* The median of a histogram, rounded up to its power of two. (Not a
+ * higher percentile: in a fuzzing loop even the first inputs include
+ * the fuzzer's own grown ones.) */
+static uint64_t median(const uint32_t *hist, uint32_t n)
+{
+    if (!n)
+        return 0;
+    uint32_t want = (n + 1) / 2, acc = 0;
+    for (int b = 0; b < 63; b++)
+        if ((acc += hist[b]) >= want)
+            return (uint64_t)2 << b;
+    return UINT64_MAX;
+}
+
+size_t pf_mutator_typical_size(const pf_mutator *m)
+{
+    uint64_t t = median(m->size_hist, m->size_seen);
+    return t > SIZE_MAX ? SIZE_MAX : (size_t)t;
+}
+
+size_t pf_mutator_grown_size(const pf_mutator *m)
+{
+    size_t t = pf_mutator_typical_size(m);
+    return t > PF_GROWN_MIN / 4 ? (t > SIZE_MAX / 4 ? SIZE_MAX : 4 * t)
+                                : PF_GROWN_MIN;
+}
+
+static uint64_t grown_nodes(const pf_mutator *m)
+{
+    uint64_t t = median(m->node_hist, m->size_seen);
+    return t > PF_GROWN_NODES / 2 ? (t > UINT64_MAX / 2 ? UINT64_MAX : 2 * t)
+                                  : PF_GROWN_NODES;
+}
+
+static int grown_depth(const pf_mutator *m)
+{
+    int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
+    uint64_t typ = median(m->depth_hist, m->size_seen);
+    int d = PF_GROWN_DEPTH;
+    if (prof * 2 > d)
+        d = prof * 2;
+    if (typ * 4 > (uint64_t)d)
+        d = typ * 4 > 100000 ? 100000 : (int)(typ * 4);
+    return d;
+}
+
+/* Nesting depth and number of values (commas and openers) of JSON-ish
+ * text, strings skipped: one pass. */
+static void text_scan(const char *s, size_t n, int *depth, uint64_t *nodes)
+{
+    int d = 0, max = 0, in_str = 0;
+    uint64_t v = 1;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            v++;
+            if (++d > max)
+                max = d;
+        } else if (ch == ']' || ch == '}') {
+            d--;
+        } else if (ch == ',') {
+            v++;
+        }
+    }
+    *depth = max;
+    *nodes = v;
+}
+
+/* Length of the nesting "unit" at s[i]: '[' or '{' "key" ':' (a single
+ * member opening an object), with the whitespace after it, when what
+ * follows is another value; 0 when s[i] opens nothing of the kind. */
+static size_t unit_len(const char *s, size_t n, size_t i)
+{
+    size_t k = i;
+#define PF_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
+    if (k < n && s[k] == '[') {
+        k++;
+    } else if (k < n && s[k] == '{') {
+        k++;
+        while (k < n && PF_WS(s[k]))
+            k++;
+        if (k >= n || s[k] != '"')
+            return 0;
+        for (k++; k < n && s[k] != '"'; k++)
+            if (s[k] == '\\')
+                k++;
+        if (k >= n)
+            return 0;
+        k++;
+        while (k < n && PF_WS(s[k]))
+            k++;
+        if (k >= n || s[k] != ':')
+            return 0;
+        k++;
+    } else {
+        return 0;
+    }
+    while (k < n && PF_WS(s[k]))
+        k++;
+#undef PF_WS
+    return k < n && s[k] != ']' && s[k] != '}' ? k - i : 0;
+}
+
+/* Remove all but `keep` levels of the longest run of nesting units, with
+ * the brackets that close them: one pass over the text, no tokenizer
+ * (whose cost grows with the square of the depth). Returns the levels
+ * removed; 0 when there is no run longer than keep. */
+static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
+{
+    size_t best_at = 0;
+    uint64_t best = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < n;) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+            i++;
+            continue;
+        }
+        if (ch == '"') {
+            in_str = 1;
+            i++;
+            continue;
+        }
+        uint64_t units = 0;
+        size_t j = i, u;
+        while ((u = unit_len(s, n, j)) > 0) {
+            j += u;
+            units++;
+        }
+        if (units > best) {
+            best = units;
+            best_at = i;
+        }
+        i = units ? j : i + 1;
+    }
+    if (best <= keep)
+        return 0;
+    uint64_t cut = best - keep;
+    size_t from = best_at;
+    for (uint64_t k = 0; k < cut; k++)
+        from += unit_len(s, n, from);
+    pf_buf_reset(out);
+    pf_buf_add(out, s, best_at);
+    /* inside the run: depth relative to its start; a closer that brings
+     * it below cut closes one of the removed levels */
+    uint64_t d = cut;
+    size_t i = from, copy = from;
+    in_str = 0;
+    for (; i < n && d > 0; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            d++;
+        } else if (ch == ']' || ch == '}') {
+            if (--d < cut) {
+                pf_buf_add(out, s + copy, i - copy);
+                copy = i + 1;
+            }
+        }
+    }
+    if (copy < n)
+        pf_buf_add(out, s + copy, n - copy);
+    return cut;
+}
+
+/* One reduction of a parsed grown document into out: the container with
+ * the most children keeps its first few (when values are what grew), or
+ * the longest string keeps a short prefix. 0 when neither applies. */
+static int reduce_step(pf_mutator *m, const pf_json *j, int by_nodes,
+                       pf_buf *out)
+{
+    int bc = -1, bs = -1;
+    for (int i = 0; i < j->ntok; i++) {
+        const pf_jtok *t = &j->tok[i];
+        if ((t->type == PF_JT_ARRAY || t->type == PF_JT_OBJECT) &&
+            (bc < 0 || t->size > j->tok[bc].size))
+            bc = i;
+        else if (t->type == PF_JT_STRING && !pf_mtok_is_key(j, i) &&
+                 (bs < 0 || t->end - t->start > j->tok[bs].end - j->tok[bs].start))
+            bs = i;
+    }
+    if (bc >= 0 && (by_nodes || bs < 0) && j->tok[bc].size > 1) {
+        int kids[4096];
+        int nk = children(j, bc, kids, 4096);
+        int keep = 1 + (int)pf_mbelow(m, 4);
+        if (nk > keep) {
+            cut_children(j, bc, kids, nk, keep, out);
+            return 1;
+        }
+    }
+    if (bs >= 0 && j->tok[bs].end - j->tok[bs].start > 64) {
+        cut_string(j, bs, 1 + pf_mbelow(m, 64), out);
+        return 1;
+    }
+    return 0;
+}
+
+/* The mutant of a grown parent: its nesting cut back to a few dozen
+ * levels, its biggest container back to a few children, its longest
+ * string back to a few bytes, until it is no longer grown (head and tail
+ * of it when it is not JSON). */
+static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
+                        size_t max, pf_buf *out, pf_err *err)
+{
+    m->amount = 0;
+    if (depth > grown_depth(m)) {
+        uint64_t cut = denest(in, len, 1 + pf_mbelow(m, 64), out);
+        if (cut) {
+            set_last(m, PF_M_SHRINK, 0);
+            m->amount = cut;
+            return pf_buf_ok(out, err);
+        }
+    }
+    pf_buf cur = PF_BUF_INIT;
+    pf_buf_add(&cur, in, len);
+    pf_err perr = PF_ERR_INIT;
+    int steps = 0;
+    for (; steps < 8 && !cur.oom; steps++) {
+        int d;
+        uint64_t nodes;
+        text_scan(cur.data, cur.len, &d, &nodes);
+        int by_nodes = nodes > grown_nodes(m);
+        if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
+            break;
+        if (d > 4 * PF_MUTATE_DEEP ||
+            pf_json_parse(&m->j2, cur.data, cur.len, &perr) < 0 ||
+            !reduce_step(m, &m->j2, by_nodes, out))
+            break;
+        pf_buf_reset(&cur);
+        pf_buf_add(&cur, out->data, out->len);
+    }
+    pf_buf_reset(out);
+    size_t typ = pf_mutator_typical_size(m);
+    if (steps == 0 && cur.len > typ) {
+        /* not JSON (or nothing to cut): its head and its tail */
+        size_t head = pf_mbelow(m, typ + 1);
+        pf_buf_add(out, cur.data, head);
+        pf_buf_add(out, cur.data + cur.len - (typ - head), typ - head);
+    } else {
+        pf_buf_add(out, cur.data, cur.len);
+    }
+    pf_buf_free(&cur);
+    if (out->len > max)
+        out->len = max;
+    set_last(m, PF_M_SHRINK, 0);
+    m->amount = (uint64_t)steps;
+    return pf_buf_ok(out, err);
+}
+
 static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
                      size_t max, pf_buf *out, pf_err *err)
 {
@@ -669,12 +1011,36 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
     pf_err perr = PF_ERR_INIT;
     if (len > max_size)
         return pf_mutate_shrink(m, in, len, max_size, out, err);
-    if (len == 0 || max_size == 0 ||
-        (double)pf_mbelow(m, 1000000) < m->cfg.byte_share * 1e6)
+    if (len == 0 || max_size == 0)
+        return mutate_bytes(m, in, len, max_size, out, err);
+    int depth;
+    if (m->cfg.size_schedule) {
+        uint64_t nodes;
+        text_scan(in, len, &depth, &nodes);
+        learn_size(m, len, nodes, depth);
+        /* a grown parent is mostly reduced first, and the reduction is
+         * what gets mutated */
+        if ((len > pf_mutator_grown_size(m) || nodes > grown_nodes(m) ||
+             depth > grown_depth(m)) && pf_mchance(m, 7, 8)) {
+            if (reduce_grown(m, in, len, depth, max_size, &m->reduced, err) < 0)
+                return -1;
+            if (m->reduced.len == 0)
+                return mutate_bytes(m, in, len, max_size, out, err);
+            in = m->reduced.data;
+            len = m->reduced.len;
+            depth = text_depth(in, len, 4 * PF_MUTATE_DEEP);
+        }
+        /* the tokenizer's cost grows with the square of the depth: a
+         * deep one left as it is gets byte mutation */
+        if (depth > grown_depth(m))
+            return mutate_bytes(m, in, len, max_size, out, err);
+    } else {
+        depth = text_depth(in, len, 4 * PF_MUTATE_DEEP);
+    }
+    if ((double)pf_mbelow(m, 1000000) < m->cfg.byte_share * 1e6)
         return mutate_bytes(m, in, len, max_size, out, err);
     /* Deeply nested inputs mostly go to byte mutation: tokenizing them
      * costs more than a few executions of the target. */
-    int depth = text_depth(in, len, 4 * PF_MUTATE_DEEP);
     if (depth > 4 * PF_MUTATE_DEEP ||
         (depth > PF_MUTATE_DEEP && pf_mchance(m, 7, 8)))
         return mutate_bytes(m, in, len, max_size, out, err);
@@ -687,18 +1053,31 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
      * libFuzzer picks it from the corpus again and again: mostly, its
      * mutants are small structural reductions of it. The big mutants
      * themselves stay rare (see oversize and deep). */
-    if (len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
+    if (!m->cfg.size_schedule && len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
         return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 4096 : len / 16,
                                 out, err);
+    /* Each enabled class has a weight. In a fuzzing loop the classes
+     * whose mutants cost many ordinary executions each (oversize, deep)
+     * weigh a quarter of the others: they still find their bugs within
+     * the first thousand executions, and the loop keeps its pace. */
     unsigned mask = m->cfg.classes & PF_M_ALL;
     int enabled[PF_M_NCLASSES], n = 0;
+    unsigned weight[PF_M_NCLASSES], total = 0;
     for (int c = 0; c < PF_M_NCLASSES; c++)
-        if (mask & (1u << c))
+        if (mask & (1u << c)) {
+            weight[n] = m->cfg.size_schedule &&
+                        (c == PF_M_OVERSIZE || c == PF_M_DEEP) ? 1 : 8;
+            total += weight[n];
             enabled[n++] = c;
+        }
     /* a class that does not apply (no string for unicode, no rare
      * variant for legacy) gives its turn to another */
     for (int tries = 0; tries < 8 && n > 0; tries++) {
-        pf_mclass cls = (pf_mclass)enabled[pf_mbelow(m, (uint64_t)n)];
+        uint64_t w = pf_mbelow(m, total);
+        int k = 0;
+        while (w >= weight[k])
+            w -= weight[k++];
+        pf_mclass cls = (pf_mclass)enabled[k];
         int r = run_class(m, cls, in, len, max_size, out, err);
         if (r != 0)
             return r < 0 ? -1 : 0;
@@ -708,22 +1087,45 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
 
 /* ---- crossover ------------------------------------------------------------ */
 
-typedef struct xfind {
-    const char *want;
-    int *hits;
-    int n, cap;
-} xfind;
-
-static int xvisit(void *ctx, const pf_json *j, int tok, int key,
-                  const pf_path *path, pf_err *err)
+/* The token of b at the same path as token i of a (a random element where
+ * the path goes through an array); -1 when b has no such path. Object keys
+ * compare as written. One descent, no path strings. */
+static int same_path(pf_mutator *m, const pf_json *a, int i, const pf_json *b)
 {
-    (void)j;
-    (void)key;
-    (void)err;
-    xfind *x = ctx;
-    if (strcmp(pf_path_str(path), x->want) == 0 && x->n < x->cap)
-        x->hits[x->n++] = tok;
-    return 0;
+    int n = chain_of(m, a, i);
+    if (n < 1 || b->ntok < 1)
+        return -1;
+    int cur = 0; /* b's root */
+    for (int k = 1; k < n; k++) {
+        int t = m->chain[k], par = a->tok[t].parent;
+        const pf_jtok *bt = &b->tok[cur];
+        if (a->tok[par].type == PF_JT_OBJECT) {
+            if (bt->type != PF_JT_OBJECT)
+                return -1;
+            int klen = a->tok[t].end - a->tok[t].start, found = -1;
+            for (int c = cur + 1; c < b->next[cur] && found < 0; c = b->next[c])
+                if (b->tok[c].end - b->tok[c].start == klen &&
+                    !memcmp(b->text + b->tok[c].start, a->text + a->tok[t].start,
+                            (size_t)klen))
+                    found = c;
+            if (found < 0)
+                return -1;
+            cur = found;
+        } else if (a->tok[par].type == PF_JT_ARRAY) {
+            if (bt->type != PF_JT_ARRAY || bt->size < 1)
+                return -1;
+            int pick = (int)pf_mbelow(m, (uint64_t)bt->size), c = cur + 1;
+            while (pick-- > 0)
+                c = b->next[c];
+            cur = c;
+        } else { /* a key's value */
+            if (bt->type != PF_JT_STRING || cur + 1 >= b->ntok ||
+                b->tok[cur + 1].parent != cur)
+                return -1;
+            cur = cur + 1;
+        }
+    }
+    return cur;
 }
 
 int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
@@ -731,10 +1133,14 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
 {
     pf_err perr = PF_ERR_INIT;
     pf_buf_reset(out);
-    /* big or deep parents: not worth tokenizing on every crossover */
-    if (alen > PF_MUTATE_BIG || blen > PF_MUTATE_BIG ||
-        text_depth(a, alen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP ||
-        text_depth(b, blen, PF_MUTATE_DEEP) > PF_MUTATE_DEEP)
+    /* big or deep parents: not worth tokenizing on every crossover (in a
+     * fuzzing loop, neither is a grown one) */
+    size_t big = PF_MUTATE_BIG;
+    if (m->cfg.size_schedule && m->size_seen && 2 * pf_mutator_typical_size(m) < big)
+        big = 2 * pf_mutator_typical_size(m);
+    int deep = m->cfg.size_schedule ? grown_depth(m) : PF_MUTATE_DEEP;
+    if (alen > big || blen > big || text_depth(a, alen, deep) > deep ||
+        text_depth(b, blen, deep) > deep)
         return 0;
     if (!alen || !blen || pf_json_parse(&m->j, a, alen, &perr) < 0 ||
         pf_json_parse(&m->j2, b, blen, &perr) < 0)
@@ -743,23 +1149,17 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
                                        : 0;
     for (int attempt = 0; attempt < 4; attempt++) {
         int i = value_tok(&m->j, (int)pf_mbelow(m, (uint64_t)m->j.ntok));
-        pf_mtok_path(m, &m->j, i);
-        int hits[64];
-        xfind x = {pf_path_str(&m->path), hits, 0, 64};
-        if (pf_json_walk(&m->j2, xvisit, &x, &perr) < 0)
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        int from;
-        if (x.n > 0)
-            from = hits[pf_mbelow(m, (uint64_t)x.n)];
-        else if (attempt == 3)
+        int from = same_path(m, &m->j, i, &m->j2);
+        if (from < 0 && attempt == 3)
             from = value_tok(&m->j2, (int)pf_mbelow(m, (uint64_t)m->j2.ntok));
-        else
+        if (from < 0)
             continue;
         size_t s, e, bs, be;
         pf_json_span(&m->j, i, &s, &e);
         pf_json_span(&m->j2, from, &bs, &be);
         pf_mctx c = {m, &m->j, a, alen, max_size, out};
         if (pf_msplice(&c, s, e, (const char *)b + bs, be - bs)) {
+            pf_mtok_path(m, &m->j, i);
             m->amount = 0;
             set_last(m, PF_M_CROSSOVER, 1);
             return pf_buf_ok(out, err) < 0 ? -1 : 1;

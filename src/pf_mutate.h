@@ -68,12 +68,20 @@ typedef struct pf_mutate_cfg {
     unsigned classes;      /* mask of 1u << pf_mclass; 0 means all */
     double byte_share;     /* share of calls that go to byte mutation */
     int max_depth;         /* deepest nesting `deep` builds */
+    /* In a fuzzing loop (libFuzzer, AFL++): keep executions fast. The
+     * engine learns the typical size of its inputs from the first calls;
+     * a parent far larger or deeper than that (a grown string, array or
+     * nesting that earned a corpus slot) is mostly reduced back towards
+     * it instead of being mutated at full size. Off for `prodfuzz mutate`,
+     * where every mutant of a given input should look like it. */
+    int size_schedule;
 } pf_mutate_cfg;
 
-/* classes = all, byte_share = 0.2, max_depth = 100000, no shape. */
+/* classes = all, byte_share = 0.2, max_depth = 100000, no shape, no size
+ * schedule. */
 void pf_mutate_cfg_default(pf_mutate_cfg *cfg);
-/* Apply PRODFUZZ_CLASSES, PRODFUZZ_BYTE_SHARE, PRODFUZZ_MAX_DEPTH and
- * PRODFUZZ_SHAPE (loaded into *shape, which the caller frees with
+/* Apply PRODFUZZ_CLASSES, PRODFUZZ_BYTE_SHARE, PRODFUZZ_MAX_DEPTH,
+ * PRODFUZZ_SIZE_SCHEDULE (0 or 1) and PRODFUZZ_SHAPE (loaded into *shape, which the caller frees with
  * pf_shape_free after the mutator). Bad values are PF_E_USAGE errors,
  * an unreadable profile PF_E_INPUT. */
 int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err);
@@ -99,6 +107,12 @@ int pf_mutate(pf_mutator *m, const void *in, size_t len, size_t max_size,
  * input within max_size (out is then empty), -1 OOM. */
 int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
                     size_t max_size, pf_buf *out, pf_err *err);
+/* The size schedule's view (cfg.size_schedule): the typical input size
+ * learnt so far (0 before the first call) and the size above which a
+ * parent counts as grown. */
+size_t pf_mutator_typical_size(const pf_mutator *m);
+size_t pf_mutator_grown_size(const pf_mutator *m);
+
 /* Make in fit max_size by dropping members and elements and shortening
  * strings (byte truncation for non-JSON). 0 or -1 (OOM). */
 int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
@@ -123,7 +137,8 @@ pf_mclass pf_mutator_last_class(const pf_mutator *m);
 const char *pf_mutator_last_path(const pf_mutator *m); /* "" for bytes */
 /* A class-specific figure: oversize: the new string length in bytes or
  * element count; deep: the nesting depth of the wrapped value's innermost
- * container; truncate: the cut offset; shrink: passes; else 0. */
+ * container; truncate: the cut offset; shrink: passes, or the nesting
+ * levels removed when a grown parent was de-nested; else 0. */
 uint64_t pf_mutator_last_amount(const pf_mutator *m);
 
 #endif

@@ -257,10 +257,12 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     /* mostly just past production's longest; the generic sizes, whose
      * repeated subtrees make every later execution slower, now and then */
     uint64_t near[] = {base + 1, base * 2}, far[] = {100, 256, 1000};
-    uint64_t target = pf_mchance(c->m, 1, 4) ? far[pf_mbelow(c->m, NELEM(far))]
-                                             : near[pf_mbelow(c->m, NELEM(near))];
-    if (pf_mchance(c->m, 1, 32))
-        target = pf_mchance(c->m, 1, 2) ? 65536 : 4096;
+    /* every element is an allocation in the target's parser: a thousand
+     * of them cost as much as a few hundred ordinary executions */
+    uint64_t target = pf_mchance(c->m, 1, 16) ? far[pf_mbelow(c->m, NELEM(far))]
+                                              : near[pf_mbelow(c->m, NELEM(near))];
+    if (pf_mchance(c->m, 1, 256))
+        target = pf_mchance(c->m, 1, 4) ? 65536 : 4096;
     if (target <= (uint64_t)t->size)
         target = (uint64_t)t->size + 1;
     size_t s, e;
@@ -486,9 +488,9 @@ static int m_deep(pf_mctx *c)
     int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
     if (prof > 0 && pf_mchance(m, 1, 2))
         target = prof + 1 + (long)pf_mbelow(m, 3); /* just past production */
-    else if (pf_mchance(m, 1, 64))
+    else if (pf_mchance(m, 1, 256))
         target = m->cfg.max_depth;
-    else if (pf_mchance(m, 1, 12))
+    else if (pf_mchance(m, 1, 48))
         target = pf_mchance(m, 1, 2) ? 10000 : 10001;
     else
         target = limits[pf_mbelow(m, NELEM(limits))];

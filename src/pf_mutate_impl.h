@@ -17,8 +17,16 @@ struct pf_mutator {
     pf_json j, j2;
     pf_path path, spath; /* the mutant's path; the profile's spelling */
     pf_buf scratch, desc, tmp;
+    pf_buf reduced; /* a grown parent, reduced before it is mutated */
     pf_mclass last;
     uint64_t amount;
+    int *chain; /* ancestors of a token, reused */
+    size_t chain_cap;
+    /* size schedule: log2 histograms of the first inputs' sizes in bytes
+     * and in values (what an execution pays for: every value is an
+     * allocation in a tree-building parser), and their nesting depth */
+    uint32_t size_hist[64], node_hist[64], depth_hist[64];
+    uint32_t size_seen;
 };
 
 /* One mutation in progress. */
