@@ -10,6 +10,7 @@
 #include "pf_mutate_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -650,12 +651,14 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 #define PF_MUTATE_BIG 16384
 #define PF_MUTATE_DEEP 512
 
-/* Nesting depth of JSON-ish text, strings skipped; stops counting past
- * stop. Cheap, so deep documents can be kept away from the tokenizer,
- * whose cost grows with the square of the depth. */
-static int text_depth(const char *s, size_t n, int stop)
+/* Nesting depth of JSON-ish text and its number of values (commas and
+ * openers), strings skipped, in one pass; stops past depth `stop`. Cheap,
+ * so deep documents can be kept away from the tokenizer, whose cost grows
+ * with the square of the depth. */
+static int text_scan(const char *s, size_t n, int stop, uint64_t *nodes)
 {
     int d = 0, max = 0, in_str = 0;
+    uint64_t v = 1;
     for (size_t i = 0; i < n && max <= stop; i++) {
         char ch = s[i];
         if (in_str) {
@@ -666,13 +669,23 @@ static int text_depth(const char *s, size_t n, int stop)
         } else if (ch == '"') {
             in_str = 1;
         } else if (ch == '[' || ch == '{') {
+            v++;
             if (++d > max)
                 max = d;
         } else if (ch == ']' || ch == '}') {
             d--;
+        } else if (ch == ',') {
+            v++;
         }
     }
+    if (nodes)
+        *nodes = v;
     return max;
+}
+
+static int text_depth(const char *s, size_t n, int stop)
+{
+    return text_scan(s, n, stop, NULL);
 }
 
 /* ---- size schedule ---------------------------------------------------------
@@ -751,35 +764,6 @@ static int grown_depth(const pf_mutator *m)
     if (typ * 4 > (uint64_t)d)
         d = typ * 4 > 100000 ? 100000 : (int)(typ * 4);
     return d;
-}
-
-/* Nesting depth and number of values (commas and openers) of JSON-ish
- * text, strings skipped: one pass. */
-static void text_scan(const char *s, size_t n, int *depth, uint64_t *nodes)
-{
-    int d = 0, max = 0, in_str = 0;
-    uint64_t v = 1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '[' || ch == '{') {
-            v++;
-            if (++d > max)
-                max = d;
-        } else if (ch == ']' || ch == '}') {
-            d--;
-        } else if (ch == ',') {
-            v++;
-        }
-    }
-    *depth = max;
-    *nodes = v;
 }
 
 /* Length of the nesting "unit" at s[i]: '[' or '{' "key" ':' (a single
@@ -921,8 +905,8 @@ static int reduce_step(pf_mutator *m, const pf_json *j, int by_nodes,
     return 0;
 }
 
-/* The mutant of a grown parent: its nesting cut back to a few dozen
- * levels, its biggest container back to a few children, its longest
+/* The mutant of a grown parent: its nesting cut back to under half the
+ * grown depth, its biggest container back to a few children, its longest
  * string back to a few bytes, until it is no longer grown (head and tail
  * of it when it is not JSON). */
 static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
@@ -930,7 +914,10 @@ static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
 {
     m->amount = 0;
     if (depth > grown_depth(m)) {
-        uint64_t cut = denest(in, len, 1 + pf_mbelow(m, 64), out);
+        /* what is left stays under the grown depth, so it is mutated as
+         * a document again */
+        uint64_t cut = denest(in, len, 1 + pf_mbelow(m, (uint64_t)grown_depth(m) / 2),
+                              out);
         if (cut) {
             set_last(m, PF_M_SHRINK, 0);
             m->amount = cut;
@@ -942,9 +929,8 @@ static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
     pf_err perr = PF_ERR_INIT;
     int steps = 0;
     for (; steps < 8 && !cur.oom; steps++) {
-        int d;
         uint64_t nodes;
-        text_scan(cur.data, cur.len, &d, &nodes);
+        int d = text_scan(cur.data, cur.len, INT_MAX, &nodes);
         int by_nodes = nodes > grown_nodes(m);
         if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
             break;
@@ -1016,7 +1002,7 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
     int depth;
     if (m->cfg.size_schedule) {
         uint64_t nodes;
-        text_scan(in, len, &depth, &nodes);
+        depth = text_scan(in, len, INT_MAX, &nodes);
         learn_size(m, len, nodes, depth);
         /* a grown parent is mostly reduced first, and the reduction is
          * what gets mutated */

@@ -759,6 +759,184 @@ static void trim_candidates_stay_json_and_shrink(void **st)
     pf_mutator_free(m);
 }
 
+/* ---- size schedule (fuzzing loops) -------------------------------------- */
+
+static pf_mutator *loop_mutator_of(int schedule, unsigned classes)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.size_schedule = schedule;
+    if (classes)
+        cfg.classes = classes;
+    cfg.byte_share = 0;
+    pf_err err = PF_ERR_INIT;
+    pf_mutator *m = pf_mutator_new(&cfg, &err);
+    assert_non_null(m);
+    /* the first inputs of a run: the seeds */
+    pf_buf out = PF_BUF_INIT;
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+    }
+    pf_buf_free(&out);
+    return m;
+}
+
+static pf_mutator *loop_mutator(int schedule)
+{
+    return loop_mutator_of(schedule, 0);
+}
+
+/* ORDER with its items array grown to n copies of its element. */
+static void grown_items(pf_buf *b, int n)
+{
+    const char *at = strstr(ORDER, "[{");
+    const char *end = strstr(ORDER, "}]") + 1;
+    pf_buf_reset(b);
+    pf_buf_add(b, ORDER, (size_t)(at - ORDER) + 1);
+    for (int k = 0; k < n; k++) {
+        if (k)
+            pf_buf_addc(b, ',');
+        pf_buf_add(b, at + 1, (size_t)(end - at - 1));
+    }
+    pf_buf_adds(b, end);
+}
+
+static int items_count(pf_json *j, const pf_buf *doc)
+{
+    pf_err err = PF_ERR_INIT;
+    if (pf_json_parse(j, doc->data, doc->len, &err) < 0)
+        return -1;
+    at_path a = find_at(j, doc->data, doc->len, "$.items");
+    return a.n && a.kind == PF_J_ARRAY ? j->tok[a.tok].size : -1;
+}
+
+static void schedule_learns_the_typical_size(void **st)
+{
+    (void)st;
+    pf_mutator *m = loop_mutator(1);
+    size_t typ = pf_mutator_typical_size(m);
+    /* ORDER is 200-odd bytes: typical is its power-of-two ceiling */
+    assert_true(typ >= strlen(ORDER) && typ < 2 * strlen(ORDER) + 2);
+    assert_int_equal(pf_mutator_grown_size(m), 4096); /* the floor */
+    pf_mutator_free(m);
+    pf_mutator *fresh = new_mutator(0, 0);
+    assert_int_equal(pf_mutator_typical_size(fresh), 0);
+    pf_mutator_free(fresh);
+}
+
+static void schedule_reduces_a_grown_array_before_mutating(void **st)
+{
+    (void)st;
+    pf_buf big = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    grown_items(&big, 2000);
+    assert_int_equal(items_count(&j, &big), 2000);
+    for (int schedule = 0; schedule <= 1; schedule++) {
+        pf_mutator *m = loop_mutator(schedule);
+        int small = 0, runs = 64;
+        for (uint64_t seed = 1000; seed < 1000 + (uint64_t)runs; seed++) {
+            pf_mutator_seed(m, seed);
+            assert_int_equal(pf_mutate(m, big.data, big.len, MAXSZ, &out, &err), 0);
+            int n = items_count(&j, &out);
+            if (n >= 0 && n <= 4 && out.len < big.len / 100)
+                small++;
+        }
+        if (schedule)
+            assert_true(small >= runs * 3 / 4); /* 7 in 8 are reduced */
+        else
+            assert_int_equal(small, 0); /* `prodfuzz mutate` keeps sizes */
+        pf_mutator_free(m);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&big);
+    pf_buf_free(&out);
+}
+
+static void schedule_denests_deep_parents_in_one_pass(void **st)
+{
+    (void)st;
+    /* 20,000 levels: past what the tokenizer accepts at all */
+    pf_buf deep = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    const char *at = strstr(ORDER, "\"Ada Lovelace\"");
+    pf_buf_add(&deep, ORDER, (size_t)(at - ORDER));
+    for (int k = 0; k < 20000; k++)
+        pf_buf_adds(&deep, k % 2 ? "[" : "{\"a\":");
+    pf_buf_adds(&deep, "\"Ada Lovelace\"");
+    for (int k = 19999; k >= 0; k--)
+        pf_buf_addc(&deep, k % 2 ? ']' : '}');
+    pf_buf_adds(&deep, at + strlen("\"Ada Lovelace\""));
+    pf_mutator *m = loop_mutator(1);
+    int reduced = 0;
+    for (uint64_t seed = 1; seed <= 32; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate(m, deep.data, deep.len, MAXSZ, &out, &err), 0);
+        reduced += out.len < deep.len / 100;
+    }
+    assert_true(reduced >= 20); /* 7 in 8 are reduced, and mostly stay small */
+    /* the reduction is valid JSON: seen through a mutation that keeps a
+     * document valid and its members where they were (format) */
+    pf_mutator *f = loop_mutator_of(1, 1u << PF_M_FORMAT);
+    int valid = 0;
+    for (uint64_t seed = 1; seed <= 32; seed++) {
+        pf_mutator_seed(f, seed);
+        assert_int_equal(pf_mutate(f, deep.data, deep.len, MAXSZ, &out, &err), 0);
+        int pr = pf_json_parse(&j, out.data, out.len, &err);
+        /* shallow again, valid, and the rest of the document is there */
+        if (out.len < deep.len / 100 && pr == 0 && j.max_depth <= 32 &&
+            memmem(out.data, out.len, "\"items\"", 7))
+            valid++;
+    }
+    assert_true(valid >= 16);
+    pf_mutator_free(f);
+    pf_mutator_free(m);
+    pf_json_free(&j);
+    pf_buf_free(&deep);
+    pf_buf_free(&out);
+}
+
+static void schedule_can_be_switched_off_by_env(void **st)
+{
+    (void)st;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.size_schedule = 1;
+    pf_shape *shape = NULL;
+    pf_err err = PF_ERR_INIT;
+    setenv("PRODFUZZ_SIZE_SCHEDULE", "0", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
+    assert_int_equal(cfg.size_schedule, 0);
+    setenv("PRODFUZZ_SIZE_SCHEDULE", "yes", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
+    assert_non_null(strstr(err.msg, "PRODFUZZ_SIZE_SCHEDULE"));
+    unsetenv("PRODFUZZ_SIZE_SCHEDULE");
+}
+
+static void schedule_makes_growth_classes_rarer(void **st)
+{
+    (void)st;
+    int grew[2] = {0, 0};
+    for (int schedule = 0; schedule <= 1; schedule++) {
+        pf_mutator *m = loop_mutator(schedule);
+        pf_buf out = PF_BUF_INIT;
+        pf_err err = PF_ERR_INIT;
+        for (uint64_t seed = 5000; seed < 7000; seed++) {
+            pf_mutator_seed(m, seed);
+            assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+            pf_mclass c = pf_mutator_last_class(m);
+            grew[schedule] += c == PF_M_OVERSIZE || c == PF_M_DEEP;
+        }
+        pf_buf_free(&out);
+        pf_mutator_free(m);
+    }
+    /* uniform: 2 in 11; weighted: 2 in 74 */
+    assert_true(grew[0] > 250);
+    assert_true(grew[1] > 10 && grew[1] < 120);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +964,11 @@ int main(void)
         cmocka_unit_test(trim_candidates_stay_json_and_shrink),
         cmocka_unit_test(profile_values_are_just_past_production),
         cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
+        cmocka_unit_test(schedule_learns_the_typical_size),
+        cmocka_unit_test(schedule_reduces_a_grown_array_before_mutating),
+        cmocka_unit_test(schedule_denests_deep_parents_in_one_pass),
+        cmocka_unit_test(schedule_can_be_switched_off_by_env),
+        cmocka_unit_test(schedule_makes_growth_classes_rarer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
