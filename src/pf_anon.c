@@ -167,6 +167,7 @@ void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st)
 {
     *st = a->st;
     st->prf_calls = a->xf.prf.calls;
+    st->aes_calls = a->xf.aes.calls;
     st->untracked = a->orig.untracked + a->outs.untracked;
 }
 

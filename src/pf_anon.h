@@ -88,6 +88,7 @@ typedef struct pf_anon_stats {
     uint64_t kept;                   /* leaves left as they were (keep) */
     uint64_t cache_hits, cache_misses;
     uint64_t prf_calls;              /* HMAC computations */
+    uint64_t aes_calls;              /* AES calls (Feistel rounds) */
     uint64_t leaks;
     uint64_t untracked; /* leak-check tokens beyond the memory bound */
 } pf_anon_stats;

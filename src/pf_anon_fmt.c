@@ -205,6 +205,14 @@ int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err)
     }
     pf_prf_2(&xf->prf, l2, sizeof l2 - 1, NULL, 0, d);
     memcpy(xf->sipkey, d, 16);
+    static const char l3[] = "prodfuzz feistel aes key v2";
+    pf_prf_2(&xf->prf, l3, sizeof l3 - 1, NULL, 0, d);
+    if (pf_aes_init(&xf->aes, d, err) < 0) {
+        memset(d, 0, sizeof d);
+        pf_ff1_free(&xf->ff1);
+        pf_prf_free(&xf->prf);
+        return -1;
+    }
     memset(d, 0, sizeof d);
     pf_buf_init(&xf->pat);
     pf_buf_init(&xf->tmp);
@@ -215,6 +223,7 @@ void pf_xf_free(pf_xf *xf)
 {
     pf_prf_free(&xf->prf);
     pf_ff1_free(&xf->ff1);
+    pf_aes_free(&xf->aes);
     free(xf->x);
     free(xf->radix);
     free(xf->cls);
@@ -268,6 +277,18 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
     size_t k = 0;
     int leading = 1;
     pf_buf_reset(&xf->pat);
+    /* the pattern takes at most 5 bytes per input byte (and a tag) */
+    if (pf_buf_reserve(&xf->pat, 5 * n + 1) < 0 || pf_buf_reserve(out, n) < 0) {
+        out->oom = 1;
+        return;
+    }
+    char *pat = xf->pat.data;
+    size_t pl = 0;
+    /* hex in capitals: digits may become A-F, never a-f */
+    int hexup = 0;
+    if (mode & M_HEX)
+        for (size_t i = 0; i < n && !hexup; i++)
+            hexup = u[i] >= 'A' && u[i] <= 'F';
     for (size_t i = 0; i < n;) {
         unsigned char c = u[i];
         uint32_t cl = C_KEEP, v = 0, r = 0;
@@ -277,8 +298,10 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
             if ((mode & M_PCT) && c == '%' && i + 2 < n && pf_is_hexdigit(u[i + 1]) &&
                 pf_is_hexdigit(u[i + 2])) {
                 w = 3;
-            } else if ((mode & M_HEX) && (isdig || (c >= 'a' && c <= 'f'))) {
-                cl = C_HEXL, r = 16, v = isdig ? c - '0' : c - 'a' + 10;
+            } else if ((mode & M_HEX) && isdig) {
+                cl = hexup ? C_HEXU : C_HEXL, r = 16, v = c - '0';
+            } else if ((mode & M_HEX) && c >= 'a' && c <= 'f') {
+                cl = C_HEXL, r = 16, v = c - 'a' + 10;
             } else if ((mode & M_HEX) && c >= 'A' && c <= 'F') {
                 cl = C_HEXU, r = 16, v = c - 'A' + 10;
             } else if (c >= 'a' && c <= 'z') {
@@ -309,31 +332,31 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
             leading = 1;
         }
         if (cl == C_KEEP) {
-            pf_buf_addc(&xf->pat, '\xff');
-            pf_buf_add(&xf->pat, s + i, w);
+            pat[pl++] = '\xff';
+            memcpy(pat + pl, s + i, w);
+            pl += w;
         } else {
             xf->x[k] = v;
             xf->radix[k] = r;
             cls[k] = cl;
             off[k] = (uint32_t)i;
             k++;
-            pf_buf_add(&xf->pat, &cl, sizeof cl);
+            memcpy(pat + pl, &cl, sizeof cl);
+            pl += sizeof cl;
         }
         i += w;
     }
+    xf->pat.len = pl;
     if (k)
-        pf_feistel_digits(&xf->prf, tweak_of(xf, tag), xf->x, xf->radix, k);
-    if (pf_buf_reserve(out, n) < 0)
-        return;
-    size_t prev = 0;
-    for (size_t j = 0; j < k; j++) {
-        pf_buf_add(out, s + prev, off[j] - prev);
-        char enc[4];
-        size_t el = encode_digit(cls[j], xf->x[j], enc);
-        pf_buf_add(out, enc, el);
-        prev = off[j] + el; /* same width as the original by construction */
-    }
-    pf_buf_add(out, s + prev, n - prev);
+        pf_feistel_digits(&xf->aes, tweak_of(xf, tag), xf->x, xf->radix, k);
+    /* every replaced character has the width of the original (same
+     * class), so the output is the input with those characters rewritten */
+    char *o = out->data + out->len;
+    memcpy(o, s, n);
+    for (size_t j = 0; j < k; j++)
+        encode_digit(cls[j], xf->x[j], o + off[j]);
+    out->len += n;
+    out->data[out->len] = '\0';
 }
 
 /* ---- formats ------------------------------------------------------------------ */
@@ -372,7 +395,7 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
         }
         pf_buf_addc(&xf->pat, (char)cls[i]);
     }
-    pf_feistel_digits(&xf->prf, tweak_of(xf, 'U'), xf->x, xf->radix, k);
+    pf_feistel_digits(&xf->aes, tweak_of(xf, 'U'), xf->x, xf->radix, k);
     k = 0;
     for (int i = 0; i < 36; i++) {
         char e[4];
@@ -531,7 +554,7 @@ static void civil_from_days(long z, long *y, int *m, int *d)
 
 static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *out)
 {
-    int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)t->y << 32),
+    int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)t->y << 32),
                                  (uint64_t)doy_of(t->y, t->m, t->d), leap(t->y) ? 366 : 365);
     int m, d;
     from_doy(t->y, dy, &m, &d);
@@ -542,12 +565,12 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *
     }
     pf_buf_addc(out, s[10]);
     if (t->has_sec) {
-        uint64_t sec = pf_permute_int(&xf->prf, 0x54494d45ULL,
+        uint64_t sec = pf_permute_int(&xf->aes, 0x54494d45ULL,
                                       (uint64_t)(t->hh * 3600 + t->mi * 60 + t->ss), 86400);
         pf_buf_addf(out, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60),
                     (int)(sec % 60));
     } else {
-        uint64_t mi = pf_permute_int(&xf->prf, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
+        uint64_t mi = pf_permute_int(&xf->aes, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
         pf_buf_addf(out, "%02d:%02d", (int)(mi / 60), (int)(mi % 60));
     }
     if (t->frac_end > t->frac_start) {
@@ -559,6 +582,9 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *
 
 static long shift_offset(pf_xf *xf, int days)
 {
+    /* the same for every value of a run with the same days: made once */
+    if (xf->shift_days == days && days)
+        return xf->shift_off;
     unsigned char in[12] = "shift-date", o[32];
     in[10] = (unsigned char)(days >> 8);
     in[11] = (unsigned char)days;
@@ -566,7 +592,9 @@ static long shift_offset(pf_xf *xf, int days)
     uint64_t v;
     memcpy(&v, o, 8);
     long off = 1 + (long)(v % (uint64_t)days);
-    return (v >> 63) ? -off : off;
+    xf->shift_days = days;
+    xf->shift_off = (v >> 63) ? -off : off;
+    return xf->shift_off;
 }
 
 static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
@@ -641,10 +669,10 @@ static void textdate_xf(pf_xf *xf, const char *s, int kind, const int *v, long s
         if (y < 1 || y > 9999)
             y = v[0], m = v[1], d = v[2];
     } else {
-        int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)y << 32),
+        int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)y << 32),
                                      (uint64_t)doy_of(v[0], v[1], v[2]), leap(v[0]) ? 366 : 365);
         from_doy(v[0], dy, &m, &d);
-        sec = pf_permute_int(&xf->prf, 0x54494d45ULL, sec, 86400);
+        sec = pf_permute_int(&xf->aes, 0x54494d45ULL, sec, 86400);
     }
     long z = days_from_civil(y, m, d);
     const char *wd = WD[((z % 7) + 7) % 7];
@@ -681,7 +709,7 @@ static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
     uint32_t x[4], r[4] = {256, 256, 256, 256};
     for (int k = 0; k < 4; k++)
         x[k] = oct[k];
-    pf_feistel_digits(&xf->prf, 0x49507634ULL, x, r, 4);
+    pf_feistel_digits(&xf->aes, 0x49507634ULL, x, r, 4);
     pf_buf_addf(out, "%u.%u.%u.%u", x[0], x[1], x[2], x[3]);
 }
 
@@ -702,7 +730,7 @@ static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
         x[k] = (uint32_t)a[2 * k] << 8 | a[2 * k + 1];
         r[k] = 65536;
     }
-    pf_feistel_digits(&xf->prf, 0x49507636ULL, x, r, 8);
+    pf_feistel_digits(&xf->aes, 0x49507636ULL, x, r, 8);
     for (int k = 0; k < 8; k++) {
         a[2 * k] = (unsigned char)(x[k] >> 8);
         a[2 * k + 1] = (unsigned char)x[k];
@@ -759,7 +787,7 @@ static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_b
         x[i - 1] = (uint32_t)(dg[i] - '0');
         r[i - 1] = 10;
     }
-    pf_feistel_digits(&xf->prf, 0x43415244ULL ^ m, x, r, m - 2);
+    pf_feistel_digits(&xf->aes, 0x43415244ULL ^ m, x, r, m - 2);
     for (size_t i = 1; i + 1 < m; i++)
         dg[i] = (char)('0' + x[i - 1]);
     for (int c = 0; c < 10; c++) {

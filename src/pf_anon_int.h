@@ -81,8 +81,11 @@ void pf_leak_tokens(const char *s, size_t n,
 
 /* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
 typedef struct pf_xf {
-    pf_prf prf;
+    pf_prf prf;   /* HMAC: subkeys, the hash action, shift-date offsets */
     pf_ff1 ff1;
+    pf_aes aes;   /* the Feistel round function */
+    int shift_days;
+    long shift_off;
     unsigned char sipkey[16];
     /* scratch, reused between values */
     uint32_t *x, *radix, *cls;

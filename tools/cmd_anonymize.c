@@ -311,7 +311,7 @@ static int run(int argc, char **argv)
             printf("{\"ok\":%s,\"documents\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
                    "\"seconds\":%.3f,\"mb_per_s\":%.1f,\"skipped\":%llu,\"leaks\":%llu,"
                    "\"strings\":%llu,\"numbers\":%llu,\"keys\":%llu,\"kept\":%llu,"
-                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"untracked\":%llu,"
+                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"aes_calls\":%llu,\"untracked\":%llu,"
                    "\"key_fingerprint\":\"%s\",\"key_random\":%s,\"policy_digest\":\"%s\","
                    "\"output\":\"%s\"}\n",
                    rc ? "false" : "true", (unsigned long long)docs,
@@ -321,6 +321,7 @@ static int run(int argc, char **argv)
                    (unsigned long long)st.numbers, (unsigned long long)st.keys,
                    (unsigned long long)st.kept, (unsigned long long)st.cache_hits,
                    (unsigned long long)st.cache_misses, (unsigned long long)st.prf_calls,
+                   (unsigned long long)st.aes_calls,
                    (unsigned long long)st.untracked,
                    fpr, random_key ? "true" : "false", digest,
                    out.kind == 2 ? "corpus" : "jsonl");
