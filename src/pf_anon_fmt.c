@@ -48,34 +48,35 @@ typedef struct ucls {
     const char *name;
     uint32_t lo[3], hi[3];
     int nr;
-    uint32_t total;
 } ucls;
 
-static ucls U[] = {
-    {"latin1-upper", {0xC0, 0xD8}, {0xD6, 0xDE}, 2, 0},
-    {"latin1-lower", {0xDF, 0xF8}, {0xF6, 0xFF}, 2, 0},
-    {"latin-ext-a", {0x100}, {0x17F}, 1, 0},
-    {"latin-ext-b", {0x180}, {0x24F}, 1, 0},
-    {"greek-upper", {0x391, 0x3A3}, {0x3A1, 0x3A9}, 2, 0},
-    {"greek-lower", {0x3B1}, {0x3C9}, 1, 0},
-    {"cyrillic-upper", {0x410}, {0x42F}, 1, 0},
-    {"cyrillic-lower", {0x430}, {0x44F}, 1, 0},
-    {"cyrillic-other", {0x400, 0x450}, {0x40F, 0x45F}, 2, 0},
-    {"hebrew", {0x5D0}, {0x5EA}, 1, 0},
-    {"arabic", {0x621, 0x641}, {0x63A, 0x64A}, 2, 0},
-    {"hiragana", {0x3041}, {0x3096}, 1, 0},
-    {"katakana", {0x30A1}, {0x30FA}, 1, 0},
-    {"cjk", {0x4E00}, {0x9FFF}, 1, 0},
-    {"hangul", {0xAC00}, {0xD7A3}, 1, 0},
+static const ucls U[] = {
+    {"latin1-upper", {0xC0, 0xD8}, {0xD6, 0xDE}, 2},
+    {"latin1-lower", {0xDF, 0xF8}, {0xF6, 0xFF}, 2},
+    {"latin-ext-a", {0x100}, {0x17F}, 1},
+    {"latin-ext-b", {0x180}, {0x24F}, 1},
+    {"greek-upper", {0x391, 0x3A3}, {0x3A1, 0x3A9}, 2},
+    {"greek-lower", {0x3B1}, {0x3C9}, 1},
+    {"cyrillic-upper", {0x410}, {0x42F}, 1},
+    {"cyrillic-lower", {0x430}, {0x44F}, 1},
+    {"cyrillic-other", {0x400, 0x450}, {0x40F, 0x45F}, 2},
+    {"hebrew", {0x5D0}, {0x5EA}, 1},
+    {"arabic", {0x621, 0x641}, {0x63A, 0x64A}, 2},
+    {"hiragana", {0x3041}, {0x3096}, 1},
+    {"katakana", {0x30A1}, {0x30FA}, 1},
+    {"cjk", {0x4E00}, {0x9FFF}, 1},
+    {"hangul", {0xAC00}, {0xD7A3}, 1},
 };
 #define NU (sizeof U / sizeof U[0])
 
-static uint32_t ucls_total(ucls *c)
+/* Computed each time, never cached in the table: engines on several
+ * threads (pf_anon_pool) share it read-only. */
+static uint32_t ucls_total(const ucls *c)
 {
-    if (!c->total)
-        for (int i = 0; i < c->nr; i++)
-            c->total += c->hi[i] - c->lo[i] + 1;
-    return c->total;
+    uint32_t t = 0;
+    for (int i = 0; i < c->nr; i++)
+        t += c->hi[i] - c->lo[i] + 1;
+    return t;
 }
 
 /* Kept as separators: marks, punctuation blocks, specials. */

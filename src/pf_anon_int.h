@@ -114,4 +114,22 @@ const char *pf_xf_format_name(const char *s, size_t n);
 /* Does an object key look like data (e-mail, id, UUID, number, date, IP)? */
 int pf_xf_key_is_data(const char *s, size_t n);
 
+/* ---- for pf_anon_pool (pf_anon.c) ---- */
+/* A worker engine: leak-check set operations are logged, not applied. */
+void pf_anon_set_defer(pf_anon *a, int on);
+/* Bytes of long values the value cache may hold (default 8 MiB). */
+void pf_anon_set_cache_heap(pf_anon *a, size_t max);
+/* Value cache on (default) or off: the output is the same either way. */
+void pf_anon_set_cache(pf_anon *a, int on);
+/* The log of the documents processed since the last reset; oom set when
+ * it could not grow. */
+const uint64_t *pf_anon_dlog(const pf_anon *a, size_t *n, int *oom);
+void pf_anon_dlog_reset(pf_anon *a);
+/* Apply one document's log on the engine that holds the run's leak sets
+ * (row and the document: for reports). */
+int pf_anon_replay(pf_anon *a, const uint64_t *log, size_t n, const char *row,
+                   const char *doc, size_t len);
+/* Add a worker's counters (documents, values, cache, PRF calls) to to. */
+void pf_anon_add_stats(pf_anon *to, const pf_anon *from);
+
 #endif
