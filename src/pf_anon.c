@@ -13,9 +13,16 @@
  * are left as they are (they carry no personal data), unless the action
  * is null.
  *
- * Results are cached per (action, value) in a fixed-size table (values up
- * to 48 bytes), so repeated values cost one lookup instead of several
- * HMACs; the cache lives in memory only.
+ * Results are cached per (action, value) in a fixed-size table (inline up
+ * to 48 bytes, longer ones on the heap up to a byte budget), so repeated
+ * values cost one lookup instead of a transform; the cache lives in memory
+ * only, keyed by SipHash under a key derived from the user's (it cannot be
+ * flooded by chosen values). A value gets an entry the second time it is
+ * seen: a table of tags (8 bytes a slot, small enough to stay in the CPU
+ * cache) remembers first sightings, so the unique values that most of a
+ * table holds (ids, e-mails, timestamps) never touch the 5 MB of entries.
+ * Hits return exactly what the transform computes: the output does not
+ * depend on the cache (tests compare with the cache off).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +86,7 @@ struct pf_anon {
     const pf_action **inh;
     size_t inh_cap;
     centry *cache;
+    uint64_t *ctag; /* per slot: hash | 1 of the last value seen there */
     pf_anon_stats st;
     pf_action key_act;
     /* the document being processed */
@@ -117,10 +125,11 @@ int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
     pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
     pf_leakset_init(&a->outs, LEAK_MAX_SLOTS);
     a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
+    a->ctag = calloc((size_t)1 << CACHE_BITS, sizeof *a->ctag);
     a->rcache = calloc((size_t)1 << RCACHE_BITS, sizeof *a->rcache);
     a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
     a->inh = calloc(a->inh_cap, sizeof *a->inh);
-    if (!a->cache || !a->inh || !a->rcache) {
+    if (!a->cache || !a->ctag || !a->inh || !a->rcache) {
         pf_anon_free(a);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
@@ -158,6 +167,7 @@ void pf_anon_free(pf_anon *a)
         memset(a->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *a->cache);
     }
     free(a->cache);
+    free(a->ctag);
     free(a->seen);
     free(a->dlog);
     pf_policy_free(a->owned);
@@ -190,13 +200,22 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
     if (n <= CACHE_BIG_MAX && !a->no_cache) {
         h = pf_sip(a->xf.sipkey, s, n) ^ ((uint64_t)(uintptr_t)act * 0x9e3779b97f4a7c15ULL) ^
             (uint64_t)isnum;
-        e = &a->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
-        if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
-            !memcmp(e->big ? e->big : e->in, s, n)) {
-            a->st.cache_hits++;
-            pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
-            a->xf.kept_parts = e->kept_parts;
-            return (pf_xr)e->xr;
+        size_t i = h & (((size_t)1 << CACHE_BITS) - 1);
+        uint64_t t = h | 1;
+        if (a->ctag[i] == t) {
+            e = &a->cache[i];
+            if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
+                !memcmp(e->big ? e->big : e->in, s, n)) {
+                a->st.cache_hits++;
+                pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
+                a->xf.kept_parts = e->kept_parts;
+                return (pf_xr)e->xr;
+            }
+            /* seen before: worth an entry now */
+        } else {
+            /* first sighting: only the tag (the table of tags stays in the
+             * CPU cache; entries for unique values would not) */
+            a->ctag[i] = t;
         }
         a->st.cache_misses++;
     }

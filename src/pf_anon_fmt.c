@@ -432,6 +432,43 @@ typedef struct isodt {
     size_t date_end, time_end, frac_start, frac_end;
 } isodt;
 
+/* v (>= 0) in exactly w decimal digits, zero-padded (the hot paths of
+ * dates and addresses: no printf per value). */
+static void add_dec(pf_buf *out, unsigned long v, int w)
+{
+    char b[24];
+    int i = (int)sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while ((v || (int)sizeof b - i < w) && i > 0);
+    pf_buf_add(out, b + i, sizeof b - (size_t)i);
+}
+
+static void add_ymd(pf_buf *out, long y, int m, int d)
+{
+    add_dec(out, (unsigned long)y, 4);
+    pf_buf_addc(out, '-');
+    add_dec(out, (unsigned long)m, 2);
+    pf_buf_addc(out, '-');
+    add_dec(out, (unsigned long)d, 2);
+}
+
+static void add_hms(pf_buf *out, uint64_t sec, int with_sec)
+{
+    if (!with_sec) { /* sec holds minutes of the day */
+        add_dec(out, (unsigned long)(sec / 60), 2);
+        pf_buf_addc(out, ':');
+        add_dec(out, (unsigned long)(sec % 60), 2);
+        return;
+    }
+    add_dec(out, (unsigned long)(sec / 3600), 2);
+    pf_buf_addc(out, ':');
+    add_dec(out, (unsigned long)(sec / 60 % 60), 2);
+    pf_buf_addc(out, ':');
+    add_dec(out, (unsigned long)(sec % 60), 2);
+}
+
 static int num(const char *s, size_t n)
 {
     int v = 0;
@@ -559,7 +596,7 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *
                                  (uint64_t)doy_of(t->y, t->m, t->d), leap(t->y) ? 366 : 365);
     int m, d;
     from_doy(t->y, dy, &m, &d);
-    pf_buf_addf(out, "%04d-%02d-%02d", t->y, m, d);
+    add_ymd(out, t->y, m, d);
     if (!t->has_time) {
         pf_buf_add(out, s + 10, n - 10);
         return;
@@ -568,11 +605,10 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *
     if (t->has_sec) {
         uint64_t sec = pf_permute_int(&xf->aes, 0x54494d45ULL,
                                       (uint64_t)(t->hh * 3600 + t->mi * 60 + t->ss), 86400);
-        pf_buf_addf(out, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60),
-                    (int)(sec % 60));
+        add_hms(out, sec, 1);
     } else {
         uint64_t mi = pf_permute_int(&xf->aes, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
-        pf_buf_addf(out, "%02d:%02d", (int)(mi / 60), (int)(mi % 60));
+        add_hms(out, mi, 0);
     }
     if (t->frac_end > t->frac_start) {
         pf_buf_addc(out, '.');
@@ -609,7 +645,7 @@ static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
     civil_from_days(z, &y, &m, &d);
     if (y < 1 || y > 9999)
         return 0;
-    pf_buf_addf(out, "%04ld-%02d-%02d", y, m, d);
+    add_ymd(out, y, m, d);
     pf_buf_add(out, s + 10, n - 10);
     return 1;
 }
@@ -711,7 +747,11 @@ static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
     for (int k = 0; k < 4; k++)
         x[k] = oct[k];
     pf_feistel_digits(&xf->aes, 0x49507634ULL, x, r, 4);
-    pf_buf_addf(out, "%u.%u.%u.%u", x[0], x[1], x[2], x[3]);
+    for (int k = 0; k < 4; k++) {
+        if (k)
+            pf_buf_addc(out, '.');
+        add_dec(out, x[k], 1);
+    }
 }
 
 static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)

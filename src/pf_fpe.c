@@ -294,7 +294,7 @@ void pf_aes_blocks(pf_aes *p, const unsigned char *in, unsigned char *out, size_
 
 /* Bytes one digit takes in the PRF input, and PRF output bytes one digit
  * consumes: 16 bits when its radix is at most 256 (a bias under 0.4%),
- * 32 bits above. */
+ * 32 bits above (radices up to 65536). */
 static size_t digit_in_bytes(uint32_t r) { return r <= 256 ? 1 : 2; }
 static size_t digit_out_bytes(uint32_t r) { return r <= 256 ? 2 : 4; }
 
@@ -359,7 +359,9 @@ static void feistel_round(pf_aes *p, const unsigned char h0[16], unsigned round,
         if (w == 4)
             add = add << 16 | (uint32_t)ks[at + 2] << 8 | ks[at + 3];
         at += w;
-        uint32_t v = x[dst + i] + add % r; /* x < r, so v < 2r */
+        /* add scaled to [0, r) by a multiply and a shift (no division) */
+        uint32_t sc = w == 4 ? (uint32_t)(((uint64_t)add * r) >> 32) : (add * r) >> 16;
+        uint32_t v = x[dst + i] + sc; /* both < r, so v < 2r */
         x[dst + i] = v >= r ? v - r : v;
     }
 }

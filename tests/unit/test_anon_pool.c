@@ -203,7 +203,9 @@ static void value_cache_changes_nothing_but_speed(void **st)
     assert_int_equal(pf_anon_new(&off, &k, NULL, 1, &e), 0);
     pf_anon_set_cache(off, 0);
     pf_buf d = PF_BUF_INIT, o1 = PF_BUF_INIT, o2 = PF_BUF_INIT;
-    for (int pass = 0; pass < 2; pass++) /* the second pass repeats every value */
+    /* the later passes repeat every value: an entry is made on its second
+     * sighting, hits come from the third */
+    for (int pass = 0; pass < 3; pass++)
         for (int i = 0; i < 800; i++) {
             int text;
             make_doc(i, &d, &text);
@@ -220,7 +222,7 @@ static void value_cache_changes_nothing_but_speed(void **st)
     pf_anon_stats s1, s2;
     pf_anon_get_stats(on, &s1);
     pf_anon_get_stats(off, &s2);
-    assert_true(s1.cache_hits > s1.strings / 2);
+    assert_true(s1.cache_hits > s1.strings / 3);
     assert_int_equal(s2.cache_hits, 0);
     assert_true(s2.aes_calls > s1.aes_calls);
     pf_buf_free(&d);
