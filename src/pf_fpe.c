@@ -338,14 +338,20 @@ static void feistel_round(pf_aes *p, const unsigned char h0[16], unsigned round,
     /* c is R; the key stream is R || AES(R ^ [j]) for j = 1, 2, ... */
     unsigned char ks[KS_BLOCKS * 16];
     memcpy(ks, c, 16);
-    size_t have = 16, at = 0;
+    size_t have = 16, at = 0, need = 0;
+    for (size_t i = 0; i < dn; i++)
+        need += digit_out_bytes(radix[dst + i]);
     uint64_t j = 1;
     for (size_t i = 0; i < dn; i++) {
         uint32_t r = radix[dst + i];
         size_t w = digit_out_bytes(r);
+        need -= w;
         if (at + w > have) {
-            size_t nb = 0;
-            for (; nb < KS_BLOCKS; nb++, j++) {
+            /* as many blocks as the rest of the round needs, up to 16 */
+            size_t want = (need + w + 15) / 16, nb = 0;
+            if (want > KS_BLOCKS)
+                want = KS_BLOCKS;
+            for (; nb < want; nb++, j++) {
                 unsigned char *b = ks + 16 * nb;
                 memcpy(b, c, 16);
                 for (int k = 0; k < 8; k++)

@@ -103,7 +103,7 @@ static int gap(const char *s, size_t a, size_t b, char sep, pf_err *err)
     return 0;
 }
 
-static int check_token(const pf_json *j, int i, pf_err *err)
+static int check_token(const pf_json *j, int i, int ctl, pf_err *err)
 {
     const pf_jtok *t = &j->tok[i];
     const char *s = j->text;
@@ -117,7 +117,7 @@ static int check_token(const pf_json *j, int i, pf_err *err)
             return 0;
         if (!check_number(p, n))
             return bad(err, (size_t)t->start, "not a number or literal");
-    } else if (t->type == PF_JT_STRING) {
+    } else if (t->type == PF_JT_STRING && ctl) {
         for (int k = t->start; k < t->end; k++) {
             unsigned char c = (unsigned char)s[k];
             if (c < 0x20)
@@ -172,12 +172,16 @@ static int check_container(const pf_json *j, int c, pf_err *err)
 
 /* Nesting depth by a bracket count outside strings, so a document too deep
  * for jsmn's quadratic bracket matching is refused before jsmn sees it. */
-static int prescan_depth(const pf_json *j, const char *s, size_t n, pf_err *err)
+/* Also says whether the text holds any byte below 0x20 at all (JSON
+ * whitespace included): when it does not, no string can hold a control
+ * character and check_token need not look at every string byte again. */
+static int prescan_depth(const pf_json *j, const char *s, size_t n, int *ctl, pf_err *err)
 {
     int limit = j->depth_limit > 0 ? j->depth_limit : PF_JSON_DEPTH_LIMIT;
-    int depth = 0, in_str = 0;
+    int depth = 0, in_str = 0, low = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        low |= (unsigned char)c < 0x20;
         if (in_str) {
             if (c == '\\')
                 i++;
@@ -193,6 +197,7 @@ static int prescan_depth(const pf_json *j, const char *s, size_t n, pf_err *err)
             depth--;
         }
     }
+    *ctl = low;
     return 0;
 }
 
@@ -205,7 +210,8 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     if (len >= INT_MAX)
         return pf_err_set(err, PF_E_INPUT, "document of %zu bytes is too large "
                           "to tokenize (limit 2 GiB)", len);
-    if (prescan_depth(j, text, len, err) < 0)
+    int ctl = 1;
+    if (prescan_depth(j, text, len, &ctl, err) < 0)
         return -1;
     if (!j->scratch) {
         /* jsmn counts instead of parsing when given no tokens */
@@ -300,7 +306,7 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     for (int i = 0; i < r; i++) {
         while (depth > 0 && j->next[open[depth - 1]] <= i)
             depth--;
-        if (check_token(j, i, err) < 0) {
+        if (check_token(j, i, ctl, err) < 0) {
             free(open);
             return -1;
         }
