@@ -303,25 +303,12 @@ typedef struct leakctx {
     int hit;
 } leakctx;
 
-/* Tokens whose class pattern leaves fewer than 2^48 possible values are
- * compared with the same value only (a scrambled "Berlin" is one of 2^28
- * six-letter words and would, on a big run, now and then be some other
- * row's original by pure chance). Longer tokens are also compared across
- * the whole run, where a chance match needs a 2^48-to-1 coincidence. */
-static int run_wide(const char *t, size_t n)
-{
-    double bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (c >= '0' && c <= '9')
-            bits += 3.32;
-        else if (c < 0x80)
-            bits += 4.7;
-        else if ((c & 0xC0) != 0x80)
-            bits += 6.0;
-    }
-    return bits >= 48.0;
-}
+/* Tokens whose class pattern leaves fewer than 2^48 possible values
+ * ("wide" in pf_leak_tokens) are compared with the same value only (a
+ * scrambled "Berlin" is one of 2^28 six-letter words and would, on a big
+ * run, now and then be some other row's original by pure chance). Longer
+ * tokens are also compared across the whole run, where a chance match
+ * needs a 2^48-to-1 coincidence. */
 
 /* The leak check's set operations. Done at once on a plain engine; on a
  * worker of pf_anon_pool (defer) logged as pairs of words (operation,
@@ -375,16 +362,16 @@ static void lk_op(pf_anon *a, unsigned op, uint64_t fp, int *hit)
 }
 
 /* An original token: remember it, and look for it among earlier outputs. */
-static void add_tok(void *c, const char *t, size_t n, size_t off)
+static void add_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     (void)off;
-    if (!run_wide(t, n))
+    if (!wide)
         return;
     lk_op(l->a, LK_ORIG, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
 }
 
-static void check_tok(void *c, const char *t, size_t n, size_t off)
+static void check_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     int same = off + n <= l->orig_n && !memcmp(l->orig + off, t, n);
@@ -396,7 +383,7 @@ static void check_tok(void *c, const char *t, size_t n, size_t off)
         l->hit = 1; /* the value came through where it was */
         return;
     }
-    if (!run_wide(t, n))
+    if (!wide)
         return;
     lk_op(l->a, LK_OUT, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
 }
@@ -548,21 +535,21 @@ static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suff
  * its long tokens must not be an original value seen elsewhere in the run
  * (a map keyed by user names). Checked only, never remembered, so that a
  * value equal to a field name is not reported. */
-static void wide_tok(void *c, const char *t, size_t n, size_t off)
+static void wide_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     (void)off;
-    if (run_wide(t, n))
+    if (wide)
         lk_op(l->a, LK_HAS, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
 }
 
 /* For paths in reports only (never deferred): is a kept key a value the
  * run has seen as an original? */
-static void known_tok(void *c, const char *t, size_t n, size_t off)
+static void known_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     (void)off;
-    if (run_wide(t, n) && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+    if (wide && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
         l->hit = 1;
 }
 

@@ -74,9 +74,11 @@ void pf_leakset_add(pf_leakset *s, uint64_t fp);
 int pf_leakset_has(const pf_leakset *s, uint64_t fp);
 /* Call fn for every leak-check token of s: runs of letters, digits and
  * non-ASCII bytes of 6+ characters that hold a letter (or 10+ digits) and
- * are not one character repeated. */
+ * are not one character repeated. wide: the token's class pattern leaves
+ * 2^48 values or more (3.32 bits a digit, 4.7 an ASCII letter, 6 a
+ * non-ASCII character), worth comparing across the whole run. */
 void pf_leak_tokens(const char *s, size_t n,
-                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off),
+                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off, int wide),
                     void *ctx);
 
 /* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
