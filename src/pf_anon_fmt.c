@@ -215,6 +215,7 @@ int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err)
         return -1;
     }
     memset(d, 0, sizeof d);
+    xf->dom = calloc(PF_XF_DOM_SLOTS, sizeof *xf->dom); /* NULL: no memo, still right */
     pf_buf_init(&xf->pat);
     pf_buf_init(&xf->tmp);
     return 0;
@@ -225,6 +226,7 @@ void pf_xf_free(pf_xf *xf)
     pf_prf_free(&xf->prf);
     pf_ff1_free(&xf->ff1);
     pf_aes_free(&xf->aes);
+    free(xf->dom);
     free(xf->x);
     free(xf->radix);
     free(xf->cls);
@@ -890,6 +892,30 @@ static size_t email_at(const char *s, size_t n)
     return a;
 }
 
+/* The domain of an e-mail address (up to its TLD), through the memo. */
+static void domain_xf(pf_xf *xf, const char *d, size_t n, pf_buf *out)
+{
+    if (n > PF_XF_DOM_MAX || !xf->dom) {
+        scramble_core(xf, 'D', d, n, M_RUNS, out);
+        return;
+    }
+    uint64_t h = pf_sip(xf->sipkey, d, n);
+    struct pf_xf_dom *e = &xf->dom[h % PF_XF_DOM_SLOTS];
+    if (e->used && e->h == h && e->len == n && !memcmp(e->in, d, n)) {
+        pf_buf_add(out, e->out, n);
+        return;
+    }
+    size_t at = out->len;
+    scramble_core(xf, 'D', d, n, M_RUNS, out);
+    if (out->oom || out->len != at + n)
+        return;
+    e->used = 1;
+    e->h = h;
+    e->len = (uint8_t)n;
+    memcpy(e->in, d, n);
+    memcpy(e->out, out->data + at, n);
+}
+
 static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_domain,
                      pf_buf *out)
 {
@@ -899,7 +925,7 @@ static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_dom
     size_t dn = n - at - 1;
     if (!keep_domain) {
         size_t dot = host_tld(d, dn);
-        scramble_core(xf, 'D', d, dot, M_RUNS, out);
+        domain_xf(xf, d, dot, out);
         pf_buf_add(out, d + dot, dn - dot);
     } else {
         pf_buf_add(out, d, dn);

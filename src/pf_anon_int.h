@@ -82,6 +82,9 @@ void pf_leak_tokens(const char *s, size_t n,
                     void *ctx);
 
 /* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
+#define PF_XF_DOM_MAX 48
+#define PF_XF_DOM_SLOTS 1024
+
 typedef struct pf_xf {
     pf_prf prf;   /* HMAC: subkeys, the hash action, shift-date offsets */
     pf_ff1 ff1;
@@ -95,6 +98,13 @@ typedef struct pf_xf {
     pf_buf pat;
     pf_buf tmp;
     int kept_parts; /* the last transform kept parts of the value (domain, TLD) */
+    /* e-mail domains repeat far more than whole addresses: their scrambled
+     * names are remembered (direct-mapped, keyed hash, exact compare) */
+    struct pf_xf_dom {
+        uint64_t h;
+        uint8_t len, used;
+        char in[PF_XF_DOM_MAX], out[PF_XF_DOM_MAX];
+    } *dom;
 } pf_xf;
 
 int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err);
