@@ -344,8 +344,13 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
             cls[k] = cl;
             off[k] = (uint32_t)i;
             k++;
-            memcpy(pat + pl, &cl, sizeof cl);
-            pl += sizeof cl;
+            if (cl < 0x80) { /* the classes below C_FALLBACK: one byte */
+                pat[pl++] = (char)cl;
+            } else {
+                pat[pl++] = '\xfe';
+                memcpy(pat + pl, &cl, sizeof cl);
+                pl += sizeof cl;
+            }
         }
         i += w;
     }
