@@ -56,6 +56,13 @@ typedef struct centry {
     uint32_t ilen, olen;
     uint8_t isnum, xr, kept_parts, used;
     char *big; /* heap copy of in + out when they do not fit inline */
+    /* the value's leak-check operations (pairs: operation, fingerprint)
+     * and whether a token came through in place: a pure function of
+     * value and output, so a hit replays them instead of tokenizing and
+     * hashing again (exactly the same check) */
+    uint64_t *lk;
+    uint32_t nlk;
+    uint8_t lk_ok, lk_local;
     char in[CACHE_IN];
     char out[CACHE_OUT];
 } centry;
@@ -74,6 +81,11 @@ struct pf_anon {
     int dlog_oom;
     size_t cache_heap, cache_heap_max;
     int no_cache; /* tests: every value computed */
+    centry *cur_e;  /* the entry of the value xform just returned, or NULL */
+    int recording;  /* leak operations also go to rec (for cur_e) */
+    uint64_t *rec;
+    size_t rec_n, rec_cap;
+    int rec_oom;
     pf_buf report;
     uint64_t reported;
     pf_json j;
@@ -163,13 +175,17 @@ void pf_anon_free(pf_anon *a)
     free(a->inh);
     if (a->cache) {
         for (size_t i = 0; i < ((size_t)1 << CACHE_BITS); i++)
+        {
             free(a->cache[i].big);
+            free(a->cache[i].lk);
+        }
         memset(a->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *a->cache);
     }
     free(a->cache);
     free(a->ctag);
     free(a->seen);
     free(a->dlog);
+    free(a->rec);
     pf_policy_free(a->owned);
     free(a);
 }
@@ -195,6 +211,7 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                    size_t n, pf_buf *res)
 {
     pf_buf_reset(res);
+    a->cur_e = NULL;
     uint64_t h = 0;
     centry *e = NULL;
     if (n <= CACHE_BIG_MAX && !a->no_cache) {
@@ -209,6 +226,7 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                 a->st.cache_hits++;
                 pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
                 a->xf.kept_parts = e->kept_parts;
+                a->cur_e = e;
                 return (pf_xr)e->xr;
             }
             /* seen before: worth an entry now */
@@ -232,6 +250,15 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                 free(e->big);
                 e->big = NULL;
             }
+            if (e->lk) {
+                a->cache_heap -= (size_t)e->nlk * sizeof *e->lk;
+                free(e->lk);
+                e->lk = NULL;
+            }
+            e->nlk = 0;
+            e->lk_ok = 0;
+            e->lk_local = 0;
+            a->cur_e = e;
             e->used = 1;
             e->h = h;
             e->act = act;
@@ -301,6 +328,7 @@ typedef struct leakctx {
     size_t orig_n;
     int kept_parts;
     int hit;
+    int local; /* a token came through in place */
 } leakctx;
 
 /* Tokens whose class pattern leaves fewer than 2^48 possible values
@@ -353,8 +381,26 @@ static int lk_apply(pf_anon *a, unsigned op, uint64_t fp)
     }
 }
 
+static void rec_put(pf_anon *a, uint64_t op, uint64_t fp)
+{
+    if (a->rec_n + 2 > a->rec_cap) {
+        size_t c = a->rec_cap ? a->rec_cap * 2 : 64;
+        uint64_t *v = realloc(a->rec, c * sizeof *v);
+        if (!v) {
+            a->rec_oom = 1;
+            return;
+        }
+        a->rec = v;
+        a->rec_cap = c;
+    }
+    a->rec[a->rec_n++] = op;
+    a->rec[a->rec_n++] = fp;
+}
+
 static void lk_op(pf_anon *a, unsigned op, uint64_t fp, int *hit)
 {
+    if (a->recording)
+        rec_put(a, op, fp);
     if (a->defer)
         dlog_put(a, op, fp);
     else if (lk_apply(a, op, fp))
@@ -380,7 +426,7 @@ static void check_tok(void *c, const char *t, size_t n, size_t off, int wide)
     if (same && l->kept_parts)
         return;
     if (same) {
-        l->hit = 1; /* the value came through where it was */
+        l->hit = l->local = 1; /* the value came through where it was */
         return;
     }
     if (!wide)
@@ -420,12 +466,43 @@ static void lk_end(pf_anon *a, const pf_json *j, int tok, int kind, int hit)
     report_leak(a, a->row, pf_buf_str(&a->spath), kind);
 }
 
+/* e: the cache entry of the value and output being checked (from xform),
+ * or NULL. */
 static void leak_check(pf_anon *a, const pf_json *j, int tok, int kind,
-                       const char *o, size_t on, const char *r, size_t rn, int kept_parts)
+                       const char *o, size_t on, const char *r, size_t rn, int kept_parts,
+                       centry *e)
 {
-    leakctx l = {a, o, on, kept_parts, 0};
+    if (e && e->lk_ok) {
+        int hit = e->lk_local;
+        for (uint32_t i = 0; i + 1 < e->nlk; i += 2)
+            lk_op(a, (unsigned)e->lk[i], e->lk[i + 1], &hit);
+        lk_end(a, j, tok, kind, hit);
+        return;
+    }
+    leakctx l = {a, o, on, kept_parts, 0, 0};
+    if (e) {
+        a->recording = 1;
+        a->rec_n = 0;
+        a->rec_oom = 0;
+    }
     pf_leak_tokens(o, on, add_tok, &l);
     pf_leak_tokens(r, rn, check_tok, &l);
+    if (e) {
+        a->recording = 0;
+        size_t bytes = a->rec_n * sizeof *a->rec;
+        if (!a->rec_oom && a->cache_heap + bytes <= a->cache_heap_max) {
+            uint64_t *v = a->rec_n ? malloc(bytes) : NULL;
+            if (v || !a->rec_n) {
+                if (v)
+                    memcpy(v, a->rec, bytes);
+                e->lk = v;
+                e->nlk = (uint32_t)a->rec_n;
+                e->lk_local = (uint8_t)l.local;
+                e->lk_ok = 1;
+                a->cache_heap += bytes;
+            }
+        }
+    }
     lk_end(a, j, tok, kind, l.hit);
 }
 
@@ -557,14 +634,14 @@ static int key_is_known_original(pf_anon *a, const char *s, size_t n)
 {
     if (!a->verify)
         return 0;
-    leakctx l = {a, s, n, 0, 0};
+    leakctx l = {a, s, n, 0, 0, 0};
     pf_leak_tokens(s, n, known_tok, &l);
     return l.hit;
 }
 
 static void kept_key_check(pf_anon *a, const pf_json *j, int valtok, const char *s, size_t n)
 {
-    leakctx l = {a, s, n, 0, 0};
+    leakctx l = {a, s, n, 0, 0, 0};
     pf_leak_tokens(s, n, wide_tok, &l);
     lk_end(a, j, valtok, LK_KEY, l.hit);
 }
@@ -576,7 +653,7 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
             size_t n;
             const char *s = str_of(a, j, key, &n);
             if (pf_xf_key_is_data(s, n))
-                leak_check(a, j, valtok, LK_KEY, s, n, s, n, 0);
+                leak_check(a, j, valtok, LK_KEY, s, n, s, n, 0, NULL);
             else
                 kept_key_check(a, j, valtok, s, n);
         }
@@ -601,7 +678,8 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     (void)xr;
     a->st.keys++;
     if (a->verify && data)
-        leak_check(a, j, valtok, LK_KEY, s, n, a->res.data, a->res.len, a->xf.kept_parts);
+        leak_check(a, j, valtok, LK_KEY, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     emit_upto(a, j, (size_t)j->tok[key].start - 1);
     add_str(a->out, a->res.data, a->res.len);
     a->pos = (size_t)j->tok[key].end + 1;
@@ -720,9 +798,10 @@ static int visit(pf_anon *a, const pf_json *j, int tok, int key, size_t depth)
     else
         a->st.strings++;
     if (a->verify && xr == PF_XR_STRING && !isnum)
-        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, a->xf.kept_parts);
+        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     else if (a->verify && xr == PF_XR_RAW)
-        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, 0);
+        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, 0, a->cur_e);
     emit_upto(a, j, st);
     if (xr == PF_XR_NULL)
         pf_buf_adds(a->out, "null");
@@ -809,7 +888,8 @@ int pf_anon_text(pf_anon *a, const char *table, const char *row,
     a->st.strings++;
     if (a->verify && xr == PF_XR_STRING) {
         a->row = row;
-        leak_check(a, NULL, 0, LK_TEXT, s, n, a->res.data, a->res.len, a->xf.kept_parts);
+        leak_check(a, NULL, 0, LK_TEXT, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     }
     return pf_buf_ok(out, err);
 }

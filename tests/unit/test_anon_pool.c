@@ -76,7 +76,8 @@ static void runres_free(runres *r)
 }
 
 /* ndocs documents through a pool of jobs threads (0: a plain engine, one
- * pf_anon_doc / pf_anon_text call each, for reference). */
+ * pf_anon_doc / pf_anon_text call each, for reference; -1: the same with
+ * the value cache off). */
 static runres run(int jobs, const char *policy_text, int verify, int ndocs,
                   void (*gen)(int, pf_buf *, int *))
 {
@@ -94,8 +95,10 @@ static runres run(int jobs, const char *policy_text, int verify, int ndocs,
     memset(&rr, 0, sizeof rr);
     pf_anon *a = NULL;
     pf_anon_pool *p = NULL;
-    if (jobs == 0)
+    if (jobs <= 0) {
         assert_int_equal(pf_anon_new(&a, &k, pol, verify, &e), 0);
+        pf_anon_set_cache(a, jobs == 0); /* -1: a plain engine, cache off */
+    }
     else
         assert_int_equal(pf_anon_pool_new(&p, &k, pol, verify, jobs, collect, &s, &e), 0);
     pf_buf o = PF_BUF_INIT;
@@ -104,7 +107,7 @@ static runres run(int jobs, const char *policy_text, int verify, int ndocs,
         gen(i, &doc, &text);
         char row[32];
         snprintf(row, sizeof row, "in:%d", i + 1);
-        if (jobs == 0) {
+        if (jobs <= 0) {
             pf_err de = PF_ERR_INIT;
             pf_buf_reset(&o);
             pf_anon_result r = {NULL, row, doc.data, NULL, doc.len, 0, text, (uintptr_t)i, 0, &de};
@@ -172,12 +175,65 @@ static void leaky_doc(int i, pf_buf *b, int *text)
         pf_buf_addf(b, "{\"contacts\":{\"person%d@example.com\":{\"seen\":true}}}", i);
 }
 
+/* Values that repeat (so that the cache serves them and replays their
+ * leak-check operations) and leaks of every kind: a redaction text that
+ * is some login (an output token among the originals: every later
+ * occurrence of that login is a leak again, found only by replaying its
+ * operations), a memo equal to its redaction text (comes through in
+ * place; its words are too short to be compared across the run, so only
+ * the in-place check finds it), logins reused as kept map keys. */
+static void repeating_leaky_doc(int i, pf_buf *b, int *text)
+{
+    *text = 0;
+    pf_buf_reset(b);
+    int v = i % 40;
+    if (i % 3 == 0)
+        pf_buf_addf(b, "{\"login\":\"margarethamilton%04d\",\"s\":\"active\"}", v);
+    else if (i % 6 == 1)
+        pf_buf_addf(b, "{\"note\":\"call after %d pm\"}", v % 5);
+    else if (i % 6 == 4)
+        pf_buf_addf(b, "{\"memo\":\"prefers morning deliveries\"}");
+    else
+        pf_buf_addf(b, "{\"by\":{\"margarethamilton%04d\":1}}", v);
+}
+
+static void leak_results_do_not_depend_on_the_cache_or_threads(void **st)
+{
+    (void)st;
+    const char *pol = "{\"format\":\"prodfuzz-policy\",\"version\":1,\"keys\":\"keep\","
+                      "\"rules\":[{\"path\":\"$.note\",\"action\":\"redact\","
+                      "\"text\":\"margarethamilton0007 x\"},{\"path\":\"$.memo\","
+                      "\"action\":\"redact\",\"text\":\"prefers morning deliveries\"}]}";
+    runres off = run(-1, pol, 1, 6000, repeating_leaky_doc);
+    runres on = run(0, pol, 1, 6000, repeating_leaky_doc);
+    /* kept keys (2000, but for the first of each login), memos in place
+     * (1000), the redacted notes once login 0007 was seen (985), and the
+     * logins 0007 after that (49); exactly, as computed without cache */
+    assert_int_equal(off.leaks, 4009);
+    assert_int_equal(on.leaks, off.leaks);
+    assert_string_equal(on.report, off.report);
+    assert_string_equal(on.out, off.out);
+    runres th = run(3, pol, 1, 6000, repeating_leaky_doc);
+    assert_int_equal(th.leaks, off.leaks);
+    assert_string_equal(th.report, off.report);
+    runres_free(&off);
+    runres_free(&on);
+    runres_free(&th);
+}
+
 static void pool_leak_results_match_a_plain_engine(void **st)
 {
     (void)st;
     const char *keys_keep = "{\"format\":\"prodfuzz-policy\",\"version\":1,\"keys\":\"keep\"}";
     runres ref = run(0, keys_keep, 1, 1500, leaky_doc);
     assert_int_equal(ref.leaks, 1000); /* 500 reused logins, 500 kept e-mail keys */
+    /* the cache replays a value's leak-check operations on a hit: the
+     * same findings as computing them every time */
+    runres nc = run(-1, keys_keep, 1, 1500, leaky_doc);
+    assert_int_equal(nc.leaks, ref.leaks);
+    assert_string_equal(nc.report, ref.report);
+    assert_string_equal(nc.out, ref.out);
+    runres_free(&nc);
     assert_non_null(strstr(ref.report, "in:2, path $.sessions{*} (key)"));
     assert_non_null(strstr(ref.report, "in:3, path $.contacts{*} (key)"));
     assert_non_null(strstr(ref.report, "(more leaks: only the first 100 are listed)"));
@@ -270,6 +326,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pool_output_is_byte_identical_for_any_thread_count),
         cmocka_unit_test(pool_leak_results_match_a_plain_engine),
+        cmocka_unit_test(leak_results_do_not_depend_on_the_cache_or_threads),
         cmocka_unit_test(value_cache_changes_nothing_but_speed),
         cmocka_unit_test(pool_stops_when_emit_fails),
     };
