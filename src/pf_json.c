@@ -178,6 +178,15 @@ static int check_container(const pf_json *j, int c, pf_err *err)
 static int prescan_depth(const pf_json *j, const char *s, size_t n, int *ctl, pf_err *err)
 {
     int limit = j->depth_limit > 0 ? j->depth_limit : PF_JSON_DEPTH_LIMIT;
+    if (n <= (size_t)limit) {
+        /* too short to open more than limit brackets: only the control
+         * bytes to look for, in a loop the compiler vectorizes */
+        unsigned char low = 0;
+        for (size_t i = 0; i < n; i++)
+            low |= (unsigned char)s[i] < 0x20;
+        *ctl = low;
+        return 0;
+    }
     int depth = 0, in_str = 0, low = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
