@@ -275,7 +275,10 @@ static int run(int argc, char **argv)
             snprintf(label, sizeof label, "%s:%llu", names[i], (unsigned long long)r.lineno);
             if (g < 0) {
                 if (r.io_error || !skip_bad) {
-                    rc = cli_fail(&err);
+                    /* the lines before it first: one of them may be the
+                     * first error, as it is on one thread */
+                    pf_err perr = PF_ERR_INIT;
+                    rc = cli_fail(pf_anon_pool_flush(pool, &perr) < 0 ? &perr : &err);
                     break;
                 }
                 skipped++;

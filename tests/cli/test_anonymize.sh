@@ -163,6 +163,18 @@ t_exit "--jobs 2: leaks exit 1" 1 "$P" anonymize --jobs 2 --key-file "$W/key" --
 t_grep "--jobs 2: every reused value is counted" "3000 value\(s\) survive" "$T_ERR"
 t_eq "--jobs 1 and --jobs 2: the same leak report" "$(grep -v 'documents, ' "$W/l1.err" | sha1sum)" "$(grep -v 'documents, ' "$T_ERR" | sha1sum)"
 t_grep "the report names rows and paths" "leaky2.jsonl:2, path [$][.]sessions[{][*][}] [(]key[)]" "$T_ERR"
+# a bad line the reader refuses (a NUL byte) after a line that is not
+# JSON but still on the workers: the first error is the one reported
+python3 -c '
+import sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(3000):
+        if i == 2400: f.write(b"{\"broken\": 1\n")
+        elif i == 2500: f.write(b"{\"a\":\"x\x00y\"}\n")
+        else: f.write(b"{\"a\":\"user%d@example.com\"}\n" % i)
+' "$W/twobad.jsonl"
+t_exit "--jobs 2: two bad lines exit 2" 2 "$P" anonymize --jobs 2 --key-file "$W/key" "$W/twobad.jsonl" -o "$W/tb.jsonl"
+t_grep "--jobs 2: the first bad line is the one reported" "twobad.jsonl line 2401:" "$T_ERR"
 t_exit "--jobs 0 is refused with exit 2" 2 "$P" anonymize --jobs 0 --key-file "$W/key" "$W/in.jsonl"
 t_exit "--jobs x is refused with exit 2" 2 "$P" anonymize --jobs x --key-file "$W/key" "$W/in.jsonl"
 t_exit "help documents --jobs" 0 "$P" anonymize --help
