@@ -94,7 +94,13 @@ static uint32_t classify_cp(uint32_t cp, uint32_t *idx, uint32_t *radix)
 {
     if (cp_keep(cp))
         return C_KEEP;
-    for (size_t c = 0; c < NU; c++) {
+    /* only the classes whose ranges can hold cp (U is in code point order
+     * and its ranges do not overlap) */
+    size_t c0 = cp < 0x250 ? 0 : cp < 0x400 ? 4 : cp < 0x500 ? 6 : cp < 0x700 ? 9
+              : cp < 0x3100 ? 11 : cp < 0xA000 ? 13 : 14;
+    size_t c1 = cp < 0x250 ? 4 : cp < 0x400 ? 6 : cp < 0x500 ? 9 : cp < 0x700 ? 11
+              : cp < 0x3100 ? 13 : cp < 0xA000 ? 14 : NU;
+    for (size_t c = c0; c < c1; c++) {
         uint32_t base = 0;
         for (int r = 0; r < U[c].nr; r++) {
             if (cp >= U[c].lo[r] && cp <= U[c].hi[r]) {

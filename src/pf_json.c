@@ -16,6 +16,7 @@
 #include "pf_json.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,10 +182,17 @@ static int prescan_depth(const pf_json *j, const char *s, size_t n, int *ctl, pf
     if (n <= (size_t)limit) {
         /* too short to open more than limit brackets: only the control
          * bytes to look for, in a loop the compiler vectorizes */
-        unsigned char low = 0;
-        for (size_t i = 0; i < n; i++)
+        uint64_t low = 0;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            /* eight bytes at once: a byte below 0x20 sets its top bit */
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            low |= (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL;
+        }
+        for (; i < n; i++)
             low |= (unsigned char)s[i] < 0x20;
-        *ctl = low;
+        *ctl = low != 0;
         return 0;
     }
     int depth = 0, in_str = 0, low = 0;
