@@ -18,7 +18,9 @@
  *
  * Memory stays bounded: a ring of 2 x jobs + 2 batches (256 documents or
  * 256 KiB of input each, whichever comes first); put waits for the oldest
- * batch when the ring is full. With jobs = 1 there are no threads: the
+ * batch when the ring is full or when the batches on their way hold more
+ * than 32 MiB of input (huge documents), and a buffer that grew for a huge
+ * document is freed once its batch is emitted. With jobs = 1 there are no threads: the
  * main engine does everything in put.
  */
 #include <pthread.h>
@@ -33,6 +35,7 @@
 #define BATCH_DOCS 256
 #define BATCH_BYTES ((size_t)256 << 10)
 #define WORKER_CACHE_HEAP ((size_t)2 << 20)
+#define INFLIGHT_MAX ((size_t)32 << 20) /* input bytes on their way, beyond one batch */
 
 enum { B_FREE = 0, B_QUEUED, B_WORKING, B_DONE };
 
@@ -72,16 +75,27 @@ struct pf_anon_pool {
     batch *ring;
     size_t nring;
     uint64_t fill, take, done_upto; /* sequence numbers: filling, next to take, next to emit */
+    size_t inflight; /* input bytes of the batches submitted and not yet emitted */
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     int stop, failed;
     pf_buf scratch; /* jobs = 1: one output */
 };
 
+/* A buffer that grew for a huge document is given back, not kept for
+ * the batches after it. */
+static void buf_reset_small(pf_buf *b)
+{
+    if (b->cap > 4 * BATCH_BYTES)
+        pf_buf_free(b);
+    else
+        pf_buf_reset(b);
+}
+
 static void batch_reset(batch *b)
 {
-    pf_buf_reset(&b->in);
-    pf_buf_reset(&b->out);
+    buf_reset_small(&b->in);
+    buf_reset_small(&b->out);
     pf_buf_reset(&b->emsg);
     b->n = 0;
     b->log_n = 0;
@@ -272,7 +286,10 @@ static int drain(pf_anon_pool *p, int until_empty, pf_err *err)
             return 0;
         }
         batch *b = &p->ring[p->done_upto % p->nring];
-        int must = until_empty || p->fill - p->done_upto >= p->nring;
+        /* wait for the oldest batch when the ring is full, or when the
+         * batches on their way hold too much (a few huge documents) */
+        int must = until_empty || p->fill - p->done_upto >= p->nring ||
+                   p->inflight > INFLIGHT_MAX;
         while (must && b->state != B_DONE)
             pthread_cond_wait(&p->done, &p->mu);
         int ready = b->state == B_DONE;
@@ -288,10 +305,12 @@ static int drain(pf_anon_pool *p, int until_empty, pf_err *err)
                 p->failed = 1;
                 return -1;
             }
+        size_t inb = b->in.len;
         batch_reset(b);
         pthread_mutex_lock(&p->mu);
         b->state = B_FREE;
         p->done_upto++;
+        p->inflight -= inb;
         pthread_mutex_unlock(&p->mu);
     }
 }
@@ -300,6 +319,7 @@ static void submit(pf_anon_pool *p)
 {
     pthread_mutex_lock(&p->mu);
     p->ring[p->fill % p->nring].state = B_QUEUED;
+    p->inflight += p->ring[p->fill % p->nring].in.len;
     p->fill++;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
