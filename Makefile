@@ -20,7 +20,7 @@ B := build
 WARN := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 PF_CFLAGS := $(WARN) -Isrc -fPIC -fno-omit-frame-pointer
-LIBS := -lcjson -lpq -lcrypto -lm
+LIBS := -lcjson -lpq -lcrypto -lm -lpthread
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZSAN := -fsanitize=fuzzer-no-link,address,undefined
 
@@ -83,7 +83,7 @@ $(B)/lib/pkgconfig/prodfuzz.pc: Makefile
 	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
 	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
 	  'Requires.private: libcjson libpq libcrypto' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm' > $@
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm -lpthread' > $@
 
 # The libFuzzer mutator library: libFuzzer only references the custom
 # mutator weakly, so the .pc file forces the member in with -u.
@@ -102,7 +102,7 @@ $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: Makefile
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm' > $@
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm -lpthread' > $@
 
 $(B)/lib/prodfuzz_afl.so: $(SRC) $(AFLGLUE) $(HDR)
 	@mkdir -p $(@D)

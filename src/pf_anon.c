@@ -13,9 +13,16 @@
  * are left as they are (they carry no personal data), unless the action
  * is null.
  *
- * Results are cached per (action, value) in a fixed-size table (values up
- * to 48 bytes), so repeated values cost one lookup instead of several
- * HMACs; the cache lives in memory only.
+ * Results are cached per (action, value) in a fixed-size table (inline up
+ * to 48 bytes, longer ones on the heap up to a byte budget), so repeated
+ * values cost one lookup instead of a transform; the cache lives in memory
+ * only, keyed by SipHash under a key derived from the user's (it cannot be
+ * flooded by chosen values). A value gets an entry the second time it is
+ * seen: a table of tags (8 bytes a slot, small enough to stay in the CPU
+ * cache) remembers first sightings, so the unique values that most of a
+ * table holds (ids, e-mails, timestamps) never touch the 5 MB of entries.
+ * Hits return exactly what the transform computes: the output does not
+ * depend on the cache (tests compare with the cache off).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +54,15 @@ typedef struct centry {
     uint64_t h;
     const pf_action *act;
     uint32_t ilen, olen;
-    uint8_t isnum, xr, kept_parts, used, checked;
+    uint8_t isnum, xr, kept_parts, used;
     char *big; /* heap copy of in + out when they do not fit inline */
+    /* the value's leak-check operations (pairs: operation, fingerprint)
+     * and whether a token came through in place: a pure function of
+     * value and output, so a hit replays them instead of tokenizing and
+     * hashing again (exactly the same check) */
+    uint64_t *lk;
+    uint32_t nlk;
+    uint8_t lk_ok, lk_local;
     char in[CACHE_IN];
     char out[CACHE_OUT];
 } centry;
@@ -59,8 +73,19 @@ struct pf_anon {
     pf_xf xf;
     int verify;
     pf_leakset orig, outs;
-    int skip_check; /* the value came from the cache, already checked */
-    size_t cache_heap;
+    /* deferred leak check (a worker of pf_anon_pool): the set operations
+     * are logged for the pool to replay in input order on one engine */
+    int defer;
+    uint64_t *dlog;
+    size_t dlog_n, dlog_cap;
+    int dlog_oom;
+    size_t cache_heap, cache_heap_max;
+    int no_cache; /* tests: every value computed */
+    centry *cur_e;  /* the entry of the value xform just returned, or NULL */
+    int recording;  /* leak operations also go to rec (for cur_e) */
+    uint64_t *rec;
+    size_t rec_n, rec_cap;
+    int rec_oom;
     pf_buf report;
     uint64_t reported;
     pf_json j;
@@ -73,6 +98,7 @@ struct pf_anon {
     const pf_action **inh;
     size_t inh_cap;
     centry *cache;
+    uint64_t *ctag; /* per slot: hash | 1 of the last value seen there */
     pf_anon_stats st;
     pf_action key_act;
     /* the document being processed */
@@ -106,14 +132,16 @@ int pf_anon_new(pf_anon **out, const pf_key *key, const pf_policy *policy,
         return -1;
     }
     a->verify = verify;
+    a->cache_heap_max = CACHE_HEAP_MAX;
     pf_path_init(&a->mp);
     pf_leakset_init(&a->orig, LEAK_MAX_SLOTS);
     pf_leakset_init(&a->outs, LEAK_MAX_SLOTS);
     a->cache = calloc((size_t)1 << CACHE_BITS, sizeof *a->cache);
+    a->ctag = calloc((size_t)1 << CACHE_BITS, sizeof *a->ctag);
     a->rcache = calloc((size_t)1 << RCACHE_BITS, sizeof *a->rcache);
     a->inh_cap = PF_JSON_DEPTH_LIMIT + 2;
     a->inh = calloc(a->inh_cap, sizeof *a->inh);
-    if (!a->cache || !a->inh || !a->rcache) {
+    if (!a->cache || !a->ctag || !a->inh || !a->rcache) {
         pf_anon_free(a);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
@@ -147,11 +175,17 @@ void pf_anon_free(pf_anon *a)
     free(a->inh);
     if (a->cache) {
         for (size_t i = 0; i < ((size_t)1 << CACHE_BITS); i++)
+        {
             free(a->cache[i].big);
+            free(a->cache[i].lk);
+        }
         memset(a->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *a->cache);
     }
     free(a->cache);
+    free(a->ctag);
     free(a->seen);
+    free(a->dlog);
+    free(a->rec);
     pf_policy_free(a->owned);
     free(a);
 }
@@ -167,6 +201,7 @@ void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st)
 {
     *st = a->st;
     st->prf_calls = a->xf.prf.calls;
+    st->aes_calls = a->xf.aes.calls;
     st->untracked = a->orig.untracked + a->outs.untracked;
 }
 
@@ -176,21 +211,29 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                    size_t n, pf_buf *res)
 {
     pf_buf_reset(res);
-    a->skip_check = 0;
+    a->cur_e = NULL;
     uint64_t h = 0;
     centry *e = NULL;
-    if (n <= CACHE_BIG_MAX) {
+    if (n <= CACHE_BIG_MAX && !a->no_cache) {
         h = pf_sip(a->xf.sipkey, s, n) ^ ((uint64_t)(uintptr_t)act * 0x9e3779b97f4a7c15ULL) ^
             (uint64_t)isnum;
-        e = &a->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
-        if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
-            !memcmp(e->big ? e->big : e->in, s, n)) {
-            a->st.cache_hits++;
-            pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
-            a->xf.kept_parts = e->kept_parts;
-            /* its tokens are in both leak sets already: nothing new to check */
-            a->skip_check = e->checked && a->verify;
-            return (pf_xr)e->xr;
+        size_t i = h & (((size_t)1 << CACHE_BITS) - 1);
+        uint64_t t = h | 1;
+        if (a->ctag[i] == t) {
+            e = &a->cache[i];
+            if (e->used && e->h == h && e->act == act && e->isnum == isnum && e->ilen == n &&
+                !memcmp(e->big ? e->big : e->in, s, n)) {
+                a->st.cache_hits++;
+                pf_buf_add(res, e->big ? e->big + e->ilen : e->out, e->olen);
+                a->xf.kept_parts = e->kept_parts;
+                a->cur_e = e;
+                return (pf_xr)e->xr;
+            }
+            /* seen before: worth an entry now */
+        } else {
+            /* first sighting: only the tag (the table of tags stays in the
+             * CPU cache; entries for unique values would not) */
+            a->ctag[i] = t;
         }
         a->st.cache_misses++;
     }
@@ -199,7 +242,7 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
     if (e && !res->oom) {
         int inl = n <= CACHE_IN && res->len <= CACHE_OUT;
         char *big = NULL;
-        if (!inl && a->cache_heap + n + res->len <= CACHE_HEAP_MAX)
+        if (!inl && a->cache_heap + n + res->len <= a->cache_heap_max)
             big = malloc(n + res->len + 1);
         if (inl || big) {
             if (e->big) {
@@ -207,6 +250,15 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
                 free(e->big);
                 e->big = NULL;
             }
+            if (e->lk) {
+                a->cache_heap -= (size_t)e->nlk * sizeof *e->lk;
+                free(e->lk);
+                e->lk = NULL;
+            }
+            e->nlk = 0;
+            e->lk_ok = 0;
+            e->lk_local = 0;
+            a->cur_e = e;
             e->used = 1;
             e->h = h;
             e->act = act;
@@ -215,7 +267,6 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
             e->olen = (uint32_t)res->len;
             e->xr = (uint8_t)xr;
             e->kept_parts = (uint8_t)a->xf.kept_parts;
-            e->checked = (uint8_t)a->verify;
             if (big) {
                 memcpy(big, s, n);
                 memcpy(big + n, res->data, res->len);
@@ -277,42 +328,96 @@ typedef struct leakctx {
     size_t orig_n;
     int kept_parts;
     int hit;
+    int local; /* a token came through in place */
 } leakctx;
 
-/* Tokens whose class pattern leaves fewer than 2^48 possible values are
- * compared with the same value only (a scrambled "Berlin" is one of 2^28
- * six-letter words and would, on a big run, now and then be some other
- * row's original by pure chance). Longer tokens are also compared across
- * the whole run, where a chance match needs a 2^48-to-1 coincidence. */
-static int run_wide(const char *t, size_t n)
+/* Tokens whose class pattern leaves fewer than 2^48 possible values
+ * ("wide" in pf_leak_tokens) are compared with the same value only (a
+ * scrambled "Berlin" is one of 2^28 six-letter words and would, on a big
+ * run, now and then be some other row's original by pure chance). Longer
+ * tokens are also compared across the whole run, where a chance match
+ * needs a 2^48-to-1 coincidence. */
+
+/* The leak check's set operations. Done at once on a plain engine; on a
+ * worker of pf_anon_pool (defer) logged as pairs of words (operation,
+ * fingerprint) and replayed by pf_anon_replay in input order, so that a
+ * run gives the same leak results whatever the number of threads. */
+enum { LK_ORIG = 1, LK_OUT, LK_HAS, LK_END };
+/* LK_END flags: bit 8 the value came through in place (hit without the
+ * sets), bits 9-10 the report's kind, bits 16+ the value's token */
+enum { LK_VALUE = 0, LK_KEY = 1, LK_TEXT = 2 };
+
+static void dlog_put(pf_anon *a, uint64_t op, uint64_t fp)
 {
-    double bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (c >= '0' && c <= '9')
-            bits += 3.32;
-        else if (c < 0x80)
-            bits += 4.7;
-        else if ((c & 0xC0) != 0x80)
-            bits += 6.0;
+    if (a->dlog_n + 2 > a->dlog_cap) {
+        size_t c = a->dlog_cap ? a->dlog_cap * 2 : 1024;
+        uint64_t *v = realloc(a->dlog, c * sizeof *v);
+        if (!v) {
+            a->dlog_oom = 1;
+            return;
+        }
+        a->dlog = v;
+        a->dlog_cap = c;
     }
-    return bits >= 48.0;
+    a->dlog[a->dlog_n++] = op;
+    a->dlog[a->dlog_n++] = fp;
+}
+
+/* One set operation; 1 when it finds an original among outputs or the
+ * other way round. */
+static int lk_apply(pf_anon *a, unsigned op, uint64_t fp)
+{
+    switch (op) {
+    case LK_ORIG:
+        pf_leakset_add(&a->orig, fp);
+        return pf_leakset_has(&a->outs, fp);
+    case LK_OUT:
+        pf_leakset_add(&a->outs, fp);
+        return pf_leakset_has(&a->orig, fp);
+    case LK_HAS:
+        return pf_leakset_has(&a->orig, fp);
+    default:
+        return 0;
+    }
+}
+
+static void rec_put(pf_anon *a, uint64_t op, uint64_t fp)
+{
+    if (a->rec_n + 2 > a->rec_cap) {
+        size_t c = a->rec_cap ? a->rec_cap * 2 : 64;
+        uint64_t *v = realloc(a->rec, c * sizeof *v);
+        if (!v) {
+            a->rec_oom = 1;
+            return;
+        }
+        a->rec = v;
+        a->rec_cap = c;
+    }
+    a->rec[a->rec_n++] = op;
+    a->rec[a->rec_n++] = fp;
+}
+
+static void lk_op(pf_anon *a, unsigned op, uint64_t fp, int *hit)
+{
+    if (a->recording)
+        rec_put(a, op, fp);
+    if (a->defer)
+        dlog_put(a, op, fp);
+    else if (lk_apply(a, op, fp))
+        *hit = 1;
 }
 
 /* An original token: remember it, and look for it among earlier outputs. */
-static void add_tok(void *c, const char *t, size_t n, size_t off)
+static void add_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     (void)off;
-    if (!run_wide(t, n))
+    if (!wide)
         return;
-    uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
-    pf_leakset_add(&l->a->orig, fp);
-    if (pf_leakset_has(&l->a->outs, fp))
-        l->hit = 1;
+    lk_op(l->a, LK_ORIG, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
 }
 
-static void check_tok(void *c, const char *t, size_t n, size_t off)
+static void check_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     int same = off + n <= l->orig_n && !memcmp(l->orig + off, t, n);
@@ -321,36 +426,84 @@ static void check_tok(void *c, const char *t, size_t n, size_t off)
     if (same && l->kept_parts)
         return;
     if (same) {
-        l->hit = 1; /* the value came through where it was */
+        l->hit = l->local = 1; /* the value came through where it was */
         return;
     }
-    if (!run_wide(t, n))
+    if (!wide)
         return;
-    uint64_t fp = pf_sip(l->a->xf.sipkey, t, n);
-    pf_leakset_add(&l->a->outs, fp);
-    if (pf_leakset_has(&l->a->orig, fp))
-        l->hit = 1;
+    lk_op(l->a, LK_OUT, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
 }
 
-static void leak_check(pf_anon *a, const pf_json *j, int tok, const char *what,
-                       const char *o, size_t on, const char *r, size_t rn, int kept_parts)
+static void report_leak(pf_anon *a, const char *row, const char *path, int kind)
 {
-    if (a->skip_check)
-        return;
-    leakctx l = {a, o, on, kept_parts, 0};
-    pf_leak_tokens(o, on, add_tok, &l);
-    pf_leak_tokens(r, rn, check_tok, &l);
-    if (!l.hit)
-        return;
     a->st.leaks++;
     if (a->reported < REPORT_LINES) {
-        safe_path(a, j, tok, &a->spath);
         pf_buf_addf(&a->report, "%s, path %s%s: an original value survives verbatim\n",
-                    a->row ? a->row : "document", pf_buf_str(&a->spath), what);
+                    row ? row : kind == LK_TEXT ? "value" : "document", path,
+                    kind == LK_KEY ? " (key)" : "");
     } else if (a->reported == REPORT_LINES) {
         pf_buf_adds(&a->report, "(more leaks: only the first 100 are listed)\n");
     }
     a->reported++;
+}
+
+/* The end of one value's check: report it when something hit. */
+static void lk_end(pf_anon *a, const pf_json *j, int tok, int kind, int hit)
+{
+    if (a->defer) {
+        dlog_put(a, LK_END | (uint64_t)(hit ? 1 : 0) << 8 | (uint64_t)kind << 9 |
+                        (uint64_t)(uint32_t)tok << 16, 0);
+        return;
+    }
+    if (!hit)
+        return;
+    if (kind == LK_TEXT) {
+        report_leak(a, a->row, "$", kind);
+        return;
+    }
+    if (a->reported < REPORT_LINES)
+        safe_path(a, j, tok, &a->spath);
+    report_leak(a, a->row, pf_buf_str(&a->spath), kind);
+}
+
+/* e: the cache entry of the value and output being checked (from xform),
+ * or NULL. */
+static void leak_check(pf_anon *a, const pf_json *j, int tok, int kind,
+                       const char *o, size_t on, const char *r, size_t rn, int kept_parts,
+                       centry *e)
+{
+    if (e && e->lk_ok) {
+        int hit = e->lk_local;
+        for (uint32_t i = 0; i + 1 < e->nlk; i += 2)
+            lk_op(a, (unsigned)e->lk[i], e->lk[i + 1], &hit);
+        lk_end(a, j, tok, kind, hit);
+        return;
+    }
+    leakctx l = {a, o, on, kept_parts, 0, 0};
+    if (e) {
+        a->recording = 1;
+        a->rec_n = 0;
+        a->rec_oom = 0;
+    }
+    pf_leak_tokens(o, on, add_tok, &l);
+    pf_leak_tokens(r, rn, check_tok, &l);
+    if (e) {
+        a->recording = 0;
+        size_t bytes = a->rec_n * sizeof *a->rec;
+        if (!a->rec_oom && a->cache_heap + bytes <= a->cache_heap_max) {
+            uint64_t *v = a->rec_n ? malloc(bytes) : NULL;
+            if (v || !a->rec_n) {
+                if (v)
+                    memcpy(v, a->rec, bytes);
+                e->lk = v;
+                e->nlk = (uint32_t)a->rec_n;
+                e->lk_local = (uint8_t)l.local;
+                e->lk_ok = 1;
+                a->cache_heap += bytes;
+            }
+        }
+    }
+    lk_end(a, j, tok, kind, l.hit);
 }
 
 /* ---- the walk ------------------------------------------------------------------------- */
@@ -459,11 +612,21 @@ static void explain_line(pf_anon *a, const pf_json *j, int tok, const char *suff
  * its long tokens must not be an original value seen elsewhere in the run
  * (a map keyed by user names). Checked only, never remembered, so that a
  * value equal to a field name is not reported. */
-static void wide_tok(void *c, const char *t, size_t n, size_t off)
+static void wide_tok(void *c, const char *t, size_t n, size_t off, int wide)
 {
     leakctx *l = c;
     (void)off;
-    if (run_wide(t, n) && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
+    if (wide)
+        lk_op(l->a, LK_HAS, pf_sip(l->a->xf.sipkey, t, n), &l->hit);
+}
+
+/* For paths in reports only (never deferred): is a kept key a value the
+ * run has seen as an original? */
+static void known_tok(void *c, const char *t, size_t n, size_t off, int wide)
+{
+    leakctx *l = c;
+    (void)off;
+    if (wide && pf_leakset_has(&l->a->orig, pf_sip(l->a->xf.sipkey, t, n)))
         l->hit = 1;
 }
 
@@ -471,37 +634,26 @@ static int key_is_known_original(pf_anon *a, const char *s, size_t n)
 {
     if (!a->verify)
         return 0;
-    leakctx l = {a, s, n, 0, 0};
-    pf_leak_tokens(s, n, wide_tok, &l);
+    leakctx l = {a, s, n, 0, 0, 0};
+    pf_leak_tokens(s, n, known_tok, &l);
     return l.hit;
 }
 
 static void kept_key_check(pf_anon *a, const pf_json *j, int valtok, const char *s, size_t n)
 {
-    leakctx l = {a, s, n, 0, 0};
+    leakctx l = {a, s, n, 0, 0, 0};
     pf_leak_tokens(s, n, wide_tok, &l);
-    if (!l.hit)
-        return;
-    a->st.leaks++;
-    if (a->reported < REPORT_LINES) {
-        safe_path(a, j, valtok, &a->spath);
-        pf_buf_addf(&a->report, "%s, path %s (key): an original value survives verbatim\n",
-                    a->row ? a->row : "document", pf_buf_str(&a->spath));
-    } else if (a->reported == REPORT_LINES) {
-        pf_buf_adds(&a->report, "(more leaks: only the first 100 are listed)\n");
-    }
-    a->reported++;
+    lk_end(a, j, valtok, LK_KEY, l.hit);
 }
 
 static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_action *act)
 {
     if (act->kind == PF_ACT_KEEP || a->pol->keys == PF_KEYS_KEEP) {
-        a->skip_check = 0;
         if (a->verify && !a->explain && act->kind != PF_ACT_KEEP) {
             size_t n;
             const char *s = str_of(a, j, key, &n);
             if (pf_xf_key_is_data(s, n))
-                leak_check(a, j, valtok, " (key)", s, n, s, n, 0);
+                leak_check(a, j, valtok, LK_KEY, s, n, s, n, 0, NULL);
             else
                 kept_key_check(a, j, valtok, s, n);
         }
@@ -526,7 +678,8 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     (void)xr;
     a->st.keys++;
     if (a->verify && data)
-        leak_check(a, j, valtok, " (key)", s, n, a->res.data, a->res.len, a->xf.kept_parts);
+        leak_check(a, j, valtok, LK_KEY, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     emit_upto(a, j, (size_t)j->tok[key].start - 1);
     add_str(a->out, a->res.data, a->res.len);
     a->pos = (size_t)j->tok[key].end + 1;
@@ -645,9 +798,10 @@ static int visit(pf_anon *a, const pf_json *j, int tok, int key, size_t depth)
     else
         a->st.strings++;
     if (a->verify && xr == PF_XR_STRING && !isnum)
-        leak_check(a, j, tok, "", s, n, a->res.data, a->res.len, a->xf.kept_parts);
+        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     else if (a->verify && xr == PF_XR_RAW)
-        leak_check(a, j, tok, "", s, n, a->res.data, a->res.len, 0);
+        leak_check(a, j, tok, LK_VALUE, s, n, a->res.data, a->res.len, 0, a->cur_e);
     emit_upto(a, j, st);
     if (xr == PF_XR_NULL)
         pf_buf_adds(a->out, "null");
@@ -733,15 +887,9 @@ int pf_anon_text(pf_anon *a, const char *table, const char *row,
         pf_buf_add(out, a->res.data, a->res.len);
     a->st.strings++;
     if (a->verify && xr == PF_XR_STRING) {
-        leakctx l = {a, s, n, a->xf.kept_parts, 0};
-        pf_leak_tokens(s, n, add_tok, &l);
-        pf_leak_tokens(a->res.data, a->res.len, check_tok, &l);
-        if (l.hit) {
-            a->st.leaks++;
-            if (a->reported++ < REPORT_LINES)
-                pf_buf_addf(&a->report, "%s, path $: an original value survives verbatim\n",
-                            row ? row : "value");
-        }
+        a->row = row;
+        leak_check(a, NULL, 0, LK_TEXT, s, n, a->res.data, a->res.len, a->xf.kept_parts,
+                   a->cur_e);
     }
     return pf_buf_ok(out, err);
 }
@@ -761,4 +909,77 @@ int pf_anon_explain(pf_anon *a, const char *table, const char *doc, size_t len,
     if (rc < 0)
         return -1;
     return pf_buf_ok(out, err);
+}
+
+/* ---- deferred leak check (pf_anon_pool) ------------------------------------------------ */
+
+void pf_anon_set_defer(pf_anon *a, int on) { a->defer = on; }
+
+void pf_anon_set_cache_heap(pf_anon *a, size_t max) { a->cache_heap_max = max; }
+
+void pf_anon_set_cache(pf_anon *a, int on) { a->no_cache = !on; }
+
+const uint64_t *pf_anon_dlog(const pf_anon *a, size_t *n, int *oom)
+{
+    *n = a->dlog_n;
+    *oom = a->dlog_oom;
+    return a->dlog;
+}
+
+void pf_anon_dlog_reset(pf_anon *a)
+{
+    a->dlog_n = 0;
+    a->dlog_oom = 0;
+}
+
+int pf_anon_replay(pf_anon *a, const uint64_t *log, size_t n, const char *row,
+                   const char *doc, size_t len)
+{
+    int hit = 0, parsed = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        unsigned op = (unsigned)(log[i] & 0xff);
+        if (op != LK_END) {
+            if (lk_apply(a, op, log[i + 1]))
+                hit = 1;
+            continue;
+        }
+        int kind = (int)((log[i] >> 9) & 3);
+        int tok = (int)(uint32_t)(log[i] >> 16);
+        if (!hit && !((log[i] >> 8) & 1))
+            continue;
+        hit = 0;
+        if (kind == LK_TEXT) {
+            report_leak(a, row, "$", kind);
+            continue;
+        }
+        /* the path of the value: the document parsed again, which only
+         * happens for the leaks that get a report line */
+        const char *path = "$";
+        if (a->reported < REPORT_LINES) {
+            pf_err e = PF_ERR_INIT;
+            if (!parsed)
+                parsed = pf_json_parse(&a->j, doc, len, &e) == 0 ? 1 : -1;
+            if (parsed == 1 && tok < a->j.ntok) {
+                safe_path(a, &a->j, tok, &a->spath);
+                path = pf_buf_str(&a->spath);
+            }
+        }
+        report_leak(a, row, path, kind);
+    }
+    return 0;
+}
+
+void pf_anon_add_stats(pf_anon *to, const pf_anon *from)
+{
+    to->st.docs += from->st.docs;
+    to->st.bytes_in += from->st.bytes_in;
+    to->st.bytes_out += from->st.bytes_out;
+    to->st.strings += from->st.strings;
+    to->st.numbers += from->st.numbers;
+    to->st.keys += from->st.keys;
+    to->st.kept += from->st.kept;
+    to->st.cache_hits += from->st.cache_hits;
+    to->st.cache_misses += from->st.cache_misses;
+    to->xf.prf.calls += from->xf.prf.calls;
+    to->xf.aes.calls += from->xf.aes.calls;
 }

@@ -88,10 +88,50 @@ typedef struct pf_anon_stats {
     uint64_t kept;                   /* leaves left as they were (keep) */
     uint64_t cache_hits, cache_misses;
     uint64_t prf_calls;              /* HMAC computations */
+    uint64_t aes_calls;              /* AES calls (Feistel rounds) */
     uint64_t leaks;
     uint64_t untracked; /* leak-check tokens beyond the memory bound */
 } pf_anon_stats;
 
 void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st);
+
+/* ---- several threads, output in input order (pf_anon_pool.c) ----------------- */
+
+#define PF_ANON_MAX_JOBS 64
+
+typedef struct pf_anon_pool pf_anon_pool;
+
+/* One document's result, handed to the emit callback in input order. */
+typedef struct pf_anon_result {
+    const char *table, *row; /* as put */
+    const char *in, *out;    /* input and anonymized output (not NUL-terminated) */
+    size_t in_len, out_len;
+    int text;                /* put as a bare text value */
+    uintptr_t tag;           /* as put */
+    int rc;                  /* 0, or -1 with err (e.g. PF_E_INPUT: not JSON) */
+    const pf_err *err;
+} pf_anon_result;
+
+/* Called on the thread that calls put and flush; return -1 (with err)
+ * to stop the run. */
+typedef int (*pf_anon_emit_fn)(void *ctx, const pf_anon_result *r, pf_err *err);
+
+/* jobs: worker threads (1: none, everything on the caller's thread).
+ * Output and leak results are the same for every jobs value. */
+int pf_anon_pool_new(pf_anon_pool **out, const pf_key *key, const pf_policy *policy,
+                     int verify, int jobs, pf_anon_emit_fn emit, void *ctx, pf_err *err);
+/* Queue a document (doc_is_text: a bare text value, as pf_anon_text);
+ * everything is copied. Emits what is finished, in order; may wait for
+ * the workers to bound memory. -1 when emit stopped the run or on OOM. */
+int pf_anon_pool_put(pf_anon_pool *p, int doc_is_text, const char *table, const char *row,
+                     const char *doc, size_t len, uintptr_t tag, pf_err *err);
+/* Wait for every document put so far and emit it. */
+int pf_anon_pool_flush(pf_anon_pool *p, pf_err *err);
+/* The engine holding the run's leak results and, after a flush, the
+ * counters of all workers (calling it stops the workers: no put after). */
+pf_anon *pf_anon_pool_engine(pf_anon_pool *p);
+void pf_anon_pool_free(pf_anon_pool *p);
+/* Online CPUs (at least 1, at most PF_ANON_MAX_JOBS). */
+int pf_anon_default_jobs(void);
 
 #endif

@@ -48,34 +48,35 @@ typedef struct ucls {
     const char *name;
     uint32_t lo[3], hi[3];
     int nr;
-    uint32_t total;
 } ucls;
 
-static ucls U[] = {
-    {"latin1-upper", {0xC0, 0xD8}, {0xD6, 0xDE}, 2, 0},
-    {"latin1-lower", {0xDF, 0xF8}, {0xF6, 0xFF}, 2, 0},
-    {"latin-ext-a", {0x100}, {0x17F}, 1, 0},
-    {"latin-ext-b", {0x180}, {0x24F}, 1, 0},
-    {"greek-upper", {0x391, 0x3A3}, {0x3A1, 0x3A9}, 2, 0},
-    {"greek-lower", {0x3B1}, {0x3C9}, 1, 0},
-    {"cyrillic-upper", {0x410}, {0x42F}, 1, 0},
-    {"cyrillic-lower", {0x430}, {0x44F}, 1, 0},
-    {"cyrillic-other", {0x400, 0x450}, {0x40F, 0x45F}, 2, 0},
-    {"hebrew", {0x5D0}, {0x5EA}, 1, 0},
-    {"arabic", {0x621, 0x641}, {0x63A, 0x64A}, 2, 0},
-    {"hiragana", {0x3041}, {0x3096}, 1, 0},
-    {"katakana", {0x30A1}, {0x30FA}, 1, 0},
-    {"cjk", {0x4E00}, {0x9FFF}, 1, 0},
-    {"hangul", {0xAC00}, {0xD7A3}, 1, 0},
+static const ucls U[] = {
+    {"latin1-upper", {0xC0, 0xD8}, {0xD6, 0xDE}, 2},
+    {"latin1-lower", {0xDF, 0xF8}, {0xF6, 0xFF}, 2},
+    {"latin-ext-a", {0x100}, {0x17F}, 1},
+    {"latin-ext-b", {0x180}, {0x24F}, 1},
+    {"greek-upper", {0x391, 0x3A3}, {0x3A1, 0x3A9}, 2},
+    {"greek-lower", {0x3B1}, {0x3C9}, 1},
+    {"cyrillic-upper", {0x410}, {0x42F}, 1},
+    {"cyrillic-lower", {0x430}, {0x44F}, 1},
+    {"cyrillic-other", {0x400, 0x450}, {0x40F, 0x45F}, 2},
+    {"hebrew", {0x5D0}, {0x5EA}, 1},
+    {"arabic", {0x621, 0x641}, {0x63A, 0x64A}, 2},
+    {"hiragana", {0x3041}, {0x3096}, 1},
+    {"katakana", {0x30A1}, {0x30FA}, 1},
+    {"cjk", {0x4E00}, {0x9FFF}, 1},
+    {"hangul", {0xAC00}, {0xD7A3}, 1},
 };
 #define NU (sizeof U / sizeof U[0])
 
-static uint32_t ucls_total(ucls *c)
+/* Computed each time, never cached in the table: engines on several
+ * threads (pf_anon_pool) share it read-only. */
+static uint32_t ucls_total(const ucls *c)
 {
-    if (!c->total)
-        for (int i = 0; i < c->nr; i++)
-            c->total += c->hi[i] - c->lo[i] + 1;
-    return c->total;
+    uint32_t t = 0;
+    for (int i = 0; i < c->nr; i++)
+        t += c->hi[i] - c->lo[i] + 1;
+    return t;
 }
 
 /* Kept as separators: marks, punctuation blocks, specials. */
@@ -93,7 +94,13 @@ static uint32_t classify_cp(uint32_t cp, uint32_t *idx, uint32_t *radix)
 {
     if (cp_keep(cp))
         return C_KEEP;
-    for (size_t c = 0; c < NU; c++) {
+    /* only the classes whose ranges can hold cp (U is in code point order
+     * and its ranges do not overlap) */
+    size_t c0 = cp < 0x250 ? 0 : cp < 0x400 ? 4 : cp < 0x500 ? 6 : cp < 0x700 ? 9
+              : cp < 0x3100 ? 11 : cp < 0xA000 ? 13 : 14;
+    size_t c1 = cp < 0x250 ? 4 : cp < 0x400 ? 6 : cp < 0x500 ? 9 : cp < 0x700 ? 11
+              : cp < 0x3100 ? 13 : cp < 0xA000 ? 14 : NU;
+    for (size_t c = c0; c < c1; c++) {
         uint32_t base = 0;
         for (int r = 0; r < U[c].nr; r++) {
             if (cp >= U[c].lo[r] && cp <= U[c].hi[r]) {
@@ -205,7 +212,16 @@ int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err)
     }
     pf_prf_2(&xf->prf, l2, sizeof l2 - 1, NULL, 0, d);
     memcpy(xf->sipkey, d, 16);
+    static const char l3[] = "prodfuzz feistel aes key v2";
+    pf_prf_2(&xf->prf, l3, sizeof l3 - 1, NULL, 0, d);
+    if (pf_aes_init(&xf->aes, d, err) < 0) {
+        memset(d, 0, sizeof d);
+        pf_ff1_free(&xf->ff1);
+        pf_prf_free(&xf->prf);
+        return -1;
+    }
     memset(d, 0, sizeof d);
+    xf->dom = calloc(PF_XF_DOM_SLOTS, sizeof *xf->dom); /* NULL: no memo, still right */
     pf_buf_init(&xf->pat);
     pf_buf_init(&xf->tmp);
     return 0;
@@ -215,6 +231,8 @@ void pf_xf_free(pf_xf *xf)
 {
     pf_prf_free(&xf->prf);
     pf_ff1_free(&xf->ff1);
+    pf_aes_free(&xf->aes);
+    free(xf->dom);
     free(xf->x);
     free(xf->radix);
     free(xf->cls);
@@ -268,6 +286,18 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
     size_t k = 0;
     int leading = 1;
     pf_buf_reset(&xf->pat);
+    /* the pattern takes at most 5 bytes per input byte (and a tag) */
+    if (pf_buf_reserve(&xf->pat, 5 * n + 1) < 0 || pf_buf_reserve(out, n) < 0) {
+        out->oom = 1;
+        return;
+    }
+    char *pat = xf->pat.data;
+    size_t pl = 0;
+    /* hex in capitals: digits may become A-F, never a-f */
+    int hexup = 0;
+    if (mode & M_HEX)
+        for (size_t i = 0; i < n && !hexup; i++)
+            hexup = u[i] >= 'A' && u[i] <= 'F';
     for (size_t i = 0; i < n;) {
         unsigned char c = u[i];
         uint32_t cl = C_KEEP, v = 0, r = 0;
@@ -277,8 +307,10 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
             if ((mode & M_PCT) && c == '%' && i + 2 < n && pf_is_hexdigit(u[i + 1]) &&
                 pf_is_hexdigit(u[i + 2])) {
                 w = 3;
-            } else if ((mode & M_HEX) && (isdig || (c >= 'a' && c <= 'f'))) {
-                cl = C_HEXL, r = 16, v = isdig ? c - '0' : c - 'a' + 10;
+            } else if ((mode & M_HEX) && isdig) {
+                cl = hexup ? C_HEXU : C_HEXL, r = 16, v = c - '0';
+            } else if ((mode & M_HEX) && c >= 'a' && c <= 'f') {
+                cl = C_HEXL, r = 16, v = c - 'a' + 10;
             } else if ((mode & M_HEX) && c >= 'A' && c <= 'F') {
                 cl = C_HEXU, r = 16, v = c - 'A' + 10;
             } else if (c >= 'a' && c <= 'z') {
@@ -309,31 +341,36 @@ static void scramble_core(pf_xf *xf, unsigned tag, const char *s, size_t n, int 
             leading = 1;
         }
         if (cl == C_KEEP) {
-            pf_buf_addc(&xf->pat, '\xff');
-            pf_buf_add(&xf->pat, s + i, w);
+            pat[pl++] = '\xff';
+            memcpy(pat + pl, s + i, w);
+            pl += w;
         } else {
             xf->x[k] = v;
             xf->radix[k] = r;
             cls[k] = cl;
             off[k] = (uint32_t)i;
             k++;
-            pf_buf_add(&xf->pat, &cl, sizeof cl);
+            if (cl < 0x80) { /* the classes below C_FALLBACK: one byte */
+                pat[pl++] = (char)cl;
+            } else {
+                pat[pl++] = '\xfe';
+                memcpy(pat + pl, &cl, sizeof cl);
+                pl += sizeof cl;
+            }
         }
         i += w;
     }
+    xf->pat.len = pl;
     if (k)
-        pf_feistel_digits(&xf->prf, tweak_of(xf, tag), xf->x, xf->radix, k);
-    if (pf_buf_reserve(out, n) < 0)
-        return;
-    size_t prev = 0;
-    for (size_t j = 0; j < k; j++) {
-        pf_buf_add(out, s + prev, off[j] - prev);
-        char enc[4];
-        size_t el = encode_digit(cls[j], xf->x[j], enc);
-        pf_buf_add(out, enc, el);
-        prev = off[j] + el; /* same width as the original by construction */
-    }
-    pf_buf_add(out, s + prev, n - prev);
+        pf_feistel_digits(&xf->aes, tweak_of(xf, tag), xf->x, xf->radix, k);
+    /* every replaced character has the width of the original (same
+     * class), so the output is the input with those characters rewritten */
+    char *o = out->data + out->len;
+    memcpy(o, s, n);
+    for (size_t j = 0; j < k; j++)
+        encode_digit(cls[j], xf->x[j], o + off[j]);
+    out->len += n;
+    out->data[out->len] = '\0';
 }
 
 /* ---- formats ------------------------------------------------------------------ */
@@ -372,7 +409,7 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
         }
         pf_buf_addc(&xf->pat, (char)cls[i]);
     }
-    pf_feistel_digits(&xf->prf, tweak_of(xf, 'U'), xf->x, xf->radix, k);
+    pf_feistel_digits(&xf->aes, tweak_of(xf, 'U'), xf->x, xf->radix, k);
     k = 0;
     for (int i = 0; i < 36; i++) {
         char e[4];
@@ -407,6 +444,43 @@ typedef struct isodt {
     int y, m, d, has_time, hh, mi, ss, has_sec;
     size_t date_end, time_end, frac_start, frac_end;
 } isodt;
+
+/* v (>= 0) in exactly w decimal digits, zero-padded (the hot paths of
+ * dates and addresses: no printf per value). */
+static void add_dec(pf_buf *out, unsigned long v, int w)
+{
+    char b[24];
+    int i = (int)sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while ((v || (int)sizeof b - i < w) && i > 0);
+    pf_buf_add(out, b + i, sizeof b - (size_t)i);
+}
+
+static void add_ymd(pf_buf *out, long y, int m, int d)
+{
+    add_dec(out, (unsigned long)y, 4);
+    pf_buf_addc(out, '-');
+    add_dec(out, (unsigned long)m, 2);
+    pf_buf_addc(out, '-');
+    add_dec(out, (unsigned long)d, 2);
+}
+
+static void add_hms(pf_buf *out, uint64_t sec, int with_sec)
+{
+    if (!with_sec) { /* sec holds minutes of the day */
+        add_dec(out, (unsigned long)(sec / 60), 2);
+        pf_buf_addc(out, ':');
+        add_dec(out, (unsigned long)(sec % 60), 2);
+        return;
+    }
+    add_dec(out, (unsigned long)(sec / 3600), 2);
+    pf_buf_addc(out, ':');
+    add_dec(out, (unsigned long)(sec / 60 % 60), 2);
+    pf_buf_addc(out, ':');
+    add_dec(out, (unsigned long)(sec % 60), 2);
+}
 
 static int num(const char *s, size_t n)
 {
@@ -531,24 +605,23 @@ static void civil_from_days(long z, long *y, int *m, int *d)
 
 static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *out)
 {
-    int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)t->y << 32),
+    int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)t->y << 32),
                                  (uint64_t)doy_of(t->y, t->m, t->d), leap(t->y) ? 366 : 365);
     int m, d;
     from_doy(t->y, dy, &m, &d);
-    pf_buf_addf(out, "%04d-%02d-%02d", t->y, m, d);
+    add_ymd(out, t->y, m, d);
     if (!t->has_time) {
         pf_buf_add(out, s + 10, n - 10);
         return;
     }
     pf_buf_addc(out, s[10]);
     if (t->has_sec) {
-        uint64_t sec = pf_permute_int(&xf->prf, 0x54494d45ULL,
+        uint64_t sec = pf_permute_int(&xf->aes, 0x54494d45ULL,
                                       (uint64_t)(t->hh * 3600 + t->mi * 60 + t->ss), 86400);
-        pf_buf_addf(out, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60),
-                    (int)(sec % 60));
+        add_hms(out, sec, 1);
     } else {
-        uint64_t mi = pf_permute_int(&xf->prf, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
-        pf_buf_addf(out, "%02d:%02d", (int)(mi / 60), (int)(mi % 60));
+        uint64_t mi = pf_permute_int(&xf->aes, 0x484d4dULL, (uint64_t)(t->hh * 60 + t->mi), 1440);
+        add_hms(out, mi, 0);
     }
     if (t->frac_end > t->frac_start) {
         pf_buf_addc(out, '.');
@@ -559,6 +632,9 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *
 
 static long shift_offset(pf_xf *xf, int days)
 {
+    /* the same for every value of a run with the same days: made once */
+    if (xf->shift_days == days && days)
+        return xf->shift_off;
     unsigned char in[12] = "shift-date", o[32];
     in[10] = (unsigned char)(days >> 8);
     in[11] = (unsigned char)days;
@@ -566,7 +642,9 @@ static long shift_offset(pf_xf *xf, int days)
     uint64_t v;
     memcpy(&v, o, 8);
     long off = 1 + (long)(v % (uint64_t)days);
-    return (v >> 63) ? -off : off;
+    xf->shift_days = days;
+    xf->shift_off = (v >> 63) ? -off : off;
+    return xf->shift_off;
 }
 
 static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
@@ -580,7 +658,7 @@ static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
     civil_from_days(z, &y, &m, &d);
     if (y < 1 || y > 9999)
         return 0;
-    pf_buf_addf(out, "%04ld-%02d-%02d", y, m, d);
+    add_ymd(out, y, m, d);
     pf_buf_add(out, s + 10, n - 10);
     return 1;
 }
@@ -641,10 +719,10 @@ static void textdate_xf(pf_xf *xf, const char *s, int kind, const int *v, long s
         if (y < 1 || y > 9999)
             y = v[0], m = v[1], d = v[2];
     } else {
-        int dy = (int)pf_permute_int(&xf->prf, 0x44415445ULL ^ ((uint64_t)y << 32),
+        int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)y << 32),
                                      (uint64_t)doy_of(v[0], v[1], v[2]), leap(v[0]) ? 366 : 365);
         from_doy(v[0], dy, &m, &d);
-        sec = pf_permute_int(&xf->prf, 0x54494d45ULL, sec, 86400);
+        sec = pf_permute_int(&xf->aes, 0x54494d45ULL, sec, 86400);
     }
     long z = days_from_civil(y, m, d);
     const char *wd = WD[((z % 7) + 7) % 7];
@@ -681,8 +759,12 @@ static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
     uint32_t x[4], r[4] = {256, 256, 256, 256};
     for (int k = 0; k < 4; k++)
         x[k] = oct[k];
-    pf_feistel_digits(&xf->prf, 0x49507634ULL, x, r, 4);
-    pf_buf_addf(out, "%u.%u.%u.%u", x[0], x[1], x[2], x[3]);
+    pf_feistel_digits(&xf->aes, 0x49507634ULL, x, r, 4);
+    for (int k = 0; k < 4; k++) {
+        if (k)
+            pf_buf_addc(out, '.');
+        add_dec(out, x[k], 1);
+    }
 }
 
 static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
@@ -702,7 +784,7 @@ static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
         x[k] = (uint32_t)a[2 * k] << 8 | a[2 * k + 1];
         r[k] = 65536;
     }
-    pf_feistel_digits(&xf->prf, 0x49507636ULL, x, r, 8);
+    pf_feistel_digits(&xf->aes, 0x49507636ULL, x, r, 8);
     for (int k = 0; k < 8; k++) {
         a[2 * k] = (unsigned char)(x[k] >> 8);
         a[2 * k + 1] = (unsigned char)x[k];
@@ -759,7 +841,7 @@ static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_b
         x[i - 1] = (uint32_t)(dg[i] - '0');
         r[i - 1] = 10;
     }
-    pf_feistel_digits(&xf->prf, 0x43415244ULL ^ m, x, r, m - 2);
+    pf_feistel_digits(&xf->aes, 0x43415244ULL ^ m, x, r, m - 2);
     for (size_t i = 1; i + 1 < m; i++)
         dg[i] = (char)('0' + x[i - 1]);
     for (int c = 0; c < 10; c++) {
@@ -821,6 +903,30 @@ static size_t email_at(const char *s, size_t n)
     return a;
 }
 
+/* The domain of an e-mail address (up to its TLD), through the memo. */
+static void domain_xf(pf_xf *xf, const char *d, size_t n, pf_buf *out)
+{
+    if (n > PF_XF_DOM_MAX || !xf->dom) {
+        scramble_core(xf, 'D', d, n, M_RUNS, out);
+        return;
+    }
+    uint64_t h = pf_sip(xf->sipkey, d, n);
+    struct pf_xf_dom *e = &xf->dom[h % PF_XF_DOM_SLOTS];
+    if (e->used && e->h == h && e->len == n && !memcmp(e->in, d, n)) {
+        pf_buf_add(out, e->out, n);
+        return;
+    }
+    size_t at = out->len;
+    scramble_core(xf, 'D', d, n, M_RUNS, out);
+    if (out->oom || out->len != at + n)
+        return;
+    e->used = 1;
+    e->h = h;
+    e->len = (uint8_t)n;
+    memcpy(e->in, d, n);
+    memcpy(e->out, out->data + at, n);
+}
+
 static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_domain,
                      pf_buf *out)
 {
@@ -830,7 +936,7 @@ static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_dom
     size_t dn = n - at - 1;
     if (!keep_domain) {
         size_t dot = host_tld(d, dn);
-        scramble_core(xf, 'D', d, dot, M_RUNS, out);
+        domain_xf(xf, d, dot, out);
         pf_buf_add(out, d + dot, dn - dot);
     } else {
         pf_buf_add(out, d, dn);

@@ -74,15 +74,23 @@ void pf_leakset_add(pf_leakset *s, uint64_t fp);
 int pf_leakset_has(const pf_leakset *s, uint64_t fp);
 /* Call fn for every leak-check token of s: runs of letters, digits and
  * non-ASCII bytes of 6+ characters that hold a letter (or 10+ digits) and
- * are not one character repeated. */
+ * are not one character repeated. wide: the token's class pattern leaves
+ * 2^48 values or more (3.32 bits a digit, 4.7 an ASCII letter, 6 a
+ * non-ASCII character), worth comparing across the whole run. */
 void pf_leak_tokens(const char *s, size_t n,
-                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off),
+                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off, int wide),
                     void *ctx);
 
 /* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
+#define PF_XF_DOM_MAX 48
+#define PF_XF_DOM_SLOTS 1024
+
 typedef struct pf_xf {
-    pf_prf prf;
+    pf_prf prf;   /* HMAC: subkeys, the hash action, shift-date offsets */
     pf_ff1 ff1;
+    pf_aes aes;   /* the Feistel round function */
+    int shift_days;
+    long shift_off;
     unsigned char sipkey[16];
     /* scratch, reused between values */
     uint32_t *x, *radix, *cls;
@@ -90,6 +98,13 @@ typedef struct pf_xf {
     pf_buf pat;
     pf_buf tmp;
     int kept_parts; /* the last transform kept parts of the value (domain, TLD) */
+    /* e-mail domains repeat far more than whole addresses: their scrambled
+     * names are remembered (direct-mapped, keyed hash, exact compare) */
+    struct pf_xf_dom {
+        uint64_t h;
+        uint8_t len, used;
+        char in[PF_XF_DOM_MAX], out[PF_XF_DOM_MAX];
+    } *dom;
 } pf_xf;
 
 int pf_xf_init(pf_xf *xf, const pf_key *key, pf_err *err);
@@ -110,5 +125,23 @@ pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
 const char *pf_xf_format_name(const char *s, size_t n);
 /* Does an object key look like data (e-mail, id, UUID, number, date, IP)? */
 int pf_xf_key_is_data(const char *s, size_t n);
+
+/* ---- for pf_anon_pool (pf_anon.c) ---- */
+/* A worker engine: leak-check set operations are logged, not applied. */
+void pf_anon_set_defer(pf_anon *a, int on);
+/* Bytes of long values the value cache may hold (default 8 MiB). */
+void pf_anon_set_cache_heap(pf_anon *a, size_t max);
+/* Value cache on (default) or off: the output is the same either way. */
+void pf_anon_set_cache(pf_anon *a, int on);
+/* The log of the documents processed since the last reset; oom set when
+ * it could not grow. */
+const uint64_t *pf_anon_dlog(const pf_anon *a, size_t *n, int *oom);
+void pf_anon_dlog_reset(pf_anon *a);
+/* Apply one document's log on the engine that holds the run's leak sets
+ * (row and the document: for reports). */
+int pf_anon_replay(pf_anon *a, const uint64_t *log, size_t n, const char *row,
+                   const char *doc, size_t len);
+/* Add a worker's counters (documents, values, cache, PRF calls) to to. */
+void pf_anon_add_stats(pf_anon *to, const pf_anon *from);
 
 #endif

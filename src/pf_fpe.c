@@ -260,70 +260,141 @@ uint64_t pf_sip(const unsigned char key[16], const void *data, size_t n)
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* ---- mixed-radix Feistel ---------------------------------------------------- */
+/* ---- AES-128 through one EVP context ------------------------------------------ */
 
-static uint64_t splitmix(uint64_t *s)
+int pf_aes_init(pf_aes *p, const unsigned char key[16], pf_err *err)
 {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    memset(p, 0, sizeof *p);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    if (!x || EVP_EncryptInit_ex(x, EVP_aes_128_ecb(), NULL, key, NULL) != 1) {
+        EVP_CIPHER_CTX_free(x);
+        return pf_err_set(err, PF_E_ENV, "OpenSSL: AES-128 is not available");
+    }
+    EVP_CIPHER_CTX_set_padding(x, 0);
+    p->ecb = x;
+    return 0;
 }
 
-/* One round: x[dst..dst+dn) += F(round, tweak, x[src..src+sn)). The PRF
- * output gives 16 values of 16 bits; longer halves continue with a
- * generator seeded from the whole 256-bit PRF output (per round and per
- * source half, so knowing it for one value says nothing of another). */
-static void feistel_round(pf_prf *p, unsigned round, uint64_t tweak,
-                          uint32_t *x, const uint32_t *radix, size_t dst,
-                          size_t dn, size_t src, size_t sn)
+void pf_aes_free(pf_aes *p)
 {
-    unsigned char hdr[10], buf[512], out[32];
-    hdr[0] = 0xF5;
-    hdr[1] = (unsigned char)round;
-    memcpy(hdr + 2, &tweak, 8);
-    prf_begin(p);
-    prf_add(p, hdr, sizeof hdr);
-    size_t bl = 0;
+    if (!p)
+        return;
+    EVP_CIPHER_CTX_free(p->ecb);
+    p->ecb = NULL;
+}
+
+void pf_aes_blocks(pf_aes *p, const unsigned char *in, unsigned char *out, size_t nblocks)
+{
+    int ol = 0;
+    EVP_EncryptUpdate(p->ecb, out, &ol, in, (int)(nblocks * 16));
+    p->calls++;
+}
+
+/* ---- mixed-radix Feistel ---------------------------------------------------- */
+
+/* Bytes one digit takes in the PRF input, and PRF output bytes one digit
+ * consumes: 16 bits when its radix is at most 256 (a bias under 0.4%),
+ * 32 bits above (radices up to 65536). */
+static size_t digit_in_bytes(uint32_t r) { return r <= 256 ? 1 : 2; }
+static size_t digit_out_bytes(uint32_t r) { return r <= 256 ? 2 : 4; }
+
+#define KS_BLOCKS 16
+
+/* One round: x[dst..dst+dn) += F(round, x[src..src+sn)), where F is
+ * AES-CBC-MAC that continues from h0 = AES(block 0: tweak, n) over
+ * [round, sn, the half's digits] zero-padded, then stretched to the bytes
+ * the destination needs: R, AES(R ^ 1), AES(R ^ 2), ... */
+static void feistel_round(pf_aes *p, const unsigned char h0[16], unsigned round,
+                          uint32_t *x, const uint32_t *radix, size_t dst, size_t dn,
+                          size_t src, size_t sn)
+{
+    unsigned char c[16], blk[16];
+    memcpy(c, h0, 16);
+    memset(blk, 0, 16);
+    blk[0] = (unsigned char)round;
+    blk[1] = (unsigned char)(sn >> 24);
+    blk[2] = (unsigned char)(sn >> 16);
+    blk[3] = (unsigned char)(sn >> 8);
+    blk[4] = (unsigned char)sn;
+    size_t bl = 5;
     for (size_t i = 0; i < sn; i++) {
         uint32_t v = x[src + i];
-        buf[bl++] = (unsigned char)(v >> 16);
-        buf[bl++] = (unsigned char)(v >> 8);
-        buf[bl++] = (unsigned char)v;
-        if (bl + 3 > sizeof buf) {
-            prf_add(p, buf, bl);
+        if (digit_in_bytes(radix[src + i]) == 2)
+            blk[bl++] = (unsigned char)(v >> 8);
+        blk[bl++] = (unsigned char)v;
+        if (bl >= 15) { /* room for the next digit's two bytes is gone */
+            for (int k = 0; k < 16; k++)
+                c[k] ^= blk[k];
+            pf_aes_blocks(p, c, c, 1);
+            memset(blk, 0, 16);
             bl = 0;
         }
     }
-    prf_add(p, buf, bl);
-    prf_end(p, out);
-    uint64_t seed = le64(out) ^ le64(out + 8) ^ le64(out + 16) ^ le64(out + 24);
+    if (bl) {
+        for (int k = 0; k < 16; k++)
+            c[k] ^= blk[k];
+        pf_aes_blocks(p, c, c, 1);
+    }
+    /* c is R; the key stream is R || AES(R ^ [j]) for j = 1, 2, ... */
+    unsigned char ks[KS_BLOCKS * 16];
+    memcpy(ks, c, 16);
+    size_t have = 16, at = 0, need = 0;
+    for (size_t i = 0; i < dn; i++)
+        need += digit_out_bytes(radix[dst + i]);
+    uint64_t j = 1;
     for (size_t i = 0; i < dn; i++) {
         uint32_t r = radix[dst + i];
-        uint32_t add;
-        if (i < 16)
-            add = ((uint32_t)out[2 * i] << 8 | out[2 * i + 1]);
-        else
-            add = (uint32_t)splitmix(&seed);
-        x[dst + i] = (uint32_t)(((uint64_t)x[dst + i] + add % r) % r);
+        size_t w = digit_out_bytes(r);
+        need -= w;
+        if (at + w > have) {
+            /* as many blocks as the rest of the round needs, up to 16 */
+            size_t want = (need + w + 15) / 16, nb = 0;
+            if (want > KS_BLOCKS)
+                want = KS_BLOCKS;
+            for (; nb < want; nb++, j++) {
+                unsigned char *b = ks + 16 * nb;
+                memcpy(b, c, 16);
+                for (int k = 0; k < 8; k++)
+                    b[15 - k] ^= (unsigned char)(j >> (8 * k));
+            }
+            pf_aes_blocks(p, ks, ks, nb);
+            have = nb * 16;
+            at = 0;
+        }
+        uint32_t add = (uint32_t)ks[at] << 8 | ks[at + 1];
+        if (w == 4)
+            add = add << 16 | (uint32_t)ks[at + 2] << 8 | ks[at + 3];
+        at += w;
+        /* add scaled to [0, r) by a multiply and a shift (no division) */
+        uint32_t sc = w == 4 ? (uint32_t)(((uint64_t)add * r) >> 32) : (add * r) >> 16;
+        uint32_t v = x[dst + i] + sc; /* both < r, so v < 2r */
+        x[dst + i] = v >= r ? v - r : v;
     }
 }
 
-void pf_feistel_digits(pf_prf *p, uint64_t tweak, uint32_t *x,
+void pf_feistel_digits(pf_aes *p, uint64_t tweak, uint32_t *x,
                        const uint32_t *radix, size_t n)
 {
     if (n == 0)
         return;
     size_t u = (n + 1) / 2, v = n - u;
+    /* block 0: domain tag, vector length, tweak; the same for all rounds */
+    unsigned char h0[16] = {0xF5, 'f', '2'};
+    uint64_t nn = n;
+    for (int k = 0; k < 5; k++)
+        h0[3 + k] = (unsigned char)(nn >> (8 * (4 - k)));
+    for (int k = 0; k < 8; k++)
+        h0[8 + k] = (unsigned char)(tweak >> (8 * k));
+    pf_aes_blocks(p, h0, h0, 1);
     for (unsigned r = 0; r < 4; r++) {
         if (r % 2 == 0)
-            feistel_round(p, r, tweak, x, radix, 0, u, u, v);
+            feistel_round(p, h0, r, x, radix, 0, u, u, v);
         else if (v)
-            feistel_round(p, r, tweak, x, radix, u, v, 0, u);
+            feistel_round(p, h0, r, x, radix, u, v, 0, u);
     }
 }
 
-uint64_t pf_permute_int(pf_prf *p, uint64_t tweak, uint64_t x, uint64_t domain)
+uint64_t pf_permute_int(pf_aes *p, uint64_t tweak, uint64_t x, uint64_t domain)
 {
     if (domain <= 1)
         return 0;
@@ -335,14 +406,15 @@ uint64_t pf_permute_int(pf_prf *p, uint64_t tweak, uint64_t x, uint64_t domain)
     do {
         uint64_t a = x >> kb, b = x & mb;
         for (unsigned r = 0; r < 4; r++) {
-            unsigned char in[17], out[32];
-            in[0] = 0xA7;
-            memcpy(in + 1, &tweak, 8);
+            /* one block: tag, round, width, tweak, the half (< 2^31) */
+            unsigned char blk[16] = {0xA7, (unsigned char)r, (unsigned char)k};
+            for (int i = 0; i < 8; i++)
+                blk[3 + i] = (unsigned char)(tweak >> (8 * i));
             uint64_t s = (r % 2 == 0) ? b : a;
-            s = (s << 8) | r;
-            memcpy(in + 9, &s, 8);
-            pf_prf_2(p, in, sizeof in, NULL, 0, out);
-            uint64_t f = le64(out);
+            for (int i = 0; i < 4; i++)
+                blk[11 + i] = (unsigned char)(s >> (8 * i));
+            pf_aes_blocks(p, blk, blk, 1);
+            uint64_t f = le64(blk);
             if (r % 2 == 0)
                 a = (a + f) & ma;
             else

@@ -16,6 +16,7 @@
 #include "pf_json.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ static int gap(const char *s, size_t a, size_t b, char sep, pf_err *err)
     return 0;
 }
 
-static int check_token(const pf_json *j, int i, pf_err *err)
+static int check_token(const pf_json *j, int i, int ctl, pf_err *err)
 {
     const pf_jtok *t = &j->tok[i];
     const char *s = j->text;
@@ -118,7 +119,7 @@ static int check_token(const pf_json *j, int i, pf_err *err)
             return 0;
         if (!check_number(p, n))
             return bad(err, (size_t)t->start, "not a number or literal");
-    } else if (t->type == PF_JT_STRING) {
+    } else if (t->type == PF_JT_STRING && ctl) {
         for (int k = t->start; k < t->end; k++) {
             unsigned char c = (unsigned char)s[k];
             if (c < 0x20)
@@ -173,12 +174,32 @@ static int check_container(const pf_json *j, int c, pf_err *err)
 
 /* Nesting depth by a bracket count outside strings, so a document too deep
  * for jsmn's quadratic bracket matching is refused before jsmn sees it. */
-static int prescan_depth(const pf_json *j, const char *s, size_t n, pf_err *err)
+/* Also says whether the text holds any byte below 0x20 at all (JSON
+ * whitespace included): when it does not, no string can hold a control
+ * character and check_token need not look at every string byte again. */
+static int prescan_depth(const pf_json *j, const char *s, size_t n, int *ctl, pf_err *err)
 {
     int limit = j->depth_limit > 0 ? j->depth_limit : PF_JSON_DEPTH_LIMIT;
-    int depth = 0, in_str = 0;
+    if (n <= (size_t)limit) {
+        /* too short to open more than limit brackets: only the control
+         * bytes to look for, in a loop the compiler vectorizes */
+        uint64_t low = 0;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            /* eight bytes at once: a byte below 0x20 sets its top bit */
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            low |= (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL;
+        }
+        for (; i < n; i++)
+            low |= (unsigned char)s[i] < 0x20;
+        *ctl = low != 0;
+        return 0;
+    }
+    int depth = 0, in_str = 0, low = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        low |= (unsigned char)c < 0x20;
         if (in_str) {
             if (c == '\\')
                 i++;
@@ -194,6 +215,7 @@ static int prescan_depth(const pf_json *j, const char *s, size_t n, pf_err *err)
             depth--;
         }
     }
+    *ctl = low;
     return 0;
 }
 
@@ -206,7 +228,8 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     if (len >= INT_MAX)
         return pf_err_set(err, PF_E_INPUT, "document of %zu bytes is too large "
                           "to tokenize (limit 2 GiB)", len);
-    if (prescan_depth(j, text, len, err) < 0)
+    int ctl = 1;
+    if (prescan_depth(j, text, len, &ctl, err) < 0)
         return -1;
     if (!j->scratch) {
         /* jsmn counts instead of parsing when given no tokens */
@@ -300,7 +323,7 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     for (int i = 0; i < r; i++) {
         while (depth > 0 && j->next[j->open[depth - 1]] <= i)
             depth--;
-        if (check_token(j, i, err) < 0)
+        if (check_token(j, i, ctl, err) < 0)
             return -1;
         if (j->tok[i].type == PF_JT_OBJECT || j->tok[i].type == PF_JT_ARRAY) {
             if (check_container(j, i, err) < 0)

@@ -88,40 +88,58 @@ int pf_leakset_has(const pf_leakset *s, uint64_t fp)
     return 0;
 }
 
-static int tok_byte(unsigned char c)
-{
-    static const uint64_t lo = 0x03FF000000000000ULL; /* '0'-'9' */
-    static const uint64_t hi = 0x07FFFFFE07FFFFFEULL; /* 'A'-'Z', 'a'-'z' */
-    return c >= 0x80 || (c < 64 ? (lo >> c) & 1 : (hi >> (c - 64)) & 1);
-}
+/* Byte classes for tokens: 0 not in a token, 1 digit, 2 ASCII letter,
+ * 3 first byte of a non-ASCII character, 4 continuation byte. */
+static const unsigned char TB[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x40 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, /* 0x50 */
+    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x60 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, /* 0x70 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x80 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x90 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0xA0 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0xB0 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xC0 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xD0 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xE0 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xF0 */
+};
 
 void pf_leak_tokens(const char *s, size_t n,
-                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off),
+                    void (*fn)(void *ctx, const char *tok, size_t len, size_t off, int wide),
                     void *ctx)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     if (n < 6)
         return; /* no token can be that short */
     while (i < n) {
-        if (!tok_byte((unsigned char)s[i])) {
+        if (!TB[u[i]]) {
             i++;
             continue;
         }
-        size_t st = i, chars = 0, digits = 0, letters = 0;
+        size_t st = i;
+        /* counts by class: [1] digits, [2] ASCII letters, [3] non-ASCII
+         * characters, [4] continuation bytes */
+        size_t cnt[5] = {0, 0, 0, 0, 0};
         int same = 1;
-        while (i < n && tok_byte((unsigned char)s[i])) {
-            unsigned char c = (unsigned char)s[i];
-            if ((c & 0xC0) != 0x80)
-                chars++;
-            if (c >= '0' && c <= '9')
-                digits++;
-            else
-                letters++;
-            if (c != (unsigned char)s[st])
-                same = 0;
+        unsigned char c;
+        while (i < n && (c = TB[u[i]]) != 0) {
+            cnt[c]++;
+            same &= u[i] == u[st];
             i++;
         }
-        if (chars >= 6 && !same && (letters > 0 || digits >= 10))
-            fn(ctx, s + st, i - st, st);
+        size_t chars = cnt[1] + cnt[2] + cnt[3]; /* continuation bytes are no character */
+        size_t letters = cnt[2] + cnt[3] + cnt[4];
+        if (chars >= 6 && !same && (letters > 0 || cnt[1] >= 10)) {
+            /* bits in hundredths: 3.32 a digit, 4.70 an ASCII letter, 6 a
+             * non-ASCII character */
+            size_t bits = 332 * cnt[1] + 470 * cnt[2] + 600 * cnt[3];
+            fn(ctx, s + st, i - st, st, bits >= 4800);
+        }
     }
 }

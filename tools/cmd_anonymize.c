@@ -28,8 +28,8 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     "anonymize JSON Lines (keyed, deterministic, shape-preserving, default-deny)",
     "usage: prodfuzz anonymize [--policy FILE] [--key-file FILE]\n"
     "                          [--verify | --no-verify] [--skip-bad]\n"
-    "                          [--max-doc-size N] [--json] [IN.jsonl ...]\n"
-    "                          [-o OUT.jsonl | -o DIR/]\n"
+    "                          [--max-doc-size N] [--jobs N] [--json]\n"
+    "                          [IN.jsonl ...] [-o OUT.jsonl | -o DIR/]\n"
     "\n"
     "Every string and number, at every depth, and object keys that hold\n"
     "data (e-mails, ids, UUIDs, numbers) are replaced by keyed, deterministic\n"
@@ -46,6 +46,8 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     "  --skip-bad         count and skip lines that are not valid JSON\n"
     "                     (default: stop with exit 2 at the first one)\n"
     "  --max-doc-size N   longest line accepted (default 256M)\n"
+    "  --jobs N           anonymizing threads (default: the online CPUs); the\n"
+    "                     output and the leak check are the same for every N\n"
     "  -o, --output OUT   JSONL file (written atomically), or a corpus folder\n"
     "                     when OUT ends with / or is an existing folder;\n"
     "                     default stdout\n"
@@ -61,7 +63,7 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     run};
 
 enum { OPT_POLICY = CLI_OPT_FIRST_FREE, OPT_KEY, OPT_VERIFY, OPT_NO_VERIFY,
-       OPT_SKIP_BAD, OPT_MAX_DOC, OPT_JSON };
+       OPT_SKIP_BAD, OPT_MAX_DOC, OPT_JSON, OPT_JOBS };
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
@@ -77,6 +79,49 @@ typedef struct sink {
     FILE *fp;
 } sink;
 
+/* What the emit callback needs: where documents go, and the counts. */
+typedef struct emitctx {
+    sink *out;
+    const char *outp;
+    char **names; /* input names, by the index in a document's tag */
+    int skip_bad;
+    uint64_t docs, skipped;
+    pf_buf line;
+} emitctx;
+
+#define TAG_LINE_BITS 44
+
+/* Called in input order (pf_anon_pool) for each document. */
+static int emit_doc(void *vc, const pf_anon_result *r, pf_err *err)
+{
+    emitctx *c = vc;
+    if (r->rc < 0) {
+        if (r->err->code == PF_E_INPUT && c->skip_bad) {
+            c->skipped++;
+            return 0;
+        }
+        *err = *r->err;
+        return pf_err_prefix(err, "%s line %llu", c->names[r->tag >> TAG_LINE_BITS],
+                             (unsigned long long)(r->tag & (((uintptr_t)1 << TAG_LINE_BITS) - 1)));
+    }
+    c->docs++;
+    if (c->out->kind == 2) {
+        if (pf_corpus_add(&c->out->corpus, r->out, r->out_len, NULL, err) < 0)
+            return -1;
+    } else {
+        pf_buf_reset(&c->line);
+        pf_buf_add(&c->line, r->out, r->out_len);
+        pf_buf_addc(&c->line, '\n');
+        if (pf_buf_ok(&c->line, err) < 0 ||
+            pf_fs_fwrite(c->out->fp, c->line.data, c->line.len,
+                         c->out->kind ? c->outp : "stdout", err) < 0)
+            return -1;
+    }
+    if (pf_cli_g.progress && c->docs % 4096 == 0)
+        cli_progress("%llu documents", (unsigned long long)c->docs);
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -88,10 +133,11 @@ static int run(int argc, char **argv)
         {"max-doc-size", required_argument, 0, OPT_MAX_DOC},
         {"output", required_argument, 0, 'o'},
         {"json", no_argument, 0, OPT_JSON},
+        {"jobs", required_argument, 0, OPT_JOBS},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     const char *policy_path = NULL, *key_path = NULL, *outp = NULL;
-    int verify = 1, skip_bad = 0, json = 0, c;
+    int verify = 1, skip_bad = 0, json = 0, c, jobs = pf_anon_default_jobs();
     size_t max_doc = 0;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
@@ -102,6 +148,14 @@ static int run(int argc, char **argv)
         case OPT_SKIP_BAD: skip_bad = 1; break;
         case OPT_JSON: json = 1; break;
         case 'o': outp = optarg; break;
+        case OPT_JOBS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 1 || v > PF_ANON_MAX_JOBS)
+                return cli_usage(&pf_cmd_anonymize, "--jobs needs a number from 1 to 64");
+            jobs = (int)v;
+            break;
+        }
         case OPT_MAX_DOC:
             if (cli_parse_size(&pf_cmd_anonymize, "--max-doc-size", optarg, &max_doc) < 0)
                 return EXIT_USAGE;
@@ -143,8 +197,26 @@ static int run(int argc, char **argv)
         pf_key_wipe(&key);
         return cli_fail(&err);
     }
-    pf_anon *a = NULL;
-    if (pf_anon_new(&a, &key, pol, verify, &err) < 0) {
+    sink out;
+    memset(&out, 0, sizeof out);
+    out.fp = stdout;
+    const char *stdin_only[] = {"-"};
+    char **inputs = optind < argc ? argv + optind : (char **)stdin_only;
+    int ninputs = optind < argc ? argc - optind : 1;
+    emitctx ec = {&out, outp, NULL, skip_bad, 0, 0, PF_BUF_INIT};
+    char **names = calloc((size_t)ninputs, sizeof *names);
+    if (!names) {
+        pf_key_wipe(&key);
+        pf_policy_free(pol);
+        pf_err_set(&err, PF_E_NOMEM, "out of memory");
+        return cli_fail(&err);
+    }
+    for (int i = 0; i < ninputs; i++)
+        names[i] = strcmp(inputs[i], "-") ? inputs[i] : (char *)"stdin";
+    ec.names = names;
+    pf_anon_pool *pool = NULL;
+    if (pf_anon_pool_new(&pool, &key, pol, verify, jobs, emit_doc, &ec, &err) < 0) {
+        free(names);
         pf_key_wipe(&key);
         pf_policy_free(pol);
         return cli_fail(&err);
@@ -153,11 +225,8 @@ static int run(int argc, char **argv)
     pf_policy_digest(pol, digest);
     memcpy(fpr, key.fingerprint, sizeof fpr);
     int random_key = key.random;
-    pf_key_wipe(&key); /* the engine holds its own derived state */
+    pf_key_wipe(&key); /* the engines hold their own derived state */
 
-    sink out;
-    memset(&out, 0, sizeof out);
-    out.fp = stdout;
     int rc = 0;
     if (outp) {
         size_t ol = strlen(outp);
@@ -174,8 +243,9 @@ static int run(int argc, char **argv)
         }
     }
     if (rc) {
-        pf_anon_free(a);
+        pf_anon_pool_free(pool);
         pf_policy_free(pol);
+        free(names);
         return rc;
     }
     struct sigaction sa, old_int, old_term;
@@ -184,11 +254,7 @@ static int run(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    const char *stdin_only[] = {"-"};
-    char **inputs = optind < argc ? argv + optind : (char **)stdin_only;
-    int ninputs = optind < argc ? argc - optind : 1;
-    uint64_t skipped = 0, docs = 0, lines_bad = 0;
-    pf_buf doc = PF_BUF_INIT;
+    uint64_t skipped = 0;
     double t0 = cli_now();
     for (int i = 0; i < ninputs && !rc && !interrupted; i++) {
         pf_jsonl r;
@@ -197,7 +263,6 @@ static int run(int argc, char **argv)
             rc = cli_fail(&err);
             break;
         }
-        const char *name = strcmp(in, "-") ? in : "stdin";
         for (;;) {
             if (interrupted)
                 break;
@@ -207,47 +272,33 @@ static int run(int argc, char **argv)
             if (g == 0)
                 break;
             char label[300];
-            snprintf(label, sizeof label, "%s:%llu", name, (unsigned long long)r.lineno);
+            snprintf(label, sizeof label, "%s:%llu", names[i], (unsigned long long)r.lineno);
             if (g < 0) {
                 if (r.io_error || !skip_bad) {
-                    rc = cli_fail(&err);
+                    /* the lines before it first: one of them may be the
+                     * first error, as it is on one thread */
+                    pf_err perr = PF_ERR_INIT;
+                    rc = cli_fail(pf_anon_pool_flush(pool, &perr) < 0 ? &perr : &err);
                     break;
                 }
                 skipped++;
                 continue;
             }
-            pf_buf_reset(&doc);
-            if (pf_anon_doc(a, NULL, label, d, dl, &doc, &err) < 0) {
-                if (err.code == PF_E_INPUT && skip_bad) {
-                    skipped++;
-                    lines_bad++;
-                    continue;
-                }
-                pf_err_prefix(&err, "%s line %llu", name, (unsigned long long)r.lineno);
+            uintptr_t tag = (uintptr_t)i << TAG_LINE_BITS | (uintptr_t)r.lineno;
+            if (pf_anon_pool_put(pool, 0, NULL, label, d, dl, tag, &err) < 0) {
                 rc = cli_fail(&err);
                 break;
             }
-            docs++;
-            if (out.kind == 2) {
-                if (pf_corpus_add(&out.corpus, doc.data, doc.len, NULL, &err) < 0) {
-                    rc = cli_fail(&err);
-                    break;
-                }
-            } else {
-                pf_buf_addc(&doc, '\n');
-                if (pf_fs_fwrite(out.fp, doc.data, doc.len, out.kind ? outp : "stdout",
-                                 &err) < 0) {
-                    rc = cli_fail(&err);
-                    break;
-                }
-            }
-            if (pf_cli_g.progress && docs % 4096 == 0)
-                cli_progress("%llu documents", (unsigned long long)docs);
         }
         pf_jsonl_close(&r);
     }
+    if (!rc && !interrupted && pf_anon_pool_flush(pool, &err) < 0)
+        rc = cli_fail(&err);
+    pf_anon *a = pf_anon_pool_engine(pool);
+    uint64_t docs = ec.docs;
+    skipped += ec.skipped;
     cli_progress_done();
-    pf_buf_free(&doc);
+    pf_buf_free(&ec.line);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     double dt = cli_now() - t0;
@@ -311,7 +362,7 @@ static int run(int argc, char **argv)
             printf("{\"ok\":%s,\"documents\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
                    "\"seconds\":%.3f,\"mb_per_s\":%.1f,\"skipped\":%llu,\"leaks\":%llu,"
                    "\"strings\":%llu,\"numbers\":%llu,\"keys\":%llu,\"kept\":%llu,"
-                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"untracked\":%llu,"
+                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"aes_calls\":%llu,\"untracked\":%llu,"
                    "\"key_fingerprint\":\"%s\",\"key_random\":%s,\"policy_digest\":\"%s\","
                    "\"output\":\"%s\"}\n",
                    rc ? "false" : "true", (unsigned long long)docs,
@@ -321,12 +372,13 @@ static int run(int argc, char **argv)
                    (unsigned long long)st.numbers, (unsigned long long)st.keys,
                    (unsigned long long)st.kept, (unsigned long long)st.cache_hits,
                    (unsigned long long)st.cache_misses, (unsigned long long)st.prf_calls,
+                   (unsigned long long)st.aes_calls,
                    (unsigned long long)st.untracked,
                    fpr, random_key ? "true" : "false", digest,
                    out.kind == 2 ? "corpus" : "jsonl");
     }
-    (void)lines_bad;
-    pf_anon_free(a);
+    pf_anon_pool_free(pool);
     pf_policy_free(pol);
+    free(names);
     return rc;
 }

@@ -36,7 +36,7 @@ const pf_cmd pf_cmd_sample = {"sample",
     "         [--column COL] [--limit N] [--percent P [--method bernoulli|system]]\n"
     "         [--seed S] [--where SQL] [--follow-fks[=DEPTH]] [--policy FILE]\n"
     "         [--key-file FILE] [--no-verify] [--statement-timeout SECS]\n"
-    "         [--bytea base64] [--json] --out DIR|FILE.jsonl\n"
+    "         [--bytea base64] [--jobs N] [--json] --out DIR|FILE.jsonl\n"
     "\n"
     "Streams rows from a read-only snapshot (REPEATABLE READ, READ ONLY) and\n"
     "anonymizes every row before it touches disk (default-deny: every value\n"
@@ -62,6 +62,8 @@ const pf_cmd pf_cmd_sample = {"sample",
     "                       original value survives, nothing is written)\n"
     "  --statement-timeout SECS  per statement, default 300, 0 for none\n"
     "  --bytea base64       whole-row mode: bytea as base64 (default hex)\n"
+    "  --jobs N             anonymizing threads (default: the online CPUs);\n"
+    "                       the output and the leak check are the same for any N\n"
     "  --out DIR|FILE.jsonl corpus folder (SHA-1 names) or JSONL file\n"
     "  --json               a JSON summary on stdout\n"
     "\n"
@@ -91,7 +93,8 @@ enum {
     OPT_TIMEOUT,
     OPT_OUT,
     OPT_JSON,
-    OPT_BYTEA
+    OPT_BYTEA,
+    OPT_JOBS
 };
 
 static volatile sig_atomic_t g_sig;
@@ -102,11 +105,10 @@ static void on_signal(int s) { g_sig = s; }
 #define MAX_COUNTS (MAX_TABLES * 4) /* manifest entries: tables and followed FKs */
 
 typedef struct out_ctx {
-    pf_anon *anon;
+    pf_anon_pool *pool;
     int jsonl;
     pf_corpus corpus;
     pf_tmpfile tmp;
-    pf_buf doc;
     pf_buf line;
     const pf_pg_col *col; /* column mode */
     uint64_t rows;        /* over all tables */
@@ -138,43 +140,49 @@ static int on_row(void *vctx, const pf_pg_table *t, uint64_t rowno, const char *
     char label[300];
     snprintf(label, sizeof label, "%s row %llu%s", t->label, (unsigned long long)rowno,
              o->phase ? o->phase : "");
-    pf_buf_reset(&o->doc);
     int json = 1;
     if (o->col) {
         json = !strcmp(o->col->typname, "json") || !strcmp(o->col->typname, "jsonb") ||
                is_json_container(data, len);
     }
-    int rc = json ? pf_anon_doc(o->anon, t->label, label, data, len, &o->doc, err)
-                  : pf_anon_text(o->anon, t->label, label, data, len, &o->doc, err);
-    if (rc < 0)
-        return pf_err_prefix(err, "%s", label);
+    /* anonymized on the pool's threads; emit_row gets it back in order */
+    return pf_anon_pool_put(o->pool, !json, t->label, label, data, len, 0, err);
+}
+
+static int emit_row(void *vctx, const pf_anon_result *r, pf_err *err)
+{
+    out_ctx *o = vctx;
+    if (r->rc < 0) {
+        *err = *r->err;
+        return pf_err_prefix(err, "%s", r->row);
+    }
     o->rows++;
-    o->bytes_in += len;
+    o->bytes_in += r->in_len;
     if (o->jsonl) {
         pf_buf_reset(&o->line);
-        if (json) {
+        if (!r->text) {
             /* Raw line breaks can only be whitespace between JSON tokens
              * (a json column keeps the application's formatting): a space
              * keeps the document equal and the line whole. */
-            pf_buf_add(&o->line, o->doc.data, o->doc.len);
+            pf_buf_add(&o->line, r->out, r->out_len);
             for (int k = 0; k < 2 && o->line.len; k++) {
                 char *p = o->line.data, *end = p + o->line.len;
                 while ((p = memchr(p, k ? '\r' : '\n', (size_t)(end - p))) != NULL)
                     *p++ = ' ';
             }
         } else {
-            pf_buf_add_json_str(&o->line, o->doc.data, o->doc.len);
+            pf_buf_add_json_str(&o->line, r->out, r->out_len);
         }
         pf_buf_addc(&o->line, '\n');
         if (pf_buf_ok(&o->line, err) < 0 ||
             pf_fs_fwrite(o->tmp.fp, o->line.data, o->line.len, "writing the JSONL output", err) < 0)
             return -1;
-    } else if (pf_corpus_add(&o->corpus, o->doc.data, o->doc.len, NULL, err) < 0) {
+    } else if (pf_corpus_add(&o->corpus, r->out, r->out_len, NULL, err) < 0) {
         return -1;
     }
     if (pf_cli_g.progress) {
         double el = cli_now() - o->t0;
-        cli_progress("sample: %s: %llu rows, %.0f rows/s, %.1f MB, %.1fs", t->label,
+        cli_progress("sample: %s: %llu rows, %.0f rows/s, %.1f MB, %.1fs", r->table,
                      (unsigned long long)o->rows, el > 0 ? (double)o->rows / el : 0.0,
                      (double)o->bytes_in / 1e6, el);
     }
@@ -193,6 +201,7 @@ typedef struct opts {
     long timeout_ms;
     const char *out;
     int json;
+    int jobs;
     int percent_set, method_set;
 } opts;
 
@@ -408,6 +417,7 @@ static int parse(int argc, char **argv, opts *op, int *done)
         {"out", required_argument, 0, OPT_OUT},
         {"json", no_argument, 0, OPT_JSON},
         {"bytea", required_argument, 0, OPT_BYTEA},
+        {"jobs", required_argument, 0, OPT_JOBS},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_sample;
@@ -434,6 +444,13 @@ static int parse(int argc, char **argv, opts *op, int *done)
             break;
         case OPT_COLUMN:
             op->s.column = optarg;
+            break;
+        case OPT_JOBS:
+            if (cli_parse_u64(cmd, "--jobs", optarg, &u) < 0)
+                return EXIT_USAGE;
+            if (u < 1 || u > PF_ANON_MAX_JOBS)
+                return cli_usage(cmd, "--jobs needs a number from 1 to %d", PF_ANON_MAX_JOBS);
+            op->jobs = (int)u;
             break;
         case OPT_LIMIT:
             if (cli_parse_u64(cmd, "--limit", optarg, &u) < 0)
@@ -550,6 +567,7 @@ static int run(int argc, char **argv)
     opts op;
     memset(&op, 0, sizeof op);
     op.verify = 1;
+    op.jobs = pf_anon_default_jobs();
     op.timeout_ms = 300000;
     int done = 0;
     int rc = parse(argc, argv, &op, &done);
@@ -575,7 +593,6 @@ static int run(int argc, char **argv)
     int ntabs = 0;
     out_ctx o;
     memset(&o, 0, sizeof o);
-    pf_buf_init(&o.doc);
     pf_buf_init(&o.line);
     o.jsonl = ends_with(op.out, ".jsonl");
     table_count counts[MAX_COUNTS];
@@ -620,9 +637,8 @@ static int run(int argc, char **argv)
 
     double t0 = cli_now();
     for (int attempt = 1;; attempt++) {
-        if (pf_anon_new(&anon, &key, policy, op.verify, &err) < 0)
+        if (pf_anon_pool_new(&o.pool, &key, policy, op.verify, op.jobs, emit_row, &o, &err) < 0)
             goto fail;
-        o.anon = anon;
         o.rows = 0;
         o.bytes_in = 0;
         o.t0 = cli_now();
@@ -630,12 +646,18 @@ static int run(int argc, char **argv)
             goto fail;
         opened = 1;
         rc = sample_all(pg, &op, tabs, &o, counts, &ncounts, &err);
-        if (rc == 0)
+        if (rc == 0) {
+            /* the rows still on the workers; a failure here is not the
+             * database's, so not retried */
+            if (pf_anon_pool_flush(o.pool, &err) < 0)
+                goto fail;
+            anon = pf_anon_pool_engine(o.pool);
             break;
+        }
         abort_output(&o);
         opened = 0;
-        pf_anon_free(anon);
-        anon = o.anon = NULL;
+        pf_anon_pool_free(o.pool);
+        o.pool = NULL;
         if (!pf_pg_retryable(pg) || attempt >= 3 || g_sig)
             goto fail;
         cli_warn("the query was cancelled by a conflict with recovery on the standby "
@@ -708,9 +730,8 @@ fail:
     }
 out:
     pf_buf_free(&man);
-    pf_buf_free(&o.doc);
     pf_buf_free(&o.line);
-    pf_anon_free(anon);
+    pf_anon_pool_free(o.pool);
     pf_pg_close(pg);
     for (int i = 0; i < ntabs; i++)
         pf_pg_table_free(&tabs[i]);

@@ -131,4 +131,52 @@ PY
 else
     t_skip "twitter statuses" "no $TW"
 fi
+
+# --jobs: the same bytes and the same leak results on any number of
+# threads (several thousand lines, so that they span many batches)
+python3 - "$W/many.jsonl" "$W/leaky2.jsonl" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(6000):
+        f.write('{"id":%d,"email":"user%d@mail%d.example.com","name":"Иван Петров %d","status":"%s",'
+                '"at":"2022-01-%02dT10:%02d:00Z","tags":["sku-%d",%d.5]}\n'
+                % (i, i, i % 7, i, ["active", "closed"][i % 2], i % 28 + 1, i % 60, i % 97, i))
+        if i % 1000 == 999:
+            f.write('{"not json\n')
+with open(sys.argv[2], "w") as f:
+    for i in range(3000):
+        f.write('{"user":{"login":"margarethamilton%06d"}}\n' % i)
+        f.write('{"sessions":{"margarethamilton%06d":{"n":1}}}\n' % i)
+PY
+t_exit "--jobs 1 exits 0" 0 "$P" anonymize --jobs 1 --skip-bad --key-file "$W/key" "$W/many.jsonl" -o "$W/j1.jsonl"
+t_grep "--jobs 1: bad lines skipped and counted" "6000 documents.* 6 skipped" "$T_ERR"
+t_exit "--jobs 3 exits 0" 0 "$P" anonymize --jobs 3 --skip-bad --key-file "$W/key" "$W/many.jsonl" -o "$W/j3.jsonl"
+t_grep "--jobs 3: bad lines skipped and counted" "6000 documents.* 6 skipped" "$T_ERR"
+t_eq "--jobs 1 and --jobs 3: byte-identical output" "$(sha1sum < "$W/j1.jsonl")" "$(sha1sum < "$W/j3.jsonl")"
+t_nogrep "--jobs 3: no original e-mail survives" "user[0-9]+@mail" "$W/j3.jsonl"
+t_exit "--jobs 2 stops at the first bad line with exit 2" 2 "$P" anonymize --jobs 2 --key-file "$W/key" "$W/many.jsonl" -o "$W/j2.jsonl"
+t_grep "the bad line is named" "many.jsonl line 1001:" "$T_ERR"
+if [ -e "$W/j2.jsonl" ]; then t_fail "--jobs 2: nothing written after a bad line"; else t_pass "--jobs 2: nothing written after a bad line"; fi
+t_exit "--jobs 1: leaks exit 1" 1 "$P" anonymize --jobs 1 --key-file "$W/key" --policy "$W/leaky.json" "$W/leaky2.jsonl" -o "$W/l1.jsonl"
+cp "$T_ERR" "$W/l1.err"
+t_exit "--jobs 2: leaks exit 1" 1 "$P" anonymize --jobs 2 --key-file "$W/key" --policy "$W/leaky.json" "$W/leaky2.jsonl" -o "$W/l2.jsonl"
+t_grep "--jobs 2: every reused value is counted" "3000 value\(s\) survive" "$T_ERR"
+t_eq "--jobs 1 and --jobs 2: the same leak report" "$(grep -v 'documents, ' "$W/l1.err" | sha1sum)" "$(grep -v 'documents, ' "$T_ERR" | sha1sum)"
+t_grep "the report names rows and paths" "leaky2.jsonl:2, path [$][.]sessions[{][*][}] [(]key[)]" "$T_ERR"
+# a bad line the reader refuses (a NUL byte) after a line that is not
+# JSON but still on the workers: the first error is the one reported
+python3 -c '
+import sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(3000):
+        if i == 2400: f.write(b"{\"broken\": 1\n")
+        elif i == 2500: f.write(b"{\"a\":\"x\x00y\"}\n")
+        else: f.write(b"{\"a\":\"user%d@example.com\"}\n" % i)
+' "$W/twobad.jsonl"
+t_exit "--jobs 2: two bad lines exit 2" 2 "$P" anonymize --jobs 2 --key-file "$W/key" "$W/twobad.jsonl" -o "$W/tb.jsonl"
+t_grep "--jobs 2: the first bad line is the one reported" "twobad.jsonl line 2401:" "$T_ERR"
+t_exit "--jobs 0 is refused with exit 2" 2 "$P" anonymize --jobs 0 --key-file "$W/key" "$W/in.jsonl"
+t_exit "--jobs x is refused with exit 2" 2 "$P" anonymize --jobs x --key-file "$W/key" "$W/in.jsonl"
+t_exit "help documents --jobs" 0 "$P" anonymize --help
+t_grep "help documents --jobs" "--jobs N" "$T_OUT"
 t_done

@@ -70,6 +70,18 @@ else t_pass "sample_other_key_gives_other_corpus"; fi
 if cmp -s "$W/u1.jsonl" "$W/u2.jsonl"; then t_pass "sample_jsonl_is_byte_identical_per_key"
 else t_fail "sample_jsonl_is_byte_identical_per_key"; fi
 
+# --jobs: rows anonymized on N threads come out in the same order and
+# bytes as on one (20,000 rows of big: many batches), leak results too
+t_exit "sample_jobs_1_exits_0" 0 "$P" sample --table big --limit 20000 --seed 3 --jobs 1 "${K1[@]}" --out "$W/j1.jsonl"
+t_exit "sample_jobs_3_exits_0" 0 "$P" sample --table big --limit 20000 --seed 3 --jobs 3 "${K1[@]}" --out "$W/j3.jsonl"
+t_eq "sample_jobs_1_and_3_are_byte_identical" "$(sha1sum < "$W/j1.jsonl")" "$(sha1sum < "$W/j3.jsonl")"
+t_eq "sample_jobs_3_keeps_every_row" "$(wc -l < "$W/j3.jsonl")" 20000
+t_nogrep "sample_jobs_3_no_original_email" 'user[0-9]+@example' "$W/j3.jsonl"
+"$P" sample --table users --jobs 2 "${K1[@]}" --out "$W/u4.jsonl" 2>/dev/null
+if cmp -s "$W/u1.jsonl" "$W/u4.jsonl"; then t_pass "sample_jobs_2_equals_the_default"
+else t_fail "sample_jobs_2_equals_the_default"; fi
+t_exit "sample_jobs_0_is_refused" 2 "$P" sample --table canary --jobs 0 "${K1[@]}" --out "$W/x.jsonl"
+
 PRODFUZZ_KEY_FILE="$W/key1" "$P" sample --table users --out "$W/env/nested/u3.jsonl" 2>"$W/env.err"
 if cmp -s "$W/u1.jsonl" "$W/env/nested/u3.jsonl"; then t_pass "prodfuzz_key_file_env_equals_key_file_option"
 else t_fail "prodfuzz_key_file_env_equals_key_file_option" "$(cat "$W/env.err")"; fi
@@ -233,6 +245,9 @@ cp -r "$W/c1" "$W/leak"
 t_exit "leak_check_exits_1" 1 "$P" sample --table users --policy "$W/leaky.json" "${K1[@]}" --out "$W/leak"
 t_grep "leak_check_names_path_and_row" 'note.*users row 1|users row 1.*note' "$T_ERR"
 t_nogrep "leak_check_never_prints_the_value" 'prefers morning' "$T_ERR"
+grep -v 'sampled\|rows/s' "$T_ERR" > "$W/leak.default.err"
+t_exit "leak_check_jobs_1_exits_1" 1 "$P" sample --table users --jobs 1 --policy "$W/leaky.json" "${K1[@]}" --out "$W/leak"
+t_eq "leak_check_same_report_for_jobs_1_and_default" "$(grep -v 'sampled\|rows/s' "$T_ERR" | sha1sum)" "$(sha1sum < "$W/leak.default.err")"
 if diff -r "$W/c1" "$W/leak" >/dev/null; then t_pass "leak_check_leaves_the_previous_corpus"
 else t_fail "leak_check_leaves_the_previous_corpus"; fi
 

@@ -176,6 +176,8 @@ static void json_rejects_with_byte_offset(void **st)
         {"01", "byte 0"},
         {"[1] [2]", "top-level"},
         {"\"a\tb\"", "control"},
+        {"{\"k\":[1,{\"a\":\"x\x01y\"}]}", "byte 15: control"}, /* no whitespace anywhere */
+        {"{\"k\":\"ok\", \"a\":\"x\x1fy\"}", "control"},
         {"", "empty"},
     };
     pf_json j = PF_JSON_INIT;

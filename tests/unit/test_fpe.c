@@ -110,9 +110,9 @@ static void prf_with_reused_context_equals_one_shot_hmac(void **st)
 static void feistel_digits_is_one_to_one_and_keyed(void **st)
 {
     (void)st;
-    unsigned char key[32] = "feistel test key ............";
-    pf_prf p;
-    assert_int_equal(pf_prf_init(&p, key, sizeof key, NULL), 0);
+    unsigned char key[16] = "feistel test key";
+    pf_aes p;
+    assert_int_equal(pf_aes_init(&p, key, NULL), 0);
     static unsigned char seen[9 * 10 * 26 * 10];
     memset(seen, 0, sizeof seen);
     uint32_t radix[4] = {9, 10, 26, 10};
@@ -131,17 +131,89 @@ static void feistel_digits_is_one_to_one_and_keyed(void **st)
                     changed += x[0] != a || x[1] != b || x[2] != c || x[3] != d;
                 }
     assert_true(changed > 9 * 10 * 26 * 10 * 9 / 10);
-    pf_prf_free(&p);
+    pf_aes_free(&p);
+}
+
+/* FIPS-197 appendix C.1: AES-128, key 00..0f, plaintext 00112233..ff. */
+static void aes_matches_fips197_vector(void **st)
+{
+    (void)st;
+    unsigned char key[16], blk[32];
+    for (int i = 0; i < 16; i++) {
+        key[i] = (unsigned char)i;
+        blk[i] = blk[16 + i] = (unsigned char)(i * 0x11);
+    }
+    static const unsigned char want[16] = {0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+                                           0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a};
+    pf_aes p;
+    assert_int_equal(pf_aes_init(&p, key, NULL), 0);
+    pf_aes_blocks(&p, blk, blk, 2); /* in place, two blocks in one call */
+    assert_memory_equal(blk, want, 16);
+    assert_memory_equal(blk + 16, want, 16);
+    assert_int_equal(p.calls, 1);
+    pf_aes_free(&p);
+}
+
+/* Radices above 256 (two-byte digits in the round input, 32 bits of key
+ * stream each) and halves longer than one AES block of key stream: still
+ * one-to-one, and a different key or tweak gives a different map. */
+static void feistel_digits_wide_radices_and_long_vectors(void **st)
+{
+    (void)st;
+    unsigned char k1[16] = "wide radix key 1", k2[16] = "wide radix key 2";
+    pf_aes p, q;
+    assert_int_equal(pf_aes_init(&p, k1, NULL), 0);
+    assert_int_equal(pf_aes_init(&q, k2, NULL), 0);
+    /* whole domain of radices {20992, 3, 2}: 125952 vectors */
+    uint32_t radix[3] = {20992, 3, 2};
+    unsigned char *seen = calloc(20992 * 6, 1);
+    assert_non_null(seen);
+    int differ_key = 0, differ_tweak = 0;
+    for (uint32_t a = 0; a < 20992; a++)
+        for (uint32_t b = 0; b < 3; b++)
+            for (uint32_t c = 0; c < 2; c++) {
+                uint32_t x[3] = {a, b, c}, y[3] = {a, b, c}, z[3] = {a, b, c};
+                pf_feistel_digits(&p, 9, x, radix, 3);
+                pf_feistel_digits(&q, 9, y, radix, 3);
+                pf_feistel_digits(&p, 10, z, radix, 3);
+                assert_true(x[0] < 20992 && x[1] < 3 && x[2] < 2);
+                size_t idx = ((size_t)x[0] * 3 + x[1]) * 2 + x[2];
+                assert_int_equal(seen[idx], 0);
+                seen[idx] = 1;
+                differ_key += memcmp(x, y, sizeof x) != 0;
+                differ_tweak += memcmp(x, z, sizeof x) != 0;
+            }
+    free(seen);
+    assert_true(differ_key > 20992 * 6 * 9 / 10);
+    assert_true(differ_tweak > 20992 * 6 * 9 / 10);
+    /* 61 digits of radix 26: a half of 31 digits needs 62 bytes of key
+     * stream; two inputs one digit apart differ in most outputs */
+    uint32_t r26[61], x[61], y[61];
+    for (int i = 0; i < 61; i++) {
+        r26[i] = 26;
+        x[i] = y[i] = (uint32_t)(i % 26);
+    }
+    y[60] = 0;
+    pf_feistel_digits(&p, 1, x, r26, 61);
+    pf_feistel_digits(&p, 1, y, r26, 61);
+    int diff = 0;
+    for (int i = 0; i < 61; i++) {
+        assert_true(x[i] < 26);
+        diff += x[i] != y[i];
+    }
+    assert_true(diff > 61 * 3 / 4);
+    pf_aes_free(&p);
+    pf_aes_free(&q);
 }
 
 static void permute_int_is_a_permutation_of_the_domain(void **st)
 {
     (void)st;
     unsigned char key[16] = "0123456789abcdef";
-    pf_prf p;
-    assert_int_equal(pf_prf_init(&p, key, sizeof key, NULL), 0);
-    const uint64_t doms[] = {1, 2, 365, 366, 1440};
-    for (size_t d = 0; d < 5; d++) {
+    pf_aes p;
+    assert_int_equal(pf_aes_init(&p, key, NULL), 0);
+    const uint64_t doms[] = {1, 2, 365, 366, 1440, 86400};
+    for (size_t d = 0; d < 6; d++) {
         unsigned char *seen = calloc(doms[d], 1);
         for (uint64_t x = 0; x < doms[d]; x++) {
             uint64_t y = pf_permute_int(&p, 7, x, doms[d]);
@@ -151,7 +223,7 @@ static void permute_int_is_a_permutation_of_the_domain(void **st)
         }
         free(seen);
     }
-    pf_prf_free(&p);
+    pf_aes_free(&p);
 }
 
 static void siphash_matches_reference_vector(void **st)
@@ -173,6 +245,8 @@ int main(void)
         cmocka_unit_test(ff1_refuses_bad_arguments),
         cmocka_unit_test(prf_with_reused_context_equals_one_shot_hmac),
         cmocka_unit_test(feistel_digits_is_one_to_one_and_keyed),
+        cmocka_unit_test(aes_matches_fips197_vector),
+        cmocka_unit_test(feistel_digits_wide_radices_and_long_vectors),
         cmocka_unit_test(permute_int_is_a_permutation_of_the_domain),
         cmocka_unit_test(siphash_matches_reference_vector),
     };

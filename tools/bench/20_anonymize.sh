@@ -63,8 +63,13 @@ w=sys.stdout.write
 for l in open(sys.argv[1], encoding="utf-8"): w(json.dumps(json.loads(l), ensure_ascii=False)); w("\n")' "$W/in.jsonl")
 T_REF=1
 [ -n "$REF" ] && T_REF=$(secs "$REF" "$W/in.jsonl")
-T_NV=$(secs "$BIN" anonymize --no-verify --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl")
-T_V=$(secs "$BIN" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl")
+# per core: one anonymizing thread (--jobs 1), CPU seconds
+T_NV=$(secs "$BIN" anonymize --jobs 1 --no-verify --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl")
+T_V=$(secs "$BIN" anonymize --jobs 1 --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl")
+# wall clock with the default threads (the online CPUs), leak check on
+T0=$(date +%s.%N); "$BIN" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/outj.jsonl" 2>/dev/null; T1=$(date +%s.%N)
+T_J=$(python3 -c "print(max($T1-$T0,1e-6))")
+SAME_J=$(cmp -s "$W/out.jsonl" "$W/outj.jsonl" && echo "byte-identical to --jobs 1" || echo "DIFFERS from --jobs 1")
 # a cold run: every status made unique (the id digits differ per copy), so
 # the value cache helps only with values repeated inside the data itself
 python3 - "$W/in.jsonl" "$W/uniq.jsonl" <<'PY'
@@ -74,7 +79,7 @@ with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="
         o.write(re.sub(r'"text": "', '"text": "%07d ' % i, l, count=1))
 PY
 UB=$(stat -c %s "$W/uniq.jsonl")
-T_U=$(secs "$BIN" anonymize --key-file "$W/key" "$W/uniq.jsonl" -o "$W/out2.jsonl")
+T_U=$(secs "$BIN" anonymize --jobs 1 --key-file "$W/key" "$W/uniq.jsonl" -o "$W/out2.jsonl")
 # cold: every copy of the statuses anonymized beforehand under its own key,
 # so values repeat only as much as inside one copy of the data (20 MB)
 python3 -c 'import json,sys
@@ -85,8 +90,8 @@ for i in $(seq 1 40); do
     "$BIN" anonymize --no-verify --key-file "$W/k$i" "$W/one.jsonl" >> "$W/cold.jsonl" 2>/dev/null
 done
 CB=$(stat -c %s "$W/cold.jsonl")
-T_C=$(secs "$BIN" anonymize --key-file "$W/key" "$W/cold.jsonl" -o "$W/out3.jsonl")
-echo "(MB/s per CPU second: user+system time of each command)"
+T_C=$(secs "$BIN" anonymize --jobs 1 --key-file "$W/key" "$W/cold.jsonl" -o "$W/out3.jsonl")
+echo "(MB/s per CPU second: user+system time of each command, anonymize with --jobs 1; the last line is wall clock on all threads)"
 echo "input: $MB MB of twitter statuses, one per line (nativejson twitter.json repeated)"
 printf 'reference cat > /dev/null (wall time)     %8s MB/s\n' "$(mbps "$T_CAT")"
 printf 'reference python3 json.loads+dumps        %8s MB/s\n' "$(mbps "$T_PY")"
@@ -95,6 +100,7 @@ printf 'prodfuzz anonymize --no-verify            %8s MB/s\n' "$(mbps "$T_NV")"
 printf 'prodfuzz anonymize (verify, default)      %8s MB/s\n' "$(mbps "$T_V")"
 printf 'prodfuzz anonymize, unique tweet texts    %8s MB/s\n' "$(python3 -c "print('%.1f' % ($UB/1e6/$T_U))")"
 printf 'prodfuzz anonymize, cold (40 distinct copies) %5s MB/s\n' "$(python3 -c "print('%.1f' % ($CB/1e6/$T_C))")"
+printf 'prodfuzz anonymize, default --jobs (%s threads), wall clock %5s MB/s (%s)\n' "$(nproc)" "$(mbps "$T_J")" "$SAME_J"
 python3 -c "
 v=$MB/$T_V; nv=$MB/$T_NV
 print('ratio anonymize/python3-json: %.2fx   anonymize/pf_json-tokenizer: %.2fx   anonymize/cat: %.3fx' % ($T_PY/$T_V, $T_REF/$T_V, $T_CAT/$T_V))
@@ -102,7 +108,7 @@ print('target 100 MB/s per core (single-threaded): %.0f%% (verify on), %.0f%% (v
 /usr/bin/time -f '%M' -o "$W/rss" "$BIN" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl" 2>/dev/null
 echo "peak RSS of prodfuzz anonymize: $(( $(tail -1 "$W/rss") / 1024 )) MiB"
 "$BIN" anonymize --json --key-file "$W/key" "$W/in.jsonl" -o "$W/out.jsonl" 2>/dev/null |
-  python3 -c 'import json,sys; o=json.load(sys.stdin); h=o["cache_hits"]; m=o["cache_misses"]; print("value cache: %d hits, %d misses (%.1f%% hits); %d HMAC calls for %d documents" % (h, m, 100.0*h/max(1,h+m), o["hmac_calls"], o["documents"]))'
+  python3 -c 'import json,sys; o=json.load(sys.stdin); h=o["cache_hits"]; m=o["cache_misses"]; print("value cache: %d hits, %d misses (%.1f%% hits); %d HMAC and %d AES calls for %d documents" % (h, m, 100.0*h/max(1,h+m), o["hmac_calls"], o["aes_calls"], o["documents"]))'
 
 # Why one reused HMAC context: HMAC-SHA-256 of a 16-byte value three ways.
 cat > "$W/mac.c" <<'C'
