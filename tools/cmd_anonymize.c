@@ -339,8 +339,9 @@ static int run(int argc, char **argv)
         pf_buf_add_json_str(&m, policy_path ? policy_path : "(default)",
                             strlen(policy_path ? policy_path : "(default)"));
         pf_buf_addf(&m, ",\"policy_digest\":\"%s\",\"key_fingerprint\":\"%s\","
-                        "\"key_random\":%s,\"verified\":%s}\n",
-                    digest, fpr, random_key ? "true" : "false", verify ? "true" : "false");
+                        "\"transform_version\":%d,\"key_random\":%s,\"verified\":%s}\n",
+                    digest, fpr, PF_ANON_TRANSFORM_VERSION, random_key ? "true" : "false",
+                    verify ? "true" : "false");
         if (pf_buf_ok(&m, &err) < 0 || pf_corpus_commit(&out.corpus, m.data, &err) < 0)
             rc = cli_fail(&err);
         pf_buf_free(&m);

@@ -394,7 +394,8 @@ static void build_manifest(pf_buf *m, const opts *op, const table_count *counts,
     pf_buf_addf(m, "\"started\":\"%s\",\"finished\":\"%s\",\"seconds\":%.3f,", started,
                 fin, secs);
     pf_buf_addf(m, "\"anonymized\":true,\"policy_digest\":\"%s\",\"key_fingerprint\":"
-                "\"%s\",\"key_random\":%s,\"verified\":%s}\n", digest, key->fingerprint,
+                "\"%s\",\"transform_version\":%d,\"key_random\":%s,\"verified\":%s}\n",
+                digest, key->fingerprint, PF_ANON_TRANSFORM_VERSION,
                 key->random ? "true" : "false", op->verify ? "true" : "false");
 }
 

@@ -85,8 +85,10 @@ enum {
 
 /* ---- input checks --------------------------------------------------------- */
 
-/* Does the folder's manifest say anonymize wrote it? */
-static int manifest_anonymized(const char *dir, pf_err *err)
+/* Does the folder's manifest say anonymize wrote it? Its key fingerprint
+ * and transform version ("" and 1 when it does not say) go to fpr, ver. */
+static int manifest_anonymized(const char *dir, char *fpr, size_t fsz, int *ver,
+                               pf_err *err)
 {
     pf_buf m = PF_BUF_INIT;
     if (pf_corpus_read_manifest(dir, &m, err) < 0) {
@@ -94,12 +96,19 @@ static int manifest_anonymized(const char *dir, pf_err *err)
         return -1;
     }
     int ok = 0;
+    snprintf(fpr, fsz, "%s", "");
+    *ver = 1;
     if (m.len) {
         cJSON *j = cJSON_Parse(m.data); /* pf_buf is NUL-terminated */
         if (j) {
             const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
-            ok = cJSON_IsTrue(a) ||
-                 cJSON_GetObjectItemCaseSensitive(j, "key_fingerprint") != NULL;
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "key_fingerprint");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "transform_version");
+            ok = cJSON_IsTrue(a) || k != NULL;
+            if (cJSON_IsString(k))
+                snprintf(fpr, fsz, "%s", k->valuestring);
+            if (cJSON_IsNumber(v))
+                *ver = v->valueint;
             cJSON_Delete(j);
         }
     }
@@ -109,6 +118,9 @@ static int manifest_anonymized(const char *dir, pf_err *err)
 
 static int check_inputs(char **in, int n, int raw_ok)
 {
+    const char *first = NULL; /* the first anonymized corpus */
+    char first_fpr[64] = "";
+    int first_ver = 0;
     for (int i = 0; i < n; i++) {
         if (!strcmp(in[i], "-")) {
             if (!raw_ok) {
@@ -130,11 +142,30 @@ static int check_inputs(char **in, int n, int raw_ok)
             continue;
         if (S_ISDIR(st.st_mode)) {
             pf_err e = PF_ERR_INIT;
-            int a = manifest_anonymized(in[i], &e);
+            char fpr[64];
+            int ver;
+            int a = manifest_anonymized(in[i], fpr, sizeof fpr, &ver, &e);
             if (a < 0)
                 return cli_fail(&e);
-            if (a)
+            if (a) {
+                /* values made with another key or transform version do
+                 * not join: one profile of both would count one user as
+                 * two and mix two spellings of every value */
+                if (!first) {
+                    first = in[i];
+                    snprintf(first_fpr, sizeof first_fpr, "%s", fpr);
+                    first_ver = ver;
+                } else if (strcmp(fpr, first_fpr) || ver != first_ver) {
+                    cli_error("%s and %s were anonymized with different keys or "
+                              "transform versions (key %s v%d, key %s v%d): their "
+                              "values do not join; profile them separately, or "
+                              "anonymize both again with one key",
+                              first, in[i], first_fpr[0] ? first_fpr : "?",
+                              first_ver, fpr[0] ? fpr : "?", ver);
+                    return EXIT_USAGE;
+                }
                 continue;
+            }
             cli_error("%s is not an anonymized corpus (its %s is missing or does not "
                       "say \"anonymized\"): a profile copies values (examples, enums, "
                       "dictionary); anonymize it first ('prodfuzz anonymize') or pass "
