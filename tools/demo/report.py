@@ -85,7 +85,7 @@ def deviations(raw, prof):
         found.append(('deep', '$', f'nesting {depth} levels deep; the deepest of '
                       f'{docs} sampled documents had {prof.get("max_depth")}'))
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, strict=False)  # cJSON takes raw control bytes
     except (ValueError, RecursionError):
         try:
             raw.decode('utf-8')
@@ -170,9 +170,9 @@ def verdict(binary, path):
     summary = re.sub(r' \([^)]*\)', '', re.sub(r' /\S+/', ' ', summary))
     frame = '?'
     for l in err.splitlines():
-        m = re.search(r' in (\w+) \S*service_orders\.c:(\d+)', l)
+        m = re.search(r' in (\w+) \S*(service_orders\.c:\d+)', l)
         if m:
-            frame = f'{m.group(1)}()'
+            frame = f'{m.group(1)}() at {m.group(2)}'
             break
     return summary.strip(), frame
 
@@ -190,7 +190,10 @@ def main():
     for f in files:
         full = os.path.join(a.crashes, f)
         summary, frame = verdict(a.binary, full)
-        key = (frame, summary.split(' ')[0] if frame != '?' else summary)
+        # one bug: one place in the source and one kind of error (two bugs
+        # of one function, an overflow and a wild read, stay apart)
+        words = summary.split(' ')
+        key = (frame, ' '.join(words[:2]) if frame != '?' else summary)
         b = bugs.setdefault(key, {'files': [], 'summary': summary, 'frame': frame})
         b['files'].append(full)
     for b in bugs.values():
