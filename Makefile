@@ -167,7 +167,7 @@ $(B)/svc/service_orders_pf: harnesses/service_orders.c $(B)/lib/libprodfuzz_libf
 
 # ---- entry points ---------------------------------------------------------
 test: deps-check
-	@$(MAKE) --no-print-directory all asan fuzz
+	@$(MAKE) --no-print-directory all asan fuzz service
 	@tests/run.sh
 
 demo: deps-check
