@@ -184,6 +184,7 @@ void pf_mutator_free(pf_mutator *m)
     pf_buf_free(&m->tmp);
     pf_buf_free(&m->reduced);
     free(m->chain);
+    free(m->stack);
     free(m);
 }
 
@@ -873,42 +874,92 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
     return cut;
 }
 
-/* One reduction of a parsed grown document into out: the container with
- * the most children keeps its first few (when values are what grew), or
- * the longest string keeps a short prefix. 0 when neither applies. */
-static int reduce_step(pf_mutator *m, const pf_json *j, int by_nodes,
-                       pf_buf *out)
+/* What one pass over a grown document finds to cut: the container with the
+ * most children (its closing bracket and its first separators), and the
+ * longest string that is not a key (its content's span). */
+#define PF_REDUCE_KEEP 4
+typedef struct tfind {
+    uint64_t kids;
+    size_t close, sep[PF_REDUCE_KEEP];
+    size_t s_from, s_to;
+} tfind;
+
+typedef struct tframe {
+    size_t open;
+    uint64_t commas;
+    size_t sep[PF_REDUCE_KEEP];
+    int nonempty;
+} tframe;
+
+static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
 {
-    int bc = -1, bs = -1;
-    for (int i = 0; i < j->ntok; i++) {
-        const pf_jtok *t = &j->tok[i];
-        if ((t->type == PF_JT_ARRAY || t->type == PF_JT_OBJECT) &&
-            (bc < 0 || t->size > j->tok[bc].size))
-            bc = i;
-        else if (t->type == PF_JT_STRING && !pf_mtok_is_key(j, i) &&
-                 (bs < 0 || t->end - t->start > j->tok[bs].end - j->tok[bs].start))
-            bs = i;
-    }
-    if (bc >= 0 && (by_nodes || bs < 0) && j->tok[bc].size > 1) {
-        int kids[4096];
-        int nk = children(j, bc, kids, 4096);
-        int keep = 1 + (int)pf_mbelow(m, 4);
-        if (nk > keep) {
-            cut_children(j, bc, kids, nk, keep, out);
-            return 1;
+    memset(f, 0, sizeof *f);
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            size_t from = i + 1, k = from;
+            while (k < n && s[k] != '"')
+                k += s[k] == '\\' ? 2 : 1;
+            if (k > n)
+                k = n;
+            size_t after = k + 1;
+            while (after < n && (s[after] == ' ' || s[after] == '\t' ||
+                                 s[after] == '\n' || s[after] == '\r'))
+                after++;
+            int key = after < n && s[after] == ':';
+            if (!key && k - from > f->s_to - f->s_from) {
+                f->s_from = from;
+                f->s_to = k;
+            }
+            if (depth)
+                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            i = k;
+            continue;
         }
-    }
-    if (bs >= 0 && j->tok[bs].end - j->tok[bs].start > 64) {
-        cut_string(j, bs, 1 + pf_mbelow(m, 64), out);
-        return 1;
+        if (ch == '[' || ch == '{') {
+            if (depth)
+                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            if (depth == m->stack_cap) {
+                size_t cap = m->stack_cap ? 2 * m->stack_cap : 64;
+                void *ns = realloc(m->stack, cap * sizeof(tframe));
+                if (!ns)
+                    return -1;
+                m->stack = ns;
+                m->stack_cap = cap;
+            }
+            tframe *t = &((tframe *)m->stack)[depth++];
+            t->open = i;
+            t->commas = 0;
+            t->nonempty = 0;
+        } else if ((ch == ']' || ch == '}') && depth) {
+            tframe *t = &((tframe *)m->stack)[--depth];
+            uint64_t kids = t->nonempty ? t->commas + 1 : 0;
+            if (kids > f->kids) {
+                f->kids = kids;
+                f->close = i;
+                memcpy(f->sep, t->sep, sizeof f->sep);
+            }
+        } else if (ch == ',' && depth) {
+            tframe *t = &((tframe *)m->stack)[depth - 1];
+            if (t->commas < PF_REDUCE_KEEP)
+                t->sep[t->commas] = i;
+            t->commas++;
+        } else if (depth && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' &&
+                   ch != ':') {
+            ((tframe *)m->stack)[depth - 1].nonempty = 1;
+        }
     }
     return 0;
 }
 
 /* The mutant of a grown parent: its nesting cut back to under half the
- * grown depth, its biggest container back to a few children, its longest
- * string back to a few bytes, until it is no longer grown (head and tail
- * of it when it is not JSON). */
+ * grown depth, its biggest container back to one to four children, its
+ * longest string back to a prefix of up to 64 bytes, until it is no
+ * longer grown; each step one pass over the text, no tokenizer (a grown
+ * parent is picked again and again, and tokenizing 100 KB each time
+ * would cost more than running the target on its reduction). Not JSON
+ * and nothing to cut: its head and its tail. */
 static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
                         size_t max, pf_buf *out, pf_err *err)
 {
@@ -926,25 +977,45 @@ static int reduce_grown(pf_mutator *m, const char *in, size_t len, int depth,
     }
     pf_buf cur = PF_BUF_INIT;
     pf_buf_add(&cur, in, len);
-    pf_err perr = PF_ERR_INIT;
     int steps = 0;
-    for (; steps < 8 && !cur.oom; steps++) {
+    for (; steps < 8 && !cur.oom && !out->oom; steps++) {
         uint64_t nodes;
-        int d = text_scan(cur.data, cur.len, INT_MAX, &nodes);
+        text_scan(cur.data, cur.len, INT_MAX, &nodes);
         int by_nodes = nodes > grown_nodes(m);
         if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
             break;
-        if (d > 4 * PF_MUTATE_DEEP ||
-            pf_json_parse(&m->j2, cur.data, cur.len, &perr) < 0 ||
-            !reduce_step(m, &m->j2, by_nodes, out))
+        tfind f;
+        if (find_cuts(m, cur.data, cur.len, &f) < 0) {
+            pf_buf_free(&cur);
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+        uint64_t keep = 1 + pf_mbelow(m, PF_REDUCE_KEEP);
+        pf_buf_reset(out);
+        if (f.kids > keep && (by_nodes || f.s_to == f.s_from)) {
+            /* drop the children after the keep-th, with their separator */
+            pf_buf_add(out, cur.data, f.sep[keep - 1]);
+            pf_buf_add(out, cur.data + f.close, cur.len - f.close);
+        } else if (f.s_to - f.s_from > 64) {
+            const char *s = cur.data + f.s_from;
+            size_t want = 1 + pf_mbelow(m, 64), k = 0, safe = 0;
+            while (k < want) {
+                k += s[k] == '\\' ? (s[k + 1] == 'u' ? 6 : 2) : 1;
+                if (k <= want)
+                    safe = k;
+            }
+            while (safe > 0 && ((unsigned char)s[safe] & 0xC0) == 0x80)
+                safe--; /* not inside a UTF-8 character */
+            pf_buf_add(out, cur.data, f.s_from + safe);
+            pf_buf_add(out, cur.data + f.s_to, cur.len - f.s_to);
+        } else {
             break;
+        }
         pf_buf_reset(&cur);
         pf_buf_add(&cur, out->data, out->len);
     }
     pf_buf_reset(out);
     size_t typ = pf_mutator_typical_size(m);
     if (steps == 0 && cur.len > typ) {
-        /* not JSON (or nothing to cut): its head and its tail */
         size_t head = pf_mbelow(m, typ + 1);
         pf_buf_add(out, cur.data, head);
         pf_buf_add(out, cur.data + cur.len - (typ - head), typ - head);
@@ -1006,8 +1077,14 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
         learn_size(m, len, nodes, depth);
         /* a grown parent is mostly reduced first, and the reduction is
          * what gets mutated */
-        if ((len > pf_mutator_grown_size(m) || nodes > grown_nodes(m) ||
-             depth > grown_depth(m)) && pf_mchance(m, 7, 8)) {
+        size_t gs = pf_mutator_grown_size(m);
+        uint64_t gn = grown_nodes(m);
+        int gd = grown_depth(m);
+        int grown = len > gs || nodes > gn || depth > gd;
+        /* far past it (a thousand-element array): its full-size mutants
+         * cost a hundred executions each, and it keeps being picked */
+        int far = len / 8 > gs || nodes / 8 > gn || depth / 8 > gd;
+        if (grown && (far ? pf_mchance(m, 63, 64) : pf_mchance(m, 7, 8))) {
             if (reduce_grown(m, in, len, depth, max_size, &m->reduced, err) < 0)
                 return -1;
             if (m->reduced.len == 0)

@@ -22,6 +22,8 @@ struct pf_mutator {
     uint64_t amount;
     int *chain; /* ancestors of a token, reused */
     size_t chain_cap;
+    void *stack; /* the reduction's scan: open containers, reused */
+    size_t stack_cap;
     /* size schedule: log2 histograms of the first inputs' sizes in bytes
      * and in values (what an execution pays for: every value is an
      * allocation in a tree-building parser), and their nesting depth */
