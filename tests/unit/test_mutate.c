@@ -898,6 +898,46 @@ static void schedule_denests_deep_parents_in_one_pass(void **st)
     pf_buf_free(&out);
 }
 
+static void schedule_cuts_a_grown_string_without_breaking_it(void **st)
+{
+    (void)st;
+    /* a 96 KiB name of two-byte characters and escapes: whatever prefix
+     * the reduction keeps, it ends on a character and escape boundary */
+    pf_buf big = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    pf_json j = PF_JSON_INIT;
+    const char *at = strstr(ORDER, "Ada Lovelace");
+    pf_buf_add(&big, ORDER, (size_t)(at - ORDER));
+    for (int k = 0; k < 8192; k++)
+        pf_buf_adds(&big, "\xc3\xa9\\u00e9\\n\xe2\x82\xac");
+    pf_buf_adds(&big, at + strlen("Ada Lovelace"));
+    assert_int_equal(pf_json_parse(&j, big.data, big.len, &err), 0);
+    /* null keeps a document valid JSON (format may spell numbers as
+     * JSON forbids) */
+    pf_mutator *f = loop_mutator_of(1, 1u << PF_M_NULL);
+    int cut = 0, named = 0;
+    for (uint64_t seed = 1; seed <= 48; seed++) {
+        pf_mutator_seed(f, seed);
+        assert_int_equal(pf_mutate(f, big.data, big.len, MAXSZ, &out, &err), 0);
+        if (out.len >= big.len / 100)
+            continue; /* the one in eight mutated at full size */
+        cut++;
+        assert_int_equal(pf_json_parse(&j, out.data, out.len, &err), 0);
+        at_path a = find_at(&j, out.data, out.len, "$.customer.name");
+        assert_true(a.n <= 1);
+        if (a.n == 1 && a.kind == PF_J_STRING) { /* null may be there */
+            assert_true(j.tok[a.tok].end - j.tok[a.tok].start <= 64 + 5);
+            named++;
+        }
+    }
+    assert_true(cut >= 36);
+    assert_true(named >= 24);
+    pf_mutator_free(f);
+    pf_json_free(&j);
+    pf_buf_free(&big);
+    pf_buf_free(&out);
+}
+
 static void schedule_can_be_switched_off_by_env(void **st)
 {
     (void)st;
@@ -967,6 +1007,7 @@ int main(void)
         cmocka_unit_test(schedule_learns_the_typical_size),
         cmocka_unit_test(schedule_reduces_a_grown_array_before_mutating),
         cmocka_unit_test(schedule_denests_deep_parents_in_one_pass),
+        cmocka_unit_test(schedule_cuts_a_grown_string_without_breaking_it),
         cmocka_unit_test(schedule_can_be_switched_off_by_env),
         cmocka_unit_test(schedule_makes_growth_classes_rarer),
     };
