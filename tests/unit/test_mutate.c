@@ -854,21 +854,31 @@ static void schedule_reduces_a_grown_array_before_mutating(void **st)
     pf_buf_free(&out);
 }
 
+/* ORDER with the customer's name (the string, quotes included) replaced
+ * by the JSON text value. */
+static void order_with_name(pf_buf *b, const pf_buf *value)
+{
+    const char *at = strstr(ORDER, "\"Ada Lovelace\"");
+    pf_buf_reset(b);
+    pf_buf_add(b, ORDER, (size_t)(at - ORDER));
+    pf_buf_add(b, value->data, value->len);
+    pf_buf_adds(b, at + strlen("\"Ada Lovelace\""));
+}
+
 static void schedule_denests_deep_parents_in_one_pass(void **st)
 {
     (void)st;
     /* 20,000 levels: past what the tokenizer accepts at all */
-    pf_buf deep = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_buf deep = PF_BUF_INIT, out = PF_BUF_INIT, v = PF_BUF_INIT;
     pf_err err = PF_ERR_INIT;
     pf_json j = PF_JSON_INIT;
-    const char *at = strstr(ORDER, "\"Ada Lovelace\"");
-    pf_buf_add(&deep, ORDER, (size_t)(at - ORDER));
     for (int k = 0; k < 20000; k++)
-        pf_buf_adds(&deep, k % 2 ? "[" : "{\"a\":");
-    pf_buf_adds(&deep, "\"Ada Lovelace\"");
+        pf_buf_adds(&v, k % 2 ? "[" : "{\"a\":");
+    pf_buf_adds(&v, "\"Ada Lovelace\"");
     for (int k = 19999; k >= 0; k--)
-        pf_buf_addc(&deep, k % 2 ? ']' : '}');
-    pf_buf_adds(&deep, at + strlen("\"Ada Lovelace\""));
+        pf_buf_addc(&v, k % 2 ? ']' : '}');
+    order_with_name(&deep, &v);
+    pf_buf_free(&v);
     pf_mutator *m = loop_mutator(1);
     int reduced = 0;
     for (uint64_t seed = 1; seed <= 32; seed++) {
@@ -903,14 +913,15 @@ static void schedule_cuts_a_grown_string_without_breaking_it(void **st)
     (void)st;
     /* a 96 KiB name of two-byte characters and escapes: whatever prefix
      * the reduction keeps, it ends on a character and escape boundary */
-    pf_buf big = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_buf big = PF_BUF_INIT, out = PF_BUF_INIT, v = PF_BUF_INIT;
     pf_err err = PF_ERR_INIT;
     pf_json j = PF_JSON_INIT;
-    const char *at = strstr(ORDER, "Ada Lovelace");
-    pf_buf_add(&big, ORDER, (size_t)(at - ORDER));
+    pf_buf_addc(&v, '"');
     for (int k = 0; k < 8192; k++)
-        pf_buf_adds(&big, "\xc3\xa9\\u00e9\\n\xe2\x82\xac");
-    pf_buf_adds(&big, at + strlen("Ada Lovelace"));
+        pf_buf_adds(&v, "\xc3\xa9\\u00e9\\n\xe2\x82\xac");
+    pf_buf_addc(&v, '"');
+    order_with_name(&big, &v);
+    pf_buf_free(&v);
     assert_int_equal(pf_json_parse(&j, big.data, big.len, &err), 0);
     /* null keeps a document valid JSON (format may spell numbers as
      * JSON forbids) */
