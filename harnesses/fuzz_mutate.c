@@ -1,7 +1,8 @@
 /*
  * fuzz_mutate: the mutation engine fuzzing itself. The first 4 bytes of
  * the input pick the seed, the class (or the whole engine, crossover and
- * shrink) and the size limit; the rest is the document. Checked on every
+ * shrink, or the engine with the size schedule of fuzzing loops) and the
+ * size limit; the rest is the document. Checked on every
  * run: no crash or leak, the output never exceeds max_size, and the same
  * seed gives the same output twice. The document is also read as a
  * PRODFUZZ_CLASSES list (pf_mclass_parse), the engine's other input.
@@ -13,6 +14,7 @@
 #include "pf_mutate.h"
 
 static pf_mutator *a, *b;
+static pf_mutator *la, *lb; /* with the size schedule of fuzzing loops */
 
 static int run(pf_mutator *m, unsigned op, const char *doc, size_t len,
                size_t max, pf_buf *out)
@@ -38,7 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.max_depth = 20000;
         a = pf_mutator_new(&cfg, NULL);
         b = pf_mutator_new(&cfg, NULL);
-        if (!a || !b)
+        cfg.size_schedule = 1;
+        la = pf_mutator_new(&cfg, NULL);
+        lb = pf_mutator_new(&cfg, NULL);
+        if (!a || !b || !la || !lb)
             abort();
     }
     unsigned op = data[0] % (PF_M_NCLASSES + 4);
@@ -54,17 +59,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (mask == 0 || (mask & ~PF_M_ALL)))
         abort(); /* a parsed list is never empty nor outside the classes */
     pf_buf_reset(&x);
-    pf_mutator_seed(a, seed);
-    pf_mutator_seed(b, seed);
-    int ra = run(a, op, doc, len, max, &x);
-    int rb = run(b, op, doc, len, max, &y);
+    /* the last op: the whole engine as libFuzzer and AFL++ run it (both
+     * mutators see the same inputs, so they learn the same sizes) */
+    pf_mutator *ma = op == PF_M_NCLASSES + 3 ? la : a;
+    pf_mutator *mb = op == PF_M_NCLASSES + 3 ? lb : b;
+    pf_mutator_seed(ma, seed);
+    pf_mutator_seed(mb, seed);
+    int ra = run(ma, op, doc, len, max, &x);
+    int rb = run(mb, op, doc, len, max, &y);
     if (ra != rb || x.len != y.len || (x.len && memcmp(x.data, y.data, x.len)))
         abort(); /* not deterministic */
     if (x.len > max && !(op == PF_M_NCLASSES + 1 && x.len <= max / 2))
         abort(); /* over the limit */
     if (op == PF_M_NCLASSES + 1 && x.len > max / 2)
         abort();
-    if (strcmp(pf_mutator_describe(a), pf_mutator_describe(b)))
+    if (strcmp(pf_mutator_describe(ma), pf_mutator_describe(mb)))
         abort();
     pf_buf_free(&x);
     pf_buf_free(&y);
