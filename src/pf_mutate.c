@@ -1112,17 +1112,13 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
         return mutate_bytes(m, in, len, max_size, out, err);
     }
-    /* A big input makes every execution of its mutants slow, and
-     * libFuzzer picks it from the corpus again and again: mostly, its
-     * mutants are small structural reductions of it. The big mutants
-     * themselves stay rare (see oversize and deep). */
-    if (!m->cfg.size_schedule && len > PF_MUTATE_BIG && pf_mchance(m, 15, 16))
-        return pf_mutate_shrink(m, in, len, pf_mchance(m, 1, 2) ? 4096 : len / 16,
-                                out, err);
     /* Each enabled class has a weight. In a fuzzing loop the classes
      * whose mutants cost many ordinary executions each (oversize, deep)
-     * weigh a quarter of the others: they still find their bugs within
-     * the first thousand executions, and the loop keeps its pace. */
+     * weigh an eighth of the others: they still find their bugs within
+     * the first thousand executions, and the loop keeps its pace. (Big
+     * inputs are the size schedule's business; without it, as in
+     * `prodfuzz mutate`, a 50 KB production document gets class mutants
+     * like any other.) */
     unsigned mask = m->cfg.classes & PF_M_ALL;
     int enabled[PF_M_NCLASSES], n = 0;
     unsigned weight[PF_M_NCLASSES], total = 0;
