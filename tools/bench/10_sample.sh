@@ -5,7 +5,8 @@
 # on a throwaway PostgreSQL (tests/lib/pg.sh) with realistic rows (e-mails,
 # names in several scripts, phones, IPs, timestamps, numeric(12,2), a jsonb
 # payload with nested personal data). Throughput on PF_BENCH_ROWS rows
-# (default 200000); peak RSS at 100k and 1M rows (PF_BENCH_BIG, default
+# (default 200000; reference and prodfuzz alternate three times, medians);
+# peak RSS at 100k and 1M rows (PF_BENCH_BIG, default
 # 1000000) must stay flat. Prints figures and ratios; never fails on speed.
 set -u
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -67,8 +68,19 @@ make_table t100k 100000 || exit 3
 make_table tbig "$BIG" || exit 3
 
 bytes=$("$PG_BIN/psql" -XAtc "COPY (SELECT row_to_json(t) FROM t) TO STDOUT" | wc -c)
-read -r ref_s ref_rss < <(measure "$PG_BIN/psql" -XAtc "COPY (SELECT row_to_json(t) FROM t) TO STDOUT" -o /dev/null) || exit 3
-read -r pf_s pf_rss < <(measure "$P" sample --table t --key-file "$W/key" --out "$W/t.jsonl") || exit 3
+# Reference and prodfuzz alternate three times; the median of each is the
+# figure (one run alone moves by 10-20% with what else the machine does).
+refs= pfs= pf_rss=0
+for k in 1 2 3; do
+    read -r s _ < <(measure "$PG_BIN/psql" -XAtc "COPY (SELECT row_to_json(t) FROM t) TO STDOUT" -o /dev/null) || exit 3
+    refs="$refs $s"
+    read -r s r < <(measure "$P" sample --table t --key-file "$W/key" --out "$W/t.jsonl") || exit 3
+    pfs="$pfs $s"
+    [ "$r" -gt "$pf_rss" ] && pf_rss=$r
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+ref_s=$(median $refs) pf_s=$(median $pfs)
+echo "runs (s): reference$refs; prodfuzz$pfs"
 # The sampling side alone: a keep-everything policy, no leak check (the
 # rows still go through the engine's parser and walk).
 echo '{"format":"prodfuzz-policy","version":1,"default":"keep"}' >"$W/keep.json"
