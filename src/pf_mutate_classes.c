@@ -117,7 +117,6 @@ static int m_type(pf_mctx *c)
     if (i < 0)
         return 0;
     const pf_shape_path *sp = pf_mtok_shape(c, i);
-    pf_mtok_path(c->m, c->j, i);
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
     size_t s, e;
@@ -314,7 +313,6 @@ static int m_oversize(pf_mctx *c)
     if (i < 0)
         return 0;
     const pf_shape_path *sp = pf_mtok_shape(c, i);
-    pf_mtok_path(c->m, c->j, i);
     return kind(c, i) == PF_J_STRING ? grow_string(c, i, sp)
                                      : grow_array(c, i, sp);
 }
@@ -434,7 +432,6 @@ static int m_number(pf_mctx *c)
     if (i < 0)
         return 0;
     const pf_shape_path *sp = pf_mtok_shape(c, i);
-    pf_mtok_path(c->m, c->j, i);
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
     size_t s, e;
@@ -627,7 +624,6 @@ static int m_legacy(pf_mctx *c)
     if (i < 0 || !has_rare(c, i))
         return legacy_generic(c);
     const pf_shape_path *sp = pf_mtok_shape(c, i);
-    pf_mtok_path(c->m, c->j, i);
     const pf_shape_rare *rv = &sp->rare[pf_mbelow(c->m, sp->nrare)];
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);

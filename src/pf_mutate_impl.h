@@ -58,7 +58,10 @@ int pf_mtok_is_key(const pf_json *j, int i);
 int pf_mtok_depth(const pf_json *j, int i); /* containers above i */
 /* Canonical path of value token i into m->path. */
 void pf_mtok_path(pf_mutator *m, const pf_json *j, int i);
-/* The profile's facts at token i (NULL without a profile or path). */
+/* The profile's facts at token i (NULL without a profile or path). With
+ * a profile it leaves token i's path in m->path; without one it leaves
+ * m->path alone. So right after pf_mpick returned i, m->path is i's path
+ * either way: a class need not compute it again. */
 const pf_shape_path *pf_mtok_shape(pf_mctx *c, int i);
 
 /* Pick a value token: up to a few random tries for prefer (when given),
