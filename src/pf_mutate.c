@@ -652,23 +652,31 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 #define PF_MUTATE_BIG 16384
 #define PF_MUTATE_DEEP 512
 
+/* Index of the quote that closes the string opening at s[i] (n when the
+ * text ends first). */
+static size_t str_end(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i;
+    }
+    return n;
+}
+
 /* Nesting depth of JSON-ish text and its number of values (commas and
  * openers), strings skipped, in one pass; stops past depth `stop`. Cheap,
  * so deep documents can be kept away from the tokenizer, whose cost grows
  * with the square of the depth. */
 static int text_scan(const char *s, size_t n, int stop, uint64_t *nodes)
 {
-    int d = 0, max = 0, in_str = 0;
+    int d = 0, max = 0;
     uint64_t v = 1;
     for (size_t i = 0; i < n && max <= stop; i++) {
         char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
+        if (ch == '"') {
+            i = str_end(s, n, i);
         } else if (ch == '[' || ch == '{') {
             v++;
             if (++d > max)
@@ -782,9 +790,7 @@ static size_t unit_len(const char *s, size_t n, size_t i)
             k++;
         if (k >= n || s[k] != '"')
             return 0;
-        for (k++; k < n && s[k] != '"'; k++)
-            if (s[k] == '\\')
-                k++;
+        k = str_end(s, n, k);
         if (k >= n)
             return 0;
         k++;
@@ -810,20 +816,9 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
 {
     size_t best_at = 0;
     uint64_t best = 0;
-    int in_str = 0;
     for (size_t i = 0; i < n;) {
-        char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-            i++;
-            continue;
-        }
-        if (ch == '"') {
-            in_str = 1;
-            i++;
+        if (s[i] == '"') {
+            i = str_end(s, n, i) + 1;
             continue;
         }
         uint64_t units = 0;
@@ -850,16 +845,10 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
      * it below cut closes one of the removed levels */
     uint64_t d = cut;
     size_t i = from, copy = from;
-    in_str = 0;
     for (; i < n && d > 0; i++) {
         char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
+        if (ch == '"') {
+            i = str_end(s, n, i);
         } else if (ch == '[' || ch == '{') {
             d++;
         } else if (ch == ']' || ch == '}') {
@@ -898,11 +887,7 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == '"') {
-            size_t from = i + 1, k = from;
-            while (k < n && s[k] != '"')
-                k += s[k] == '\\' ? 2 : 1;
-            if (k > n)
-                k = n;
+            size_t from = i + 1, k = str_end(s, n, i);
             size_t after = k + 1;
             while (after < n && (s[after] == ' ' || s[after] == '\t' ||
                                  s[after] == '\n' || s[after] == '\r'))
