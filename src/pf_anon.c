@@ -268,13 +268,17 @@ static pf_xr xform(pf_anon *a, const pf_action *act, int isnum, const char *s,
             e->xr = (uint8_t)xr;
             e->kept_parts = (uint8_t)a->xf.kept_parts;
             if (big) {
-                memcpy(big, s, n);
-                memcpy(big + n, res->data, res->len);
+                if (n)
+                    memcpy(big, s, n);
+                if (res->len) /* an empty result may have no buffer yet */
+                    memcpy(big + n, res->data, res->len);
                 e->big = big;
                 a->cache_heap += n + res->len;
             } else {
-                memcpy(e->in, s, n);
-                memcpy(e->out, res->data, res->len);
+                if (n)
+                    memcpy(e->in, s, n);
+                if (res->len)
+                    memcpy(e->out, res->data, res->len);
             }
         }
     }
