@@ -1,0 +1,105 @@
+/*
+ * pf_run: run a target on one input under production-like limits and say
+ * what happened. The one way `check`, `diff`, `seed-tests` and `nightly`
+ * (minimize, repro, "is it fixed?") execute a target.
+ *
+ * A target is one of:
+ *   - PF_TARGET_WORKER: a binary linked with libprodfuzz_libfuzzer.a (or
+ *     the harness kit). Started with PRODFUZZ_WORKER_FD set, it serves
+ *     inputs in a loop over a pipe instead of fuzzing (see pf_worker.h),
+ *     so one process handles thousands of inputs a second; it is
+ *     respawned after a crash. fresh_process forks a copy per input.
+ *   - PF_TARGET_CMD: a black-box command (argv; "@@" is replaced by the
+ *     input file's path, otherwise the input goes to stdin), any language.
+ *   - PF_TARGET_LIB: an uninstrumented shared library and a symbol with
+ *     the signature int fn(const uint8_t *, size_t), loaded in a forked
+ *     worker of prodfuzz itself.
+ *
+ * Outcome classes and their precedence (design.md): when several apply,
+ * the first in this order wins: crash > oom > timeout > silent-exit >
+ * roundtrip > divergence > rejected > ok. A sanitizer report always
+ * makes a crash (or oom when the report is an allocation-size or
+ * out-of-memory report), whatever the exit status.
+ *
+ * The library never prints: captured stdout/stderr are handed back.
+ */
+#ifndef PF_RUN_H
+#define PF_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_buf.h"
+#include "pf_crash.h"
+#include "pf_err.h"
+
+typedef enum pf_outcome {
+    PF_OUT_OK = 0,
+    PF_OUT_REJECTED,    /* clean error: non-zero return or exit, no report */
+    PF_OUT_CRASH,       /* signal or sanitizer report */
+    PF_OUT_TIMEOUT,
+    PF_OUT_OOM,
+    PF_OUT_SILENT_EXIT, /* killed or exited non-zero with nothing on stderr */
+    PF_OUT_ROUNDTRIP,   /* serialize/parse mismatch */
+    PF_OUT_DIVERGENCE,  /* old and new disagree (diff) */
+    PF_OUT__COUNT
+} pf_outcome;
+
+const char *pf_outcome_name(pf_outcome o);      /* "ok", "silent-exit", ... */
+int pf_outcome_from_name(const char *s);        /* -1 if unknown */
+int pf_outcome_is_failure(pf_outcome o);        /* not ok, not rejected */
+
+typedef enum pf_target_kind {
+    PF_TARGET_WORKER = 0,
+    PF_TARGET_CMD,
+    PF_TARGET_LIB
+} pf_target_kind;
+
+typedef struct pf_limits {
+    uint64_t mem_bytes;   /* 0: none. cgroup v2, else RLIMIT_AS
+                             (uninstrumented) or ASan allocator limits */
+    double timeout_s;     /* wall time per input; 0: none */
+    uint64_t fsize_bytes; /* RLIMIT_FSIZE; 0: none */
+    uint64_t nofile;      /* RLIMIT_NOFILE; 0: inherit */
+} pf_limits;
+
+typedef struct pf_target {
+    pf_target_kind kind;
+    char **argv;          /* WORKER: the binary (+args); CMD: the command */
+    const char *lib;      /* LIB: path of the .so */
+    const char *symbol;   /* LIB: entry point name */
+    int fresh_process;    /* a new process per input */
+    int roundtrip;        /* ask the worker to run the kit's round trip */
+    char **env;           /* extra NAME=VALUE entries, NULL-terminated */
+} pf_target;
+
+typedef struct pf_result {
+    pf_outcome outcome;
+    int exit_code;        /* -1 when killed by a signal */
+    int signal;           /* 0 when it exited */
+    double seconds;
+    uint64_t peak_rss;    /* bytes, when known */
+    pf_buf out;           /* target's stdout (capped) */
+    pf_buf err;           /* target's stderr (capped) */
+    pf_crash crash;       /* parsed report when outcome is crash/oom/timeout */
+} pf_result;
+
+void pf_result_init(pf_result *r);
+void pf_result_free(pf_result *r);
+
+typedef struct pf_runner pf_runner;
+
+int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
+                   pf_err *err);
+/* Run one input. Returns 0 with the outcome in res (a crashing target is
+ * not an error), -1 with err when the target cannot be run at all
+ * (PF_E_ENV: binary missing, cannot fork, worker protocol broken). */
+int pf_runner_run(pf_runner *r, const uint8_t *data, size_t len,
+                  pf_result *res, pf_err *err);
+void pf_runner_close(pf_runner *r);
+
+/* "512M", "2G", "1048576" -> bytes; "2s", "500ms", "1m" -> seconds. */
+int pf_parse_size(const char *s, uint64_t *out, pf_err *err);
+int pf_parse_duration(const char *s, double *out, pf_err *err);
+
+#endif
