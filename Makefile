@@ -51,7 +51,7 @@ AFLGLUE := fuzz/pf_afl.c
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
-     $(B)/lib/prodfuzz_afl.so
+     $(B)/lib/prodfuzz_afl.so $(B)/lib/libprodfuzz_runner.a
 
 deps:
 	@tools/deps.sh install
@@ -102,7 +102,13 @@ $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: Makefile
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm -lpthread' > $@
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -Wl,-u,pf_worker_serve -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm -lpthread' > $@
+
+# main() and the worker for targets built without libFuzzer (a plain ASan
+# or TSan build that `prodfuzz check` drives; docs/check.md). libc only.
+$(B)/lib/libprodfuzz_runner.a: $(B)/obj/fuzz/pf_runner_main.o $(B)/obj/pf_worker.o
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/lib/prodfuzz_afl.so: $(SRC) $(AFLGLUE) $(HDR)
 	@mkdir -p $(@D)
@@ -181,7 +187,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/prodfuzz
 	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/libprodfuzz_runner.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 src/*.h $(DESTDIR)$(PREFIX)/include/prodfuzz/
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
