@@ -20,6 +20,7 @@
  *             max_allocation_size_mb, hard_rss_limit_mb, small quarantine)
  *             for sanitized binaries, which cannot run under RLIMIT_AS
  *             (their shadow memory reserves terabytes of address space);
+ *   "rss"     the sanitizer's hard_rss_limit_mb for TSan and MSan builds;
  *   "rlimit"  RLIMIT_AS for everything else;
  *   "none"    no limit asked, or none possible (a LIB target inside a
  *             sanitized prodfuzz).
@@ -386,20 +387,29 @@ static char **build_env(pf_runner *r, char **extra, pf_err *err)
                  ":malloc_limit_mb=%llu:max_allocation_size_mb=%llu"
                  ":hard_rss_limit_mb=%llu:quarantine_size_mb=16", mb, mb, mb);
     }
-    char *made[3] = {
+    /* TSan and MSan: the common hard RSS limit */
+    char rss[64] = "";
+    if (r->lim.mem_bytes && !strcmp(r->model, "rss"))
+        snprintf(rss, sizeof rss, ":hard_rss_limit_mb=%llu",
+                 (unsigned long long)((r->lim.mem_bytes + (1u << 20) - 1) >> 20));
+    char tsan[128], msan[128];
+    snprintf(tsan, sizeof tsan, "halt_on_error=1:report_signal_unsafe=0%s", rss);
+    snprintf(msan, sizeof msan, "halt_on_error=1%s", rss);
+    char *made[4] = {
         opts(extra, "ASAN_OPTIONS", asan),
         opts(extra, "UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
-        opts(extra, "TSAN_OPTIONS", "halt_on_error=1:report_signal_unsafe=0")};
+        opts(extra, "TSAN_OPTIONS", tsan),
+        opts(extra, "MSAN_OPTIONS", msan)};
     size_t n = 0, ne = 0;
     while (environ && environ[n])
         n++;
     while (extra && extra[ne])
         ne++;
-    char **env = calloc(n + ne + 4, sizeof *env);
-    if (!env || !made[0] || !made[1] || !made[2])
+    char **env = calloc(n + ne + 5, sizeof *env);
+    if (!env || !made[0] || !made[1] || !made[2] || !made[3])
         goto nomem;
     size_t k = 0;
-    const char *skip[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS",
+    const char *skip[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "MSAN_OPTIONS",
                           PF_WORKER_ENV, PF_WORKER_FORK_ENV,
                           PF_WORKER_THREADS_ENV};
     char **srcs[2] = {environ, extra};
@@ -421,14 +431,14 @@ static char **build_env(pf_runner *r, char **extra, pf_err *err)
             if (!skipit && !(env[k++] = strdup(e)))
                 goto nomem;
         }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         env[k++] = made[i];
         made[i] = NULL;
     }
     return env;
 nomem:
     strv_free(env);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(made[i]);
     pf_err_set(err, PF_E_NOMEM, "out of memory");
     return NULL;
@@ -480,7 +490,10 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
             pf_err_set(err, PF_E_ENV, "%s: not found or not executable", t->argv[0]);
             goto fail;
         }
-        r->sanitized = file_has(bin, "__asan_init");
+        r->sanitized = file_has(bin, "__asan_init")   ? 1
+                       : file_has(bin, "__tsan_init") ? 2
+                       : file_has(bin, "__msan_init") ? 2
+                                                      : 0;
         if (t->kind == PF_TARGET_WORKER && !file_has(bin, PF_WORKER_ENV)) {
             pf_err_set(err, PF_E_ENV, "%s is not linked with the prodfuzz worker "
                        "(link libprodfuzz_libfuzzer.a with pkg-config "
@@ -495,7 +508,9 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
             r->model = "cgroup";
             r->oom_kills = cgroup_oom_kills(r->cgroup);
         } else if (r->sanitized) {
-            r->model = t->kind == PF_TARGET_LIB ? "none" : "asan";
+            r->model = t->kind == PF_TARGET_LIB ? "none"
+                       : r->sanitized == 1      ? "asan"
+                                                : "rss";
         } else {
             r->model = "rlimit";
         }
