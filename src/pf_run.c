@@ -38,7 +38,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -520,8 +522,12 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
             if (strstr(r->argv[i], "@@"))
                 r->has_at = 1;
         if (r->has_at) {
-            char tmpl[] = "/tmp/prodfuzz-run.XXXXXX";
-            if (!mkdtemp(tmpl)) {
+            /* memory-backed when there is one: writing each input to a
+             * disk file system costs more than starting the command */
+            char shm[] = "/dev/shm/prodfuzz-run.XXXXXX";
+            char tmp[] = "/tmp/prodfuzz-run.XXXXXX";
+            char *tmpl = mkdtemp(shm) ? shm : mkdtemp(tmp);
+            if (!tmpl) {
                 pf_err_errno(err, errno, "cannot make a temporary folder");
                 goto fail;
             }
@@ -710,18 +716,32 @@ static void kill_group(pid_t pid, int sig)
 }
 
 /* Wait for pid to exit until the deadline (0: wait forever); -1 when the
- * deadline passed. */
+ * deadline passed. A pidfd (Linux 5.3+) makes the wait a poll; older
+ * kernels get a short sleep loop. */
 static int reap(pid_t pid, double deadline, int *wst, struct rusage *ru)
 {
+    int pfd = -1;
     for (;;) {
         pid_t w = wait4(pid, wst, deadline > 0 ? WNOHANG : 0, ru);
-        if (w == pid)
+        if (w == pid || (w < 0 && errno != EINTR)) {
+            if (pfd >= 0)
+                close(pfd);
             return 0;
-        if (w < 0 && errno != EINTR)
-            return 0;
-        if (deadline > 0 && now_s() > deadline)
+        }
+        if (deadline > 0 && now_s() > deadline) {
+            if (pfd >= 0)
+                close(pfd);
             return -1;
-        if (w == 0) {
+        }
+        if (w != 0)
+            continue;
+        if (pfd < 0)
+            pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd >= 0) {
+            struct pollfd p = {pfd, POLLIN, 0};
+            int ms = (int)((deadline - now_s()) * 1000) + 1;
+            (void)poll(&p, 1, ms > 0 ? ms : 0);
+        } else {
             struct timespec ts = {0, 200000};
             nanosleep(&ts, NULL);
         }
@@ -932,13 +952,37 @@ static ssize_t write_nosig(int fd, const void *p, size_t n)
     return w;
 }
 
+static int write_input(const char *path, const uint8_t *data, size_t len,
+                       pf_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return pf_err_errno(err, errno, "cannot write the input file");
+    size_t put = 0;
+    while (put < len) {
+        ssize_t w = write(fd, data + put, len - put);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return pf_err_errno(err, w < 0 ? e : ENOSPC, "cannot write the input file");
+        }
+        put += (size_t)w;
+    }
+    if (close(fd) < 0)
+        return pf_err_errno(err, errno, "cannot write the input file");
+    return 0;
+}
+
 static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
                    pf_result *res, pf_err *err)
 {
     char **argv = r->argv;
     char **own = NULL;
     if (r->has_at) {
-        if (pf_fs_write_atomic(r->infile, data, len, 0600, err) < 0)
+        /* a scratch file only this runner reads: no fsync, no rename */
+        if (write_input(r->infile, data, len, err) < 0)
             return -1;
         size_t n = 0;
         while (r->argv[n])
@@ -966,17 +1010,26 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
         close(c.in_fd);
         c.in_fd = -1;
     }
-    while (!out_eof || !err_eof) {
-        struct pollfd p[3];
-        int np = 0, io = -1, ie = -1, ii = -1;
+    /* one poll over the pipes and the process (pidfd): its exit and the
+     * end of its output usually arrive in one wake-up */
+    int pfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
+    int exited = 0;
+    double grace = 0; /* exited, output still held open by a descendant */
+    while (!(out_eof && err_eof && (exited || pfd < 0))) {
+        struct pollfd p[4];
+        int np = 0, io = -1, ie = -1, ii = -1, ip = -1;
         if (!out_eof) { io = np; p[np++] = (struct pollfd){c.out_fd, POLLIN, 0}; }
         if (!err_eof) { ie = np; p[np++] = (struct pollfd){c.err_fd, POLLIN, 0}; }
         if (c.in_fd >= 0) { ii = np; p[np++] = (struct pollfd){c.in_fd, POLLOUT, 0}; }
+        if (pfd >= 0 && !exited) { ip = np; p[np++] = (struct pollfd){pfd, POLLIN, 0}; }
+        double until = deadline;
+        if (grace > 0 && (until <= 0 || grace < until))
+            until = grace;
         int ms = -1;
-        if (deadline > 0) {
-            double left = deadline - now_s();
+        if (until > 0) {
+            double left = until - now_s();
             if (left <= 0) {
-                timed_out = 1;
+                timed_out = until == deadline;
                 break;
             }
             ms = (int)(left * 1000) + 1;
@@ -990,6 +1043,10 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
             out_eof = drain(c.out_fd, &res->out, OUT_CAP);
         if (ie >= 0 && p[ie].revents)
             err_eof = drain(c.err_fd, &res->err, ERR_CAP);
+        if (ip >= 0 && p[ip].revents) {
+            exited = 1;
+            grace = now_s() + 0.2;
+        }
         if (ii >= 0 && p[ii].revents) {
             ssize_t w = (p[ii].revents & POLLOUT) ? write_nosig(c.in_fd, data + put, len - put) : -1;
             if (w > 0)
@@ -1000,6 +1057,8 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
             }
         }
     }
+    if (pfd >= 0)
+        close(pfd);
     if (c.in_fd >= 0)
         close(c.in_fd);
     int wst = 0;
@@ -1101,6 +1160,28 @@ static int send_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* header and input in one system call when the socket takes them */
+static int send_req(int fd, const uint8_t h[4], const uint8_t *data, size_t len)
+{
+    struct iovec iov[2] = {{(void *)h, 4}, {(void *)data, len}};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = iov;
+    mh.msg_iovlen = len ? 2 : 1;
+    ssize_t w;
+    do
+        w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        return -1;
+    if ((size_t)w == 4 + len)
+        return 0;
+    if ((size_t)w < 4)
+        return send_all(fd, h + w, 4 - (size_t)w) < 0 ? -1
+                                                      : send_all(fd, data, len);
+    return send_all(fd, data + ((size_t)w - 4), len - ((size_t)w - 4));
+}
+
 /* Non-blocking read of the reply into rep; 1 once whole, 0 not yet,
  * -1 when the worker closed it (died). */
 static int read_reply(int fd, pf_buf *rep)
@@ -1108,11 +1189,9 @@ static int read_reply(int fd, pf_buf *rep)
     char buf[65536];
     for (;;) {
         ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0) {
+        if (n > 0)
             pf_buf_add(rep, buf, (size_t)n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
+        else if (n < 0 && errno == EINTR)
             continue;
         if (rep->len >= 8) {
             const uint8_t *u = (const uint8_t *)rep->data;
@@ -1123,7 +1202,8 @@ static int read_reply(int fd, pf_buf *rep)
         }
         if (n == 0 || (n < 0 && errno != EAGAIN))
             return -1;
-        return 0;
+        if (n < 0)
+            return 0;
     }
 }
 
@@ -1142,7 +1222,7 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
     int state = 0, timed_out = 0;
     /* a worker that died at start (or between inputs) shows as a closed
      * socket here, and its death is this input's outcome */
-    if (send_all(r->sock, h, 4) < 0 || (len && send_all(r->sock, data, len) < 0))
+    if (send_req(r->sock, h, data, len) < 0)
         state = -1;
     int err_eof = 0;
     while (state == 0) {
@@ -1175,10 +1255,8 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
         const uint8_t *u = (const uint8_t *)rep.data;
         uint32_t st = (uint32_t)u[0] | (uint32_t)u[1] << 8 |
                       (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
-        /* a sanitizer that reports and goes on (halt_on_error=0) has
-         * written its report before the reply */
-        drain(r->err_fd, &res->err, ERR_CAP);
-        drain(r->out_fd, &res->out, OUT_CAP);
+        /* a report written before the reply (a sanitizer that goes on,
+         * halt_on_error=0) was readable in the same poll, and drained */
         if (r->roundtrip) { /* the kit's serialized output, not stdout */
             pf_buf_reset(&res->out);
             pf_buf_add(&res->out, rep.data + 8, rep.len - 8);

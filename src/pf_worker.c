@@ -57,17 +57,38 @@ void pf_worker_output(const void *data, size_t len)
     pthread_mutex_unlock(&g_out_mu);
 }
 
+/* Requests are read through a buffer: one read() usually brings the
+ * header and the input together. */
+static uint8_t g_rbuf[1 << 16];
+static size_t g_rpos, g_rlen;
+
 /* 1 whole, 0 end of file before the first byte, -1 short or error */
 static int read_full(int fd, void *p, size_t n)
 {
     size_t got = 0;
     while (got < n) {
-        ssize_t r = read(fd, (char *)p + got, n - got);
+        if (g_rpos < g_rlen) {
+            size_t k = g_rlen - g_rpos < n - got ? g_rlen - g_rpos : n - got;
+            memcpy((char *)p + got, g_rbuf + g_rpos, k);
+            g_rpos += k;
+            got += k;
+            continue;
+        }
+        ssize_t r;
+        if (n - got >= sizeof g_rbuf) /* big inputs go straight in */
+            r = read(fd, (char *)p + got, n - got);
+        else
+            r = read(fd, g_rbuf, sizeof g_rbuf);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return (r == 0 && got == 0) ? 0 : -1;
-        got += (size_t)r;
+        if (n - got >= sizeof g_rbuf) {
+            got += (size_t)r;
+        } else {
+            g_rpos = 0;
+            g_rlen = (size_t)r;
+        }
     }
     return 1;
 }
