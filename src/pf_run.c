@@ -59,29 +59,7 @@ extern void __asan_init(void) __attribute__((weak));
 #define ERR_CAP (1u << 20)  /* stderr kept per input */
 #define WORKER_FD 100       /* the worker reads fd 100, writes fd 101 */
 
-/* ---- names ---------------------------------------------------------- */
-
-static const char *const g_names[PF_OUT__COUNT] = {
-    "ok", "rejected", "crash", "timeout", "oom", "silent-exit", "roundtrip",
-    "divergence"};
-
-const char *pf_outcome_name(pf_outcome o)
-{
-    return (o >= 0 && o < PF_OUT__COUNT) ? g_names[o] : "unknown";
-}
-
-int pf_outcome_from_name(const char *s)
-{
-    for (int i = 0; s && i < PF_OUT__COUNT; i++)
-        if (!strcmp(s, g_names[i]))
-            return i;
-    return -1;
-}
-
-int pf_outcome_is_failure(pf_outcome o)
-{
-    return o != PF_OUT_OK && o != PF_OUT_REJECTED;
-}
+/* outcome names: pf_outcome.c */
 
 void pf_result_init(pf_result *r)
 {
