@@ -236,7 +236,7 @@ bench: all
 
 # Files make install writes, relative to $(DESTDIR)$(PREFIX); make
 # uninstall removes exactly these.
-INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a \
+INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a lib/libprodfuzz_runner.a \
   lib/prodfuzz_afl.so lib/pkgconfig/prodfuzz.pc lib/pkgconfig/prodfuzz-libfuzzer.pc \
   $(addprefix include/prodfuzz/,$(notdir $(PUBLIC_HDR)))
 
