@@ -34,7 +34,8 @@ const pf_cmd pf_cmd_report = {"report", "render a report.json as Markdown, SARIF
     "report already decided it.\n"
     "\n"
     "Example:\n"
-    "  prodfuzz report tests/fixtures/report/nightly.json --out /tmp/pf-report --format html,sarif\n",
+    "  echo '{\"format\":\"prodfuzz-report\",\"version\":1,\"targets\":[{\"name\":\"orders\"}]}' >/tmp/report.json\n"
+    "  prodfuzz report /tmp/report.json --out /tmp/pf-report --format html,sarif\n",
     run};
 
 enum { OPT_OUT = CLI_OPT_FIRST_FREE, OPT_FORMAT, OPT_SRC_ROOT, OPT_JSON };

@@ -10,11 +10,14 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 t_exit "report --help exits 0" 0 "$P" report --help
 t_grep "report help shows an example" "Example" "$T_OUT"
-# the example from --help, as pasted in the repository root
-ex=$(sed -n '/^Example:/{n;p}' "$T_OUT" | sed 's/^ *//')
-(cd "$ROOT" && PATH="$(dirname "$P"):$PATH" && eval "$ex") >/dev/null 2>&1 && [ -s /tmp/pf-report/report.html ] \
-    && t_pass "the help example works when pasted" || t_fail "the help example works when pasted" "$ex"
-rm -rf /tmp/pf-report
+# the examples from --help, as pasted (scratch files under /tmp/ moved to $tmp)
+mkdir -p "$tmp/ex/tmp"
+awk '/^Examples?:$/ { on = 1; next } on && /^  / { print substr($0, 3); next } on { on = 0 }' "$T_OUT" \
+    | sed "s#/tmp/#$tmp/ex/tmp/#g" >"$tmp/ex/example.sh"
+(cd "$tmp/ex" && PATH="$(dirname "$P"):$PATH" bash -e example.sh) >/dev/null 2>&1 \
+    && [ -s "$tmp/ex/tmp/pf-report/report.html" ] && [ -s "$tmp/ex/tmp/pf-report/report.sarif" ] \
+    && t_pass "the help example works when pasted" \
+    || t_fail "the help example works when pasted" "$(cat "$tmp/ex/example.sh")"
 
 t_exit "report renders the fixture" 0 "$P" report "$FIX" --out "$tmp/out"
 for f in report.json report.md report.sarif junit.xml report.html; do
