@@ -9,6 +9,8 @@
 #include "pf_test.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "pf_crash.h"
@@ -469,6 +471,67 @@ static void report_writers_are_atomic_and_write_all_writes_five(void **st)
     pf_test_rmtmp(dir);
 }
 
+/* A full disk, played by RLIMIT_FSIZE in a child: every writer fails with
+ * an I/O error, the earlier file stays whole, no temporary file is left. */
+static void report_writers_fail_cleanly_on_a_full_disk(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    pf_report r;
+    pf_err e = PF_ERR_INIT;
+    build(&r);
+    assert_int_equal(pf_report_write_all(&r, dir, &e), 0);
+    DIR *d0 = opendir(dir);
+    int before = 0;
+    for (struct dirent *de; (de = readdir(d0));)
+        before += de->d_name[0] != '.';
+    closedir(d0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {512, 512};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        const char *names[] = {"report.json", "report.md", "report.sarif", "junit.xml",
+                               "report.html"};
+        int (*w[])(const pf_report *, const char *, pf_err *) = {
+            pf_report_write_json, pf_report_write_md, pf_report_write_sarif,
+            pf_report_write_junit, pf_report_write_html};
+        for (int i = 0; i < 5; i++) {
+            char *p = path_in(dir, names[i]);
+            pf_err ce = PF_ERR_INIT;
+            pf_report_free(&r); /* a different (empty) report each time */
+            pf_report_init(&r, "other", "x");
+            build(&r);
+            r.targets[0].inputs = 999999; /* differs from the file on disk */
+            if (w[i](&r, p, &ce) != -1 || ce.code != PF_E_IO)
+                _exit(20 + i);
+            free(p);
+        }
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* old files intact and loadable, nothing else in the folder */
+    char *j = path_in(dir, "report.json");
+    pf_report back;
+    assert_int_equal(pf_report_load_json(j, &back, &e), 0);
+    assert_int_equal(back.targets[0].inputs, 1000);
+    pf_report_free(&back);
+    free(j);
+    DIR *d1 = opendir(dir);
+    int after = 0;
+    for (struct dirent *de; (de = readdir(d1));)
+        after += de->d_name[0] != '.';
+    closedir(d1);
+    assert_int_equal(after, before);
+    pf_report_free(&r);
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +544,7 @@ int main(void)
         cmocka_unit_test(report_html_is_well_formed_self_contained_with_charts),
         cmocka_unit_test(report_md_escapes_and_lists_every_finding),
         cmocka_unit_test(report_writers_are_atomic_and_write_all_writes_five),
+        cmocka_unit_test(report_writers_fail_cleanly_on_a_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
