@@ -736,7 +736,8 @@ static int only_space(const pf_buf *b)
     return 1;
 }
 
-/* ASan reports that pf_crash may not take for a report */
+/* ASan out-of-memory reports whose kind pf_crash_is_oom does not list
+ * ("out of memory: allocator is trying to allocate", the hard RSS limit) */
 static int asan_oom_text(const pf_buf *b)
 {
     static const char *const pats[] = {
@@ -746,14 +747,6 @@ static int asan_oom_text(const pf_buf *b)
         if (memmem(b->data, b->len, pats[i], strlen(pats[i])))
             return 1;
     return 0;
-}
-
-static int is_oom_kind(const char *k)
-{
-    return strstr(k, "oom") || strstr(k, "out-of-memory") ||
-           strstr(k, "allocation-size-too-big") || strstr(k, "rss-limit") ||
-           strstr(k, "malloc-limit") || strstr(k, "calloc-overflow") ||
-           strstr(k, "out of memory");
 }
 
 /* What runtimes print when an allocation fails under a limit and they
@@ -815,7 +808,7 @@ static int classify(pf_runner *r, pf_result *res, int wst, int timed_out,
     int cg_oom = r->cgroup && kills > r->oom_kills;
     r->oom_kills = kills;
     if (rep == 1 && !timed_out) {
-        res->outcome = is_oom_kind(res->crash.kind) || asan_oom_text(&res->err)
+        res->outcome = pf_crash_is_oom(&res->crash) || asan_oom_text(&res->err)
                            ? PF_OUT_OOM : PF_OUT_CRASH;
         return 0;
     }
@@ -1246,7 +1239,7 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
         if (rp < 0)
             return -1;
         if (rp == 1) {
-            res->outcome = is_oom_kind(res->crash.kind) ? PF_OUT_OOM : PF_OUT_CRASH;
+            res->outcome = pf_crash_is_oom(&res->crash) || asan_oom_text(&res->err) ? PF_OUT_OOM : PF_OUT_CRASH;
             /* a worker that reported may be in any state: start afresh */
             worker_stop(r, NULL, NULL);
             return 0;
