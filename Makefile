@@ -142,7 +142,54 @@ $(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
 	$(CC) $(PF_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PGINC) \
 	  -o $@ $< $(FOBJ) $(LIBS)
 
-fuzz: $(FUZZBIN)
+fuzz: $(FUZZBIN) $(B)/lib/libprodfuzz_libfuzzer.a
+	@tools/third_party.sh all; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "prodfuzz: skipping the third-party harnesses (cJSON, libpq): no Debian source packages" >&2; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; \
+	else $(MAKE) --no-print-directory fuzz-third-party; fi
+
+# ---- third-party harnesses (harnesses/third_party/) ----------------------
+# cJSON and libpq built from Debian's source packages with the fuzzing
+# flags by tools/third_party.sh (private apt configuration and cache under
+# build/third_party/; never committed), linked with the prodfuzz mutator.
+# Without network `make fuzz-third-party` exits 3 and `make fuzz` says it
+# skips these harnesses; any other failure fails the build.
+TP := $(B)/third_party
+TPF := $(TP)/fuzz
+TPHARNESS := $(sort $(wildcard harnesses/third_party/*.c))
+TPCJSON := $(filter $(B)/fuzz/fuzz_cjson_%,$(TPHARNESS:harnesses/third_party/%.c=$(B)/fuzz/%))
+TPLIBPQ := $(filter $(B)/fuzz/fuzz_libpq_%,$(TPHARNESS:harnesses/third_party/%.c=$(B)/fuzz/%))
+TPFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+           -I$(TPF)/include -I$(TPF)/include/libpq
+PFMUTATOR := -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver \
+             $(B)/lib/libprodfuzz_libfuzzer.a $(LIBS)
+PGSTATIC := $(TPF)/lib/libpq.a $(TPF)/lib/libpgcommon_shlib.a $(TPF)/lib/libpgport_shlib.a
+
+.PHONY: fuzz-third-party third-party
+
+third-party:
+	@tools/third_party.sh all
+
+$(TPF)/.cjson $(TPF)/.cjson_upstream $(TPF)/.libpq $(TP)/cov/.cjson:
+	@tools/third_party.sh all
+
+$(TPCJSON): $(B)/fuzz/%: harnesses/third_party/%.c $(TPF)/.cjson $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(TPF)/lib/libcjson.a $(PFMUTATOR)
+
+# the same ParseWithLength harness on upstream cJSON 1.7.15 as released
+# (issue 800 unfixed); not named fuzz_* so make test's smoke run skips it
+$(B)/fuzz/cjson_issue800: harnesses/third_party/fuzz_cjson_parse_length.c $(TPF)/.cjson_upstream \
+                          $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(TPF)/lib/libcjson_upstream.a $(PFMUTATOR)
+
+$(TPLIBPQ): $(B)/fuzz/%: harnesses/third_party/%.c $(TPF)/.libpq $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(PGSTATIC) $(PFMUTATOR)
+
+fuzz-third-party: $(TPCJSON) $(TPLIBPQ) $(B)/fuzz/cjson_issue800
+
 
 # Longer fuzzing of prodfuzz's own parsers than make test's smoke run:
 # PF_SMOKE_SECONDS per harness (default 300).

@@ -104,7 +104,10 @@ for h in build/fuzz/fuzz_*; do
     [ -f "fuzz/$name.options" ] && mapfile -t opts < <(sed -n 's/^\([a-z_]*\) *= *\(.*\)$/-\1=\2/p' "fuzz/$name.options")
     dict=()
     [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
-    "$h" "${opts[@]}" "${dict[@]}" -max_total_time="${PF_SMOKE_SECONDS:-5}" -timeout=10 \
+    # a harness's shape profile ships beside it (fuzz/NAME.shape.json)
+    shape=
+    [ -f "fuzz/$name.shape.json" ] && shape="$ROOT/fuzz/$name.shape.json"
+    PRODFUZZ_SHAPE=$shape "$h" "${opts[@]}" "${dict[@]}" -max_total_time="${PF_SMOKE_SECONDS:-5}" -timeout=10 \
         -rss_limit_mb=2048 -artifact_prefix="$work/" "$work" >"$LOG/$name.out" 2>&1; st=$?
     runs=$(grep -o 'Done [0-9]* runs' "$LOG/$name.out" | grep -o '[0-9]*')
     if [ "$st" -eq 0 ] && [ -n "$runs" ]; then
