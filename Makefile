@@ -41,7 +41,7 @@ SRC := $(sort $(wildcard src/*.c))
 HDR := $(wildcard src/*.h)
 # Installed by make install under include/prodfuzz/ (the *_int.h and
 # *_impl.h headers are private to the library). Add new public headers here.
-PUBLIC_HDR := src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
+PUBLIC_HDR := harnesses/kit/prodfuzz_harness.h src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
   src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
   src/pf_fs.h src/pf_hash.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
   src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_shape.h \
@@ -117,10 +117,10 @@ PC_DEPS := 'Requires: libcjson libpq libcrypto'
 $(B)/lib/pkgconfig/prodfuzz.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
-	  'includedir=$(abspath src)' '' 'Name: prodfuzz' \
+	  'includedir=$(abspath src)' 'kitdir=$(abspath harnesses/kit)' '' 'Name: prodfuzz' \
 	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lm -lpthread' > $@
+	  'Cflags: -I$${includedir} -I$${kitdir}' 'Libs: -L$${libdir} -lprodfuzz -lm -lpthread' > $@
 
 # The libFuzzer mutator library: libFuzzer only references the custom
 # mutator weakly, so the .pc file forces the member in with -u.
@@ -135,10 +135,10 @@ $(B)/lib/libprodfuzz_libfuzzer.a: $(OBJ) $(LFGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
 $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
-	  'includedir=$(abspath src)' '' 'Name: prodfuzz-libfuzzer' \
+	  'includedir=$(abspath src)' 'kitdir=$(abspath harnesses/kit)' '' 'Name: prodfuzz-libfuzzer' \
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
-	  'Cflags: -I$${includedir}' \
+	  'Cflags: -I$${includedir} -I$${kitdir}' \
 	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lm -lpthread' > $@
 
 # The AFL++ custom mutator: the release objects are already PIC.
@@ -291,6 +291,7 @@ install: all
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
 	  sed -e 's|^prefix=.*|prefix=$(PREFIX)|' \
 	      -e 's|^includedir=.*|includedir=$${prefix}/include/prodfuzz|' \
+	      -e 's|^kitdir=.*|kitdir=$${includedir}|' \
 	      $(B)/lib/pkgconfig/$$pc.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
 	done
 
@@ -301,5 +302,6 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# Header dependencies written by the compiler (-MMD -MP).
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Header dependencies written by the compiler (-MMD -MP); not under
+# build/third_party/, where PostgreSQL's source tree has .d files of its own.
+-include $(shell find $(B) -path $(B)/third_party -prune -o -name '*.d' -print 2>/dev/null)
