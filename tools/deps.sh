@@ -15,7 +15,7 @@ set -u
 
 PKGS="clang libclang-rt-14-dev llvm afl++ libcjson-dev libjsmn-dev libpq-dev \
 libssl-dev postgresql postgresql-contrib zip libcmocka-dev pkg-config \
-make python3 procps dpkg-dev ${PF_DEPS_EXTRA:-}"
+make python3 procps dpkg-dev afl++-doc ${PF_DEPS_EXTRA:-}"
 
 missing() {
     for p in $PKGS; do
