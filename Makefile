@@ -71,7 +71,7 @@ AFLGLUE := fuzz/pf_afl.c
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all deps deps-check test demo bench fuzz fuzz-long install \
+.PHONY: all deps deps-check test test-browser demo bench fuzz fuzz-long install \
         uninstall clean asan service test-list
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
@@ -264,10 +264,11 @@ test:
 	@$(MAKE) --no-print-directory all asan fuzz service PF_DEPS_CHECKED=1 WERROR=-Werror
 	@tests/run.sh
 
-# The unit-test and fuzz-harness binaries this Makefile builds: tests/run.sh
-# runs these and nothing else (no stale binary of a deleted test).
+# The binaries tests/run.sh uses: the command the CLI and integration
+# tests run, and the unit-test and fuzz-harness binaries, which it runs and
+# nothing else (no stale binary of a deleted test).
 test-list:
-	@printf '%s\n' $(TESTBIN) $(FUZZBIN)
+	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN)
 
 demo:
 	@tools/deps.sh ensure
@@ -276,6 +277,12 @@ demo:
 
 bench: all
 	@tools/bench.sh
+
+# report.html in headless Chromium (make deps installs it): loads without
+# console errors, the charts drew, a screenshot in build/test-browser/.
+# Exit 3 without Chromium, never a silent pass.
+test-browser: all
+	@tools/test_browser.sh
 
 # Files make install writes, relative to $(DESTDIR)$(PREFIX); make
 # uninstall removes exactly these.
