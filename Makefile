@@ -311,6 +311,8 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# Header dependencies written by the compiler (-MMD -MP); not under
-# build/third_party/, where PostgreSQL's source tree has .d files of its own.
--include $(shell find $(B) -path $(B)/third_party -prune -o -name '*.d' -print 2>/dev/null)
+# Header dependencies written by the compiler (-MMD -MP), from the folders
+# of our own compiles only (a third-party build under build/ may write .d
+# files of its own format). A new rule using $(DEPFLAGS) adds its folder.
+DEPDIRS := $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/fuzz
+-include $(shell find $(DEPDIRS) -name '*.d' 2>/dev/null)
