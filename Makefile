@@ -267,8 +267,11 @@ test:
 # The binaries tests/run.sh uses: the command the CLI and integration
 # tests run, and the unit-test and fuzz-harness binaries, which it runs and
 # nothing else (no stale binary of a deleted test).
+# (the third-party harnesses once tools/third_party.sh has built their
+# libraries: without network make fuzz skips them, and so does make test)
 test-list:
-	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN)
+	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN) \
+	  $(if $(wildcard $(TPF)/.cjson),$(TPCJSON)) $(if $(wildcard $(TPF)/.libpq),$(TPLIBPQ))
 
 demo:
 	@tools/deps.sh ensure
