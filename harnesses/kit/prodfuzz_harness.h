@@ -73,8 +73,11 @@
  *
  * After each input, pf_kit_last_status() is the parse's return value and
  * pf_kit_output()/pf_kit_output_len() the round trip's serialized text
- * (NULL when there was none), for drivers that report them (the prodfuzz
- * worker); LLVMFuzzerTestOneInput itself returns 0.
+ * (NULL when there was none). Under the prodfuzz worker (src/pf_worker.h,
+ * linked with libprodfuzz_libfuzzer.a: `prodfuzz check` drives the same
+ * binary) the round trip's text goes back with each reply through
+ * pf_worker_output and a rejection returns 1; under libFuzzer
+ * LLVMFuzzerTestOneInput returns 0.
  */
 #ifndef PRODFUZZ_HARNESS_H
 #define PRODFUZZ_HARNESS_H
@@ -117,6 +120,10 @@ extern int __sanitizer_install_malloc_and_free_hooks(
     void (*free_hook)(const volatile void *)) __attribute__((weak));
 extern size_t __sanitizer_get_allocated_size(const volatile void *p) __attribute__((weak));
 extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
+/* the prodfuzz worker (src/pf_worker.h; weak: the kit also links without
+ * libprodfuzz_libfuzzer.a) */
+extern void pf_worker_output(const void *data, size_t len) __attribute__((weak));
+extern int pf_worker_active(void) __attribute__((weak));
 
 static size_t pf_kit_heap_cap;     /* bytes, 0 off */
 static long pf_kit_timeout_ms;     /* 0 off */
@@ -335,6 +342,8 @@ static void pf_kit_roundtrip(PF_KIT_TYPE *v)
         memcpy(pf_kit_out, text, len + 1);
         pf_kit_out_len = len;
     }
+    if (pf_worker_output)
+        pf_worker_output(text, len); /* the worker's reply carries it */
     PF_KIT_TYPE back;
     memset(&back, 0, sizeof back);
     int r = pf_kit_parse((const uint8_t *)text, len, &back);
@@ -384,8 +393,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pf_kit_arm(0);
     pf_kit_in_input = 0;
     pf_kit_status = r;
-    /* 0 either way: libFuzzer drops inputs that return -1 from its corpus,
-     * and a parser's rejections reach code worth keeping */
+    /* under `prodfuzz check` the worker replies with this value: non-zero
+     * is a clean rejection. Under libFuzzer 0 either way: it drops inputs
+     * that return -1 from its corpus, and a parser's rejections reach code
+     * worth keeping */
+    if (pf_worker_active && pf_worker_active())
+        return PF_KIT_ACCEPTS(r) ? 0 : 1;
     return 0;
 }
 

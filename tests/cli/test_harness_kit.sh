@@ -136,6 +136,12 @@ printf '0.5' >rt2.in
 ./rt_fuzz rt2.in >rt2.out 2>&1
 t_eq "a value that survives the round trip is not" "$?" 0
 
+# the same binary under `prodfuzz check`: the worker linked from
+# libprodfuzz_libfuzzer.a serves it, and the kit reports a rejection
+mkdir -p chk && printf '0.5' >chk/ok && printf 'abc' >chk/bad
+prodfuzz check ./rt_fuzz chk --mutants 0 --repro-dir "$W/rep" --json >chk.json 2>chk.err
+t_eq "prodfuzz check drives the kit target (exit 0: nothing failed)" "$?" 0
+t_grep "the kit's parse result reaches the worker: one ok, one rejected" '"ok":1,"rejected":1' chk.json
 t_exit "an existing file is not replaced without --force" 2 prodfuzz harness init rt --parse parse_num
 t_exit "a function name that is not a C identifier is refused" 2 prodfuzz harness init x --parse 'a;b' -o x.c
 t_exit "--serialize without --type is refused" 2 prodfuzz harness init y --parse p --serialize s -o y.c
