@@ -110,7 +110,8 @@ lines_of() { # CONFIG -> "func line" per covered line, union over runs
 }
 lines_of plain >"$W/L-plain"
 lines_of prodfuzz >"$W/L-prodfuzz"
-only() { comm -23 "$W/L-$1" "$W/L-$2" | awk '{n[$1]++} END { for (f in n) printf "%s (%d) ", f, n[f] }'; }
-echo "cJSON.c lines only prodfuzz reached, by function (lines): $(only prodfuzz plain)"
-echo "cJSON.c lines only plain reached, by function (lines): $(only plain prodfuzz)"
+only() { comm -23 "$W/L-$1" "$W/L-$2" | sort -k2,2n |
+    awk '{ l[$1] = l[$1] (l[$1] == "" ? "" : ",") $2 } END { for (f in l) printf "%s:%s ", f, l[f] }'; }
+echo "cJSON.c lines only prodfuzz reached (function:lines): $(only prodfuzz plain)"
+echo "cJSON.c lines only plain reached (function:lines): $(only plain prodfuzz)"
 exit 0
