@@ -658,8 +658,12 @@ static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
     pf_mctx c = {m, &m->j, in, len, max, out};
     m->amount = 0;
     pf_buf_reset(out);
+    pf_buf_reset(&m->scratch); /* clears a sticky oom of an earlier call */
+    pf_buf_reset(&m->tmp);
     int r = pf_mclass_table[cls].fn(&c);
-    if (out->oom || m->path.text.oom)
+    /* a class whose scratch ran out of memory says "does not apply": it
+     * must not pass for that (an empty result that hid the failure) */
+    if (out->oom || m->path.text.oom || m->scratch.oom || m->tmp.oom)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     if (r != 1 || out->len > max) {
         pf_buf_reset(out);

@@ -211,6 +211,52 @@ static void mutate_fails_cleanly_at_every_allocation(void **st)
     assert_true(each_allocation("pf_mutate", run_mutate, NULL) > 3);
 }
 
+/* One class on a fresh mutator (same seed every time): 1, 0 or -1. */
+static int one_class(pf_mclass c, unsigned long fail_at, int *fired, pf_err *err)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    pf_mutator *m = pf_mutator_new(&cfg, err);
+    if (!m)
+        return -1;
+    pf_mutator_seed(m, 7);
+    pf_buf out = PF_BUF_INIT;
+    pf_fault_arm(fail_at);
+    int r = pf_mutate_class(m, c, DOC, sizeof DOC - 1, 1 << 20, &out, err);
+    *fired = pf_fault_fired();
+    pf_fault_disarm();
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    return r;
+}
+
+/* A class that applies to DOC must, with an allocation failing, still
+ * apply or say out of memory: never "does not apply" with an empty
+ * output (what an out-of-memory class scratch buffer used to give). */
+static void a_mutation_class_never_hides_out_of_memory(void **st)
+{
+    (void)st;
+    for (int c = 0; c < PF_M_NCLASSES; c++) {
+        pf_err e = PF_ERR_INIT;
+        int fired = 0;
+        int base = one_class((pf_mclass)c, 0, &fired, &e);
+        assert_true(base >= 0);
+        if (base != 1)
+            continue;
+        for (unsigned long n = 1; n < 10000; n++) {
+            pf_err e2 = PF_ERR_INIT;
+            int r = one_class((pf_mclass)c, n, &fired, &e2);
+            if (!fired)
+                break;
+            if (r == 0)
+                fail_msg("class %s: allocation %lu failed and it said 'does not apply'",
+                         pf_mclass_name((pf_mclass)c), n);
+            if (r < 0)
+                assert_int_equal(e2.code, PF_E_NOMEM);
+        }
+    }
+}
+
 /* ---- JSONL read ---- */
 
 static int run_jsonl(void *ctx, pf_err *err)
@@ -322,6 +368,7 @@ int main(void)
         cmocka_unit_test(anonymize_fails_cleanly_at_every_allocation),
         cmocka_unit_test(shape_build_and_load_fail_cleanly_at_every_allocation),
         cmocka_unit_test(mutate_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(a_mutation_class_never_hides_out_of_memory),
         cmocka_unit_test(jsonl_read_fails_cleanly_at_every_allocation),
         cmocka_unit_test(corpus_write_fails_cleanly_and_leaves_nothing_half_written),
     };
