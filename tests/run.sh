@@ -19,6 +19,8 @@
 # runs over is killed and fails by name. Defaults per kind, in seconds:
 #   PF_TIMEOUT_UNIT=300 PF_TIMEOUT_CLI=600 PF_TIMEOUT_INTEGRATION=900
 #   PF_TIMEOUT_FUZZ=PF_SMOKE_SECONDS+120; PF_TEST_TIMEOUT overrides all.
+# The fuzz smoke runs one harness per core side by side (PF_FUZZ_JOBS,
+# at most 4 by default); everything else runs one test at a time.
 #
 # TAP: --tap or PF_TAP=1 prints TAP (numbered results, everything else as
 # "#" comments, the plan at the end) for prove and CI systems:
@@ -46,6 +48,9 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
 export NO_COLOR=1
 SMOKE=${PF_SMOKE_SECONDS:-5}
+# fuzz smoke runs side by side, one per core (at most 4; PF_FUZZ_JOBS)
+FUZZ_JOBS=${PF_FUZZ_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); [ "$n" -gt 4 ] && n=4; echo "$n")}
+START=$(date +%s)
 limit() { # KIND: the time limit in seconds
     if [ -n "${PF_TEST_TIMEOUT:-}" ]; then echo "$PF_TEST_TIMEOUT"; return; fi
     case "$1" in
@@ -238,12 +243,12 @@ if [ ${#ints[@]} -gt 0 ]; then
     fi
 fi
 
-section "fuzz smoke (libFuzzer, a few seconds per harness)"
+section "fuzz smoke (libFuzzer, a few seconds per harness, $FUZZ_JOBS at a time)"
 kind=fuzz
-for h in "${bins[@]}"; do
-    [[ "$h" == */fuzz/fuzz_* ]] || continue
-    usable "$h" || continue
-    name=$(basename "$h")
+# smoke NAME HARNESS: one harness for $SMOKE seconds (in the background);
+# its status lands in $LOG/NAME.st
+smoke() {
+    local name=$1 h=$2 work opts dict
     work=$(mktemp -d "$LOG/$name.XXXX")
     [ -d "corpus/$name" ] && cp -r "corpus/$name/." "$work/"
     opts=()
@@ -255,6 +260,19 @@ for h in "${bins[@]}"; do
     [ -f "fuzz/$name.shape.json" ] && shape="$ROOT/fuzz/$name.shape.json"
     run fuzz "$name" env PRODFUZZ_SHAPE="$shape" "$h" "${opts[@]}" "${dict[@]}" -max_total_time="$SMOKE" -timeout=10 \
         -rss_limit_mb=2048 -artifact_prefix="$work/" "$work"
+    echo "$st $timed_out" >"$LOG/$name.st"
+}
+smokes=()
+for h in "${bins[@]}"; do
+    [[ "$h" == */fuzz/fuzz_* ]] || continue
+    usable "$h" || continue
+    while [ "$(jobs -rp | wc -l)" -ge "$FUZZ_JOBS" ]; do wait -n; done
+    smoke "$(basename "$h")" "$h" &
+    smokes+=("$(basename "$h")")
+done
+wait
+for name in "${smokes[@]}"; do
+    read -r st timed_out <"$LOG/$name.st" 2>/dev/null || { st=255 timed_out=0; }
     runs=$(grep -o 'Done [0-9]* runs' "$LOG/$name.out" | grep -o '[0-9]*')
     if [ "$timed_out" = 1 ]; then
         tail -30 "$LOG/$name.out" | { [ "$TAP" = 1 ] && sed 's/^/# /' || cat; }
@@ -268,7 +286,7 @@ for h in "${bins[@]}"; do
 done
 
 section "time"
-say "$(awk '{ t[$3] += $1; a += $1 } END { printf "%.0fs in tests:", a / 1000;
+say "$(awk -v wall=$(( $(date +%s) - START )) '{ t[$3] += $1; a += $1 } END { printf "%ds wall, %.0fs in tests:", wall, a / 1000;
     for (k in t) printf " %s %.0fs", k, t[k] / 1000 }' "$LOG/times")"
 sort -rn "$LOG/times" | head -5 | while read -r ms nm _; do
     say "$(printf '%6.1fs  %s' "$(echo "$ms" | awk '{print $1/1000}')" "$nm")"
