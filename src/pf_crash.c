@@ -20,6 +20,7 @@
 #include "pf_crash.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -802,6 +803,22 @@ int pf_crash_parse(const char *text, size_t len, pf_crash *out, pf_err *err)
 nomem:
     pf_crash_free(out);
     return pf_err_set(err, PF_E_NOMEM, "out of memory reading a crash report");
+}
+
+const char *pf_crash_signal_kind(int sig, char *buf, size_t n)
+{
+    const char *k = sig == SIGSEGV ? "SEGV"
+                    : sig == SIGABRT ? "abort"
+                    : sig == SIGBUS ? "bus-error"
+                    : sig == SIGFPE ? "fpe"
+                    : sig == SIGILL ? "illegal-instruction"
+                    : sig == SIGKILL ? "killed"
+                                     : NULL;
+    if (k)
+        snprintf(buf, n, "%s", k);
+    else
+        snprintf(buf, n, "signal-%d", sig);
+    return buf;
 }
 
 void pf_crash_title(const pf_crash *c, pf_buf *out)

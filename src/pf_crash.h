@@ -53,6 +53,12 @@ const pf_frame *pf_crash_top_frame(const pf_crash *c);
  * "calloc-overflow", ...): pf_run classifies these as PF_OUT_OOM. */
 int pf_crash_is_oom(const pf_crash *c);
 
+/* The kind of a death by signal without a report, named as the shell-note
+ * parser names it: SIGSEGV "SEGV", SIGABRT "abort", SIGBUS "bus-error",
+ * SIGFPE "fpe", SIGILL "illegal-instruction", SIGKILL "killed", others
+ * "signal-N". Writes into buf (at least 16 bytes) and returns it. */
+const char *pf_crash_signal_kind(int sig, char *buf, size_t n);
+
 /* A short one-line title: "heap-buffer-overflow READ 1 in parse_value
  * (cJSON.c:712)". */
 void pf_crash_title(const pf_crash *c, pf_buf *out);

@@ -26,6 +26,13 @@ done
 t_eq "  and nothing else (no temporary files)" "$(ls -A "$tmp/out" | wc -l)" 5
 python3 "$CHK" sarif "$tmp/out/report.sarif" 5 && t_pass "SARIF has the required fields (5 results: fixed is left out)" \
     || t_fail "SARIF has the required fields"
+if [ -n "${PF_SARIF_SCHEMA:-}" ] && [ -f "$PF_SARIF_SCHEMA" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+    PF_SARIF_SCHEMA=$PF_SARIF_SCHEMA /usr/bin/python3 "$CHK" sarif "$tmp/out/report.sarif" 5 \
+        && t_pass "SARIF validates against the official 2.1.0 schema" \
+        || t_fail "SARIF validates against the official 2.1.0 schema"
+else
+    t_skip "SARIF validates against the official 2.1.0 schema" "set PF_SARIF_SCHEMA to sarif-schema-2.1.0.json; needs python3-jsonschema"
+fi
 python3 "$CHK" junit "$tmp/out/junit.xml" 3 4 && t_pass "JUnit parses: 3 suites, 4 failures" \
     || t_fail "JUnit parses: 3 suites, 4 failures"
 python3 "$CHK" html "$tmp/out/report.html" 8 && t_pass "HTML is well-formed with 8 charts" \

@@ -8,6 +8,10 @@ tests/unit/test_report.c and tests/cli/test_report.sh).
       or id, suppression.kind) and those GitHub code scanning needs (ruleId
       naming a rule, level, a location with a relative uri and startLine
       >= 1, partialFingerprints)
+      With PF_SARIF_SCHEMA naming the official sarif-schema-2.1.0.json
+      (oasis-tcs/sarif-spec, sarif-2.1/schema/; not in this repository)
+      and the jsonschema module importable (Debian: python3-jsonschema),
+      the file is also validated against the whole schema.
   check_report.py junit FILE NSUITES NFAILURES   parsed with xml.etree
   check_report.py html FILE NCHARTS   well-formed (every element closed in
       order), self-contained (no external src/href), the hostile text
@@ -30,8 +34,20 @@ def need(cond, msg):
         fail(msg)
 
 
+def full_schema(d):
+    import os
+    sch = os.environ.get("PF_SARIF_SCHEMA")
+    if not sch:
+        return
+    import jsonschema
+    errs = list(jsonschema.Draft4Validator(json.load(open(sch))).iter_errors(d))
+    need(not errs, "schema: %s at %s" % (errs[0].message, list(errs[0].path)) if errs else "")
+    print("check_report: valid against %s" % sch, file=sys.stderr)
+
+
 def sarif(path, nresults):
     d = json.load(open(path, encoding="utf-8"))
+    full_schema(d)
     need(d.get("version") == "2.1.0", "version must be 2.1.0")
     need(isinstance(d.get("runs"), list) and len(d["runs"]) == 1, "one run")
     run = d["runs"][0]

@@ -7,6 +7,7 @@
  */
 #include "pf_test.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "pf_crash.h"
@@ -173,6 +174,11 @@ static void crash_text_without_report_is_none_and_junk_never_crashes(void **st)
     assert_int_equal(pf_crash_parse(sh, strlen(sh), &c, &e), 1);
     assert_string_equal(c.kind, "SEGV");
     assert_string_equal(c.signature, "SEGV");
+    /* pf_run's name for a signal death matches the shell note's */
+    char k[16];
+    assert_string_equal(pf_crash_signal_kind(SIGSEGV, k, sizeof(k)), c.kind);
+    assert_string_equal(pf_crash_signal_kind(SIGABRT, k, sizeof(k)), "abort");
+    assert_string_equal(pf_crash_signal_kind(SIGUSR1, k, sizeof(k)), "signal-10");
     /* a program printing the words mid-sentence is not a death note */
     const char *talk = "the test of Segmentation fault handling passed\n";
     assert_int_equal(pf_crash_parse(talk, strlen(talk), &c, &e), 0);
