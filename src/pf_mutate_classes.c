@@ -207,8 +207,10 @@ static const uint64_t widths[] = {255, 256, 65535, 65536, 2147483647u,
 
 /* A width boundary for a length or count: a pair above production's
  * largest (pmax, when the profile has one; any pair without), among those
- * that fit in room: the first such pair seven times in eight, a wider one
- * otherwise (each 64 KiB mutant costs tens of ordinary executions). 0
+ * that fit in room: the first such pair three times in four, a wider one
+ * otherwise (each 64 KiB mutant costs tens of ordinary executions); of
+ * the pair, the value past the width (256, 65,536, 2^31: where a length
+ * field wraps) three times in four, the largest that fits otherwise. 0
  * when none fits. */
 static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
 {
@@ -221,9 +223,9 @@ static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
     if (last <= first)
         return 0;
     size_t pair = first;
-    if (last - first > 2 && pf_mchance(m, 1, 8))
+    if (last - first > 2 && pf_mchance(m, 1, 4))
         pair = first + 2 + 2 * pf_mbelow(m, (last - first) / 2 - 1);
-    return widths[pair + pf_mbelow(m, 2)];
+    return widths[pair + (pf_mchance(m, 3, 4) ? 1 : 0)];
 }
 
 static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
