@@ -40,12 +40,14 @@ FUZZSAN := -fsanitize=fuzzer-no-link,address,undefined
 SRC := $(sort $(wildcard src/*.c))
 HDR := $(wildcard src/*.h)
 # Installed by make install under include/prodfuzz/ (the *_int.h and
-# *_impl.h headers are private to the library). Add new public headers here.
+# *_impl.h headers are private to the library). Add new public headers here
+# (tests/cli/test_build.sh fails on a src/*.h that is neither listed nor
+# named *_int.h / *_impl.h).
 PUBLIC_HDR := src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
   src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
   src/pf_fs.h src/pf_hash.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
   src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_shape.h \
-  src/pf_version.h src/pf_worker.h
+  src/pf_version.h src/pf_worker.h src/pf_nightly.h
 TOOLSRC := $(sort $(wildcard tools/*.c))
 TESTSRC := $(sort $(wildcard tests/unit/test_*.c))
 HARNESS := $(sort $(wildcard harnesses/*.c))
@@ -60,6 +62,13 @@ AOBJ := $(SRC:src/%.c=$(B)/asan/obj/%.o)
 ATOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/asan/obj/tools/%.o)
 FOBJ := $(SRC:src/%.c=$(B)/fuzzobj/%.o)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/asan/tests/%)
+# Fault injection (tests/fault/, as SQLite does it): these unit tests link
+# tests/fault/pf_fault.c, which takes the library's allocations (--wrap)
+# and fails the Nth one on request.
+FAULTSRC := $(sort $(wildcard tests/fault/test_*.c))
+TESTBIN += $(FAULTSRC:tests/fault/%.c=$(B)/asan/tests/%)
+FAULTWRAP := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+             -Wl,--wrap=strdup -Wl,--wrap=strndup
 FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
 
 # The libFuzzer and AFL++ mutator glue.
@@ -69,12 +78,12 @@ AFLGLUE := fuzz/pf_afl.c
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all deps deps-check test demo bench fuzz fuzz-long install \
+.PHONY: all deps deps-check test test-browser demo bench fuzz fuzz-long install \
         uninstall clean asan service test-list
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
-     $(B)/lib/prodfuzz_afl.so
+     $(B)/lib/prodfuzz_afl.so $(B)/lib/libprodfuzz_runner.a
 
 # The one step that installs (root), or names the exact apt-get line (exit 3).
 deps:
@@ -139,7 +148,13 @@ $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: src/pf_version.h Makefile
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lm -lpthread' > $@
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -Wl,-u,pf_worker_serve -lprodfuzz_libfuzzer -lm -lpthread' > $@
+
+# main() and the worker for targets built without libFuzzer (a plain ASan
+# or TSan build that `prodfuzz check` drives; docs/check.md). libc only.
+$(B)/lib/libprodfuzz_runner.a: $(B)/obj/fuzz/pf_runner_main.o $(B)/obj/pf_worker.o
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 # The AFL++ custom mutator: the release objects are already PIC.
 $(B)/lib/prodfuzz_afl.so: $(OBJ) $(AFLGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
@@ -169,6 +184,12 @@ $(B)/asan/tests/%: tests/unit/%.c $(B)/asan/lib/libprodfuzz.a | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit \
 	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< \
+	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS) $(LDLIBS)
+
+$(B)/asan/tests/%: tests/fault/%.c tests/fault/pf_fault.c $(B)/asan/lib/libprodfuzz.a | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit -Itests/fault \
+	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) $(FAULTWRAP) -o $@ $< tests/fault/pf_fault.c \
 	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS) $(LDLIBS)
 
 asan: $(B)/asan/bin/prodfuzz $(TESTBIN)
@@ -215,10 +236,11 @@ test:
 	@$(MAKE) --no-print-directory all asan fuzz service PF_DEPS_CHECKED=1 WERROR=-Werror
 	@tests/run.sh
 
-# The unit-test and fuzz-harness binaries this Makefile builds: tests/run.sh
-# runs these and nothing else (no stale binary of a deleted test).
+# The binaries tests/run.sh uses: the command the CLI and integration
+# tests run, and the unit-test and fuzz-harness binaries, which it runs and
+# nothing else (no stale binary of a deleted test).
 test-list:
-	@printf '%s\n' $(TESTBIN) $(FUZZBIN)
+	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN)
 
 demo:
 	@tools/deps.sh ensure
@@ -228,9 +250,15 @@ demo:
 bench: all
 	@tools/bench.sh
 
+# report.html in headless Chromium (make deps installs it): loads without
+# console errors, the charts drew, a screenshot in build/test-browser/.
+# Exit 3 without Chromium, never a silent pass.
+test-browser: all
+	@tools/test_browser.sh
+
 # Files make install writes, relative to $(DESTDIR)$(PREFIX); make
 # uninstall removes exactly these.
-INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a \
+INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a lib/libprodfuzz_runner.a \
   lib/prodfuzz_afl.so lib/pkgconfig/prodfuzz.pc lib/pkgconfig/prodfuzz-libfuzzer.pc \
   $(addprefix include/prodfuzz/,$(notdir $(PUBLIC_HDR)))
 
@@ -238,7 +266,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/prodfuzz
 	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/libprodfuzz_runner.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(PUBLIC_HDR) $(DESTDIR)$(PREFIX)/include/prodfuzz/
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
@@ -254,5 +282,8 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# Header dependencies written by the compiler (-MMD -MP).
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Header dependencies written by the compiler (-MMD -MP), from the folders
+# of our own compiles only (a third-party build under build/ may write .d
+# files of its own format). A new rule using $(DEPFLAGS) adds its folder.
+DEPDIRS := $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/fuzz
+-include $(shell find $(DEPDIRS) -name '*.d' 2>/dev/null)

@@ -104,7 +104,7 @@ run() {
     t0=$(date +%s%N)
     timeout -k 10 "$lim" "$@" </dev/null >"$LOG/$name.out" 2>&1; st=$?
     t1=$(date +%s%N)
-    printf '%s %s\n' "$(( (t1 - t0) / 1000000 ))" "$name" >>"$LOG/times"
+    printf '%s %s %s\n' "$(( (t1 - t0) / 1000000 ))" "$name" "$kind" >>"$LOG/times"
     timed_out=0
     if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
         timed_out=1
@@ -165,6 +165,12 @@ if ! make -s --no-print-directory test-list >"$LOG/list" 2>"$LOG/list.err"; then
 fi
 bins=()
 while IFS= read -r b; do
+    if [ "$b" = build/asan/bin/prodfuzz ]; then
+        # used by the CLI and integration tests, checked when any of them runs
+        ls tests/cli/*.sh tests/integration/*.sh 2>/dev/null | sed 's|.*/||; s|\.sh$||' |
+            while read -r t; do match "$t" && echo y; done | grep -q y && bins+=("$b")
+        continue
+    fi
     match "$(basename "$b")" && bins+=("$b")
 done <"$LOG/list"
 stale=" "
@@ -197,6 +203,11 @@ done
 
 section "CLI tests"
 kind=cli
+# the command they run (PF_BIN): missing or stale is a failure by name
+for b in "${bins[@]}"; do
+    [ "$b" = build/asan/bin/prodfuzz ] || continue
+    usable "$b" || say "(the CLI and integration tests below run that binary)"
+done
 for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
@@ -253,8 +264,10 @@ for h in "${bins[@]}"; do
     fi
 done
 
-section "slowest"
-sort -rn "$LOG/times" | head -5 | while read -r ms nm; do
+section "time"
+say "$(awk '{ t[$3] += $1; a += $1 } END { printf "%.0fs in tests:", a / 1000;
+    for (k in t) printf " %s %.0fs", k, t[k] / 1000 }' "$LOG/times")"
+sort -rn "$LOG/times" | head -5 | while read -r ms nm _; do
     say "$(printf '%6.1fs  %s' "$(echo "$ms" | awk '{print $1/1000}')" "$nm")"
 done
 if [ -s "$LOG/failed" ]; then
