@@ -191,9 +191,13 @@ static int str_or_array(pf_mctx *c, int i)
 static const uint64_t widths[] = {255, 256, 65535, 65536, 2147483647u,
                                   2147483648u};
 
-/* A width boundary for a length or count: one of the pairs above
- * production's largest (pmax, when the profile has one) or any pair
- * (without a profile), among those that fit in room. 0 when none fits. */
+/* A width boundary for a length or count: a pair above production's
+ * largest (pmax, when the profile has one; any pair without), among those
+ * that fit in room: the first such pair three times in four, a wider one
+ * otherwise (each 64 KiB mutant costs tens of ordinary executions); of
+ * the pair, the value past the width (256, 65,536, 2^31: where a length
+ * field wraps) three times in four, the largest that fits otherwise. 0
+ * when none fits. */
 static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
 {
     size_t first = 0, last = 0;
@@ -204,8 +208,10 @@ static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
             last = k + 2;
     if (last <= first)
         return 0;
-    size_t pair = first + 2 * pf_mbelow(m, (last - first) / 2);
-    return widths[pair + pf_mbelow(m, 2)];
+    size_t pair = first;
+    if (last - first > 2 && pf_mchance(m, 1, 4))
+        pair = first + 2 + 2 * pf_mbelow(m, (last - first) / 2 - 1);
+    return widths[pair + (pf_mchance(m, 3, 4) ? 1 : 0)];
 }
 
 static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
@@ -223,20 +229,21 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
     uint64_t base = pmax ? pmax : 64;
     uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
     uint64_t target = 0;
-    unsigned how = (unsigned)pf_mbelow(c->m, 8);
-    if (how < 3) {
+    unsigned how = (unsigned)pf_mbelow(c->m, 32);
+    if (how < 8) {
         /* a length field of 8, 16 or 32 bits: 255/256, 65,535/65,536,
          * 2^31, just past production's longest or any */
         target = width_target(c->m, pmax, budget - 2);
-    } else if (how == 3) {
+    } else if (how == 8) {
         /* the whole document at a width boundary (a length prefix or a
          * buffer for the request), this string making up the difference */
         uint64_t rest = c->len - (e - s) + 2;
         uint64_t w = width_target(c->m, c->len, c->max);
         if (w > rest)
             target = w - rest;
-    } else if (pf_mchance(c->m, 1, 48)) {
-        target = 1u << 20; /* rare: a corpus of 1 MiB inputs runs slowly */
+    } else if (pf_mchance(c->m, 1, 512)) {
+        /* rare: each costs a thousand ordinary executions */
+        target = 1u << 20;
     }
     if (target <= cur) /* none, or not past this value */
         target = want[pf_mbelow(c->m, NELEM(want))];
@@ -299,10 +306,10 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     int exact = 0;
     if (pf_mchance(c->m, 1, 6)) {
         /* a count field of 8, 16 or 32 bits: the 65,536-element arrays
-         * one time in eight of these (each costs a thousand executions);
+         * one time in 32 of these (each costs a thousand executions);
          * the smallest element repeated, so the count is reached */
         uint64_t room = budget / (small_len < SIZE_MAX ? small_len + 1 : 2);
-        if (pf_mchance(c->m, 7, 8) && room > 256)
+        if (pf_mchance(c->m, 31, 32) && room > 256)
             room = 256;
         uint64_t w = width_target(c->m, pmax, room);
         if (w) {
