@@ -274,8 +274,35 @@ static int doc_read(doc *d, const uint8_t *data, size_t len, pf_err *err)
     }
     if (e.code == PF_E_NOMEM)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    if (strstr(e.msg, "more than one top-level value")) {
-        size_t k = err_offset(e.msg);
+    /* cJSON_Parse stops after the first value: find its end */
+    size_t k = 0;
+    {
+        size_t i = 0, depth = 0;
+        int ins = 0;
+        while (i < len && is_ws((unsigned char)w[i]))
+            i++;
+        if (i < len && (w[i] == '{' || w[i] == '[')) {
+            for (; i < len; i++) {
+                char ch = w[i];
+                if (ins) {
+                    if (ch == '\\')
+                        i++;
+                    else if (ch == '"')
+                        ins = 0;
+                } else if (ch == '"') {
+                    ins = 1;
+                } else if (ch == '{' || ch == '[') {
+                    depth++;
+                } else if ((ch == '}' || ch == ']') && --depth == 0) {
+                    k = i + 1;
+                    break;
+                }
+            }
+        } else if (strstr(e.msg, "more than one top-level value")) {
+            k = err_offset(e.msg);
+        }
+    }
+    if (k > 0 && k < len) {
         pf_err e2 = PF_ERR_INIT;
         pf_json_free(&d->j);
         if (k > 0 && k < len && pf_json_parse(&d->j, w, k, &e2) == 0) {
@@ -1715,13 +1742,15 @@ static int analyze(pf_explainer *x, const uint8_t *data, size_t len, int want_fe
         goto out;
     }
     if (want_feat) {
-        qsort(res->feat.v, res->feat.n, sizeof *res->feat.v, cmp_u64);
+        if (res->feat.n)
+            qsort(res->feat.v, res->feat.n, sizeof *res->feat.v, cmp_u64);
         size_t u = 0;
         for (size_t i = 0; i < res->feat.n; i++)
             if (!u || res->feat.v[u - 1] != res->feat.v[i])
                 res->feat.v[u++] = res->feat.v[i];
         res->feat.n = u;
-        qsort(c.paths.v, c.paths.n, sizeof *c.paths.v, cmp_u64);
+        if (c.paths.n)
+            qsort(c.paths.v, c.paths.n, sizeof *c.paths.v, cmp_u64);
         uint64_t sig = 0, prev = 0;
         for (size_t i = 0; i < c.paths.n; i++)
             if (!i || c.paths.v[i] != prev) {
@@ -1957,7 +1986,7 @@ int pf_explainer_open(const char *shape_path, const char *corpus_dir,
             }
         }
         closedir(dir);
-        if (rc == 0)
+        if (rc == 0 && n)
             qsort(names, n, sizeof *names, strcmp_p);
         pf_buf file = PF_BUF_INIT, data = PF_BUF_INIT;
         for (size_t i = 0; i < n && rc == 0; i++) {
@@ -2201,7 +2230,8 @@ int pf_explainer_explain_named(pf_explainer *x, const char *name, const uint8_t 
             else if (pm)
                 it->score += 0.5;
         }
-    qsort(r.items.v, r.items.n, sizeof *r.items.v, item_cmp);
+    if (r.items.n)
+        qsort(r.items.v, r.items.n, sizeof *r.items.v, item_cmp);
     out->items = r.items.v;
     out->n = r.items.n;
     r.items.v = NULL;

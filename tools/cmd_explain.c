@@ -95,7 +95,8 @@ static int expand(const char *dir, files *out)
         free(p);
     }
     closedir(d);
-    qsort(tmp.v, tmp.n, sizeof *tmp.v, cmp_str);
+    if (tmp.n)
+        qsort(tmp.v, tmp.n, sizeof *tmp.v, cmp_str);
     for (size_t i = 0; i < tmp.n; i++) {
         if (rc == 0)
             rc = push(out, tmp.v[i]);
