@@ -41,9 +41,9 @@ const pf_cmd pf_cmd_explain = {"explain", "explain a crash in production terms",
     "\n"
     "Exit: 0 explained, 2 bad option, unreadable file or bad profile or corpus.\n"
     "\n"
-    "Example (from the source tree):\n"
-    "  prodfuzz explain --corpus corpus/service_orders \\\n"
-    "      tests/fixtures/explain/crash-name-invalid-utf8\n", run};
+    "Example:\n"
+    "  sed 's/\"Mara Velden\"/\"\\xff\"/' corpus/service_orders/275870ae25ded96cbd111eca134fb582332cfffc >/tmp/crash-1\n"
+    "  prodfuzz explain --corpus corpus/service_orders /tmp/crash-1\n", run};
 
 enum { O_SHAPE = CLI_OPT_FIRST_FREE, O_CORPUS, O_JSON, O_TOP };
 

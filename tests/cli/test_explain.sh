@@ -116,9 +116,11 @@ t_grep "that says which file" 'error: .*nope' "$T_ERR"
 t_exit "a bad profile is an input error" 2 "$PF" explain --shape "$W/cut" "$W/null-status"
 t_exit "no reproducer is a usage error" 2 "$PF" explain
 t_exit "help exits 0" 0 "$PF" explain --help
-t_grep "help shows an example" '^  prodfuzz explain --corpus corpus/service_orders' "$T_OUT"
-example=$(sed -n '/^Example/,$p' "$T_OUT" | sed -n '2,$p' | sed 's/^  //' | tr -d '\\\n')
-(cd "$ROOT" && eval "${example/prodfuzz/$PF}") >"$W/ex.txt" 2>&1
+t_grep "help shows an example" '^  prodfuzz explain --corpus corpus/service_orders /tmp/crash-1$' "$T_OUT"
+mkdir -p "$W/ex/tmp"
+awk '/^Examples?:$/ { on = 1; next } on && /^  / { print substr($0, 3); next } on { on = 0 }' "$T_OUT" |
+    sed "s#/tmp/#$W/ex/tmp/#g; s#^prodfuzz #$PF #" >"$W/ex.sh"
+(cd "$ROOT" && bash -e "$W/ex.sh") >"$W/ex.txt" 2>&1
 t_eq "the example runs as pasted" $? 0
 t_grep "and explains the invalid UTF-8 name" '^unicode: \$\.customer\.name holds invalid UTF-8' "$W/ex.txt"
 t_done
