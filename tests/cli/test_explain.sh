@@ -35,16 +35,18 @@ for cls in null missing type oversize number deep legacy unicode dupkey truncate
     "$PF" mutate "$W/corp" --shape "$W/shape.json" --classes "$cls" --count 12 --seed 3 \
         --out "$W/mut-$cls" >/dev/null 2>&1
     total=0 cls_ok=0 path_ok=0
-    for f in "$W/mut-$cls"/*; do
+    # one run for the folder: the profile and corpus load once
+    "$PF" explain "${X[@]}" --top 1 "$W/mut-$cls" 2>/dev/null |
+        awk '/^== / { f = substr($0, 4); getline; print f "\t" $0 }' >"$W/first-$cls"
+    while IFS=$'\t' read -r f first; do
         total=$((total + 1))
-        first=$("$PF" explain "${X[@]}" "$f" 2>/dev/null | head -1)
         [ "${first%%:*}" = "$cls" ] || continue
         cls_ok=$((cls_ok + 1))
         b=$(basename "$f"); rest=${b#*-}; want=${rest%-*}
         [ "$want" = "$rest" ] && want=""
         got=$(printf '%s\n' "$first" | mut_path)
         path_ok "$want" "$got" && path_ok=$((path_ok + 1))
-    done
+    done <"$W/first-$cls"
     if [ "$total" -ge 10 ] && [ $((cls_ok * 10)) -ge $((total * 8)) ]; then
         t_pass "mutants of class $cls are explained as $cls first ($cls_ok of $total)"
     else
