@@ -71,7 +71,7 @@ AFLGLUE := fuzz/pf_afl.c
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all deps deps-check test demo bench fuzz fuzz-long install \
+.PHONY: all deps deps-check test test-browser demo bench fuzz fuzz-long install \
         uninstall clean asan service test-list
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
@@ -230,6 +230,12 @@ demo:
 
 bench: all
 	@tools/bench.sh
+
+# report.html in headless Chromium (make deps installs it): loads without
+# console errors, the charts drew, a screenshot in build/test-browser/.
+# Exit 3 without Chromium, never a silent pass.
+test-browser: all
+	@tools/test_browser.sh
 
 # Files make install writes, relative to $(DESTDIR)$(PREFIX); make
 # uninstall removes exactly these.
