@@ -263,5 +263,8 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# Header dependencies written by the compiler (-MMD -MP).
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Header dependencies written by the compiler (-MMD -MP), from the folders
+# of our own compiles only (a third-party build under build/ may write .d
+# files of its own format). A new rule using $(DEPFLAGS) adds its folder.
+DEPDIRS := $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/fuzz
+-include $(shell find $(DEPDIRS) -name '*.d' 2>/dev/null)
