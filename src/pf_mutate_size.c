@@ -96,20 +96,19 @@ int pf_msize_grown_depth(const pf_mutator *m)
 static size_t unit_len(const char *s, size_t n, size_t i)
 {
     size_t k = i;
-#define PF_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
     if (k < n && s[k] == '[') {
         k++;
     } else if (k < n && s[k] == '{') {
         k++;
-        while (k < n && PF_WS(s[k]))
+        while (k < n && pf_json_is_ws(s[k]))
             k++;
         if (k >= n || s[k] != '"')
             return 0;
-        k = pf_mstr_end(s, n, k);
+        k = pf_json_str_end(s, n, k);
         if (k >= n)
             return 0;
         k++;
-        while (k < n && PF_WS(s[k]))
+        while (k < n && pf_json_is_ws(s[k]))
             k++;
         if (k >= n || s[k] != ':')
             return 0;
@@ -117,9 +116,8 @@ static size_t unit_len(const char *s, size_t n, size_t i)
     } else {
         return 0;
     }
-    while (k < n && PF_WS(s[k]))
+    while (k < n && pf_json_is_ws(s[k]))
         k++;
-#undef PF_WS
     return k < n && s[k] != ']' && s[k] != '}' ? k - i : 0;
 }
 
@@ -133,7 +131,7 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
     uint64_t best = 0;
     for (size_t i = 0; i < n;) {
         if (s[i] == '"') {
-            i = pf_mstr_end(s, n, i) + 1;
+            i = pf_json_str_end(s, n, i) + 1;
             continue;
         }
         uint64_t units = 0;
@@ -163,7 +161,7 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
     for (; i < n && d > 0; i++) {
         char ch = s[i];
         if (ch == '"') {
-            i = pf_mstr_end(s, n, i);
+            i = pf_json_str_end(s, n, i);
         } else if (ch == '[' || ch == '{') {
             d++;
         } else if (ch == ']' || ch == '}') {
@@ -202,10 +200,9 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == '"') {
-            size_t from = i + 1, k = pf_mstr_end(s, n, i);
+            size_t from = i + 1, k = pf_json_str_end(s, n, i);
             size_t after = k + 1;
-            while (after < n && (s[after] == ' ' || s[after] == '\t' ||
-                                 s[after] == '\n' || s[after] == '\r'))
+            while (after < n && pf_json_is_ws(s[after]))
                 after++;
             int key = after < n && s[after] == ':';
             if (!key && k - from > f->s_to - f->s_from) {
@@ -280,7 +277,7 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
     int steps = 0;
     for (; steps < 8 && !cur.oom && !out->oom; steps++) {
         uint64_t nodes;
-        pf_mtext_scan(cur.data, cur.len, INT_MAX, &nodes);
+        pf_json_scan_depth(cur.data, cur.len, INT_MAX, &nodes);
         int by_nodes = nodes > pf_msize_grown_nodes(m);
         if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
             break;
