@@ -180,20 +180,20 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
  * most children (its closing bracket and its first separators), and the
  * longest string that is not a key (its content's span). */
 #define PF_REDUCE_KEEP 4
-typedef struct tfind {
+typedef struct cut_plan {
     uint64_t kids;
     size_t close, sep[PF_REDUCE_KEEP];
     size_t s_from, s_to;
-} tfind;
+} cut_plan;
 
-typedef struct tframe {
+typedef struct open_container {
     size_t open;
     uint64_t commas;
     size_t sep[PF_REDUCE_KEEP];
     int nonempty;
-} tframe;
+} open_container;
 
-static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
+static int find_cuts(pf_mutator *m, const char *s, size_t n, cut_plan *f)
 {
     memset(f, 0, sizeof *f);
     size_t depth = 0;
@@ -210,27 +210,27 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
                 f->s_to = k;
             }
             if (depth)
-                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+                ((open_container *)m->stack)[depth - 1].nonempty = 1;
             i = k;
             continue;
         }
         if (ch == '[' || ch == '{') {
             if (depth)
-                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+                ((open_container *)m->stack)[depth - 1].nonempty = 1;
             if (depth == m->stack_cap) {
                 size_t cap = m->stack_cap ? 2 * m->stack_cap : 64;
-                void *ns = realloc(m->stack, cap * sizeof(tframe));
+                void *ns = realloc(m->stack, cap * sizeof(open_container));
                 if (!ns)
                     return -1;
                 m->stack = ns;
                 m->stack_cap = cap;
             }
-            tframe *t = &((tframe *)m->stack)[depth++];
+            open_container *t = &((open_container *)m->stack)[depth++];
             t->open = i;
             t->commas = 0;
             t->nonempty = 0;
         } else if ((ch == ']' || ch == '}') && depth) {
-            tframe *t = &((tframe *)m->stack)[--depth];
+            open_container *t = &((open_container *)m->stack)[--depth];
             uint64_t kids = t->nonempty ? t->commas + 1 : 0;
             if (kids > f->kids) {
                 f->kids = kids;
@@ -238,13 +238,13 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
                 memcpy(f->sep, t->sep, sizeof f->sep);
             }
         } else if (ch == ',' && depth) {
-            tframe *t = &((tframe *)m->stack)[depth - 1];
+            open_container *t = &((open_container *)m->stack)[depth - 1];
             if (t->commas < PF_REDUCE_KEEP)
                 t->sep[t->commas] = i;
             t->commas++;
         } else if (depth && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' &&
                    ch != ':') {
-            ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            ((open_container *)m->stack)[depth - 1].nonempty = 1;
         }
     }
     return 0;
@@ -281,7 +281,7 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
         int by_nodes = nodes > pf_msize_grown_nodes(m);
         if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
             break;
-        tfind f;
+        cut_plan f;
         if (find_cuts(m, cur.data, cur.len, &f) < 0) {
             pf_buf_free(&cur);
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
