@@ -45,8 +45,27 @@ int pf_explainer_explain(pf_explainer *x, const uint8_t *data, size_t len,
                          pf_explanation *out, pf_err *err);
 void pf_explainer_close(pf_explainer *x);
 
+/* The same, built piece by piece (fuzz harnesses, callers that hold the
+ * documents in memory): an empty explainer, a profile from text, corpus
+ * documents (copied). Without a profile, one is made from the documents
+ * at the first explain. */
+int pf_explainer_new(pf_explainer **out, pf_err *err);
+int pf_explainer_set_shape(pf_explainer *x, const char *text, size_t len,
+                           const char *name, pf_err *err);
+int pf_explainer_add_doc(pf_explainer *x, const char *name,
+                         const uint8_t *data, size_t len, pf_err *err);
+/* With the reproducer's file name: a name made by `prodfuzz mutate`
+ * ("null-customer.email-3f2a91c0de") or by AFL++ with the prodfuzz
+ * mutator ("id:000001,...,prodfuzz:null:$.customer.email") breaks ties
+ * toward the class and path it names; it never adds an item. name may be
+ * NULL. */
+int pf_explainer_explain_named(pf_explainer *x, const char *name,
+                               const uint8_t *data, size_t len,
+                               pf_explanation *out, pf_err *err);
+
 void pf_explanation_free(pf_explanation *e);
-/* {"items":[{"path":..,"class":..,"score":..,"text":..}],"nearest":..} */
+/* {"items":[{"path":..,"class":..,"score":..,"text":..}],"differences":N,
+ *  "nearest":..,"nearest_diffs":N} */
 void pf_explanation_json(const pf_explanation *e, pf_buf *out);
 
 #endif

@@ -34,9 +34,6 @@ static int planned(const pf_cmd *cmd, int argc, char **argv)
 PLANNED(diff, "diff", "gate a parser change: old vs new on the same inputs",
         "Runs an old and a new build of a parser on the same inputs and\n"
         "reports where they disagree.")
-PLANNED(explain, "explain", "explain a crash in production terms",
-        "Says which field of a reproducer differs from what production\n"
-        "has shown, using the shape profile.")
 PLANNED(nightly, "nightly", "run, merge, dedup, minimize, explain, report",
         "The nightly job: fuzz every harness, merge corpora, deduplicate\n"
         "and minimize crashes, explain them, write reports.")
