@@ -40,8 +40,5 @@ PLANNED(diff, "diff", "gate a parser change: old vs new on the same inputs",
 PLANNED(explain, "explain", "explain a crash in production terms",
         "Says which field of a reproducer differs from what production\n"
         "has shown, using the shape profile.")
-PLANNED(nightly, "nightly", "run, merge, dedup, minimize, explain, report",
-        "The nightly job: fuzz every harness, merge corpora, deduplicate\n"
-        "and minimize crashes, explain them, write reports.")
 PLANNED(seed_tests, "seed-tests", "turn a production snapshot into regression tests",
         "Writes regression fixtures from a corpus for a test runner.")
