@@ -120,6 +120,7 @@ typedef struct pf_engine_cfg {
     const char *seeds;      /* production seeds (read only), may be NULL */
     const char *learned;    /* state corpus (read only), may be NULL */
     const char *work;       /* the night's work folder for this target */
+    const char *logs;       /* engine logs (kept); NULL: WORK/logs */
     const char *dict;       /* may be NULL */
     char **env;             /* extra NAME=VALUE, NULL-terminated, may be NULL */
     char **extra_args;      /* extra engine flags, may be NULL */
@@ -148,7 +149,7 @@ void pf_engine_result_free(pf_engine_result *r);
 
 /* Run the engine for cfg->seconds (restarting after every crash; --jobs
  * processes at once); artifacts land in WORK/artifacts/, new inputs in
- * WORK/corpus/, engine logs in WORK/logs/. An engine that cannot start,
+ * WORK/corpus/, engine logs in cfg->logs. An engine that cannot start,
  * or that says the prodfuzz mutator is off, is a PF_E_ENV error. */
 int pf_engine_run(const pf_engine_cfg *cfg, pf_engine_result *res,
                   pf_err *err);

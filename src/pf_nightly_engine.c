@@ -293,7 +293,10 @@ static int job_start(const pf_engine_cfg *c, job *j, int idx, char **env,
         return -1;
     }
     pf_buf name = PF_BUF_INIT;
-    pf_buf_addf(&name, "%s/logs/job%d.%u.log", c->work, idx, j->runs);
+    if (c->logs)
+        pf_buf_addf(&name, "%s/job%d.%u.log", c->logs, idx, j->runs);
+    else
+        pf_buf_addf(&name, "%s/logs/job%d.%u.log", c->work, idx, j->runs);
     free(j->log);
     j->log = pf_buf_detach(&name, NULL);
     if (!j->log) {
@@ -366,6 +369,8 @@ static unsigned count_artifacts(const char *work)
 
 static int prepare_work(const pf_engine_cfg *c, pf_err *err)
 {
+    if (c->logs && pf_fs_mkdirs(c->logs, 0755, err) < 0)
+        return -1;
     static const char *const sub[] = {"corpus", "artifacts", "logs"};
     for (size_t i = 0; i < 3; i++) {
         char *d = join(c->work, sub[i]);
@@ -623,7 +628,10 @@ static int run_afl(const pf_engine_cfg *c, pf_engine_result *res, pf_err *err)
             goto kill;
         }
         pf_buf log = PF_BUF_INIT;
-        pf_buf_addf(&log, "%s/logs/afl%d.log", c->work, i);
+        if (c->logs)
+            pf_buf_addf(&log, "%s/afl%d.log", c->logs, i);
+        else
+            pf_buf_addf(&log, "%s/logs/afl%d.log", c->work, i);
         pids[i] = pf_buf_ok(&log, err) < 0 ? -1
                   : spawn(argv, env, log.data, -1, c->work, err);
         pf_buf_free(&log);
@@ -643,9 +651,9 @@ static int run_afl(const pf_engine_cfg *c, pf_engine_result *res, pf_err *err)
                 if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
                     !(c->stop && *c->stop) && now_s() - t0 < c->seconds - 1) {
                     pf_err_set(err, PF_E_ENV, "afl-fuzz stopped early (exit "
-                               "status %d; its output is in %s/logs/afl%d.log)",
+                               "status %d; its output is in %s/afl%d.log)",
                                WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-                               c->work, i);
+                               c->logs ? c->logs : c->work, i);
                     goto kill;
                 }
             }

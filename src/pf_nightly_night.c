@@ -39,6 +39,7 @@ typedef struct night {
     pf_nstate st;
     pf_ndb db;
     char *work;        /* STATE/run-<id> */
+    char *out;         /* the out folder, absolute */
     pf_report *rep;
     pf_night_result *res;
 } night;
@@ -373,7 +374,7 @@ out:
 static int copy_artifacts(const night *n, const pf_ntarget *t, artifact *a,
                           size_t na, pf_err *err)
 {
-    char *dir = fmt("%s/artifacts/%s", n->c->out_dir, t->name);
+    char *dir = fmt("%s/artifacts/%s", n->out, t->name);
     if (!dir || pf_fs_mkdirs(dir, 0755, err) < 0) {
         free(dir);
         return dir ? -1 : pf_err_set(err, PF_E_NOMEM, "out of memory");
@@ -760,12 +761,13 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
                                 : NULL;
     char *work = fmt("%s/%s%s", n->work, t->name, afl ? "-afl" : "");
     char *learned = fmt("%s/%s/corpus", n->st.dir, t->name);
+    char *logs = fmt("%s/logs/%s", n->out, name ? name : "");
     char **env = NULL;
     pf_explainer *x = NULL;
     pf_engine_result er;
     memset(&er, 0, sizeof er);
     int rc = -1;
-    if (!rt || !work || !learned) {
+    if (!rt || !work || !learned || !logs) {
         if (!err->code)
             pf_err_set(err, PF_E_NOMEM, "out of memory");
         goto out;
@@ -786,6 +788,7 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
     ec.seeds = t->corpus;
     ec.learned = learned;
     ec.work = work;
+    ec.logs = logs;
     ec.dict = t->dict;
     ec.env = env;
     ec.extra_args = afl ? NULL : t->args;
@@ -844,9 +847,9 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
             say(n, 1, "%s: the state corpus was not updated (%s); the "
                 "previous one is kept", name, merr.msg);
         else
-            say(n, 0, "%s: %llu executions, state corpus %lld inputs, "
-                "%zu production seeds", name, (unsigned long long)er.execs,
-                (long long)kept, er.seed_files);
+            say(n, 0, "%s: %llu executions, %u restarts, state corpus %lld "
+                "inputs", name, (unsigned long long)er.execs, er.restarts,
+                (long long)kept);
         free(man);
         free(merged);
         free(wcorp);
@@ -868,6 +871,7 @@ out:
     free(name);
     free(work);
     free(learned);
+    free(logs);
     return rc;
 }
 
@@ -898,6 +902,10 @@ int pf_night_run(const pf_night_cfg *c, pf_report *rep, pf_night_result *res,
         goto out;
     if (pf_fs_mkdirs(c->out_dir, 0755, err) < 0 || pf_fs_mkdirs(n.work, 0755, err) < 0)
         goto out;
+    if (!(n.out = realpath(c->out_dir, NULL))) {
+        pf_err_errno(err, errno, "cannot resolve %s", c->out_dir);
+        goto out;
+    }
     double total = 0;
     for (size_t i = 0; i < c->conf->n; i++)
         total += c->conf->t[i].share;
@@ -945,6 +953,7 @@ out:
     if (n.work)
         pf_fs_remove_tree(n.work, NULL);
     free(n.work);
+    free(n.out);
     free(dbpath);
     pf_nsupps_free(&supps);
     pf_ndb_free(&n.db);

@@ -62,8 +62,9 @@ int pf_nstate_open(const char *dir, pf_nstate *st, pf_err *err)
     st->lock_fd = -1;
     if (pf_fs_mkdirs(dir, 0755, err) < 0)
         return -1;
-    if (!(st->dir = strdup(dir)))
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    /* absolute: engines run with the work folder as their cwd */
+    if (!(st->dir = realpath(dir, NULL)))
+        return pf_err_errno(err, errno, "cannot resolve the state folder %s", dir);
     char *lock = pf_nstate_path(st, ".lock");
     if (!lock) {
         pf_nstate_close(st);

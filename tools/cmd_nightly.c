@@ -22,7 +22,8 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup, minimize, explain, track, report",
     "usage: prodfuzz nightly [--config FILE] [--target BIN [--corpus DIR]\n"
     "                        [--shape PROFILE] [--dict FILE] [--classes LIST]\n"
-    "                        [--afl-target BIN]]... --state DIR --out DIR\n"
+    "                        [--afl-target BIN] [--env NAME=VALUE]]...\n"
+    "                        --state DIR --out DIR\n"
     "                        [--budget 10m] [--jobs N] [--engine libfuzzer|afl|both]\n"
     "                        [--rss-limit 512M] [--timeout 2s] [--max-len 1M]\n"
     "                        [--suppressions FILE] [--json]\n"
@@ -46,6 +47,7 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "  --dict FILE           a libFuzzer / AFL++ dictionary\n"
     "  --classes LIST        mutation classes (PRODFUZZ_CLASSES)\n"
     "  --afl-target BIN      its AFL++ build (afl-clang-fast), for --engine afl\n"
+    "  --env NAME=VALUE      a variable the target needs (recorded for repro)\n"
     "  --state DIR           state kept between nights (locked while running)\n"
     "  --out DIR             where the reports and every artifact go\n"
     "  --budget DURATION     the whole night, shared by the targets (10m)\n"
@@ -66,15 +68,15 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "mutator is not on, or the state is in use by another run.\n"
     "\n"
     "Example:\n"
-    "  make service && PF_BUG=null prodfuzz nightly \\\n"
-    "      --target build/svc/service_orders_pf --corpus corpus/service_orders \\\n"
+    "  make service && prodfuzz nightly --target build/svc/service_orders_pf \\\n"
+    "      --corpus corpus/service_orders --env PF_BUG=null \\\n"
     "      --budget 20s --state /tmp/pf-state --out /tmp/pf-night; \\\n"
     "  ls /tmp/pf-night\n", run};
 
 enum { O_CONFIG = CLI_OPT_FIRST_FREE, O_TARGET, O_CORPUS, O_SHAPE, O_DICT,
        O_CLASSES, O_AFL_TARGET, O_STATE, O_OUT, O_BUDGET, O_JOBS, O_ENGINE,
        O_RSS, O_TIMEOUT, O_MAX_LEN, O_SUPP, O_MINIMIZE, O_CAP, O_AFL_MUT,
-       O_JSON };
+       O_JSON, O_ENV };
 
 static volatile sig_atomic_t g_stop;
 
@@ -181,6 +183,7 @@ static int run(int argc, char **argv)
         {"corpus-cap", required_argument, 0, O_CAP},
         {"afl-mutator", required_argument, 0, O_AFL_MUT},
         {"json", no_argument, 0, O_JSON},
+        {"env", required_argument, 0, O_ENV},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_nightly;
     opts o;
@@ -214,6 +217,22 @@ static int run(int argc, char **argv)
             int r = target_opt(cmd, &cl, nm, optarg, NULL);
             if (r) {
                 rc = r;
+                goto out;
+            }
+            break;
+        }
+        case O_ENV: {
+            pf_ntarget *t = cl.n ? &cl.t[cl.n - 1] : NULL;
+            if (!t) {
+                rc = cli_usage(cmd, "--env applies to a --target: give --target first");
+                goto out;
+            }
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                rc = cli_usage(cmd, "--env takes NAME=VALUE");
+                goto out;
+            }
+            if (pf_argv_push(&t->env, &t->nenv, optarg, &err) < 0) {
+                rc = cli_fail(&err);
                 goto out;
             }
             break;
@@ -327,6 +346,10 @@ static int run(int argc, char **argv)
         t->dict = cl.t[i].dict;
         t->classes = cl.t[i].classes;
         t->afl_binary = cl.t[i].afl_binary;
+        t->env = cl.t[i].env;
+        t->nenv = cl.t[i].nenv;
+        cl.t[i].env = NULL;
+        cl.t[i].nenv = 0;
         cl.t[i].name = cl.t[i].corpus = cl.t[i].shape = cl.t[i].dict = NULL;
         cl.t[i].classes = cl.t[i].afl_binary = NULL;
         for (size_t k = 0; k + 1 < conf.n; k++)
