@@ -10,26 +10,49 @@
 #   make bench     throughput figures against references measured in the
 #                  same run
 #   make fuzz      libFuzzer harnesses under build/fuzz/
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (DESTDIR honoured; make uninstall)
 #   make clean
+#
+# Only `make deps` installs packages (and `make test`/`make demo` as root,
+# before anything compiles); every build only checks (deps-check, once).
+# CPPFLAGS, CFLAGS (release build), LDFLAGS and LDLIBS are honoured.
 
 CC := clang
 PREFIX ?= /usr/local
 B := build
 
-WARN := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
+# -Werror only where the compiler is pinned: the test, sanitizer and fuzz
+# builds (make test passes WERROR=-Werror down to the release objects too).
+# A plain `make` on a newer compiler warns but still builds.
+STD := -std=c11 -D_GNU_SOURCE
+WARN := $(STD) -Wall -Wextra -Werror
+WERROR ?=
 CFLAGS ?= -O2 -g
-PF_CFLAGS := $(WARN) -Isrc -fPIC -fno-omit-frame-pointer
+# Header dependencies come from the compiler (build/**/*.d, included below).
+DEPFLAGS = -MMD -MP
+PF_CFLAGS := $(STD) -Wall -Wextra $(WERROR) -Isrc -fPIC -fno-omit-frame-pointer
+# The test/sanitizer/fuzz builds: always -Werror.
+PF_TCFLAGS := $(WARN) -Isrc -fPIC -fno-omit-frame-pointer
 LIBS := -lcjson -lpq -lcrypto -lm -lpthread
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZSAN := -fsanitize=fuzzer-no-link,address,undefined
 
 SRC := $(sort $(wildcard src/*.c))
 HDR := $(wildcard src/*.h)
+# Installed by make install under include/prodfuzz/ (the *_int.h and
+# *_impl.h headers are private to the library). Add new public headers here.
+PUBLIC_HDR := src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
+  src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
+  src/pf_fs.h src/pf_hash.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
+  src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_shape.h \
+  src/pf_version.h src/pf_worker.h
 TOOLSRC := $(sort $(wildcard tools/*.c))
 TESTSRC := $(sort $(wildcard tests/unit/test_*.c))
 HARNESS := $(sort $(wildcard harnesses/*.c))
-PGINC := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+# libpq's include folder, asked of pg_config only when a compile first needs
+# it (after deps-check), never when the Makefile is read: a fresh machine has
+# no pg_config before `make deps`. Computed once, then kept.
+PGINC = $(eval PGINC := -I$(or $(shell pg_config --includedir 2>/dev/null),/usr/include/postgresql))$(PGINC)
 
 OBJ := $(SRC:src/%.c=$(B)/obj/%.o)
 TOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/obj/tools/%.o)
@@ -46,27 +69,33 @@ AFLGLUE := fuzz/pf_afl.c
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all deps deps-check test demo bench fuzz fuzz-long install clean \
-        asan service
+.PHONY: all deps deps-check test demo bench fuzz fuzz-long install \
+        uninstall clean asan service test-list
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
      $(B)/lib/prodfuzz_afl.so
 
+# The one step that installs (root), or names the exact apt-get line (exit 3).
 deps:
 	@tools/deps.sh install
 
+# Building never installs: every compile rule waits for this check
+# (`| deps-check`), which runs once per make and fails with exit 3 and the
+# apt-get line when a package is missing. Add it to every new compile rule.
 deps-check:
-	@tools/deps.sh ensure
+ifndef PF_DEPS_CHECKED
+	@tools/deps.sh check
+endif
 
 # ---- release build ---------------------------------------------------------
-$(B)/obj/%.o: src/%.c $(HDR) | deps-check
+$(B)/obj/%.o: src/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -c $< -o $@
+	$(CC) $(PF_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(PGINC) $(DEPFLAGS) -c $< -o $@
 
-$(B)/obj/tools/%.o: tools/%.c $(HDR) $(wildcard tools/*.h)
+$(B)/obj/tools/%.o: tools/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -Itools -c $< -o $@
+	$(CC) $(PF_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(PGINC) -Itools $(DEPFLAGS) -c $< -o $@
 
 $(B)/lib/libprodfuzz.a: $(OBJ)
 	@mkdir -p $(@D)
@@ -74,48 +103,57 @@ $(B)/lib/libprodfuzz.a: $(OBJ)
 
 $(B)/bin/prodfuzz: $(TOOLOBJ) $(B)/lib/libprodfuzz.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(TOOLOBJ) $(B)/lib/libprodfuzz.a $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOLOBJ) $(B)/lib/libprodfuzz.a $(LIBS) $(LDLIBS)
 
-$(B)/lib/pkgconfig/prodfuzz.pc: Makefile
+# pkg-config files, each dependency listed once. The libraries ship as
+# static archives only, so every program linking them needs cJSON, libpq
+# and libcrypto too: they go in Requires (their .pc files give -l and -I),
+# not in Requires.private, which only `pkg-config --static` reads and which
+# would then also pull libpq's own static-only libraries (pgcommon, pgport,
+# gssapi_krb5) that Debian does not ship. -lm and -lpthread have no .pc.
+PC_VERSION = $$(sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)
+PC_DEPS := 'Requires: libcjson libpq libcrypto'
+
+$(B)/lib/pkgconfig/prodfuzz.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
 	  'includedir=$(abspath src)' '' 'Name: prodfuzz' \
 	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
-	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
-	  'Requires.private: libcjson libpq libcrypto' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lcjson -lpq -lcrypto -lm -lpthread' > $@
+	  "Version: $(PC_VERSION)" $(PC_DEPS) \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lm -lpthread' > $@
 
 # The libFuzzer mutator library: libFuzzer only references the custom
 # mutator weakly, so the .pc file forces the member in with -u.
-$(B)/obj/fuzz/%.o: fuzz/%.c $(HDR)
+$(B)/obj/fuzz/%.o: fuzz/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(PF_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(PGINC) $(DEPFLAGS) -c $< -o $@
 
 $(B)/lib/libprodfuzz_libfuzzer.a: $(OBJ) $(LFGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: Makefile
+$(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
 	  'includedir=$(abspath src)' '' 'Name: prodfuzz-libfuzzer' \
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
-	  'Version: $(shell sed -n 's/.*PF_VERSION "\(.*\)"/\1/p' src/pf_version.h)' \
+	  "Version: $(PC_VERSION)" $(PC_DEPS) \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lcjson -lpq -lcrypto -lm -lpthread' > $@
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lm -lpthread' > $@
 
-$(B)/lib/prodfuzz_afl.so: $(SRC) $(AFLGLUE) $(HDR)
+# The AFL++ custom mutator: the release objects are already PIC.
+$(B)/lib/prodfuzz_afl.so: $(OBJ) $(AFLGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) $(CFLAGS) $(PGINC) -shared -o $@ $(SRC) $(AFLGLUE) $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(LIBS) $(LDLIBS)
 
 # ---- sanitizer build for tests ------------------------------------------
-$(B)/asan/obj/%.o: src/%.c $(HDR) | deps-check
+$(B)/asan/obj/%.o: src/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -c $< -o $@
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) $(DEPFLAGS) -c $< -o $@
 
-$(B)/asan/obj/tools/%.o: tools/%.c $(HDR) $(wildcard tools/*.h)
+$(B)/asan/obj/tools/%.o: tools/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -Itools -c $< -o $@
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itools $(DEPFLAGS) -c $< -o $@
 
 $(B)/asan/lib/libprodfuzz.a: $(AOBJ)
 	@mkdir -p $(@D)
@@ -123,24 +161,27 @@ $(B)/asan/lib/libprodfuzz.a: $(AOBJ)
 
 $(B)/asan/bin/prodfuzz: $(ATOOLOBJ) $(B)/asan/lib/libprodfuzz.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN) -g -o $@ $(ATOOLOBJ) $(B)/asan/lib/libprodfuzz.a $(LIBS)
+	$(CC) $(SAN) -g $(LDFLAGS) -o $@ $(ATOOLOBJ) $(B)/asan/lib/libprodfuzz.a $(LIBS) $(LDLIBS)
 
-$(B)/asan/tests/%: tests/unit/%.c tests/unit/pf_test.h $(B)/asan/lib/libprodfuzz.a
+# Compiled and linked in one step: the dependency file is named after the
+# binary (test_x.d next to test_x).
+$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/lib/libprodfuzz.a | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit -o $@ $< \
-	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS)
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit \
+	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< \
+	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS) $(LDLIBS)
 
 asan: $(B)/asan/bin/prodfuzz $(TESTBIN)
 
 # ---- fuzzing ---------------------------------------------------------------
-$(B)/fuzzobj/%.o: src/%.c $(HDR) | deps-check
+$(B)/fuzzobj/%.o: src/%.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) -O1 -g $(FUZZSAN) $(PGINC) -c $< -o $@
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(FUZZSAN) $(PGINC) $(DEPFLAGS) -c $< -o $@
 
-$(B)/fuzz/%: harnesses/%.c $(FOBJ) $(HDR)
+$(B)/fuzz/%: harnesses/%.c $(FOBJ) | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(PF_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PGINC) \
-	  -o $@ $< $(FOBJ) $(LIBS)
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PGINC) \
+	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< $(FOBJ) $(LIBS) $(LDLIBS)
 
 fuzz: $(FUZZBIN)
 
@@ -155,27 +196,43 @@ fuzz-long: fuzz
 SVCFLAGS := $(WARN) -O1 -g -fsanitize=fuzzer,address
 service: $(B)/svc/service_orders $(B)/svc/service_orders_pf
 
-$(B)/svc/service_orders: harnesses/service_orders.c
+$(B)/svc/service_orders: harnesses/service_orders.c | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(SVCFLAGS) -o $@ $< -lcjson
+	$(CC) $(SVCFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -lcjson $(LDLIBS)
 
 $(B)/svc/service_orders_pf: harnesses/service_orders.c $(B)/lib/libprodfuzz_libfuzzer.a \
-                            $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc
+                            $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(SVCFLAGS) -o $@ $< -lcjson \
-	  $$(PKG_CONFIG_PATH=$(B)/lib/pkgconfig pkg-config --libs prodfuzz-libfuzzer)
+	$(CC) $(SVCFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< -lcjson \
+	  $$(PKG_CONFIG_PATH=$(B)/lib/pkgconfig pkg-config --libs prodfuzz-libfuzzer) $(LDLIBS)
 
 # ---- entry points ---------------------------------------------------------
-test: deps-check
-	@$(MAKE) --no-print-directory all asan fuzz service
+# make test: as root, installs what is missing first (tools/deps.sh ensure,
+# before any compile starts), as it always has; otherwise exit 3 with the
+# apt-get line. The build under it checks nothing again and uses -Werror.
+test:
+	@tools/deps.sh ensure
+	@$(MAKE) --no-print-directory all asan fuzz service PF_DEPS_CHECKED=1 WERROR=-Werror
 	@tests/run.sh
 
-demo: deps-check
-	@$(MAKE) --no-print-directory all
+# The unit-test and fuzz-harness binaries this Makefile builds: tests/run.sh
+# runs these and nothing else (no stale binary of a deleted test).
+test-list:
+	@printf '%s\n' $(TESTBIN) $(FUZZBIN)
+
+demo:
+	@tools/deps.sh ensure
+	@$(MAKE) --no-print-directory all PF_DEPS_CHECKED=1
 	@tools/demo.sh
 
 bench: all
 	@tools/bench.sh
+
+# Files make install writes, relative to $(DESTDIR)$(PREFIX); make
+# uninstall removes exactly these.
+INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a \
+  lib/prodfuzz_afl.so lib/pkgconfig/prodfuzz.pc lib/pkgconfig/prodfuzz-libfuzzer.pc \
+  $(addprefix include/prodfuzz/,$(notdir $(PUBLIC_HDR)))
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -183,12 +240,19 @@ install: all
 	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 src/*.h $(DESTDIR)$(PREFIX)/include/prodfuzz/
+	install -m 0644 $(PUBLIC_HDR) $(DESTDIR)$(PREFIX)/include/prodfuzz/
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
 	  sed -e 's|^prefix=.*|prefix=$(PREFIX)|' \
 	      -e 's|^includedir=.*|includedir=$${prefix}/include/prodfuzz|' \
 	      $(B)/lib/pkgconfig/$$pc.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
 	done
 
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/include/prodfuzz 2>/dev/null
+
 clean:
 	rm -rf $(B)
+
+# Header dependencies written by the compiler (-MMD -MP).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

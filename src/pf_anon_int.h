@@ -81,7 +81,7 @@ void pf_leak_tokens(const char *s, size_t n,
                     void (*fn)(void *ctx, const char *tok, size_t len, size_t off, int wide),
                     void *ctx);
 
-/* ---- the engine state (pf_anon.c) and transforms (pf_anon_fmt.c) ---- */
+/* ---- the engine state (pf_anon_scramble.c) and transforms (pf_anon_fmt.c) ---- */
 #define PF_XF_DOM_MAX 48
 #define PF_XF_DOM_SLOTS 1024
 
@@ -125,6 +125,37 @@ pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
 const char *pf_xf_format_name(const char *s, size_t n);
 /* Does an object key look like data (e-mail, id, UUID, number, date, IP)? */
 int pf_xf_key_is_data(const char *s, size_t n);
+
+/* ---- the scramble engine (pf_anon_scramble.c), for pf_anon_fmt.c ---- */
+/* Character classes: the radix of each transformable character. */
+enum {
+    C_KEEP = 0,
+    C_LOWER,
+    C_UPPER,
+    C_DIGIT,
+    C_NZDIGIT,
+    C_HEXL,
+    C_HEXU,
+    C_VARL,
+    C_VARU,
+    C_DIGIT_ANY, /* digits without the leading-zero rule */
+    C_UNI = 16,  /* + index into ucls */
+    C_FALLBACK = 0x80000000u /* | block base */
+};
+
+/* scramble modes: digit runs keep leading zeros; %XX escapes kept; hex */
+enum { M_RUNS = 1, M_PCT = 2, M_HEX = 4 };
+
+/* Write digit d of class cls at o; its byte length. */
+size_t pf_xs_encode_digit(uint32_t cls, uint32_t d, char *o);
+/* Room for n characters in the engine's vectors; -1 out of memory. */
+int pf_xs_ensure(pf_xf *xf, size_t n);
+/* The tweak: a keyed hash of the class pattern built in xf->pat, tag last. */
+uint64_t pf_xs_tweak(pf_xf *xf, unsigned tag);
+/* The scramble core: classify, permute, emit. Appends to out (out->oom on
+ * out of memory). */
+void pf_xs_scramble(pf_xf *xf, unsigned tag, const char *s, size_t n,
+                    int mode, pf_buf *out);
 
 /* ---- for pf_anon_pool (pf_anon.c) ---- */
 /* A worker engine: leak-check set operations are logged, not applied. */

@@ -842,7 +842,9 @@ static int m_format(pf_mctx *c)
     return put(c, i);
 }
 
-const struct pf_mclass_def pf_mclass_table[PF_M_NCLASSES] = {
+/* The one list of names: the classes, then the engine's own actions
+ * (crossover, shrink, bytes, none), which have no function here. */
+const struct pf_mclass_def pf_mclass_table[PF_M_NONE + 1] = {
     [PF_M_NULL] = {"null", m_null},
     [PF_M_MISSING] = {"missing", m_missing},
     [PF_M_TYPE] = {"type", m_type},
@@ -854,4 +856,8 @@ const struct pf_mclass_def pf_mclass_table[PF_M_NCLASSES] = {
     [PF_M_DUPKEY] = {"dupkey", m_dupkey},
     [PF_M_TRUNCATE] = {"truncate", m_truncate},
     [PF_M_FORMAT] = {"format", m_format},
+    [PF_M_CROSSOVER] = {"crossover", NULL},
+    [PF_M_SHRINK] = {"shrink", NULL},
+    [PF_M_BYTES] = {"bytes", NULL},
+    [PF_M_NONE] = {"none", NULL},
 };

@@ -1,6 +1,7 @@
 /*
- * pf_mutate_impl: what the engine core (pf_mutate.c) and the class table
- * (pf_mutate_classes.c) share. Private to the library.
+ * pf_mutate_impl: what the engine core (pf_mutate.c), the size schedule
+ * (pf_mutate_size.c) and the class table (pf_mutate_classes.c) share.
+ * Private to the library.
  */
 #ifndef PF_MUTATE_IMPL_H
 #define PF_MUTATE_IMPL_H
@@ -43,10 +44,12 @@ typedef struct pf_mctx {
 
 /* A class: 1 applied (out holds the mutant, path set), 0 not applicable. */
 typedef int (*pf_mclass_fn)(pf_mctx *c);
+/* Every name pf_mclass_name gives, in pf_mclass order; fn is NULL from
+ * PF_M_NCLASSES on (the engine's own actions). */
 extern const struct pf_mclass_def {
     const char *name;
     pf_mclass_fn fn;
-} pf_mclass_table[PF_M_NCLASSES];
+} pf_mclass_table[PF_M_NONE + 1];
 
 uint64_t pf_mrand(pf_mutator *m);
 /* uniform in [0, n); 0 when n == 0 */
@@ -76,5 +79,26 @@ int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n);
 void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe);
 /* Bytes left for a replacement of span [s, e). */
 size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e);
+
+/* The last mutation's class (and, with_path, m->path) for describe. */
+void pf_mset_last(pf_mutator *m, pf_mclass cls, int with_path);
+
+/* Index of the quote that closes the string opening at s[i] (n when the
+ * text ends first). */
+size_t pf_mstr_end(const char *s, size_t n, size_t i);
+/* Nesting depth of JSON-ish text and its number of values (commas and
+ * openers), strings skipped, in one pass; stops past depth `stop`. */
+int pf_mtext_scan(const char *s, size_t n, int stop, uint64_t *nodes);
+
+/* ---- size schedule (pf_mutate_size.c) ---- */
+/* Count one input's size, values and depth while learning "typical". */
+void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth);
+/* Past these an input is grown. */
+uint64_t pf_msize_grown_nodes(const pf_mutator *m);
+int pf_msize_grown_depth(const pf_mutator *m);
+/* out = a grown parent cut back towards typical (text only, no tokenizer);
+ * -1 on out of memory. */
+int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
+                    size_t max, pf_buf *out, pf_err *err);
 
 #endif

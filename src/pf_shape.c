@@ -15,7 +15,7 @@
  * fields (p99_len, enum, rare, notes) are computed from the state both
  * when writing and when loading.
  */
-#include "pf_shape.h"
+#include "pf_shape_int.h"
 #include "pf_format.h"
 
 #include <math.h>
@@ -26,92 +26,16 @@
 #include "pf_fs.h"
 #include "pf_path.h"
 
-#define MAX_EX_LEN 128  /* longest example / type example kept */
-#define MAX_VAL_LEN 64  /* longest value an enum may hold */
-#define MAX_INVALID_AT 5
-#define MAX_PATH_DEPTH 128 /* deeper values are counted, not profiled */
-#define CJSON_DEPTH 1000   /* cJSON's CJSON_NESTING_LIMIT: parsers built on
-                              cJSON refuse documents nested deeper */
-#define NHIST (128 + 34 * 16)
-
-enum { F_EMAIL, F_UUID, F_DATETIME, F_DATE, F_TIME, F_IPV4, F_IPV6, F_URL,
-       F_DIGITS, F_PHONE, F_HEX, F_BASE64, NFMT };
-static const char *fmt_names[NFMT] = {"email", "uuid", "datetime", "date",
+const char *pf_sh_fmt_names[NFMT] = {"email", "uuid", "datetime", "date",
     "time", "ipv4", "ipv6", "url", "digits", "phone", "hex", "base64"};
-enum { C_LOWER, C_UPPER, C_DIGIT, C_SPACE, C_PUNCT, C_NONASCII, C_CONTROL,
-       NCLS };
-static const char *cls_names[NCLS] = {"lower", "upper", "digit", "space",
+const char *pf_sh_cls_names[NCLS] = {"lower", "upper", "digit", "space",
     "punct", "non_ascii", "control"};
-static const char *type_names[7] = {"null", "bool", "int", "float", "string",
+const char *pf_sh_type_names[7] = {"null", "bool", "int", "float", "string",
     "object", "array"};
-
-typedef struct sk_val {
-    char *text; /* JSON text, NUL-terminated */
-    size_t len;
-    uint64_t count, last;
-} sk_val;
-
-typedef struct node {
-    char *path;
-    size_t plen;
-    struct node *parent; /* object parent for key children, else NULL */
-    char *key;           /* decoded key (key children only) */
-    size_t klen;
-    int dead;
-    uint64_t count, last, occ;
-    uint64_t types[7], type_last[7];
-    char *type_ex[7];
-    uint64_t nstr, smin, smax;
-    uint64_t *hist;      /* NHIST buckets, lazily */
-    uint64_t p99_file;   /* p99 from a profile without a histogram */
-    uint64_t cls[NCLS], cls_last[NCLS];
-    uint64_t fmt[NFMT], fmt_last[NFMT];
-    char *fmt_ex[NFMT];
-    char *nmin, *nmax;
-    int max_digits, max_decimals;
-    uint64_t narr, amin, amax;
-    uint64_t nchildren;  /* key children created */
-    uint64_t id_folds, id_fold_last; /* documents whose map here folded */
-    int cap_folded;
-    sk_val *vals;
-    size_t nvals;
-    int vals_over;
-    char **ex;
-    size_t nex;
-    /* read-side view */
-    pf_shape_path view;
-    pf_shape_rare *rare;
-    const char **enum_v, **keys_v;
-} node;
-
-struct pf_shape_builder {
-    pf_shape_opts o;
-    node **nodes;
-    size_t n, cap;
-    size_t *tab; /* open addressing: index + 1, 0 empty */
-    size_t tcap;
-    uint64_t docs, invalid, too_deep, serial;
-    uint64_t deep_paths, deep_last; /* documents with paths past MAX_PATH_DEPTH */
-    uint64_t over_cjson;            /* documents nested deeper than CJSON_DEPTH */
-    int max_depth;
-    uint64_t max_bytes;
-    char *invalid_at[MAX_INVALID_AT];
-    size_t ninvalid_at;
-    pf_json j;
-    pf_path p;
-    pf_buf tmp;
-    int oom;
-};
-
-struct pf_shape {
-    pf_shape_builder *b;
-    node **sorted;
-    size_t n;
-};
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static char *dupn(const char *s, size_t n)
+char *pf_sh_dupn(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
     if (d) {
@@ -230,7 +154,7 @@ static int tab_grow(pf_shape_builder *b)
     return 0;
 }
 
-static node *find_node(const pf_shape_builder *b, const char *p, size_t n)
+node *pf_sh_find_node(const pf_shape_builder *b, const char *p, size_t n)
 {
     if (!b->tcap)
         return NULL;
@@ -259,7 +183,7 @@ static node *add_node(pf_shape_builder *b, const char *p, size_t n)
     node *x = calloc(1, sizeof *x);
     if (!x)
         return NULL;
-    x->path = dupn(p, n);
+    x->path = pf_sh_dupn(p, n);
     if (!x->path) {
         free(x);
         return NULL;
@@ -273,9 +197,9 @@ static node *add_node(pf_shape_builder *b, const char *p, size_t n)
     return x;
 }
 
-static node *get_node(pf_shape_builder *b, const char *p, size_t n)
+node *pf_sh_get_node(pf_shape_builder *b, const char *p, size_t n)
 {
-    node *x = find_node(b, p, n);
+    node *x = pf_sh_find_node(b, p, n);
     return x ? x : add_node(b, p, n);
 }
 
@@ -658,7 +582,7 @@ static int id_like_key(const char *s, size_t n)
 
 /* ---- length histogram ----------------------------------------------------- */
 
-static size_t hist_bucket(uint64_t len)
+size_t pf_sh_hist_bucket(uint64_t len)
 {
     if (len < 128)
         return (size_t)len;
@@ -669,7 +593,7 @@ static size_t hist_bucket(uint64_t len)
     return 128 + (size_t)(e - 7) * 16 + (size_t)sub;
 }
 
-static uint64_t bucket_lo(size_t b)
+uint64_t pf_sh_bucket_lo(size_t b)
 {
     if (b < 128)
         return b;
@@ -683,10 +607,10 @@ static uint64_t bucket_hi(size_t b)
         return b;
     if (b == NHIST - 1)
         return UINT64_MAX;
-    return bucket_lo(b + 1) - 1;
+    return pf_sh_bucket_lo(b + 1) - 1;
 }
 
-static uint64_t node_p99(const node *x)
+uint64_t pf_sh_node_p99(const node *x)
 {
     if (!x->hist)
         return x->p99_file;
@@ -715,9 +639,9 @@ static uint64_t node_p99(const node *x)
 
 /* ---- recording one value -------------------------------------------------- */
 
-static int set_text(char **slot, const char *s, size_t n)
+int pf_sh_set_text(char **slot, const char *s, size_t n)
 {
-    char *d = dupn(s, n);
+    char *d = pf_sh_dupn(s, n);
     if (!d)
         return -1;
     free(*slot);
@@ -725,8 +649,8 @@ static int set_text(char **slot, const char *s, size_t n)
     return 0;
 }
 
-static int add_value(pf_shape_builder *b, node *x, const char *t, size_t n,
-                     uint64_t times, uint64_t last)
+int pf_sh_add_value(pf_shape_builder *b, node *x, const char *t, size_t n,
+                    uint64_t times, uint64_t last)
 {
     if (x->vals_over)
         return 0;
@@ -754,7 +678,7 @@ static int add_value(pf_shape_builder *b, node *x, const char *t, size_t n,
         return -1;
     x->vals = nv;
     sk_val *v = &x->vals[x->nvals];
-    v->text = dupn(t, n);
+    v->text = pf_sh_dupn(t, n);
     if (!v->text)
         return -1;
     v->len = n;
@@ -764,7 +688,7 @@ static int add_value(pf_shape_builder *b, node *x, const char *t, size_t n,
     return 0;
 }
 
-static int add_example(pf_shape_builder *b, node *x, const char *t, size_t n)
+int pf_sh_add_example(pf_shape_builder *b, node *x, const char *t, size_t n)
 {
     if (x->nex >= b->o.max_examples || n > MAX_EX_LEN)
         return 0;
@@ -775,7 +699,7 @@ static int add_example(pf_shape_builder *b, node *x, const char *t, size_t n)
     if (!ne)
         return -1;
     x->ex = ne;
-    if (!(x->ex[x->nex] = dupn(t, n)))
+    if (!(x->ex[x->nex] = pf_sh_dupn(t, n)))
         return -1;
     x->nex++;
     return 0;
@@ -798,7 +722,7 @@ static int record(pf_shape_builder *b, node *x, int tok)
     if (x->type_last[k] != doc) {
         x->type_last[k] = doc;
         x->types[k]++;
-        if (!x->type_ex[k] && tn <= MAX_EX_LEN && set_text(&x->type_ex[k], t, tn) < 0)
+        if (!x->type_ex[k] && tn <= MAX_EX_LEN && pf_sh_set_text(&x->type_ex[k], t, tn) < 0)
             return -1;
     }
     switch (k) {
@@ -816,7 +740,7 @@ static int record(pf_shape_builder *b, node *x, int tok)
         }
         if (!x->hist && !(x->hist = calloc(NHIST, sizeof *x->hist)))
             return -1;
-        x->hist[hist_bucket(n)]++;
+        x->hist[pf_sh_hist_bucket(n)]++;
         if (!x->nstr || n < x->smin)
             x->smin = n;
         if (!x->nstr || n > x->smax)
@@ -832,7 +756,7 @@ static int record(pf_shape_builder *b, node *x, int tok)
         if (f >= 0 && x->fmt_last[f] != doc) {
             x->fmt_last[f] = doc;
             x->fmt[f]++;
-            if (!x->fmt_ex[f] && tn <= MAX_EX_LEN && set_text(&x->fmt_ex[f], t, tn) < 0)
+            if (!x->fmt_ex[f] && tn <= MAX_EX_LEN && pf_sh_set_text(&x->fmt_ex[f], t, tn) < 0)
                 return -1;
         }
         break;
@@ -843,10 +767,10 @@ static int record(pf_shape_builder *b, node *x, int tok)
         num_digits(t, tn, &dg, &dc);
         int first = !x->nmin;
         if (first || num_cmp(t, tn, x->nmin, strlen(x->nmin)) < 0)
-            if (set_text(&x->nmin, t, tn) < 0)
+            if (pf_sh_set_text(&x->nmin, t, tn) < 0)
                 return -1;
         if (first || num_cmp(t, tn, x->nmax, strlen(x->nmax)) > 0)
-            if (set_text(&x->nmax, t, tn) < 0)
+            if (pf_sh_set_text(&x->nmax, t, tn) < 0)
                 return -1;
         if (dg > x->max_digits)
             x->max_digits = dg;
@@ -867,7 +791,7 @@ static int record(pf_shape_builder *b, node *x, int tok)
         break;
     }
     if (k != PF_J_OBJECT && k != PF_J_ARRAY && k != PF_J_NULL) {
-        if (add_value(b, x, t, tn, 1, doc) < 0 || add_example(b, x, t, tn) < 0)
+        if (pf_sh_add_value(b, x, t, tn, 1, doc) < 0 || pf_sh_add_example(b, x, t, tn) < 0)
             return -1;
     }
     return 0;
@@ -875,7 +799,7 @@ static int record(pf_shape_builder *b, node *x, int tok)
 
 /* ---- merging nodes (profile merge and folding) ---------------------------- */
 
-static int merge_node(pf_shape_builder *b, node *d, const node *s)
+int pf_sh_merge_node(pf_shape_builder *b, node *d, const node *s)
 {
     d->count += s->count;
     d->occ += s->occ;
@@ -886,7 +810,7 @@ static int merge_node(pf_shape_builder *b, node *d, const node *s)
         if (s->type_last[k] > d->type_last[k])
             d->type_last[k] = s->type_last[k];
         if (!d->type_ex[k] && s->type_ex[k] &&
-            set_text(&d->type_ex[k], s->type_ex[k], strlen(s->type_ex[k])) < 0)
+            pf_sh_set_text(&d->type_ex[k], s->type_ex[k], strlen(s->type_ex[k])) < 0)
             return -1;
     }
     if (s->nstr) {
@@ -914,15 +838,15 @@ static int merge_node(pf_shape_builder *b, node *d, const node *s)
         if (s->fmt_last[f] > d->fmt_last[f])
             d->fmt_last[f] = s->fmt_last[f];
         if (!d->fmt_ex[f] && s->fmt_ex[f] &&
-            set_text(&d->fmt_ex[f], s->fmt_ex[f], strlen(s->fmt_ex[f])) < 0)
+            pf_sh_set_text(&d->fmt_ex[f], s->fmt_ex[f], strlen(s->fmt_ex[f])) < 0)
             return -1;
     }
     if (s->nmin) {
         if (!d->nmin || num_cmp(s->nmin, strlen(s->nmin), d->nmin, strlen(d->nmin)) < 0)
-            if (set_text(&d->nmin, s->nmin, strlen(s->nmin)) < 0)
+            if (pf_sh_set_text(&d->nmin, s->nmin, strlen(s->nmin)) < 0)
                 return -1;
         if (!d->nmax || num_cmp(s->nmax, strlen(s->nmax), d->nmax, strlen(d->nmax)) > 0)
-            if (set_text(&d->nmax, s->nmax, strlen(s->nmax)) < 0)
+            if (pf_sh_set_text(&d->nmax, s->nmax, strlen(s->nmax)) < 0)
                 return -1;
         if (s->max_digits > d->max_digits)
             d->max_digits = s->max_digits;
@@ -947,11 +871,11 @@ static int merge_node(pf_shape_builder *b, node *d, const node *s)
         d->vals_over = 1;
     } else {
         for (size_t i = 0; i < s->nvals; i++)
-            if (add_value(b, d, s->vals[i].text, s->vals[i].len, s->vals[i].count, 0) < 0)
+            if (pf_sh_add_value(b, d, s->vals[i].text, s->vals[i].len, s->vals[i].count, 0) < 0)
                 return -1;
     }
     for (size_t i = 0; i < s->nex; i++)
-        if (add_example(b, d, s->ex[i], strlen(s->ex[i])) < 0)
+        if (pf_sh_add_example(b, d, s->ex[i], strlen(s->ex[i])) < 0)
             return -1;
     return 0;
 }
@@ -1015,8 +939,8 @@ static int fold_cap(pf_shape_builder *b, node *x)
             rc = -1;
             break;
         }
-        s->dead = 1; /* so find_node below can't return it */
-        node *d = find_node(b, np.data, np.len);
+        s->dead = 1; /* so pf_sh_find_node below can't return it */
+        node *d = pf_sh_find_node(b, np.data, np.len);
         if (d && d->dead == 1)
             d = NULL;
         if (!d) {
@@ -1026,7 +950,7 @@ static int fold_cap(pf_shape_builder *b, node *x)
                 break;
             }
         }
-        if (merge_node(b, d, s) < 0)
+        if (pf_sh_merge_node(b, d, s) < 0)
             rc = -1;
         /* siblings' documents overlap: no path below x is in more
          * documents than x itself */
@@ -1037,7 +961,7 @@ static int fold_cap(pf_shape_builder *b, node *x)
                 d->types[k] = x->count;
         if (s->parent && s->parent != x && !d->key) {
             /* a member of a moved object: link it to the moved parent */
-            d->key = dupn(s->key, s->klen);
+            d->key = pf_sh_dupn(s->key, s->klen);
             d->klen = s->klen;
             d->p99_file = 0;
             if (!d->key)
@@ -1052,7 +976,7 @@ static int fold_cap(pf_shape_builder *b, node *x)
             continue;
         size_t seg = (size_t)(uintptr_t)d->parent;
         d->dead = 0;
-        d->parent = find_node(b, d->path, d->plen - seg);
+        d->parent = pf_sh_find_node(b, d->path, d->plen - seg);
         if (d->parent)
             d->parent->nchildren++;
     }
@@ -1195,7 +1119,7 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
         }
         const char *ps = pf_path_str(p);
         size_t pl = pf_path_len(p);
-        node *x = find_node(b, ps, pl);
+        node *x = pf_sh_find_node(b, ps, pl);
         if (!x && kparent) {
             if (kparent->nchildren + 1 > b->o.max_keys) {
                 if (fold_cap(b, kparent) < 0) {
@@ -1207,7 +1131,7 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
                 pf_path_push_map(p);
                 ps = pf_path_str(p);
                 pl = pf_path_len(p);
-                x = find_node(b, ps, pl);
+                x = pf_sh_find_node(b, ps, pl);
                 kparent = NULL;
             }
         }
@@ -1229,7 +1153,7 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
                     s = b->tmp.data;
                     n = b->tmp.len;
                 }
-                x->key = dupn(s, n);
+                x->key = pf_sh_dupn(s, n);
                 x->klen = n;
                 if (!x->key) {
                     rc = -1;
@@ -1272,7 +1196,7 @@ int pf_shape_add_doc(pf_shape_builder *b, const char *doc, size_t len,
 
 /* ---- derived facts: enum, rare, children ---------------------------------- */
 
-static int is_enum(const pf_shape_builder *b, const node *x)
+int pf_sh_is_enum(const pf_shape_builder *b, const node *x)
 {
     if (x->vals_over || !x->nvals || x->nvals > b->o.enum_cap)
         return 0;
@@ -1291,7 +1215,7 @@ static int cmp_val(const void *a, const void *b)
 }
 
 /* Enum values in output order (count desc, text). */
-static sk_val **sorted_vals(const node *x)
+sk_val **pf_sh_sorted_vals(const node *x)
 {
     sk_val **v = malloc((x->nvals + 1) * sizeof *v);
     if (!v)
@@ -1308,21 +1232,14 @@ static int cmp_node(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-typedef struct derived {
-    node **sorted;
-    size_t n;
-    size_t *kid_start; /* children of sorted[i]: kids[kid_start[i]..kid_start[i+1]) */
-    node **kids;
-} derived;
-
-static void derived_free(derived *d)
+void pf_sh_derived_free(derived *d)
 {
     free(d->sorted);
     free(d->kid_start);
     free(d->kids);
 }
 
-static int derive(const pf_shape_builder *b, derived *d)
+int pf_sh_derive(const pf_shape_builder *b, derived *d)
 {
     memset(d, 0, sizeof *d);
     d->n = b->n;
@@ -1330,7 +1247,7 @@ static int derive(const pf_shape_builder *b, derived *d)
     d->kid_start = calloc(b->n + 2, sizeof *d->kid_start);
     d->kids = malloc((b->n + 1) * sizeof *d->kids);
     if (!d->sorted || !d->kid_start || !d->kids) {
-        derived_free(d);
+        pf_sh_derived_free(d);
         return -1;
     }
     if (b->n)
@@ -1348,7 +1265,7 @@ static int derive(const pf_shape_builder *b, derived *d)
         d->kid_start[i + 1] += d->kid_start[i];
     size_t *fill = calloc(b->n + 1, sizeof *fill);
     if (!fill) {
-        derived_free(d);
+        pf_sh_derived_free(d);
         return -1;
     }
     for (size_t i = 0; i < b->n; i++) {
@@ -1362,18 +1279,10 @@ static int derive(const pf_shape_builder *b, derived *d)
     return 0;
 }
 
-typedef struct rare_item {
-    const char *kind, *what;
-    size_t what_len;
-    const char *example;
-    uint64_t count;
-    int what_is_json; /* value texts are written as JSON, others as strings */
-} rare_item;
-
 /* Rare variants of node i; returns how many (items has room for
  * 7 + NFMT + nkids + nvals). */
-static size_t rare_items(const pf_shape_builder *b, const derived *d, size_t i,
-                         rare_item *it)
+size_t pf_sh_rare_items(const pf_shape_builder *b, const derived *d, size_t i,
+                        rare_item *it)
 {
     const node *x = d->sorted[i];
     double cut = b->o.rare_cutoff;
@@ -1387,12 +1296,12 @@ static size_t rare_items(const pf_shape_builder *b, const derived *d, size_t i,
     if (kinds > 1)
         for (int k = 0; k < 7; k++)
             if (x->types[k] && (double)x->types[k] < lim)
-                it[n++] = (rare_item){"type", type_names[k], strlen(type_names[k]),
+                it[n++] = (rare_item){"type", pf_sh_type_names[k], strlen(pf_sh_type_names[k]),
                                       x->type_ex[k], x->types[k], 0};
     uint64_t strdocs = x->types[PF_J_STRING];
     for (int f = 0; f < NFMT; f++)
         if (x->fmt[f] && (double)x->fmt[f] < cut * (double)strdocs)
-            it[n++] = (rare_item){"format", fmt_names[f], strlen(fmt_names[f]),
+            it[n++] = (rare_item){"format", pf_sh_fmt_names[f], strlen(pf_sh_fmt_names[f]),
                                   x->fmt_ex[f], x->fmt[f], 0};
     uint64_t objdocs = x->types[PF_J_OBJECT];
     for (size_t k = d->kid_start[i]; k < d->kid_start[i + 1]; k++) {
@@ -1400,810 +1309,12 @@ static size_t rare_items(const pf_shape_builder *b, const derived *d, size_t i,
         if (c->count && (double)c->count < cut * (double)objdocs)
             it[n++] = (rare_item){"key", c->key, c->klen, NULL, c->count, 0};
     }
-    if (is_enum(b, x) && x->nvals > 1)
+    if (pf_sh_is_enum(b, x) && x->nvals > 1)
         for (size_t v = 0; v < x->nvals; v++)
             if ((double)x->vals[v].count < lim)
                 it[n++] = (rare_item){"value", x->vals[v].text, x->vals[v].len,
                                       x->vals[v].text, x->vals[v].count, 1};
     return n;
-}
-
-/* ---- writing -------------------------------------------------------------- */
-
-static void add_u64(pf_buf *o, const char *name, uint64_t v, int comma)
-{
-    pf_buf_addf(o, "%s\"%s\": %llu", comma ? ", " : "", name, (unsigned long long)v);
-}
-
-static void add_text_or_null(pf_buf *o, const char *t)
-{
-    pf_buf_adds(o, t ? t : "null");
-}
-
-static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
-                       rare_item *ri, pf_buf *o)
-{
-    const node *x = d->sorted[i];
-    pf_buf_adds(o, "    ");
-    pf_buf_add_json_str(o, x->path, x->plen);
-    pf_buf_adds(o, ": {");
-    add_u64(o, "count", x->count, 0);
-    add_u64(o, "occurrences", x->occ, 1);
-    pf_buf_adds(o, ",\n      \"types\": {");
-    for (int k = 0; k < 7; k++)
-        add_u64(o, type_names[k], x->types[k], k > 0);
-    pf_buf_adds(o, "}");
-    if (x->nstr) {
-        pf_buf_adds(o, ",\n      \"string\": {");
-        add_u64(o, "min_len", x->smin, 0);
-        add_u64(o, "max_len", x->smax, 1);
-        add_u64(o, "p99_len", node_p99(x), 1);
-        pf_buf_adds(o, ", \"classes\": {");
-        int c1 = 0;
-        for (int c = 0; c < NCLS; c++)
-            if (x->cls[c])
-                add_u64(o, cls_names[c], x->cls[c], c1++);
-        pf_buf_adds(o, "}, \"formats\": {");
-        c1 = 0;
-        for (int f = 0; f < NFMT; f++)
-            if (x->fmt[f])
-                add_u64(o, fmt_names[f], x->fmt[f], c1++);
-        pf_buf_adds(o, "}}");
-    }
-    if (x->nmin) {
-        pf_buf_addf(o, ",\n      \"number\": {\"min\": %s, \"max\": %s", x->nmin, x->nmax);
-        pf_buf_addf(o, ", \"max_digits\": %d, \"max_decimals\": %d}", x->max_digits,
-                    x->max_decimals);
-    }
-    if (x->narr) {
-        pf_buf_adds(o, ",\n      \"array\": {");
-        add_u64(o, "min_len", x->amin, 0);
-        add_u64(o, "max_len", x->amax, 1);
-        pf_buf_adds(o, "}");
-    }
-    if (x->types[PF_J_OBJECT]) {
-        pf_buf_adds(o, ",\n      \"object\": {\"keys\": {");
-        for (size_t k = d->kid_start[i]; k < d->kid_start[i + 1]; k++) {
-            const node *c = d->kids[k];
-            if (k > d->kid_start[i])
-                pf_buf_adds(o, ", ");
-            pf_buf_add_json_str(o, c->key, c->klen);
-            pf_buf_addf(o, ": %llu", (unsigned long long)c->count);
-        }
-        pf_buf_adds(o, "}");
-        if (x->cap_folded || x->id_folds)
-            pf_buf_adds(o, ", \"folded\": true");
-        pf_buf_adds(o, "}");
-    }
-    sk_val **sv = x->nvals ? sorted_vals(x) : NULL;
-    if (x->nvals && !sv) {
-        o->oom = 1;
-        return;
-    }
-    if (is_enum(b, x)) {
-        pf_buf_adds(o, ",\n      \"enum\": [");
-        for (size_t v = 0; v < x->nvals; v++) {
-            if (v)
-                pf_buf_adds(o, ", ");
-            pf_buf_adds(o, sv[v]->text);
-        }
-        pf_buf_adds(o, "]");
-    }
-    size_t nr = rare_items(b, d, i, ri);
-    if (nr) {
-        pf_buf_adds(o, ",\n      \"rare\": [");
-        for (size_t r = 0; r < nr; r++) {
-            pf_buf_addf(o, "%s{\"kind\": \"%s\", \"what\": ", r ? ",\n        " : "", ri[r].kind);
-            if (ri[r].what_is_json)
-                pf_buf_add(o, ri[r].what, ri[r].what_len);
-            else
-                pf_buf_add_json_str(o, ri[r].what, ri[r].what_len);
-            pf_buf_addf(o, ", \"count\": %llu, \"example\": ", (unsigned long long)ri[r].count);
-            add_text_or_null(o, ri[r].example);
-            pf_buf_adds(o, "}");
-        }
-        pf_buf_adds(o, "]");
-    }
-    if (x->nex) {
-        pf_buf_adds(o, ",\n      \"examples\": [");
-        for (size_t e = 0; e < x->nex; e++) {
-            if (e)
-                pf_buf_adds(o, ", ");
-            pf_buf_adds(o, x->ex[e]);
-        }
-        pf_buf_adds(o, "]");
-    }
-    /* sketch: the state a merge needs beyond the fields above */
-    pf_buf_adds(o, ",\n      \"sketch\": {");
-    add_u64(o, "strings", x->nstr, 0);
-    add_u64(o, "arrays", x->narr, 1);
-    add_u64(o, "id_folds", x->id_folds, 1);
-    pf_buf_addf(o, ", \"cap_folded\": %s", x->cap_folded ? "true" : "false");
-    if (x->hist) {
-        pf_buf_adds(o, ", \"len_hist\": [");
-        int first = 1;
-        for (size_t h = 0; h < NHIST; h++)
-            if (x->hist[h]) {
-                pf_buf_addf(o, "%s[%llu, %llu]", first ? "" : ", ",
-                            (unsigned long long)bucket_lo(h),
-                            (unsigned long long)x->hist[h]);
-                first = 0;
-            }
-        pf_buf_adds(o, "]");
-    }
-    if (x->vals_over)
-        pf_buf_adds(o, ", \"values\": null");
-    else {
-        pf_buf_adds(o, ", \"values\": [");
-        for (size_t v = 0; v < x->nvals; v++)
-            pf_buf_addf(o, "%s[%s, %llu]", v ? ", " : "", sv[v]->text,
-                        (unsigned long long)sv[v]->count);
-        pf_buf_adds(o, "]");
-    }
-    pf_buf_adds(o, ", \"type_examples\": {");
-    int c1 = 0;
-    for (int k = 0; k < 7; k++)
-        if (x->type_ex[k]) {
-            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", type_names[k], x->type_ex[k]);
-        }
-    pf_buf_adds(o, "}, \"format_examples\": {");
-    c1 = 0;
-    for (int f = 0; f < NFMT; f++)
-        if (x->fmt_ex[f])
-            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", fmt_names[f], x->fmt_ex[f]);
-    pf_buf_adds(o, "}}}");
-    free(sv);
-}
-
-int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
-{
-    derived d;
-    if (derive(b, &d) < 0)
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    size_t maxr = 7 + NFMT + b->o.enum_cap + 1;
-    for (size_t i = 0; i < d.n; i++) {
-        size_t k = d.kid_start[i + 1] - d.kid_start[i] + 7 + NFMT + b->o.enum_cap + 1;
-        if (k > maxr)
-            maxr = k;
-    }
-    rare_item *ri = malloc(maxr * sizeof *ri);
-    if (!ri) {
-        derived_free(&d);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    pf_buf_reset(o);
-    pf_buf_adds(o, "{\"format\": \"prodfuzz-shape\", \"version\": 1");
-    add_u64(o, "documents", b->docs, 1);
-    add_u64(o, "invalid", b->invalid, 1);
-    add_u64(o, "too_deep", b->too_deep, 1);
-    add_u64(o, "deep_paths", b->deep_paths, 1);
-    add_u64(o, "over_cjson_depth", b->over_cjson, 1);
-    pf_buf_addf(o, ", \"max_depth\": %d", b->max_depth);
-    add_u64(o, "max_bytes", b->max_bytes, 1);
-    pf_buf_adds(o, ",\n  \"invalid_at\": [");
-    for (size_t i = 0; i < b->ninvalid_at; i++) {
-        if (i)
-            pf_buf_adds(o, ", ");
-        pf_buf_add_json_str(o, b->invalid_at[i], strlen(b->invalid_at[i]));
-    }
-    pf_buf_addf(o, "],\n  \"settings\": {\"rare_cutoff\": %.17g, \"enum_cap\": %u, "
-                "\"max_examples\": %u, \"max_keys\": %u},\n  \"notes\": [",
-                b->o.rare_cutoff, b->o.enum_cap, b->o.max_examples, b->o.max_keys);
-    int nn = 0;
-    for (size_t i = 0; i < d.n; i++) {
-        const node *x = d.sorted[i];
-        if (!x->id_folds && !x->cap_folded)
-            continue;
-        pf_buf t = PF_BUF_INIT;
-        if (x->cap_folded)
-            pf_buf_addf(&t, "%s: more than %u distinct keys; members folded into %s{*}",
-                        x->path, b->o.max_keys, x->path);
-        else
-            pf_buf_addf(&t, "%s: %llu documents had a map keyed by ids; members folded into %s{*}",
-                        x->path, (unsigned long long)x->id_folds, x->path);
-        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
-        pf_buf_add_json_str(o, t.data ? t.data : "", t.len);
-        if (t.oom)
-            o->oom = 1;
-        pf_buf_free(&t);
-    }
-    if (b->over_cjson) {
-        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
-        pf_buf_addf(o, "\"%llu documents nest deeper than %d levels, past cJSON's "
-                    "nesting limit: parsers built on cJSON refuse them\"",
-                    (unsigned long long)b->over_cjson, CJSON_DEPTH);
-    }
-    if (b->deep_paths) {
-        pf_buf_adds(o, nn++ ? ",\n    " : "\n    ");
-        pf_buf_addf(o, "\"%llu documents nest deeper than %d path segments: values below "
-                    "that depth are counted in max_depth, not profiled per path\"",
-                    (unsigned long long)b->deep_paths, MAX_PATH_DEPTH);
-    }
-    pf_buf_adds(o, "],\n  \"paths\": {\n");
-    for (size_t i = 0; i < d.n; i++) {
-        write_node(b, &d, i, ri, o);
-        pf_buf_adds(o, i + 1 < d.n ? ",\n" : "\n");
-    }
-    pf_buf_adds(o, "  }\n}\n");
-    free(ri);
-    derived_free(&d);
-    return pf_buf_ok(o, err);
-}
-
-/* ---- dictionary ----------------------------------------------------------- */
-
-static void dict_entry(pf_buf *o, const char *s, size_t n, int quoted)
-{
-    if (!n || n + (quoted ? 2 : 0) > 64)
-        return;
-    pf_buf_addc(o, '"');
-    if (quoted)
-        pf_buf_adds(o, "\\\"");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            pf_buf_addf(o, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            pf_buf_addf(o, "\\x%02X", c);
-        else
-            pf_buf_addc(o, (char)c);
-    }
-    if (quoted)
-        pf_buf_adds(o, "\\\"");
-    pf_buf_adds(o, "\"\n");
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out, pf_err *err)
-{
-    static const char *fmt_tokens[NFMT] = {"@", "-", "T", "-", ":", ".", "::",
-                                           "://", "0", "+", "0x", "=="};
-    pf_buf all = PF_BUF_INIT;
-    int seen_fmt[NFMT] = {0};
-    pf_buf_adds(&all, "# prodfuzz shape dictionary: keys, enum values, format tokens\n");
-    size_t head = all.len;
-    for (size_t i = 0; i < b->n; i++) {
-        const node *x = b->nodes[i];
-        if (x->key)
-            dict_entry(&all, x->key, x->klen, 1);
-        if (is_enum(b, x))
-            for (size_t v = 0; v < x->nvals; v++)
-                dict_entry(&all, x->vals[v].text, x->vals[v].len, 0);
-        for (int f = 0; f < NFMT; f++)
-            seen_fmt[f] |= x->fmt[f] > 0;
-    }
-    for (int f = 0; f < NFMT; f++)
-        if (seen_fmt[f])
-            dict_entry(&all, fmt_tokens[f], strlen(fmt_tokens[f]), 0);
-    if (pf_buf_ok(&all, err) < 0) {
-        pf_buf_free(&all);
-        return -1;
-    }
-    /* sort and drop duplicates so the dictionary is stable */
-    size_t nl = 0;
-    for (size_t i = head; i < all.len; i++)
-        nl += all.data[i] == '\n';
-    char **lines = malloc((nl + 1) * sizeof *lines);
-    if (!lines) {
-        pf_buf_free(&all);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    size_t k = 0;
-    for (char *s = all.data + head; s < all.data + all.len;) {
-        char *e = strchr(s, '\n');
-        *e = '\0';
-        lines[k++] = s;
-        s = e + 1;
-    }
-    qsort(lines, k, sizeof *lines, cmp_str);
-    pf_buf_reset(out);
-    pf_buf_add(out, all.data, head);
-    for (size_t i = 0; i < k; i++) {
-        if (i && !strcmp(lines[i], lines[i - 1]))
-            continue;
-        pf_buf_adds(out, lines[i]);
-        pf_buf_addc(out, '\n');
-    }
-    free(lines);
-    pf_buf_free(&all);
-    return pf_buf_ok(out, err);
-}
-
-/* ---- loading -------------------------------------------------------------- */
-
-typedef struct loader {
-    const pf_json *j;
-    const char *name;
-    pf_err *err;
-} loader;
-
-static int lerr(loader *L, int tok, const char *what)
-{
-    size_t s = 0, e = 0;
-    if (tok >= 0)
-        pf_json_span(L->j, tok, &s, &e);
-    return pf_err_set(L->err, PF_E_INPUT, "%s: byte %zu: %s", L->name, s, what);
-}
-
-/* Value token of member `key` of object obj, or -1. */
-static int jget(const pf_json *j, int obj, const char *key)
-{
-    if (obj < 0 || j->tok[obj].type != PF_JT_OBJECT)
-        return -1;
-    size_t kl = strlen(key);
-    int k = obj + 1;
-    for (int m = 0; m < j->tok[obj].size; m++) {
-        const pf_jtok *t = &j->tok[k];
-        if ((size_t)(t->end - t->start) == kl && !memcmp(j->text + t->start, key, kl))
-            return k + 1;
-        k = j->next[k];
-    }
-    return -1;
-}
-
-static int is_kind(const pf_json *j, int tok, pf_jkind k)
-{
-    return tok >= 0 && pf_json_kind(j, tok) == k;
-}
-
-/* A non-negative integer; missing is 0 unless required. */
-static int ju64(loader *L, int obj, const char *key, uint64_t *out, int required)
-{
-    int t = jget(L->j, obj, key);
-    *out = 0;
-    if (t < 0) {
-        if (!required)
-            return 0;
-        pf_buf m = PF_BUF_INIT;
-        pf_buf_addf(&m, "missing \"%s\"", key);
-        int r = lerr(L, obj, pf_buf_str(&m));
-        pf_buf_free(&m);
-        return r;
-    }
-    const pf_jtok *tk = &L->j->tok[t];
-    const char *s = L->j->text + tk->start;
-    size_t n = (size_t)(tk->end - tk->start);
-    if (!is_kind(L->j, t, PF_J_INT) || s[0] == '-' || n > 20) {
-        pf_buf m = PF_BUF_INIT;
-        pf_buf_addf(&m, "\"%s\" must be a non-negative integer", key);
-        int r = lerr(L, t, pf_buf_str(&m));
-        pf_buf_free(&m);
-        return r;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return lerr(L, t, "integer out of range");
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
-static int jtext(loader *L, int tok, char **out)
-{
-    size_t s, e;
-    pf_json_span(L->j, tok, &s, &e);
-    if (set_text(out, L->j->text + s, e - s) < 0)
-        return pf_err_set(L->err, PF_E_NOMEM, "out of memory");
-    return 0;
-}
-
-static int name_index(const char *const *names, int n, const pf_json *j, int ktok)
-{
-    const pf_jtok *t = &j->tok[ktok];
-    size_t kl = (size_t)(t->end - t->start);
-    for (int i = 0; i < n; i++)
-        if (strlen(names[i]) == kl && !memcmp(names[i], j->text + t->start, kl))
-            return i;
-    return -1;
-}
-
-/* Read {"name": n, ...} counters by name table (unknown names ignored). */
-static int jcounters(loader *L, int obj, const char *const *names, int n, uint64_t *out)
-{
-    if (obj < 0)
-        return 0;
-    if (L->j->tok[obj].type != PF_JT_OBJECT)
-        return lerr(L, obj, "expected an object of counts");
-    int k = obj + 1;
-    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
-        int idx = name_index(names, n, L->j, k);
-        if (idx < 0)
-            continue;
-        pf_jtok *t = &L->j->tok[k + 1];
-        const char *s = L->j->text + t->start;
-        size_t len = (size_t)(t->end - t->start);
-        if (!is_kind(L->j, k + 1, PF_J_INT) || s[0] == '-' || len > 19)
-            return lerr(L, k + 1, "a count must be a non-negative integer");
-        uint64_t v = 0;
-        for (size_t i = 0; i < len; i++)
-            v = v * 10 + (uint64_t)(s[i] - '0');
-        out[idx] = v;
-    }
-    return 0;
-}
-
-static int jexamples(loader *L, int obj, const char *const *names, int n, char **out)
-{
-    if (obj < 0)
-        return 0;
-    if (L->j->tok[obj].type != PF_JT_OBJECT)
-        return lerr(L, obj, "expected an object of examples");
-    int k = obj + 1;
-    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
-        int idx = name_index(names, n, L->j, k);
-        if (idx >= 0 && jtext(L, k + 1, &out[idx]) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
-{
-    const pf_json *j = L->j;
-    if (j->tok[o].type != PF_JT_OBJECT)
-        return lerr(L, o, "a path entry must be an object");
-    node t;
-    memset(&t, 0, sizeof t);
-    int rc = -1;
-    if (ju64(L, o, "count", &t.count, 1) < 0 || ju64(L, o, "occurrences", &t.occ, 0) < 0)
-        goto out;
-    if (jcounters(L, jget(j, o, "types"), type_names, 7, t.types) < 0)
-        goto out;
-    int sk = jget(j, o, "sketch");
-    if (sk >= 0 && j->tok[sk].type != PF_JT_OBJECT) {
-        lerr(L, sk, "\"sketch\" must be an object");
-        goto out;
-    }
-    int s = jget(j, o, "string");
-    if (s >= 0) {
-        uint64_t p99 = 0;
-        if (ju64(L, s, "min_len", &t.smin, 1) < 0 || ju64(L, s, "max_len", &t.smax, 1) < 0 ||
-            ju64(L, s, "p99_len", &p99, 0) < 0 ||
-            jcounters(L, jget(j, s, "classes"), cls_names, NCLS, t.cls) < 0 ||
-            jcounters(L, jget(j, s, "formats"), fmt_names, NFMT, t.fmt) < 0 ||
-            ju64(L, sk, "strings", &t.nstr, 0) < 0)
-            goto out;
-        if (!t.nstr)
-            t.nstr = t.types[PF_J_STRING] ? t.types[PF_J_STRING] : 1;
-        t.p99_file = p99;
-        int h = jget(j, sk, "len_hist");
-        if (h >= 0) {
-            if (j->tok[h].type != PF_JT_ARRAY) {
-                lerr(L, h, "\"len_hist\" must be an array");
-                goto out;
-            }
-            if (!(t.hist = calloc(NHIST, sizeof *t.hist))) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
-                goto out;
-            }
-            int e = h + 1;
-            for (int m = 0; m < j->tok[h].size; m++, e = j->next[e]) {
-                if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
-                    !is_kind(j, e + 1, PF_J_INT) || !is_kind(j, e + 2, PF_J_INT) ||
-                    j->text[j->tok[e + 1].start] == '-' || j->text[j->tok[e + 2].start] == '-') {
-                    lerr(L, e, "a len_hist entry must be [length, count]");
-                    goto out;
-                }
-                unsigned long long lo = strtoull(j->text + j->tok[e + 1].start, NULL, 10);
-                unsigned long long c = strtoull(j->text + j->tok[e + 2].start, NULL, 10);
-                t.hist[hist_bucket(lo)] += c;
-            }
-        }
-    }
-    int nm = jget(j, o, "number");
-    if (nm >= 0) {
-        int mn = jget(j, nm, "min"), mx = jget(j, nm, "max");
-        if (!(is_kind(j, mn, PF_J_INT) || is_kind(j, mn, PF_J_FLOAT)) ||
-            !(is_kind(j, mx, PF_J_INT) || is_kind(j, mx, PF_J_FLOAT))) {
-            lerr(L, nm, "\"number\" needs numbers \"min\" and \"max\"");
-            goto out;
-        }
-        uint64_t dg, dc;
-        if (jtext(L, mn, &t.nmin) < 0 || jtext(L, mx, &t.nmax) < 0 ||
-            ju64(L, nm, "max_digits", &dg, 0) < 0 || ju64(L, nm, "max_decimals", &dc, 0) < 0)
-            goto out;
-        if (dg > 100000000 || dc > 100000000) {
-            lerr(L, nm, "digit counts out of range");
-            goto out;
-        }
-        t.max_digits = (int)dg;
-        t.max_decimals = (int)dc;
-    }
-    int a = jget(j, o, "array");
-    if (a >= 0) {
-        if (ju64(L, a, "min_len", &t.amin, 1) < 0 || ju64(L, a, "max_len", &t.amax, 1) < 0 ||
-            ju64(L, sk, "arrays", &t.narr, 0) < 0)
-            goto out;
-        if (!t.narr)
-            t.narr = 1;
-    }
-    if (ju64(L, sk, "id_folds", &t.id_folds, 0) < 0)
-        goto out;
-    int cf = jget(j, sk, "cap_folded");
-    t.cap_folded = cf >= 0 && j->text[j->tok[cf].start] == 't';
-    int v = jget(j, sk, "values");
-    if (v >= 0 && is_kind(j, v, PF_J_NULL))
-        t.vals_over = 1;
-    else if (v >= 0) {
-        if (j->tok[v].type != PF_JT_ARRAY) {
-            lerr(L, v, "\"values\" must be an array or null");
-            goto out;
-        }
-        int e = v + 1;
-        for (int m = 0; m < j->tok[v].size; m++, e = j->next[e]) {
-            if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
-                !is_kind(j, j->next[e + 1], PF_J_INT)) {
-                lerr(L, e, "a values entry must be [value, count]");
-                goto out;
-            }
-            size_t s0, s1;
-            pf_json_span(j, e + 1, &s0, &s1);
-            int ct = j->next[e + 1];
-            if (j->text[j->tok[ct].start] == '-') {
-                lerr(L, ct, "a count must be a non-negative integer");
-                goto out;
-            }
-            uint64_t c = strtoull(j->text + j->tok[ct].start, NULL, 10);
-            if (add_value(b, &t, j->text + s0, s1 - s0, c, 0) < 0) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
-                goto out;
-            }
-        }
-    }
-    int ex = jget(j, o, "examples");
-    if (ex >= 0) {
-        if (j->tok[ex].type != PF_JT_ARRAY) {
-            lerr(L, ex, "\"examples\" must be an array");
-            goto out;
-        }
-        int e = ex + 1;
-        for (int m = 0; m < j->tok[ex].size; m++, e = j->next[e]) {
-            size_t s0, s1;
-            pf_json_span(j, e, &s0, &s1);
-            if (add_example(b, &t, j->text + s0, s1 - s0) < 0) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
-                goto out;
-            }
-        }
-    }
-    if (jexamples(L, jget(j, sk, "type_examples"), type_names, 7, t.type_ex) < 0 ||
-        jexamples(L, jget(j, sk, "format_examples"), fmt_names, NFMT, t.fmt_ex) < 0)
-        goto out;
-    if (merge_node(b, x, &t) < 0) {
-        pf_err_set(L->err, PF_E_NOMEM, "out of memory");
-        goto out;
-    }
-    rc = 0;
-out:
-    t.path = NULL;
-    t.key = NULL;
-    free(t.hist);
-    t.hist = NULL;
-    for (int k = 0; k < 7; k++)
-        free(t.type_ex[k]);
-    for (int k = 0; k < NFMT; k++)
-        free(t.fmt_ex[k]);
-    free(t.nmin);
-    free(t.nmax);
-    for (size_t i = 0; i < t.nvals; i++)
-        free(t.vals[i].text);
-    free(t.vals);
-    for (size_t i = 0; i < t.nex; i++)
-        free(t.ex[i]);
-    free(t.ex);
-    return rc;
-}
-
-static int read_settings(const pf_json *j, int top, pf_shape_opts *o, loader *L)
-{
-    pf_shape_opts_default(o);
-    int s = jget(j, top, "settings");
-    if (s < 0)
-        return 0;
-    uint64_t v;
-    if (ju64(L, s, "enum_cap", &v, 0) < 0)
-        return -1;
-    if (jget(j, s, "enum_cap") >= 0)
-        o->enum_cap = v > 4096 ? 4096 : (unsigned)v;
-    if (ju64(L, s, "max_examples", &v, 0) < 0)
-        return -1;
-    if (jget(j, s, "max_examples") >= 0)
-        o->max_examples = v > 1000 ? 1000 : (unsigned)v;
-    if (ju64(L, s, "max_keys", &v, 0) < 0)
-        return -1;
-    if (jget(j, s, "max_keys") >= 0)
-        o->max_keys = v < 1 ? 1 : v > 100000000 ? 100000000 : (unsigned)v;
-    int rc = jget(j, s, "rare_cutoff");
-    if (rc >= 0) {
-        if (!is_kind(j, rc, PF_J_FLOAT) && !is_kind(j, rc, PF_J_INT))
-            return lerr(L, rc, "\"rare_cutoff\" must be a number");
-        double d = strtod(j->text + j->tok[rc].start, NULL);
-        if (!(d >= 0 && d <= 1))
-            return lerr(L, rc, "\"rare_cutoff\" must be between 0 and 1");
-        o->rare_cutoff = d;
-    }
-    return 0;
-}
-
-/* Parse a profile; with b NULL only check the header and settings. */
-static int parse_into(pf_shape_builder *b, pf_shape_opts *opts_out, const char *text,
-                      size_t len, const char *name, pf_err *err)
-{
-    pf_json j = PF_JSON_INIT;
-    j.depth_limit = 2 * MAX_EX_LEN + 16; /* examples nest at most that deep */
-    pf_err perr = PF_ERR_INIT;
-    if (pf_json_parse(&j, text, len, &perr) < 0) {
-        pf_json_free(&j);
-        return pf_err_set(err, perr.code == PF_E_NOMEM ? PF_E_NOMEM : PF_E_INPUT,
-                          "%s: not a JSON shape profile: %s", name, perr.msg);
-    }
-    loader L = {&j, name, err};
-    int rc = -1;
-    int f = jget(&j, 0, "format"), v = jget(&j, 0, "version");
-    if (j.tok[0].type != PF_JT_OBJECT || f < 0 || !is_kind(&j, f, PF_J_STRING) ||
-        j.tok[f].end - j.tok[f].start != 14 || memcmp(text + j.tok[f].start, "prodfuzz-shape", 14)) {
-        lerr(&L, 0, "not a shape profile (\"format\": \"prodfuzz-shape\" missing)");
-        goto out;
-    }
-    if (!is_kind(&j, v, PF_J_INT) || j.tok[v].end - j.tok[v].start != 1 ||
-        text[j.tok[v].start] != '1') {
-        lerr(&L, v >= 0 ? v : 0, "unsupported profile version (this prodfuzz reads version 1)");
-        goto out;
-    }
-    pf_shape_opts so;
-    if (read_settings(&j, 0, &so, &L) < 0)
-        goto out;
-    if (opts_out)
-        *opts_out = so;
-    if (!b) {
-        rc = 0;
-        goto out;
-    }
-    if (so.enum_cap != b->o.enum_cap || so.max_examples != b->o.max_examples ||
-        so.max_keys != b->o.max_keys) {
-        pf_err_set(err, PF_E_INPUT,
-                   "%s: settings differ (enum_cap %u, max_examples %u, max_keys %u; "
-                   "expected %u, %u, %u): profiles made with different settings "
-                   "cannot be merged exactly",
-                   name, so.enum_cap, so.max_examples, so.max_keys, b->o.enum_cap,
-                   b->o.max_examples, b->o.max_keys);
-        goto out;
-    }
-    uint64_t docs, inv, deep, mb, md, dp, oc;
-    if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
-        ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
-        ju64(&L, 0, "over_cjson_depth", &oc, 0) < 0 ||
-        ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
-        ju64(&L, 0, "max_depth", &md, 0) < 0)
-        goto out;
-    if (md > 1000000) {
-        lerr(&L, jget(&j, 0, "max_depth"), "\"max_depth\" out of range");
-        goto out;
-    }
-    int ia = jget(&j, 0, "invalid_at");
-    if (ia >= 0 && j.tok[ia].type == PF_JT_ARRAY) {
-        int e = ia + 1;
-        for (int m = 0; m < j.tok[ia].size; m++, e = j.next[e])
-            if (is_kind(&j, e, PF_J_STRING)) {
-                pf_buf s = PF_BUF_INIT;
-                pf_json_unescape(&j, e, &s);
-                if (b->ninvalid_at < MAX_INVALID_AT && s.data)
-                    b->invalid_at[b->ninvalid_at++] = pf_buf_detach(&s, NULL);
-                pf_buf_free(&s);
-            }
-    }
-    int ps = jget(&j, 0, "paths");
-    if (ps < 0 || j.tok[ps].type != PF_JT_OBJECT) {
-        lerr(&L, ps >= 0 ? ps : 0, "missing \"paths\" object");
-        goto out;
-    }
-    pf_buf key = PF_BUF_INIT, canon = PF_BUF_INIT;
-    size_t first_new = b->n;
-    int k = ps + 1, bad = 0;
-    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
-        pf_buf_reset(&key);
-        pf_buf_reset(&canon);
-        pf_json_unescape(&j, k, &key);
-        pf_err pe = PF_ERR_INIT;
-        if (pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0) {
-            pf_buf_free(&key);
-            lerr(&L, k, "a key of \"paths\" is not a JSON path");
-            bad = 1;
-            break;
-        }
-        node *x = get_node(b, canon.data, canon.len);
-        if (!x || load_node(b, &L, x, k + 1) < 0) {
-            if (!x)
-                pf_err_set(err, PF_E_NOMEM, "out of memory");
-            bad = 1;
-        }
-    }
-    /* Key children: parents' "object.keys" name them. */
-    k = ps + 1;
-    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
-        int keys = jget(&j, jget(&j, k + 1, "object"), "keys");
-        if (keys < 0 || j.tok[keys].type != PF_JT_OBJECT)
-            continue;
-        pf_buf_reset(&key);
-        pf_buf_reset(&canon);
-        pf_json_unescape(&j, k, &key);
-        pf_err pe = PF_ERR_INIT;
-        pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe);
-        node *par = find_node(b, canon.data, canon.len);
-        int kk = keys + 1;
-        for (int q = 0; q < j.tok[keys].size && par; q++, kk = j.next[kk]) {
-            pf_buf kd = PF_BUF_INIT, cp = PF_BUF_INIT;
-            pf_json_unescape(&j, kk, &kd);
-            pf_buf_add(&cp, canon.data, canon.len);
-            pf_path_add_key(&cp, kd.data ? kd.data : "", kd.len);
-            node *c = cp.data ? find_node(b, cp.data, cp.len) : NULL;
-            if (c && !c->parent) {
-                c->parent = par;
-                c->key = dupn(kd.data ? kd.data : "", kd.len);
-                c->klen = kd.len;
-                if (!c->key)
-                    bad = 1;
-                par->nchildren++;
-            }
-            pf_buf_free(&kd);
-            pf_buf_free(&cp);
-        }
-    }
-    (void)first_new;
-    pf_buf_free(&key);
-    pf_buf_free(&canon);
-    if (bad)
-        goto out;
-    b->docs += docs;
-    b->invalid += inv;
-    b->too_deep += deep;
-    b->deep_paths += dp;
-    b->over_cjson += oc;
-    if (mb > b->max_bytes)
-        b->max_bytes = mb;
-    if ((int)md > b->max_depth)
-        b->max_depth = (int)md;
-    rc = 0;
-out:
-    pf_json_free(&j);
-    return rc;
-}
-
-int pf_shape_builder_merge_text(pf_shape_builder *b, const char *text, size_t len,
-                                const char *name, pf_err *err)
-{
-    return parse_into(b, NULL, text, len, name, err);
-}
-
-int pf_shape_builder_merge_file(pf_shape_builder *b, const char *path, pf_err *err)
-{
-    pf_buf t = PF_BUF_INIT;
-    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
-        pf_buf_free(&t);
-        return -1;
-    }
-    int rc = parse_into(b, NULL, t.data ? t.data : "", t.len, path, err);
-    pf_buf_free(&t);
-    return rc;
-}
-
-int pf_shape_opts_from_file(const char *path, pf_shape_opts *o, pf_err *err)
-{
-    pf_buf t = PF_BUF_INIT;
-    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
-        pf_buf_free(&t);
-        return -1;
-    }
-    int rc = parse_into(NULL, o, t.data ? t.data : "", t.len, path, err);
-    pf_buf_free(&t);
-    return rc;
 }
 
 /* ---- read side ------------------------------------------------------------ */
@@ -2212,7 +1323,7 @@ static int build_views(pf_shape *s)
 {
     pf_shape_builder *b = s->b;
     derived d;
-    if (derive(b, &d) < 0)
+    if (pf_sh_derive(b, &d) < 0)
         return -1;
     s->sorted = d.sorted;
     s->n = d.n;
@@ -2227,7 +1338,7 @@ static int build_views(pf_shape *s)
         v->has_string = x->nstr > 0;
         v->str_min_len = x->smin;
         v->str_max_len = x->smax;
-        v->str_p99_len = node_p99(x);
+        v->str_p99_len = pf_sh_node_p99(x);
         v->has_number = x->nmin != NULL;
         if (x->nmin) {
             v->num_min = strtod(x->nmin, NULL);
@@ -2254,8 +1365,8 @@ static int build_views(pf_shape *s)
             x->keys_v[k] = d.kids[d.kid_start[i] + k]->key;
         v->keys = x->keys_v;
         v->nkeys = nk;
-        /* kids are listed before views change view.count: derive() used it */
-        size_t nr = rare_items(b, &d, i, ri);
+        /* kids are listed before views change view.count: pf_sh_derive() used it */
+        size_t nr = pf_sh_rare_items(b, &d, i, ri);
         for (size_t r = 0; r < nr; r++) {
             x->rare[r].kind = ri[r].kind;
             x->rare[r].what = ri[r].what;
@@ -2265,8 +1376,8 @@ static int build_views(pf_shape *s)
         v->rare = x->rare;
         v->nrare = nr;
         free(ri);
-        if (is_enum(b, x)) {
-            sk_val **sv = sorted_vals(x);
+        if (pf_sh_is_enum(b, x)) {
+            sk_val **sv = pf_sh_sorted_vals(x);
             x->enum_v = calloc(x->nvals + 1, sizeof *x->enum_v);
             if (!sv || !x->enum_v) {
                 free(sv);
@@ -2281,7 +1392,7 @@ static int build_views(pf_shape *s)
         }
     }
     d.sorted = NULL; /* now s->sorted */
-    derived_free(&d);
+    pf_sh_derived_free(&d);
     return rc;
 }
 
@@ -2292,14 +1403,14 @@ int pf_shape_parse(const char *text, size_t len, const char *name, pf_shape **ou
     if (!name)
         name = "profile";
     pf_shape_opts o;
-    if (parse_into(NULL, &o, text, len, name, err) < 0)
+    if (pf_sh_parse_into(NULL, &o, text, len, name, err) < 0)
         return -1;
     pf_shape *s = calloc(1, sizeof *s);
     if (!s || !(s->b = pf_shape_builder_new(&o, err))) {
         free(s);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
-    if (parse_into(s->b, NULL, text, len, name, err) < 0) {
+    if (pf_sh_parse_into(s->b, NULL, text, len, name, err) < 0) {
         pf_shape_free(s);
         return -1;
     }
@@ -2363,11 +1474,11 @@ const pf_shape_path *pf_shape_find(const pf_shape *s, const char *path)
 size_t pf_shape_formats(const pf_shape *s, const pf_shape_path *p, const char **names,
                         uint64_t *counts, size_t max)
 {
-    const node *x = p ? find_node(s->b, p->path, strlen(p->path)) : NULL;
+    const node *x = p ? pf_sh_find_node(s->b, p->path, strlen(p->path)) : NULL;
     size_t n = 0;
     for (int f = 0; x && f < NFMT && n < max; f++)
         if (x->fmt[f]) {
-            names[n] = fmt_names[f];
+            names[n] = pf_sh_fmt_names[f];
             counts[n++] = x->fmt[f];
         }
     return n;

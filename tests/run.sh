@@ -11,6 +11,7 @@
 #
 #   tests/run.sh [FILTER]   only tests whose file name contains FILTER
 set -u
+unset MAKEFLAGS MFLAGS MAKELEVEL
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 3
 FILTER=${1:-}

@@ -4,6 +4,9 @@
 #   tools/deps.sh install   install what is missing (root), else print the
 #                           exact apt-get line and exit 3
 #   tools/deps.sh ensure    quiet when all is there; otherwise as install
+#   tools/deps.sh check     quiet when all is there; otherwise the exact
+#                           apt-get line and exit 3, also as root (the
+#                           build's check: building never installs)
 #   tools/deps.sh list      the package names
 #
 # Quick when everything is installed: one dpkg-query call, no network.
@@ -24,8 +27,8 @@ missing() {
 mode=${1:-install}
 case "$mode" in
 list) echo $PKGS; exit 0 ;;
-install|ensure) ;;
-*) echo "usage: tools/deps.sh install|ensure|list" >&2; exit 2 ;;
+install|ensure|check) ;;
+*) echo "usage: tools/deps.sh install|ensure|check|list" >&2; exit 2 ;;
 esac
 
 todo=$(missing)
@@ -33,9 +36,10 @@ if [ -z "$todo" ]; then
     [ "$mode" = install ] && echo "prodfuzz: all dependencies are installed"
     exit 0
 fi
-if [ "$(id -u)" != 0 ]; then
+if [ "$mode" = check ] || [ "$(id -u)" != 0 ]; then
     echo "prodfuzz: error: missing Debian packages: $todo" >&2
     echo "prodfuzz: run as root:  apt-get update && apt-get install -y $todo" >&2
+    [ "$mode" = check ] && echo "prodfuzz: (or: make deps, the one step that installs)" >&2
     exit 3
 fi
 echo "prodfuzz: installing: $todo" >&2

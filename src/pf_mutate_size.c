@@ -1,0 +1,332 @@
+/*
+ * pf_mutate_size: the size schedule and its text-only reduction. The engine
+ * learns the typical size, value count and depth of its first inputs; a
+ * grown parent (far bigger, wider or deeper than typical) is mostly cut
+ * back towards typical before it is mutated, in passes over the text that
+ * never call the tokenizer. pf_mutate.c calls it from pf_mutate and
+ * pf_crossover.
+ */
+#include "pf_mutate_impl.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- size schedule ---------------------------------------------------------
+ *
+ * In a fuzzing loop every execution pays for the size of its input, and a
+ * grown input (a 64 KiB string, a thousand-element array, ten thousand
+ * levels of nesting) that reached new coverage is picked as a parent again
+ * and again. Its own execution already showed what its size does; its
+ * mutants mostly go back towards the typical size, which the engine learns
+ * from the sizes of its first inputs (the seeds, in practice). */
+
+#define PF_SIZE_LEARN 1024    /* inputs whose sizes make "typical" */
+#define PF_GROWN_MIN 4096     /* never call an input this small grown */
+#define PF_GROWN_DEPTH 32     /* nor one nested this little */
+#define PF_GROWN_NODES 64     /* nor an input with this few values */
+
+static int log2_bucket(uint64_t v)
+{
+    int b = 0;
+    while (b < 62 && ((uint64_t)2 << b) <= v)
+        b++;
+    return b;
+}
+
+void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth)
+{
+    if (m->size_seen >= PF_SIZE_LEARN)
+        return;
+    m->size_hist[log2_bucket(len)]++;
+    m->node_hist[log2_bucket(nodes)]++;
+    m->depth_hist[log2_bucket((uint64_t)depth)]++;
+    m->size_seen++;
+}
+
+/* The median of a histogram, rounded up to its power of two. (Not a
+ * higher percentile: in a fuzzing loop even the first inputs include
+ * the fuzzer's own grown ones.) */
+static uint64_t median(const uint32_t *hist, uint32_t n)
+{
+    if (!n)
+        return 0;
+    uint32_t want = (n + 1) / 2, acc = 0;
+    for (int b = 0; b < 63; b++)
+        if ((acc += hist[b]) >= want)
+            return (uint64_t)2 << b;
+    return UINT64_MAX;
+}
+
+size_t pf_mutator_typical_size(const pf_mutator *m)
+{
+    uint64_t t = median(m->size_hist, m->size_seen);
+    return t > SIZE_MAX ? SIZE_MAX : (size_t)t;
+}
+
+size_t pf_mutator_grown_size(const pf_mutator *m)
+{
+    size_t t = pf_mutator_typical_size(m);
+    return t > PF_GROWN_MIN / 4 ? (t > SIZE_MAX / 4 ? SIZE_MAX : 4 * t)
+                                : PF_GROWN_MIN;
+}
+
+uint64_t pf_msize_grown_nodes(const pf_mutator *m)
+{
+    uint64_t t = median(m->node_hist, m->size_seen);
+    return t > PF_GROWN_NODES / 2 ? (t > UINT64_MAX / 2 ? UINT64_MAX : 2 * t)
+                                  : PF_GROWN_NODES;
+}
+
+int pf_msize_grown_depth(const pf_mutator *m)
+{
+    int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
+    uint64_t typ = median(m->depth_hist, m->size_seen);
+    int d = PF_GROWN_DEPTH;
+    if (prof * 2 > d)
+        d = prof * 2;
+    if (typ * 4 > (uint64_t)d)
+        d = typ * 4 > 100000 ? 100000 : (int)(typ * 4);
+    return d;
+}
+
+/* Length of the nesting "unit" at s[i]: '[' or '{' "key" ':' (a single
+ * member opening an object), with the whitespace after it, when what
+ * follows is another value; 0 when s[i] opens nothing of the kind. */
+static size_t unit_len(const char *s, size_t n, size_t i)
+{
+    size_t k = i;
+#define PF_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
+    if (k < n && s[k] == '[') {
+        k++;
+    } else if (k < n && s[k] == '{') {
+        k++;
+        while (k < n && PF_WS(s[k]))
+            k++;
+        if (k >= n || s[k] != '"')
+            return 0;
+        k = pf_mstr_end(s, n, k);
+        if (k >= n)
+            return 0;
+        k++;
+        while (k < n && PF_WS(s[k]))
+            k++;
+        if (k >= n || s[k] != ':')
+            return 0;
+        k++;
+    } else {
+        return 0;
+    }
+    while (k < n && PF_WS(s[k]))
+        k++;
+#undef PF_WS
+    return k < n && s[k] != ']' && s[k] != '}' ? k - i : 0;
+}
+
+/* Remove all but `keep` levels of the longest run of nesting units, with
+ * the brackets that close them: one pass over the text, no tokenizer
+ * (whose cost grows with the square of the depth). Returns the levels
+ * removed; 0 when there is no run longer than keep. */
+static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
+{
+    size_t best_at = 0;
+    uint64_t best = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '"') {
+            i = pf_mstr_end(s, n, i) + 1;
+            continue;
+        }
+        uint64_t units = 0;
+        size_t j = i, u;
+        while ((u = unit_len(s, n, j)) > 0) {
+            j += u;
+            units++;
+        }
+        if (units > best) {
+            best = units;
+            best_at = i;
+        }
+        i = units ? j : i + 1;
+    }
+    if (best <= keep)
+        return 0;
+    uint64_t cut = best - keep;
+    size_t from = best_at;
+    for (uint64_t k = 0; k < cut; k++)
+        from += unit_len(s, n, from);
+    pf_buf_reset(out);
+    pf_buf_add(out, s, best_at);
+    /* inside the run: depth relative to its start; a closer that brings
+     * it below cut closes one of the removed levels */
+    uint64_t d = cut;
+    size_t i = from, copy = from;
+    for (; i < n && d > 0; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            i = pf_mstr_end(s, n, i);
+        } else if (ch == '[' || ch == '{') {
+            d++;
+        } else if (ch == ']' || ch == '}') {
+            if (--d < cut) {
+                pf_buf_add(out, s + copy, i - copy);
+                copy = i + 1;
+            }
+        }
+    }
+    if (copy < n)
+        pf_buf_add(out, s + copy, n - copy);
+    return cut;
+}
+
+/* What one pass over a grown document finds to cut: the container with the
+ * most children (its closing bracket and its first separators), and the
+ * longest string that is not a key (its content's span). */
+#define PF_REDUCE_KEEP 4
+typedef struct tfind {
+    uint64_t kids;
+    size_t close, sep[PF_REDUCE_KEEP];
+    size_t s_from, s_to;
+} tfind;
+
+typedef struct tframe {
+    size_t open;
+    uint64_t commas;
+    size_t sep[PF_REDUCE_KEEP];
+    int nonempty;
+} tframe;
+
+static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
+{
+    memset(f, 0, sizeof *f);
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            size_t from = i + 1, k = pf_mstr_end(s, n, i);
+            size_t after = k + 1;
+            while (after < n && (s[after] == ' ' || s[after] == '\t' ||
+                                 s[after] == '\n' || s[after] == '\r'))
+                after++;
+            int key = after < n && s[after] == ':';
+            if (!key && k - from > f->s_to - f->s_from) {
+                f->s_from = from;
+                f->s_to = k;
+            }
+            if (depth)
+                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            i = k;
+            continue;
+        }
+        if (ch == '[' || ch == '{') {
+            if (depth)
+                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            if (depth == m->stack_cap) {
+                size_t cap = m->stack_cap ? 2 * m->stack_cap : 64;
+                void *ns = realloc(m->stack, cap * sizeof(tframe));
+                if (!ns)
+                    return -1;
+                m->stack = ns;
+                m->stack_cap = cap;
+            }
+            tframe *t = &((tframe *)m->stack)[depth++];
+            t->open = i;
+            t->commas = 0;
+            t->nonempty = 0;
+        } else if ((ch == ']' || ch == '}') && depth) {
+            tframe *t = &((tframe *)m->stack)[--depth];
+            uint64_t kids = t->nonempty ? t->commas + 1 : 0;
+            if (kids > f->kids) {
+                f->kids = kids;
+                f->close = i;
+                memcpy(f->sep, t->sep, sizeof f->sep);
+            }
+        } else if (ch == ',' && depth) {
+            tframe *t = &((tframe *)m->stack)[depth - 1];
+            if (t->commas < PF_REDUCE_KEEP)
+                t->sep[t->commas] = i;
+            t->commas++;
+        } else if (depth && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' &&
+                   ch != ':') {
+            ((tframe *)m->stack)[depth - 1].nonempty = 1;
+        }
+    }
+    return 0;
+}
+
+/* The mutant of a grown parent: its nesting cut back to under half the
+ * grown depth, its biggest container back to one to four children, its
+ * longest string back to a prefix of up to 64 bytes, until it is no
+ * longer grown; each step one pass over the text, no tokenizer (a grown
+ * parent is picked again and again, and tokenizing 100 KB each time
+ * would cost more than running the target on its reduction). Not JSON
+ * and nothing to cut: its head and its tail. */
+int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
+                        size_t max, pf_buf *out, pf_err *err)
+{
+    m->amount = 0;
+    if (depth > pf_msize_grown_depth(m)) {
+        /* what is left stays under the grown depth, so it is mutated as
+         * a document again */
+        uint64_t cut = denest(in, len, 1 + pf_mbelow(m, (uint64_t)pf_msize_grown_depth(m) / 2),
+                              out);
+        if (cut) {
+            pf_mset_last(m, PF_M_SHRINK, 0);
+            m->amount = cut;
+            return pf_buf_ok(out, err);
+        }
+    }
+    pf_buf cur = PF_BUF_INIT;
+    pf_buf_add(&cur, in, len);
+    int steps = 0;
+    for (; steps < 8 && !cur.oom && !out->oom; steps++) {
+        uint64_t nodes;
+        pf_mtext_scan(cur.data, cur.len, INT_MAX, &nodes);
+        int by_nodes = nodes > pf_msize_grown_nodes(m);
+        if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
+            break;
+        tfind f;
+        if (find_cuts(m, cur.data, cur.len, &f) < 0) {
+            pf_buf_free(&cur);
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+        uint64_t keep = 1 + pf_mbelow(m, PF_REDUCE_KEEP);
+        pf_buf_reset(out);
+        if (f.kids > keep && (by_nodes || f.s_to == f.s_from)) {
+            /* drop the children after the keep-th, with their separator */
+            pf_buf_add(out, cur.data, f.sep[keep - 1]);
+            pf_buf_add(out, cur.data + f.close, cur.len - f.close);
+        } else if (f.s_to - f.s_from > 64) {
+            const char *s = cur.data + f.s_from;
+            size_t want = 1 + pf_mbelow(m, 64), k = 0, safe = 0;
+            while (k < want) {
+                k += s[k] == '\\' ? (s[k + 1] == 'u' ? 6 : 2) : 1;
+                if (k <= want)
+                    safe = k;
+            }
+            while (safe > 0 && ((unsigned char)s[safe] & 0xC0) == 0x80)
+                safe--; /* not inside a UTF-8 character */
+            pf_buf_add(out, cur.data, f.s_from + safe);
+            pf_buf_add(out, cur.data + f.s_to, cur.len - f.s_to);
+        } else {
+            break;
+        }
+        pf_buf_reset(&cur);
+        pf_buf_add(&cur, out->data, out->len);
+    }
+    pf_buf_reset(out);
+    size_t typ = pf_mutator_typical_size(m);
+    if (steps == 0 && cur.len > typ) {
+        size_t head = pf_mbelow(m, typ + 1);
+        pf_buf_add(out, cur.data, head);
+        pf_buf_add(out, cur.data + cur.len - (typ - head), typ - head);
+    } else {
+        pf_buf_add(out, cur.data, cur.len);
+    }
+    pf_buf_free(&cur);
+    if (out->len > max)
+        out->len = max;
+    pf_mset_last(m, PF_M_SHRINK, 0);
+    m->amount = (uint64_t)steps;
+    return pf_buf_ok(out, err);
+}
+

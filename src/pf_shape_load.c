@@ -1,0 +1,509 @@
+/*
+ * pf_shape_load: a profile file read back into a builder's nodes, one
+ * parser over pf_json spans for both pf_shape_parse and
+ * pf_shape_builder_merge_text, so numbers and examples stay exactly as
+ * production wrote them. Errors name the file and a byte offset.
+ */
+#include "pf_shape_int.h"
+#include "pf_format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_fs.h"
+
+/* ---- loading -------------------------------------------------------------- */
+
+typedef struct loader {
+    const pf_json *j;
+    const char *name;
+    pf_err *err;
+} loader;
+
+static int lerr(loader *L, int tok, const char *what)
+{
+    size_t s = 0, e = 0;
+    if (tok >= 0)
+        pf_json_span(L->j, tok, &s, &e);
+    return pf_err_set(L->err, PF_E_INPUT, "%s: byte %zu: %s", L->name, s, what);
+}
+
+/* Value token of member `key` of object obj, or -1. */
+static int jget(const pf_json *j, int obj, const char *key)
+{
+    if (obj < 0 || j->tok[obj].type != PF_JT_OBJECT)
+        return -1;
+    size_t kl = strlen(key);
+    int k = obj + 1;
+    for (int m = 0; m < j->tok[obj].size; m++) {
+        const pf_jtok *t = &j->tok[k];
+        if ((size_t)(t->end - t->start) == kl && !memcmp(j->text + t->start, key, kl))
+            return k + 1;
+        k = j->next[k];
+    }
+    return -1;
+}
+
+static int is_kind(const pf_json *j, int tok, pf_jkind k)
+{
+    return tok >= 0 && pf_json_kind(j, tok) == k;
+}
+
+/* A non-negative integer; missing is 0 unless required. */
+static int ju64(loader *L, int obj, const char *key, uint64_t *out, int required)
+{
+    int t = jget(L->j, obj, key);
+    *out = 0;
+    if (t < 0) {
+        if (!required)
+            return 0;
+        pf_buf m = PF_BUF_INIT;
+        pf_buf_addf(&m, "missing \"%s\"", key);
+        int r = lerr(L, obj, pf_buf_str(&m));
+        pf_buf_free(&m);
+        return r;
+    }
+    const pf_jtok *tk = &L->j->tok[t];
+    const char *s = L->j->text + tk->start;
+    size_t n = (size_t)(tk->end - tk->start);
+    if (!is_kind(L->j, t, PF_J_INT) || s[0] == '-' || n > 20) {
+        pf_buf m = PF_BUF_INIT;
+        pf_buf_addf(&m, "\"%s\" must be a non-negative integer", key);
+        int r = lerr(L, t, pf_buf_str(&m));
+        pf_buf_free(&m);
+        return r;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return lerr(L, t, "integer out of range");
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int jtext(loader *L, int tok, char **out)
+{
+    size_t s, e;
+    pf_json_span(L->j, tok, &s, &e);
+    if (pf_sh_set_text(out, L->j->text + s, e - s) < 0)
+        return pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+    return 0;
+}
+
+static int name_index(const char *const *names, int n, const pf_json *j, int ktok)
+{
+    const pf_jtok *t = &j->tok[ktok];
+    size_t kl = (size_t)(t->end - t->start);
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == kl && !memcmp(names[i], j->text + t->start, kl))
+            return i;
+    return -1;
+}
+
+/* Read {"name": n, ...} counters by name table (unknown names ignored). */
+static int jcounters(loader *L, int obj, const char *const *names, int n, uint64_t *out)
+{
+    if (obj < 0)
+        return 0;
+    if (L->j->tok[obj].type != PF_JT_OBJECT)
+        return lerr(L, obj, "expected an object of counts");
+    int k = obj + 1;
+    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
+        int idx = name_index(names, n, L->j, k);
+        if (idx < 0)
+            continue;
+        pf_jtok *t = &L->j->tok[k + 1];
+        const char *s = L->j->text + t->start;
+        size_t len = (size_t)(t->end - t->start);
+        if (!is_kind(L->j, k + 1, PF_J_INT) || s[0] == '-' || len > 19)
+            return lerr(L, k + 1, "a count must be a non-negative integer");
+        uint64_t v = 0;
+        for (size_t i = 0; i < len; i++)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        out[idx] = v;
+    }
+    return 0;
+}
+
+static int jexamples(loader *L, int obj, const char *const *names, int n, char **out)
+{
+    if (obj < 0)
+        return 0;
+    if (L->j->tok[obj].type != PF_JT_OBJECT)
+        return lerr(L, obj, "expected an object of examples");
+    int k = obj + 1;
+    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
+        int idx = name_index(names, n, L->j, k);
+        if (idx >= 0 && jtext(L, k + 1, &out[idx]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
+{
+    const pf_json *j = L->j;
+    if (j->tok[o].type != PF_JT_OBJECT)
+        return lerr(L, o, "a path entry must be an object");
+    node t;
+    memset(&t, 0, sizeof t);
+    int rc = -1;
+    if (ju64(L, o, "count", &t.count, 1) < 0 || ju64(L, o, "occurrences", &t.occ, 0) < 0)
+        goto out;
+    if (jcounters(L, jget(j, o, "types"), pf_sh_type_names, 7, t.types) < 0)
+        goto out;
+    int sk = jget(j, o, "sketch");
+    if (sk >= 0 && j->tok[sk].type != PF_JT_OBJECT) {
+        lerr(L, sk, "\"sketch\" must be an object");
+        goto out;
+    }
+    int s = jget(j, o, "string");
+    if (s >= 0) {
+        uint64_t p99 = 0;
+        if (ju64(L, s, "min_len", &t.smin, 1) < 0 || ju64(L, s, "max_len", &t.smax, 1) < 0 ||
+            ju64(L, s, "p99_len", &p99, 0) < 0 ||
+            jcounters(L, jget(j, s, "classes"), pf_sh_cls_names, NCLS, t.cls) < 0 ||
+            jcounters(L, jget(j, s, "formats"), pf_sh_fmt_names, NFMT, t.fmt) < 0 ||
+            ju64(L, sk, "strings", &t.nstr, 0) < 0)
+            goto out;
+        if (!t.nstr)
+            t.nstr = t.types[PF_J_STRING] ? t.types[PF_J_STRING] : 1;
+        t.p99_file = p99;
+        int h = jget(j, sk, "len_hist");
+        if (h >= 0) {
+            if (j->tok[h].type != PF_JT_ARRAY) {
+                lerr(L, h, "\"len_hist\" must be an array");
+                goto out;
+            }
+            if (!(t.hist = calloc(NHIST, sizeof *t.hist))) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+            int e = h + 1;
+            for (int m = 0; m < j->tok[h].size; m++, e = j->next[e]) {
+                if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
+                    !is_kind(j, e + 1, PF_J_INT) || !is_kind(j, e + 2, PF_J_INT) ||
+                    j->text[j->tok[e + 1].start] == '-' || j->text[j->tok[e + 2].start] == '-') {
+                    lerr(L, e, "a len_hist entry must be [length, count]");
+                    goto out;
+                }
+                unsigned long long lo = strtoull(j->text + j->tok[e + 1].start, NULL, 10);
+                unsigned long long c = strtoull(j->text + j->tok[e + 2].start, NULL, 10);
+                t.hist[pf_sh_hist_bucket(lo)] += c;
+            }
+        }
+    }
+    int nm = jget(j, o, "number");
+    if (nm >= 0) {
+        int mn = jget(j, nm, "min"), mx = jget(j, nm, "max");
+        if (!(is_kind(j, mn, PF_J_INT) || is_kind(j, mn, PF_J_FLOAT)) ||
+            !(is_kind(j, mx, PF_J_INT) || is_kind(j, mx, PF_J_FLOAT))) {
+            lerr(L, nm, "\"number\" needs numbers \"min\" and \"max\"");
+            goto out;
+        }
+        uint64_t dg, dc;
+        if (jtext(L, mn, &t.nmin) < 0 || jtext(L, mx, &t.nmax) < 0 ||
+            ju64(L, nm, "max_digits", &dg, 0) < 0 || ju64(L, nm, "max_decimals", &dc, 0) < 0)
+            goto out;
+        if (dg > 100000000 || dc > 100000000) {
+            lerr(L, nm, "digit counts out of range");
+            goto out;
+        }
+        t.max_digits = (int)dg;
+        t.max_decimals = (int)dc;
+    }
+    int a = jget(j, o, "array");
+    if (a >= 0) {
+        if (ju64(L, a, "min_len", &t.amin, 1) < 0 || ju64(L, a, "max_len", &t.amax, 1) < 0 ||
+            ju64(L, sk, "arrays", &t.narr, 0) < 0)
+            goto out;
+        if (!t.narr)
+            t.narr = 1;
+    }
+    if (ju64(L, sk, "id_folds", &t.id_folds, 0) < 0)
+        goto out;
+    int cf = jget(j, sk, "cap_folded");
+    t.cap_folded = cf >= 0 && j->text[j->tok[cf].start] == 't';
+    int v = jget(j, sk, "values");
+    if (v >= 0 && is_kind(j, v, PF_J_NULL))
+        t.vals_over = 1;
+    else if (v >= 0) {
+        if (j->tok[v].type != PF_JT_ARRAY) {
+            lerr(L, v, "\"values\" must be an array or null");
+            goto out;
+        }
+        int e = v + 1;
+        for (int m = 0; m < j->tok[v].size; m++, e = j->next[e]) {
+            if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
+                !is_kind(j, j->next[e + 1], PF_J_INT)) {
+                lerr(L, e, "a values entry must be [value, count]");
+                goto out;
+            }
+            size_t s0, s1;
+            pf_json_span(j, e + 1, &s0, &s1);
+            int ct = j->next[e + 1];
+            if (j->text[j->tok[ct].start] == '-') {
+                lerr(L, ct, "a count must be a non-negative integer");
+                goto out;
+            }
+            uint64_t c = strtoull(j->text + j->tok[ct].start, NULL, 10);
+            if (pf_sh_add_value(b, &t, j->text + s0, s1 - s0, c, 0) < 0) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    int ex = jget(j, o, "examples");
+    if (ex >= 0) {
+        if (j->tok[ex].type != PF_JT_ARRAY) {
+            lerr(L, ex, "\"examples\" must be an array");
+            goto out;
+        }
+        int e = ex + 1;
+        for (int m = 0; m < j->tok[ex].size; m++, e = j->next[e]) {
+            size_t s0, s1;
+            pf_json_span(j, e, &s0, &s1);
+            if (pf_sh_add_example(b, &t, j->text + s0, s1 - s0) < 0) {
+                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    if (jexamples(L, jget(j, sk, "type_examples"), pf_sh_type_names, 7, t.type_ex) < 0 ||
+        jexamples(L, jget(j, sk, "format_examples"), pf_sh_fmt_names, NFMT, t.fmt_ex) < 0)
+        goto out;
+    if (pf_sh_merge_node(b, x, &t) < 0) {
+        pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    t.path = NULL;
+    t.key = NULL;
+    free(t.hist);
+    t.hist = NULL;
+    for (int k = 0; k < 7; k++)
+        free(t.type_ex[k]);
+    for (int k = 0; k < NFMT; k++)
+        free(t.fmt_ex[k]);
+    free(t.nmin);
+    free(t.nmax);
+    for (size_t i = 0; i < t.nvals; i++)
+        free(t.vals[i].text);
+    free(t.vals);
+    for (size_t i = 0; i < t.nex; i++)
+        free(t.ex[i]);
+    free(t.ex);
+    return rc;
+}
+
+static int read_settings(const pf_json *j, int top, pf_shape_opts *o, loader *L)
+{
+    pf_shape_opts_default(o);
+    int s = jget(j, top, "settings");
+    if (s < 0)
+        return 0;
+    uint64_t v;
+    if (ju64(L, s, "enum_cap", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "enum_cap") >= 0)
+        o->enum_cap = v > 4096 ? 4096 : (unsigned)v;
+    if (ju64(L, s, "max_examples", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "max_examples") >= 0)
+        o->max_examples = v > 1000 ? 1000 : (unsigned)v;
+    if (ju64(L, s, "max_keys", &v, 0) < 0)
+        return -1;
+    if (jget(j, s, "max_keys") >= 0)
+        o->max_keys = v < 1 ? 1 : v > 100000000 ? 100000000 : (unsigned)v;
+    int rc = jget(j, s, "rare_cutoff");
+    if (rc >= 0) {
+        if (!is_kind(j, rc, PF_J_FLOAT) && !is_kind(j, rc, PF_J_INT))
+            return lerr(L, rc, "\"rare_cutoff\" must be a number");
+        double d = strtod(j->text + j->tok[rc].start, NULL);
+        if (!(d >= 0 && d <= 1))
+            return lerr(L, rc, "\"rare_cutoff\" must be between 0 and 1");
+        o->rare_cutoff = d;
+    }
+    return 0;
+}
+
+/* Parse a profile; with b NULL only check the header and settings. */
+int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
+                     const char *text, size_t len, const char *name,
+                     pf_err *err)
+{
+    pf_json j = PF_JSON_INIT;
+    j.depth_limit = 2 * MAX_EX_LEN + 16; /* examples nest at most that deep */
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&j, text, len, &perr) < 0) {
+        pf_json_free(&j);
+        return pf_err_set(err, perr.code == PF_E_NOMEM ? PF_E_NOMEM : PF_E_INPUT,
+                          "%s: not a JSON shape profile: %s", name, perr.msg);
+    }
+    loader L = {&j, name, err};
+    int rc = -1;
+    int f = jget(&j, 0, "format"), v = jget(&j, 0, "version");
+    if (j.tok[0].type != PF_JT_OBJECT || f < 0 || !is_kind(&j, f, PF_J_STRING) ||
+        j.tok[f].end - j.tok[f].start != 14 || memcmp(text + j.tok[f].start, "prodfuzz-shape", 14)) {
+        lerr(&L, 0, "not a shape profile (\"format\": \"prodfuzz-shape\" missing)");
+        goto out;
+    }
+    if (!is_kind(&j, v, PF_J_INT) || j.tok[v].end - j.tok[v].start != 1 ||
+        text[j.tok[v].start] != '1') {
+        lerr(&L, v >= 0 ? v : 0, "unsupported profile version (this prodfuzz reads version 1)");
+        goto out;
+    }
+    pf_shape_opts so;
+    if (read_settings(&j, 0, &so, &L) < 0)
+        goto out;
+    if (opts_out)
+        *opts_out = so;
+    if (!b) {
+        rc = 0;
+        goto out;
+    }
+    if (so.enum_cap != b->o.enum_cap || so.max_examples != b->o.max_examples ||
+        so.max_keys != b->o.max_keys) {
+        pf_err_set(err, PF_E_INPUT,
+                   "%s: settings differ (enum_cap %u, max_examples %u, max_keys %u; "
+                   "expected %u, %u, %u): profiles made with different settings "
+                   "cannot be merged exactly",
+                   name, so.enum_cap, so.max_examples, so.max_keys, b->o.enum_cap,
+                   b->o.max_examples, b->o.max_keys);
+        goto out;
+    }
+    uint64_t docs, inv, deep, mb, md, dp, oc;
+    if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
+        ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
+        ju64(&L, 0, "over_cjson_depth", &oc, 0) < 0 ||
+        ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
+        ju64(&L, 0, "max_depth", &md, 0) < 0)
+        goto out;
+    if (md > 1000000) {
+        lerr(&L, jget(&j, 0, "max_depth"), "\"max_depth\" out of range");
+        goto out;
+    }
+    int ia = jget(&j, 0, "invalid_at");
+    if (ia >= 0 && j.tok[ia].type == PF_JT_ARRAY) {
+        int e = ia + 1;
+        for (int m = 0; m < j.tok[ia].size; m++, e = j.next[e])
+            if (is_kind(&j, e, PF_J_STRING)) {
+                pf_buf s = PF_BUF_INIT;
+                pf_json_unescape(&j, e, &s);
+                if (b->ninvalid_at < MAX_INVALID_AT && s.data)
+                    b->invalid_at[b->ninvalid_at++] = pf_buf_detach(&s, NULL);
+                pf_buf_free(&s);
+            }
+    }
+    int ps = jget(&j, 0, "paths");
+    if (ps < 0 || j.tok[ps].type != PF_JT_OBJECT) {
+        lerr(&L, ps >= 0 ? ps : 0, "missing \"paths\" object");
+        goto out;
+    }
+    pf_buf key = PF_BUF_INIT, canon = PF_BUF_INIT;
+    size_t first_new = b->n;
+    int k = ps + 1, bad = 0;
+    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
+        pf_buf_reset(&key);
+        pf_buf_reset(&canon);
+        pf_json_unescape(&j, k, &key);
+        pf_err pe = PF_ERR_INIT;
+        if (pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0) {
+            pf_buf_free(&key);
+            lerr(&L, k, "a key of \"paths\" is not a JSON path");
+            bad = 1;
+            break;
+        }
+        node *x = pf_sh_get_node(b, canon.data, canon.len);
+        if (!x || load_node(b, &L, x, k + 1) < 0) {
+            if (!x)
+                pf_err_set(err, PF_E_NOMEM, "out of memory");
+            bad = 1;
+        }
+    }
+    /* Key children: parents' "object.keys" name them. */
+    k = ps + 1;
+    for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
+        int keys = jget(&j, jget(&j, k + 1, "object"), "keys");
+        if (keys < 0 || j.tok[keys].type != PF_JT_OBJECT)
+            continue;
+        pf_buf_reset(&key);
+        pf_buf_reset(&canon);
+        pf_json_unescape(&j, k, &key);
+        pf_err pe = PF_ERR_INIT;
+        pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe);
+        node *par = pf_sh_find_node(b, canon.data, canon.len);
+        int kk = keys + 1;
+        for (int q = 0; q < j.tok[keys].size && par; q++, kk = j.next[kk]) {
+            pf_buf kd = PF_BUF_INIT, cp = PF_BUF_INIT;
+            pf_json_unescape(&j, kk, &kd);
+            pf_buf_add(&cp, canon.data, canon.len);
+            pf_path_add_key(&cp, kd.data ? kd.data : "", kd.len);
+            node *c = cp.data ? pf_sh_find_node(b, cp.data, cp.len) : NULL;
+            if (c && !c->parent) {
+                c->parent = par;
+                c->key = pf_sh_dupn(kd.data ? kd.data : "", kd.len);
+                c->klen = kd.len;
+                if (!c->key)
+                    bad = 1;
+                par->nchildren++;
+            }
+            pf_buf_free(&kd);
+            pf_buf_free(&cp);
+        }
+    }
+    (void)first_new;
+    pf_buf_free(&key);
+    pf_buf_free(&canon);
+    if (bad)
+        goto out;
+    b->docs += docs;
+    b->invalid += inv;
+    b->too_deep += deep;
+    b->deep_paths += dp;
+    b->over_cjson += oc;
+    if (mb > b->max_bytes)
+        b->max_bytes = mb;
+    if ((int)md > b->max_depth)
+        b->max_depth = (int)md;
+    rc = 0;
+out:
+    pf_json_free(&j);
+    return rc;
+}
+
+int pf_shape_builder_merge_text(pf_shape_builder *b, const char *text, size_t len,
+                                const char *name, pf_err *err)
+{
+    return pf_sh_parse_into(b, NULL, text, len, name, err);
+}
+
+int pf_shape_builder_merge_file(pf_shape_builder *b, const char *path, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    int rc = pf_sh_parse_into(b, NULL, t.data ? t.data : "", t.len, path, err);
+    pf_buf_free(&t);
+    return rc;
+}
+
+int pf_shape_opts_from_file(const char *path, pf_shape_opts *o, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    if (pf_fs_read_file(path, (size_t)1 << 30, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    int rc = pf_sh_parse_into(NULL, o, t.data ? t.data : "", t.len, path, err);
+    pf_buf_free(&t);
+    return rc;
+}
