@@ -583,7 +583,21 @@ static int run_afl(const pf_engine_cfg *c, pf_engine_result *res, pf_err *err)
         copy_in(c->learned, in, err) < 0)
         goto done;
     {
-        char **base = pf_engine_env(c->env, &c->lim, err);
+        /* afl-fuzz insists on abort_on_error=1 and symbolize=0 */
+        char **extra = NULL;
+        size_t nx = 0;
+        pf_buf asan = PF_BUF_INIT;
+        pf_buf_adds(&asan, "ASAN_OPTIONS=");
+        pf_nlimits_asan_options(&c->lim, &asan);
+        pf_buf_adds(&asan, ":abort_on_error=1:symbolize=0");
+        int bad = pf_buf_ok(&asan, err) < 0;
+        for (char **p = c->env; !bad && p && *p; p++)
+            bad = pf_argv_push(&extra, &nx, *p, err) < 0;
+        if (!bad)
+            bad = pf_argv_push(&extra, &nx, asan.data, err) < 0;
+        pf_buf_free(&asan);
+        char **base = bad ? NULL : pf_engine_env(extra, &c->lim, err);
+        pf_argv_free(extra);
         if (!base)
             goto done;
         for (char **p = base; *p; p++)

@@ -773,6 +773,15 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
         goto out;
     }
     pf_err terr = PF_ERR_INIT;
+    /* absolute: the engines run in the work folder */
+    char **paths[] = {&t->binary, &t->afl_binary, &t->corpus, &t->shape, &t->dict};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char *r = *paths[i] ? realpath(*paths[i], NULL) : NULL;
+        if (r) {
+            free(*paths[i]);
+            *paths[i] = r;
+        }
+    }
     if (check_target(n, t, afl, &terr) < 0 || !(env = target_env(t, &terr))) {
         rt->error = 1;
         rt->error_msg = strdup(terr.msg);
@@ -818,11 +827,19 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
     {
         char *merged = fmt("%s/merged", work);
         char *wcorp = fmt("%s/corpus", work);
-        char *aflq = afl ? fmt("%s/afl/main/queue", work) : NULL;
-        const char *dirs[3] = {learned, afl ? aflq : wcorp, NULL};
+        /* AFL++: the queues of the main and every secondary */
+        int nq = afl ? (n->c->jobs > 0 ? n->c->jobs : 1) : 0;
+        char *aflq[9] = {NULL};
+        const char *dirs[10] = {learned, wcorp};
+        size_t nd = 2;
+        for (int i = 0; i < nq && i < 8; i++) {
+            aflq[i] = i ? fmt("%s/afl/sec%d/queue", work, i)
+                        : fmt("%s/afl/main/queue", work);
+            dirs[nd++] = aflq[i];
+        }
         ec.target = t->binary; /* merge with the libFuzzer build */
         pf_err merr = PF_ERR_INIT;
-        int ok = merged && wcorp && pf_engine_merge(&ec, merged, dirs, 2, &merr) == 0;
+        int ok = merged && wcorp && pf_engine_merge(&ec, merged, dirs, nd, &merr) == 0;
         char **mn = NULL;
         size_t nm = 0;
         if (ok && pf_dir_files(merged, &mn, &nm, &merr) == 0) {
@@ -840,7 +857,7 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
                         n->c->version, t->name, n->c->run_id, n->c->now);
         const char *srcs_ok[1] = {merged};
         int64_t kept = man ? pf_corpus_replace(learned, ok ? srcs_ok : dirs,
-                                               ok ? 1 : 2, n->c->cap_files,
+                                               ok ? 1 : nd, n->c->cap_files,
                                                n->c->cap_bytes, man, &merr)
                            : -1;
         if (kept < 0)
@@ -853,7 +870,8 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
         free(man);
         free(merged);
         free(wcorp);
-        free(aflq);
+        for (int i = 0; i < 9; i++)
+            free(aflq[i]);
     }
     /* 4. and 5. */
     if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {

@@ -441,7 +441,18 @@ static int run(int argc, char **argv)
         pf_buf html = PF_BUF_INIT;
         pf_buf_addf(&html, "%s/report.html", o.out);
         pf_buf_add_json_str(&j, html.data, html.len);
-        pf_buf_addf(&j, ",\"exit\":%d}\n", rc);
+        pf_buf_adds(&j, ",\"targets\":[");
+        for (size_t i = 0; i < rep.ntargets; i++) {
+            const pf_report_target *t = &rep.targets[i];
+            pf_buf_adds(&j, i ? ",{\"name\":" : "{\"name\":");
+            pf_buf_add_json_str(&j, t->name, strlen(t->name));
+            pf_buf_addf(&j, ",\"engine\":\"%s\",\"execs\":%llu,\"seconds\":%.2f,"
+                        "\"execs_per_s\":%.0f,\"error\":%s}", t->engine,
+                        (unsigned long long)t->inputs, t->seconds,
+                        t->seconds > 0 ? (double)t->inputs / t->seconds : 0.0,
+                        t->error ? "true" : "false");
+        }
+        pf_buf_addf(&j, "],\"exit\":%d}\n", rc);
         fwrite(j.data, 1, j.len, stdout);
         pf_buf_free(&j);
         pf_buf_free(&html);
