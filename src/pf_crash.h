@@ -45,6 +45,14 @@ void pf_crash_free(pf_crash *c);
  * 0 when the text holds none, -1 on allocation failure. */
 int pf_crash_parse(const char *text, size_t len, pf_crash *out, pf_err *err);
 
+/* The first frame in the target's own code (the SARIF location, the
+ * title's "in f (file:line)"), NULL when the report has none. */
+const pf_frame *pf_crash_top_frame(const pf_crash *c);
+
+/* The kind is an out-of-memory one ("oom", "allocation-size-too-big",
+ * "calloc-overflow", ...): pf_run classifies these as PF_OUT_OOM. */
+int pf_crash_is_oom(const pf_crash *c);
+
 /* A short one-line title: "heap-buffer-overflow READ 1 in parse_value
  * (cJSON.c:712)". */
 void pf_crash_title(const pf_crash *c, pf_buf *out);
