@@ -50,7 +50,7 @@ static void usage(FILE *out)
         "\n"
         "Example:\n"
         "  prodfuzz doctor\n"
-        "  prodfuzz anonymize --key-file key.bin rows.jsonl -o corpus/\n");
+        "  prodfuzz anonymize --key-file key.bin rows.jsonl -o corpus/rows/\n");
 }
 
 int main(int argc, char **argv)

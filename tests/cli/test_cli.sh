@@ -38,6 +38,22 @@ fi
 # doctor fails with exit 3 when a required tool is missing
 t_exit "doctor exits 3 without clang on PATH" 3 env PATH=/nonexistent "$P" doctor
 t_grep "doctor says how to fix" "fix: apt-get install clang" "$T_OUT"
-t_exit "no color when NO_COLOR is set" 2 env NO_COLOR=1 "$P" frobnicate
-t_nogrep "no escape codes" $'\033' "$T_ERR"
+# Colour needs a terminal: run under a pseudo-terminal (script(1)), with
+# and without NO_COLOR (the runner exports NO_COLOR=1 for every test).
+if command -v script >/dev/null; then
+    pty() { TERM=xterm script -qec "$*" /dev/null; }
+    t_exit "on a terminal, without NO_COLOR" 2 pty env -u NO_COLOR "$P" frobnicate
+    t_grep "  the error is coloured" $'\033\\[[0-9;]*m' "$T_OUT"
+    t_exit "on a terminal, with NO_COLOR=1" 2 pty env NO_COLOR=1 "$P" frobnicate
+    t_grep "  the same error" "unknown subcommand 'frobnicate'" "$T_OUT"
+    t_nogrep "  without colour" $'\033' "$T_OUT"
+    t_exit "on a terminal, with --no-color" 2 pty env -u NO_COLOR "$P" --no-color frobnicate
+    t_nogrep "  without colour" $'\033' "$T_OUT"
+    t_exit "on a terminal, with TERM=dumb" 2 env TERM=dumb script -qec "env -u NO_COLOR $P frobnicate" /dev/null
+    t_nogrep "  without colour" $'\033' "$T_OUT"
+else
+    t_skip "colour only on a terminal without NO_COLOR" "script(1) from bsdutils is not installed"
+fi
+t_exit "not a terminal, without NO_COLOR" 2 env -u NO_COLOR "$P" frobnicate
+t_nogrep "  no colour in a pipe" $'\033' "$T_ERR"
 t_done
