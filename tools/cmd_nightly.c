@@ -62,21 +62,23 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "  --corpus-cap N        most inputs kept in a state corpus (10000)\n"
     "  --afl-mutator FILE    prodfuzz_afl.so (default: next to this binary)\n"
     "  --json                print a JSON summary on standard output\n"
+    "  --link-flags          print the linker flags that put the prodfuzz\n"
+    "                        mutator into a libFuzzer target, and exit\n"
     "\n"
     "Exit: 0 no new finding, 1 a new finding (or one whose suppression\n"
     "expired), 2 bad option or config, 3 a target cannot be run, the\n"
     "mutator is not on, or the state is in use by another run.\n"
     "\n"
     "Example:\n"
-    "  make service && prodfuzz nightly --target build/svc/service_orders_pf \\\n"
-    "      --corpus corpus/service_orders --env PF_BUG=null \\\n"
-    "      --budget 20s --state /tmp/pf-state --out /tmp/pf-night; \\\n"
-    "  ls /tmp/pf-night\n", run};
+    "  printf '#include <stddef.h>\\n#include <stdint.h>\\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }\\n' >/tmp/t.c\n"
+    "  clang -fsanitize=fuzzer,address /tmp/t.c $(prodfuzz nightly --link-flags) -o /tmp/t\n"
+    "  prodfuzz nightly --target /tmp/t --corpus corpus/service_orders --budget 5s \\\n"
+    "      --state /tmp/pf-state --out /tmp/pf-night\n", run};
 
 enum { O_CONFIG = CLI_OPT_FIRST_FREE, O_TARGET, O_CORPUS, O_SHAPE, O_DICT,
        O_CLASSES, O_AFL_TARGET, O_STATE, O_OUT, O_BUDGET, O_JOBS, O_ENGINE,
        O_RSS, O_TIMEOUT, O_MAX_LEN, O_SUPP, O_MINIMIZE, O_CAP, O_AFL_MUT,
-       O_JSON, O_ENV };
+       O_JSON, O_ENV, O_LINK_FLAGS };
 
 static volatile sig_atomic_t g_stop;
 
@@ -107,11 +109,10 @@ static void progress(void *ctx, const char *target, const pf_nsample *s,
                  s->execs_per_s, (unsigned long long)s->cov, restarts, artifacts);
 }
 
-static char *default_afl_mutator(void)
+/* A library installed beside this binary: PREFIX/bin/prodfuzz and
+ * PREFIX/lib/NAME, or build/{,asan/}bin/prodfuzz and build/lib/NAME. */
+static char *beside_me(const char *name)
 {
-    const char *e = getenv("PRODFUZZ_AFL_MUTATOR");
-    if (e && *e)
-        return strdup(e);
     char self[4096];
     ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
     if (k <= 0)
@@ -121,16 +122,42 @@ static char *default_afl_mutator(void)
     if (!slash)
         return NULL;
     *slash = '\0';
-    static const char *const rel[] = {"../lib/prodfuzz_afl.so",
-                                      "../../lib/prodfuzz_afl.so", NULL};
+    static const char *const rel[] = {"../lib", "../../lib", NULL};
     for (int i = 0; rel[i]; i++) {
         pf_buf p = PF_BUF_INIT;
-        pf_buf_addf(&p, "%s/%s", self, rel[i]);
+        pf_buf_addf(&p, "%s/%s/%s", self, rel[i], name);
         if (pf_buf_ok(&p, NULL) == 0 && access(p.data, R_OK) == 0)
             return pf_buf_detach(&p, NULL);
         pf_buf_free(&p);
     }
     return NULL;
+}
+
+static char *default_afl_mutator(void)
+{
+    const char *e = getenv("PRODFUZZ_AFL_MUTATOR");
+    if (e && *e)
+        return strdup(e);
+    return beside_me("prodfuzz_afl.so");
+}
+
+/* --link-flags: what pkg-config --libs prodfuzz-libfuzzer says, found
+ * without pkg-config (an uninstalled build, a CI job) */
+static int link_flags(void)
+{
+    char *a = beside_me("libprodfuzz_libfuzzer.a");
+    if (!a) {
+        cli_error("libprodfuzz_libfuzzer.a is not beside this prodfuzz "
+                  "(build it with make, or use pkg-config --libs "
+                  "prodfuzz-libfuzzer after make install)");
+        return EXIT_ENV;
+    }
+    char *r = realpath(a, NULL);
+    printf("-Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver "
+           "%s -lcjson -lpq -lcrypto -lm -lpthread\n", r ? r : a);
+    free(r);
+    free(a);
+    return 0;
 }
 
 typedef struct opts {
@@ -184,6 +211,7 @@ static int run(int argc, char **argv)
         {"afl-mutator", required_argument, 0, O_AFL_MUT},
         {"json", no_argument, 0, O_JSON},
         {"env", required_argument, 0, O_ENV},
+        {"link-flags", no_argument, 0, O_LINK_FLAGS},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_nightly;
     opts o;
@@ -237,6 +265,9 @@ static int run(int argc, char **argv)
             }
             break;
         }
+        case O_LINK_FLAGS:
+            rc = link_flags();
+            goto out;
         case O_STATE: o.state = optarg; break;
         case O_OUT: o.out = optarg; break;
         case O_SUPP: o.supp = optarg; break;

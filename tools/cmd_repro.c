@@ -35,8 +35,11 @@ const pf_cmd pf_cmd_repro = {"repro", "replay a nightly finding as the night ran
     "finding or bad option, 3 the target cannot be run.\n"
     "\n"
     "Example:\n"
-    "  prodfuzz repro --state /tmp/pf-state \\\n"
-    "      $(sed -n 's/.*\"id\": \"\\([0-9a-f]*\\)\".*/\\1/p' /tmp/pf-state/findings.json | head -1)\n",
+    "  printf '#include <stddef.h>\\n#include <stdint.h>\\n#include <stdlib.h>\\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { if (n && d[0] == 0x7b) abort(); return 0; }\\n' >/tmp/c.c\n"
+    "  clang -fsanitize=fuzzer,address /tmp/c.c $(prodfuzz nightly --link-flags) -o /tmp/c\n"
+    "  prodfuzz nightly --target /tmp/c --corpus corpus/service_orders --budget 3s \\\n"
+    "      --state /tmp/s --out /tmp/o || [ $? -eq 1 ]\n"
+    "  prodfuzz repro --state /tmp/s $(ls /tmp/s/findings) || [ $? -eq 1 ]\n",
     run};
 
 enum { O_STATE = CLI_OPT_FIRST_FREE, O_TARGET, O_SHOW, O_JSON };
