@@ -17,6 +17,7 @@
  *                        swap, the mutator checks on a target binary
  *   pf_nightly_engine.c  running libFuzzer / AFL++ under supervision,
  *                        status-line sampling, artifacts, replay
+ *   pf_nightly_minimize.c  structural minimizing of JSON reproducers
  *   pf_nightly_db.c      the findings database and suppressions
  *   pf_nightly_config.c  the config file (JSON), validated per entry
  *   pf_nightly_night.c   one night over every target: checks, engine,
@@ -169,6 +170,14 @@ int pf_engine_replay(const char *target, char **env, const pf_nlimits *lim,
 int pf_engine_minimize(const char *target, char **env, const pf_nlimits *lim,
                        const char *input, const char *out_path,
                        double seconds, pf_err *err);
+
+/* Make a JSON input smaller while still(ctx, candidate) returns 1 (0: the
+ * candidate lost the failure, -1: could not run): drops members and
+ * elements, halves long strings; every candidate is valid JSON. Input
+ * that is not JSON comes back as it was. At most `seconds`. */
+int pf_json_minimize(const char *data, size_t len,
+                     int (*still)(void *ctx, const char *d, size_t n),
+                     void *ctx, double seconds, pf_buf *out, pf_err *err);
 
 /* The environment for the engine and replays: the caller's env entries,
  * ASAN_OPTIONS from the limits (unless an entry sets it) and

@@ -398,6 +398,96 @@ static int copy_artifacts(const night *n, const pf_ntarget *t, artifact *a,
     return 0;
 }
 
+typedef struct still_ctx {
+    const pf_ntarget *t;
+    char **env;
+    const char *path;   /* candidate file */
+    const char *sig;    /* the signature to hold */
+    pf_err *err;
+} still_ctx;
+
+/* The minimizer's predicate: the candidate fails with the same signature. */
+static int still_fails(void *ctx, const char *d, size_t len)
+{
+    still_ctx *s = ctx;
+    if (pf_fs_write_atomic(s->path, d, len, 0644, s->err) < 0)
+        return -1;
+    char *sig = NULL;
+    pf_crash c;
+    pf_crash_init(&c);
+    int r = sign(s->t, s->env, s->path, "crash", &sig, &c, s->err);
+    int same = r == 1 && sig && !strcmp(sig, s->sig);
+    pf_crash_free(&c);
+    free(sig);
+    return r < 0 ? -1 : same;
+}
+
+/* Minimize with the signature held fixed: structurally for JSON, else with
+ * libFuzzer -minimize_crash (byte mutations only), keeping its result only
+ * when it still has the signature. 1 with a result in out, 0 none. */
+static int minimize(const night *n, const pf_ntarget *t, char **env,
+                    const char *work, const char *sig, const pf_buf *data,
+                    pf_buf *out, pf_err *err)
+{
+    char *cand = fmt("%s/candidate", work);
+    char *orig = fmt("%s/original", work);
+    int rc = -1;
+    if (!cand || !orig) {
+        pf_err_set(err, PF_E_NOMEM, "out of memory");
+        goto done;
+    }
+    still_ctx sc = {t, env, cand, sig, err};
+    if (pf_json_minimize(data->data, data->len, still_fails, &sc,
+                         n->c->minimize_s, out, err) < 0)
+        goto done;
+    if (out->len < data->len) {
+        rc = 1;
+        goto done;
+    }
+    /* not JSON, or nothing structural to drop: libFuzzer's byte cuts */
+    char **benv = NULL;
+    size_t nb = 0;
+    for (char **p = env; p && *p; p++)
+        if (pf_argv_push(&benv, &nb, *p, err) < 0)
+            goto bdone;
+    if (pf_argv_push(&benv, &nb, "PRODFUZZ_BYTE_SHARE=1", err) < 0 ||
+        pf_fs_write_atomic(orig, data->data, data->len, 0644, err) < 0)
+        goto bdone;
+    int got = pf_engine_minimize(t->binary, benv, &t->lim, orig, cand,
+                                 n->c->minimize_s, err);
+    if (got < 0)
+        goto bdone;
+    rc = 0;
+    if (got == 1) {
+        pf_buf m = PF_BUF_INIT;
+        if (pf_fs_read_file(cand, (size_t)1 << 30, &m, err) == 0 &&
+            m.len < data->len) {
+            char *s2 = NULL;
+            pf_crash c;
+            pf_crash_init(&c);
+            if (sign(t, env, cand, "crash", &s2, &c, err) == 1 && !strcmp(s2, sig)) {
+                pf_buf_reset(out);
+                pf_buf_add(out, m.data, m.len);
+                rc = 1;
+            }
+            pf_crash_free(&c);
+            free(s2);
+        }
+        pf_buf_free(&m);
+        pf_err_clear(err);
+    }
+bdone:
+    pf_argv_free(benv);
+done:
+    if (cand)
+        unlink(cand);
+    if (orig)
+        unlink(orig);
+    free(cand);
+    free(orig);
+    return rc;
+}
+
 static int findings(night *n, const pf_ntarget *t, char **env,
                     const char *work, int afl, pf_explainer *x, pf_err *err)
 {
@@ -483,39 +573,32 @@ static int findings(night *n, const pf_ntarget *t, char **env,
         pf_outcome oc = outcome_of(a[best].crash.kind);
         if (n->c->minimize_s > 0 && a[best].reproduced && oc == PF_OUT_CRASH &&
             !(n->c->stop && *n->c->stop)) {
-            char *minp = fmt("%s/min-%zu", work, best);
-            pf_crash mc;
-            pf_crash_init(&mc);
-            char *msig = NULL;
-            int got = minp ? pf_engine_minimize(t->binary, env, &t->lim,
-                                                a[best].path, minp,
-                                                n->c->minimize_s, err) : -1;
-            if (got < 0) {
-                free(minp);
+            pf_buf small = PF_BUF_INIT;
+            int r = minimize(n, t, env, work, a[best].sig, &data, &small, err);
+            if (r < 0) {
+                pf_buf_free(&small);
                 pf_buf_free(&data);
                 goto out;
             }
-            if (got == 1) {
-                int r = sign(t, env, minp, "crash", &msig, &mc, err);
-                pf_buf mdata = PF_BUF_INIT;
-                if (r == 1 && !strcmp(msig, a[best].sig) &&
-                    pf_fs_read_file(minp, (size_t)1 << 30, &mdata, err) == 0 &&
-                    mdata.len < data.len) {
-                    pf_buf_free(&data);
-                    data = mdata;
+            if (r == 1 && small.len < data.len) {
+                pf_buf_free(&data);
+                data = small;
+                /* the frames of the smaller input (same signature) */
+                char *p = fmt("%s/min-%zu", work, best);
+                char *msig = NULL;
+                pf_crash mc;
+                pf_crash_init(&mc);
+                if (p && pf_fs_write_atomic(p, data.data, data.len, 0644, err) == 0 &&
+                    sign(t, env, p, "crash", &msig, &mc, err) == 1 &&
+                    !strcmp(msig, a[best].sig))
                     frames_into(&mc, f);
-                } else {
-                    pf_buf_free(&mdata);
-                    if (r == 1 && strcmp(msig, a[best].sig))
-                        say(n, 0, "%s: the minimized input of finding %s hit "
-                            "another bug; the engine's input is kept",
-                            t->name, f->id);
-                }
                 pf_err_clear(err);
+                pf_crash_free(&mc);
+                free(msig);
+                free(p);
+            } else {
+                pf_buf_free(&small);
             }
-            pf_crash_free(&mc);
-            free(msig);
-            free(minp);
         }
         /* a finding keeps its smallest reproducer across nights */
         if (!f->reproducer || !f->repro_bytes || data.len <= f->repro_bytes ||

@@ -63,6 +63,9 @@ for f in d["findings"]:
 ' "$W/state/findings.json" >"$W/db1"
 bad=$(awk '$2 < 1 || $2 > $3 || $5 != "new"' "$W/db1")
 t_eq "each reproducer is kept, no larger than the engine's input, status new" "$bad" ""
+smaller=$(awk '$2 < $3' "$W/db1" | wc -l)
+[ "$smaller" -ge 1 ] && t_pass "minimizing made reproducers smaller ($smaller of $(wc -l <"$W/db1"))" \
+    || t_fail "minimizing made reproducers smaller" "$(cat "$W/db1")"
 awk '{s+=$4} END {exit !(s >= 2)}' "$W/db1" && t_pass "counts add up the artifacts" || t_fail "counts add up the artifacts" "$(cat "$W/db1")"
 n_art=$(ls "$W/n1/artifacts/service_orders_pf" | wc -l)
 [ "$n_art" -ge 2 ] && t_pass "every engine artifact is kept in OUT/artifacts ($n_art)" \
