@@ -272,6 +272,7 @@ typedef struct pf_ntarget {
     char *afl_binary;    /* AFL++-instrumented build, may be NULL */
     char *corpus;        /* production seeds, may be NULL */
     char *shape, *dict, *classes;
+    char *import;        /* reproducers found elsewhere, taken as artifacts */
     char **env; size_t nenv;
     char **args; size_t nargs;   /* extra engine flags */
     double share;        /* of the budget; weights, normalised */

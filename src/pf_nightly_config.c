@@ -32,7 +32,7 @@ void pf_nconfig_init(pf_nconfig *c) { memset(c, 0, sizeof *c); }
 static void target_free(pf_ntarget *t)
 {
     free(t->name); free(t->binary); free(t->afl_binary); free(t->corpus);
-    free(t->shape); free(t->dict); free(t->classes);
+    free(t->shape); free(t->dict); free(t->classes); free(t->import);
     pf_argv_free(t->env);
     pf_argv_free(t->args);
 }

@@ -825,6 +825,37 @@ static int add_history(night *n, pf_err *err)
     return 0;
 }
 
+/* --import: reproducers found elsewhere join tonight's artifacts */
+static int copy_in_dir(const char *from, const char *work, pf_err *err)
+{
+    char **names = NULL;
+    size_t k = 0;
+    char *dir = fmt("%s/artifacts", work);
+    int rc = -1;
+    if (!dir || pf_fs_mkdirs(dir, 0755, err) < 0 ||
+        pf_dir_files(from, &names, &k, err) < 0)
+        goto out;
+    for (size_t i = 0; i < k; i++) {
+        pf_buf data = PF_BUF_INIT;
+        char *src = fmt("%s/%s", from, names[i]);
+        char *dst = fmt("%s/%s", dir, names[i]);
+        int r = src && dst ? pf_fs_read_file(src, (size_t)1 << 30, &data, err)
+                           : pf_err_set(err, PF_E_NOMEM, "out of memory");
+        if (r == 0)
+            r = pf_fs_write_atomic(dst, data.data, data.len, 0644, err);
+        pf_buf_free(&data);
+        free(src);
+        free(dst);
+        if (r < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    pf_dir_files_free(names, k);
+    free(dir);
+    return rc;
+}
+
 /* ---- one target -------------------------------------------------------------- */
 
 static void engine_progress(void *ctx, const pf_nsample *s, unsigned restarts,
@@ -895,7 +926,18 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
     say(n, 0, "%s: %s for %.0f s, %d job%s, seeds %s", name, ec.engine, seconds,
         ec.jobs > 0 ? ec.jobs : 1, ec.jobs > 1 ? "s" : "",
         t->corpus ? t->corpus : "(none)");
-    if (pf_engine_run(&ec, &er, &terr) < 0) {
+    if (t->import && copy_in_dir(t->import, work, &terr) < 0) {
+        rt->error = 1;
+        rt->error_msg = strdup(terr.msg);
+        n->res->ntarget_errors++;
+        say(n, 1, "%s", terr.msg);
+        rc = 0;
+        goto out;
+    }
+    if (seconds <= 0) {
+        /* no fuzzing tonight: only the imported reproducers and the
+         * earlier findings */
+    } else if (pf_engine_run(&ec, &er, &terr) < 0) {
         rt->error = 1;
         rt->error_msg = strdup(terr.msg);
         n->res->ntarget_errors++;
@@ -907,7 +949,7 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
     if (fill_target(rt, &er, err) < 0)
         goto out;
     /* 3. the state corpus */
-    {
+    if (seconds > 0) {
         char *merged = fmt("%s/merged", work);
         char *wcorp = fmt("%s/corpus", work);
         /* AFL++: the queues of the main and every secondary */

@@ -22,7 +22,7 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup, minimize, explain, track, report",
     "usage: prodfuzz nightly [--config FILE] [--target BIN [--corpus DIR]\n"
     "                        [--shape PROFILE] [--dict FILE] [--classes LIST]\n"
-    "                        [--afl-target BIN] [--env NAME=VALUE]]...\n"
+    "                        [--afl-target BIN] [--env NAME=VALUE] [--import DIR]]...\n"
     "                        --state DIR --out DIR\n"
     "                        [--budget 10m] [--jobs N] [--engine libfuzzer|afl|both]\n"
     "                        [--rss-limit 512M] [--timeout 2s] [--max-len 1M]\n"
@@ -48,9 +48,12 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "  --classes LIST        mutation classes (PRODFUZZ_CLASSES)\n"
     "  --afl-target BIN      its AFL++ build (afl-clang-fast), for --engine afl\n"
     "  --env NAME=VALUE      a variable the target needs (recorded for repro)\n"
+    "  --import DIR          reproducers found elsewhere (another fuzzer, CI):\n"
+    "                        signed, deduplicated and tracked like tonight's\n"
     "  --state DIR           state kept between nights (locked while running)\n"
     "  --out DIR             where the reports and every artifact go\n"
-    "  --budget DURATION     the whole night, shared by the targets (10m)\n"
+    "  --budget DURATION     the whole night, shared by the targets (10m; 0:\n"
+    "                        no fuzzing, only imports and earlier findings)\n"
     "  --jobs N              engine processes per target (1)\n"
     "  --engine E            libfuzzer (default), afl or both\n"
     "  --rss-limit SIZE      the application's heap in production (512M); see\n"
@@ -78,7 +81,7 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
 enum { O_CONFIG = CLI_OPT_FIRST_FREE, O_TARGET, O_CORPUS, O_SHAPE, O_DICT,
        O_CLASSES, O_AFL_TARGET, O_STATE, O_OUT, O_BUDGET, O_JOBS, O_ENGINE,
        O_RSS, O_TIMEOUT, O_MAX_LEN, O_SUPP, O_MINIMIZE, O_CAP, O_AFL_MUT,
-       O_JSON, O_ENV, O_LINK_FLAGS };
+       O_JSON, O_ENV, O_LINK_FLAGS, O_IMPORT };
 
 static volatile sig_atomic_t g_stop;
 
@@ -181,6 +184,7 @@ static int target_opt(const pf_cmd *cmd, pf_nconfig *cl, const char *name,
                   : !strcmp(name, "--shape") ? &t->shape
                   : !strcmp(name, "--dict") ? &t->dict
                   : !strcmp(name, "--classes") ? &t->classes
+                  : !strcmp(name, "--import") ? &t->import
                   : &t->afl_binary;
     free(*slot);
     *slot = strdup(val);
@@ -212,6 +216,7 @@ static int run(int argc, char **argv)
         {"json", no_argument, 0, O_JSON},
         {"env", required_argument, 0, O_ENV},
         {"link-flags", no_argument, 0, O_LINK_FLAGS},
+        {"import", required_argument, 0, O_IMPORT},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_nightly;
     opts o;
@@ -238,10 +243,11 @@ static int run(int argc, char **argv)
                 goto out;
             }
             break;
-        case O_CORPUS: case O_SHAPE: case O_DICT: case O_CLASSES: case O_AFL_TARGET: {
+        case O_CORPUS: case O_SHAPE: case O_DICT: case O_CLASSES: case O_AFL_TARGET:
+        case O_IMPORT: {
             const char *nm = c == O_CORPUS ? "--corpus" : c == O_SHAPE ? "--shape"
                              : c == O_DICT ? "--dict" : c == O_CLASSES ? "--classes"
-                             : "--afl-target";
+                             : c == O_IMPORT ? "--import" : "--afl-target";
             int r = target_opt(cmd, &cl, nm, optarg, NULL);
             if (r) {
                 rc = r;
@@ -282,7 +288,9 @@ static int run(int argc, char **argv)
             o.engine = optarg;
             break;
         case O_BUDGET:
-            if (pf_nparse_duration(optarg, &o.budget) < 0) {
+            if (!strcmp(optarg, "0")) {
+                o.budget = 0;
+            } else if (pf_nparse_duration(optarg, &o.budget) < 0) {
                 rc = cli_usage(cmd, "--budget takes a duration such as 10m, 8h or 30s, not '%s'", optarg);
                 goto out;
             }
@@ -377,6 +385,8 @@ static int run(int argc, char **argv)
         t->dict = cl.t[i].dict;
         t->classes = cl.t[i].classes;
         t->afl_binary = cl.t[i].afl_binary;
+        t->import = cl.t[i].import;
+        cl.t[i].import = NULL;
         t->env = cl.t[i].env;
         t->nenv = cl.t[i].nenv;
         cl.t[i].env = NULL;
