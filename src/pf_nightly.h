@@ -171,6 +171,14 @@ int pf_engine_minimize(const char *target, char **env, const pf_nlimits *lim,
                        const char *input, const char *out_path,
                        double seconds, pf_err *err);
 
+/* Source-based line coverage of a build made with -fprofile-instr-generate
+ * -fcoverage-mapping (a libFuzzer binary): every input of the folders is
+ * run once (-runs=0), the raw profiles are merged with llvm-profdata and
+ * llvm-cov export gives the line totals. tmp is a scratch folder. */
+int pf_coverage_lines(const char *bin, char **env, const char *const *dirs,
+                      size_t ndirs, const char *tmp, uint64_t *covered,
+                      uint64_t *total, pf_err *err);
+
 /* Make a JSON input smaller while still(ctx, candidate) returns 1 (0: the
  * candidate lost the failure, -1: could not run): drops members and
  * elements, halves long strings; every candidate is valid JSON. Input
@@ -273,6 +281,7 @@ typedef struct pf_ntarget {
     char *corpus;        /* production seeds, may be NULL */
     char *shape, *dict, *classes;
     char *import;        /* reproducers found elsewhere, taken as artifacts */
+    char *coverage;      /* a coverage build (-fprofile-instr-generate), or NULL */
     char **env; size_t nenv;
     char **args; size_t nargs;   /* extra engine flags */
     double share;        /* of the budget; weights, normalised */

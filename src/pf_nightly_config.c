@@ -33,6 +33,7 @@ static void target_free(pf_ntarget *t)
 {
     free(t->name); free(t->binary); free(t->afl_binary); free(t->corpus);
     free(t->shape); free(t->dict); free(t->classes); free(t->import);
+    free(t->coverage);
     pf_argv_free(t->env);
     pf_argv_free(t->args);
 }
@@ -157,7 +158,8 @@ static int member_str(const cJSON *o, const char *k, const char *where,
 
 static const char *const target_keys[] = {
     "name", "binary", "afl_binary", "corpus", "shape", "dict", "classes",
-    "share", "timeout", "rss_limit", "max_len", "env", "args", NULL};
+    "share", "timeout", "rss_limit", "max_len", "env", "args",
+    "coverage_binary", NULL};
 static const char *const top_keys[] = {"budget", "jobs", "engine",
                                        "suppressions", "targets", NULL};
 
@@ -195,7 +197,8 @@ static int parse_target(const cJSON *o, int i, const char *file,
         member_str(o, "corpus", where, file, dir, 1, &t->corpus, err) < 0 ||
         member_str(o, "shape", where, file, dir, 1, &t->shape, err) < 0 ||
         member_str(o, "dict", where, file, dir, 1, &t->dict, err) < 0 ||
-        member_str(o, "classes", where, file, dir, 0, &t->classes, err) < 0)
+        member_str(o, "classes", where, file, dir, 0, &t->classes, err) < 0 ||
+        member_str(o, "coverage_binary", where, file, dir, 1, &t->coverage, err) < 0)
         return -1;
     for (const char *p = t->name; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))

@@ -998,6 +998,30 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
         for (int i = 0; i < 9; i++)
             free(aflq[i]);
     }
+    /* line coverage: the seeds alone, then with what the nights learned */
+    if (t->coverage && !(n->c->stop && *n->c->stop)) {
+        char *tmp = fmt("%s/coverage", work);
+        const char *dirs[2] = {t->corpus, learned};
+        uint64_t cs = 0, ts = 0, ca = 0, ta = 0;
+        pf_err cerr = PF_ERR_INIT;
+        char *cov = realpath(t->coverage, NULL);
+        if (tmp && cov &&
+            pf_coverage_lines(cov, env, dirs, 1, tmp, &cs, &ts, &cerr) == 0 &&
+            pf_coverage_lines(cov, env, dirs, 2, tmp, &ca, &ta, &cerr) == 0 && ta) {
+            rt->line_coverage = 100.0 * (double)ca / (double)ta;
+            say(n, 0, "%s: line coverage %.1f%% (%llu of %llu lines); %llu "
+                "lines reached only by the mutants the nights kept (the "
+                "production seeds alone: %llu)", name, rt->line_coverage,
+                (unsigned long long)ca, (unsigned long long)ta,
+                (unsigned long long)(ca > cs ? ca - cs : 0),
+                (unsigned long long)cs);
+        } else {
+            say(n, 1, "%s: no line coverage (%s)", name,
+                cov ? cerr.msg : "the coverage build is missing");
+        }
+        free(cov);
+        free(tmp);
+    }
     /* 4. and 5. */
     if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {
         say(n, 1, "%s: no explanations (%s)", name, terr.msg);

@@ -22,7 +22,8 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup, minimize, explain, track, report",
     "usage: prodfuzz nightly [--config FILE] [--target BIN [--corpus DIR]\n"
     "                        [--shape PROFILE] [--dict FILE] [--classes LIST]\n"
-    "                        [--afl-target BIN] [--env NAME=VALUE] [--import DIR]]...\n"
+    "                        [--afl-target BIN] [--coverage BIN] [--env NAME=VALUE]\n"
+    "                        [--import DIR]]...\n"
     "                        --state DIR --out DIR\n"
     "                        [--budget 10m] [--jobs N] [--engine libfuzzer|afl|both]\n"
     "                        [--rss-limit 512M] [--timeout 2s] [--max-len 1M]\n"
@@ -48,6 +49,8 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "  --classes LIST        mutation classes (PRODFUZZ_CLASSES)\n"
     "  --afl-target BIN      its AFL++ build (afl-clang-fast), for --engine afl\n"
     "  --env NAME=VALUE      a variable the target needs (recorded for repro)\n"
+    "  --coverage BIN        its build with -fprofile-instr-generate\n"
+    "                        -fcoverage-mapping: line coverage per target\n"
     "  --import DIR          reproducers found elsewhere (another fuzzer, CI):\n"
     "                        signed, deduplicated and tracked like tonight's\n"
     "  --state DIR           state kept between nights (locked while running)\n"
@@ -81,7 +84,7 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
 enum { O_CONFIG = CLI_OPT_FIRST_FREE, O_TARGET, O_CORPUS, O_SHAPE, O_DICT,
        O_CLASSES, O_AFL_TARGET, O_STATE, O_OUT, O_BUDGET, O_JOBS, O_ENGINE,
        O_RSS, O_TIMEOUT, O_MAX_LEN, O_SUPP, O_MINIMIZE, O_CAP, O_AFL_MUT,
-       O_JSON, O_ENV, O_LINK_FLAGS, O_IMPORT };
+       O_JSON, O_ENV, O_LINK_FLAGS, O_IMPORT, O_COVERAGE };
 
 static volatile sig_atomic_t g_stop;
 
@@ -185,6 +188,7 @@ static int target_opt(const pf_cmd *cmd, pf_nconfig *cl, const char *name,
                   : !strcmp(name, "--dict") ? &t->dict
                   : !strcmp(name, "--classes") ? &t->classes
                   : !strcmp(name, "--import") ? &t->import
+                  : !strcmp(name, "--coverage") ? &t->coverage
                   : &t->afl_binary;
     free(*slot);
     *slot = strdup(val);
@@ -217,6 +221,7 @@ static int run(int argc, char **argv)
         {"env", required_argument, 0, O_ENV},
         {"link-flags", no_argument, 0, O_LINK_FLAGS},
         {"import", required_argument, 0, O_IMPORT},
+        {"coverage", required_argument, 0, O_COVERAGE},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_nightly;
     opts o;
@@ -244,10 +249,11 @@ static int run(int argc, char **argv)
             }
             break;
         case O_CORPUS: case O_SHAPE: case O_DICT: case O_CLASSES: case O_AFL_TARGET:
-        case O_IMPORT: {
+        case O_IMPORT: case O_COVERAGE: {
             const char *nm = c == O_CORPUS ? "--corpus" : c == O_SHAPE ? "--shape"
                              : c == O_DICT ? "--dict" : c == O_CLASSES ? "--classes"
-                             : c == O_IMPORT ? "--import" : "--afl-target";
+                             : c == O_IMPORT ? "--import"
+                             : c == O_COVERAGE ? "--coverage" : "--afl-target";
             int r = target_opt(cmd, &cl, nm, optarg, NULL);
             if (r) {
                 rc = r;
@@ -386,7 +392,8 @@ static int run(int argc, char **argv)
         t->classes = cl.t[i].classes;
         t->afl_binary = cl.t[i].afl_binary;
         t->import = cl.t[i].import;
-        cl.t[i].import = NULL;
+        t->coverage = cl.t[i].coverage;
+        cl.t[i].import = cl.t[i].coverage = NULL;
         t->env = cl.t[i].env;
         t->nenv = cl.t[i].nenv;
         cl.t[i].env = NULL;

@@ -15,7 +15,7 @@
 #     load, an unknown class are exit 3;
 #   - SIGKILL mid-night leaves the state usable; a second run on a locked
 #     state is refused (exit 3); SIGTERM stops the night and still writes
-#     the report.
+#     the report; --jobs 2 runs two engine processes.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
@@ -141,7 +141,7 @@ st=$?
     || t_fail "no work folder of the killed run is left" "$(ls "$W/state")"
 
 "$P" nightly --target "$SVC" --corpus "$SEEDS" --state "$W/state" --out "$W/t" \
-    --budget 60s >"$W/t.out" 2>&1 &
+    --budget 60s --jobs 2 >"$W/t.out" 2>&1 &
 pid=$!
 for i in $(seq 1 50); do [ -d "$W/t/logs" ] && break; sleep 0.1; done
 sleep 2
@@ -152,6 +152,7 @@ st=$?
 [ $(( $(date +%s) - start )) -lt 30 ] && t_pass "SIGTERM stops the night promptly" || t_fail "SIGTERM stops the night promptly"
 [ $st -le 1 ] && t_pass "a stopped night still exits with its verdict ($st)" || t_fail "a stopped night still exits with its verdict" "exit $st"
 t_grep "it says it was stopped" "stopped by a signal" "$W/t.out"
+t_exit "--jobs 2 ran two libFuzzer processes" 0 test -s "$W/t/logs/service_orders_pf/job0.0.log" -a -s "$W/t/logs/service_orders_pf/job1.0.log"
 t_exit "and writes the report for the time that ran" 0 python3 -c "
 import json; d=json.load(open('$W/t/report.json')); assert d['targets'][0]['inputs'] > 0"
 t_done
