@@ -17,8 +17,15 @@
  *                                   print per class the mutants made, their
  *                                   mean size and values, and the share of
  *                                   the run spent executing them
- * A bad setting is reported once on stderr and the mutator steps aside
- * (every call goes to LLVMFuzzerMutate) rather than killing the run.
+ *   PRODFUZZ_ON_ERROR=stop          what a bad setting does: `stop` (the
+ *                                   default) ends the process at start-up
+ *                                   with the reason and exit status 2 (3
+ *                                   for an unreadable profile), before
+ *                                   libFuzzer runs; `continue` reports it
+ *                                   and lets libFuzzer mutate alone
+ * The settings are read when the program starts (a constructor in this
+ * archive member), so a corrupt PRODFUZZ_SHAPE or an unknown class never
+ * turns into a night of plain fuzzing that believes it is shaped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,8 +109,22 @@ static int ready(void)
     pf_mutate_cfg_default(&cfg);
     cfg.size_schedule = 1;
     pf_err err = PF_ERR_INIT;
+    const char *onerr = getenv("PRODFUZZ_ON_ERROR");
+    int cont = onerr && !strcmp(onerr, "continue");
+    if (onerr && *onerr && !cont && strcmp(onerr, "stop")) {
+        fprintf(stderr, "prodfuzz: error: PRODFUZZ_ON_ERROR: want stop or "
+                        "continue\n");
+        exit(2);
+    }
     if (pf_mutate_cfg_env(&cfg, &g_shape, &err) < 0 ||
         !(g_m = pf_mutator_new(&cfg, &err))) {
+        pf_shape_free(g_shape);
+        g_shape = NULL;
+        if (!cont) {
+            fprintf(stderr, "prodfuzz: error: %s (PRODFUZZ_ON_ERROR=continue "
+                            "fuzzes without the prodfuzz mutator)\n", err.msg);
+            exit(pf_err_exit_code(err.code));
+        }
         fprintf(stderr, "prodfuzz: error: %s; the prodfuzz mutator is off, "
                         "libFuzzer mutates alone\n", err.msg);
         g_state = -1;
@@ -136,6 +157,12 @@ static void say(size_t in, size_t out)
     g_said |= 1u << c;
     fprintf(stderr, "prodfuzz: mutator: first %s mutant (%s)\n",
             pf_mclass_name(c), pf_mutator_describe(g_m));
+}
+
+/* At start-up, before libFuzzer's main: a bad setting stops here. */
+__attribute__((constructor)) static void pf_libfuzzer_init(void)
+{
+    ready();
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,

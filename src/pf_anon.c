@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "pf_anon_int.h"
+#include "pf_format.h"
 #include "pf_json.h"
 #include "pf_path.h"
 
@@ -315,7 +316,7 @@ static void safe_path(pf_anon *a, const pf_json *j, int tok, pf_buf *out)
         } else {
             pf_buf_reset(&a->val);
             pf_json_unescape(j, p, &a->val);
-            if (pf_xf_key_is_data(a->val.data, a->val.len) ||
+            if (pf_fmt_key_is_data(a->val.data, a->val.len) ||
                 key_is_known_original(a, a->val.data, a->val.len))
                 pf_buf_adds(out, "{*}");
             else
@@ -656,7 +657,7 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
         if (a->verify && !a->explain && act->kind != PF_ACT_KEEP) {
             size_t n;
             const char *s = str_of(a, j, key, &n);
-            if (pf_xf_key_is_data(s, n))
+            if (pf_fmt_key_is_data(s, n))
                 leak_check(a, j, valtok, LK_KEY, s, n, s, n, 0, NULL);
             else
                 kept_key_check(a, j, valtok, s, n);
@@ -665,7 +666,7 @@ static void do_key(pf_anon *a, const pf_json *j, int key, int valtok, const pf_a
     }
     size_t n;
     const char *s = str_of(a, j, key, &n);
-    int data = pf_xf_key_is_data(s, n);
+    int data = pf_fmt_key_is_data(s, n);
     if (!data && a->pol->keys != PF_KEYS_SCRAMBLE) {
         if (a->verify && !a->explain)
             kept_key_check(a, j, valtok, s, n);
@@ -728,7 +729,7 @@ static int visit(pf_anon *a, const pf_json *j, int tok, int key, size_t depth)
         } else if (key >= 0) {
             size_t kn;
             const char *ks = str_of(a, j, key, &kn);
-            if (pf_xf_key_is_data(ks, kn))
+            if (pf_fmt_key_is_data(ks, kn))
                 pf_path_push_map(&a->mp);
             else
                 pf_path_push_key(&a->mp, ks, kn);

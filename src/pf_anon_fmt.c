@@ -7,7 +7,6 @@
  * the key and the value only, never on a path or table.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,31 +61,6 @@ static void uuid_xf(pf_xf *xf, const char *s, pf_buf *out)
     }
 }
 
-static int is_hexstr(const char *s, size_t n)
-{
-    if (n < 6)
-        return 0;
-    int lo = 0, up = 0, dig = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!pf_is_hexdigit(c))
-            return 0;
-        if (pf_is_digit(c))
-            dig++;
-        else if (c >= 'a')
-            lo++;
-        else
-            up++;
-    }
-    return dig > 0 && (lo > 0) != (up > 0);
-}
-
-/* ISO 8601: YYYY-MM-DD[(T| )HH:MM[:SS[.f+]]][Z|(+|-)HH[:]MM] */
-typedef struct isodt {
-    int y, m, d, has_time, hh, mi, ss, has_sec;
-    size_t date_end, time_end, frac_start, frac_end;
-} isodt;
-
 /* v (>= 0) in exactly w decimal digits, zero-padded (the hot paths of
  * dates and addresses: no printf per value). */
 static void add_dec(pf_buf *out, unsigned long v, int w)
@@ -124,98 +98,19 @@ static void add_hms(pf_buf *out, uint64_t sec, int with_sec)
     add_dec(out, (unsigned long)(sec % 60), 2);
 }
 
-static int num(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int alldig(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!pf_is_digit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-static int mdays(int y, int m)
-{
-    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-static int parse_iso(const char *s, size_t n, isodt *t)
-{
-    memset(t, 0, sizeof *t);
-    if (n < 10 || !alldig(s, 4) || s[4] != '-' || !alldig(s + 5, 2) || s[7] != '-' ||
-        !alldig(s + 8, 2))
-        return 0;
-    t->y = num(s, 4), t->m = num(s + 5, 2), t->d = num(s + 8, 2);
-    if (t->y < 1 || t->m < 1 || t->m > 12 || t->d < 1 || t->d > mdays(t->y, t->m))
-        return 0;
-    t->date_end = 10;
-    size_t i = 10;
-    if (i == n)
-        return 1;
-    if (s[i] != 'T' && s[i] != ' ')
-        return 0;
-    i++;
-    if (i + 5 > n || !alldig(s + i, 2) || s[i + 2] != ':' || !alldig(s + i + 3, 2))
-        return 0;
-    t->hh = num(s + i, 2), t->mi = num(s + i + 3, 2);
-    if (t->hh > 23 || t->mi > 59)
-        return 0;
-    t->has_time = 1;
-    i += 5;
-    if (i + 3 <= n && s[i] == ':' && alldig(s + i + 1, 2)) {
-        t->ss = num(s + i + 1, 2);
-        if (t->ss > 59)
-            return 0;
-        t->has_sec = 1;
-        i += 3;
-    }
-    t->time_end = i;
-    t->frac_start = t->frac_end = i;
-    if (t->has_sec && i < n && s[i] == '.') {
-        size_t j = i + 1;
-        while (j < n && pf_is_digit((unsigned char)s[j]))
-            j++;
-        if (j == i + 1)
-            return 0;
-        t->frac_start = i + 1, t->frac_end = j;
-        i = j;
-    }
-    if (i == n)
-        return 1;
-    if (s[i] == 'Z')
-        return i + 1 == n;
-    if (s[i] == '+' || s[i] == '-') {
-        size_t r = n - i - 1;
-        const char *z = s + i + 1;
-        if (r == 5 && alldig(z, 2) && z[2] == ':' && alldig(z + 3, 2))
-            return 1;
-        if ((r == 4 && alldig(z, 4)) || (r == 2 && alldig(z, 2)))
-            return 1;
-    }
-    return 0;
-}
-
 static int doy_of(int y, int m, int d)
 {
     int n = d - 1;
     for (int i = 1; i < m; i++)
-        n += mdays(y, i);
+        n += pf_fmt_days_in_month(y, i);
     return n;
 }
 
 static void from_doy(int y, int doy, int *m, int *d)
 {
     int mm = 1;
-    while (doy >= mdays(y, mm))
-        doy -= mdays(y, mm++);
+    while (doy >= pf_fmt_days_in_month(y, mm))
+        doy -= pf_fmt_days_in_month(y, mm++);
     *m = mm;
     *d = doy + 1;
 }
@@ -245,10 +140,10 @@ static void civil_from_days(long z, long *y, int *m, int *d)
     *y = yy + (*m <= 2);
 }
 
-static void date_xf(pf_xf *xf, const char *s, size_t n, const isodt *t, pf_buf *out)
+static void date_xf(pf_xf *xf, const char *s, size_t n, const pf_isodt *t, pf_buf *out)
 {
     int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)t->y << 32),
-                                 (uint64_t)doy_of(t->y, t->m, t->d), leap(t->y) ? 366 : 365);
+                                 (uint64_t)doy_of(t->y, t->m, t->d), pf_fmt_leap(t->y) ? 366 : 365);
     int m, d;
     from_doy(t->y, dy, &m, &d);
     add_ymd(out, t->y, m, d);
@@ -291,8 +186,8 @@ static long shift_offset(pf_xf *xf, int days)
 
 static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
 {
-    isodt t;
-    if (!parse_iso(s, n, &t))
+    pf_isodt t;
+    if (!pf_fmt_iso(s, n, &t))
         return 0;
     long z = days_from_civil(t.y, t.m, t.d) + shift_offset(xf, days);
     long y;
@@ -310,45 +205,6 @@ static int shift_iso(pf_xf *xf, const char *s, size_t n, int days, pf_buf *out)
  *   "Sun, 31 Aug 2014 00:29:15 +0000" (RFC 2822, e-mail and HTTP)
  * replaced by a real date of the same year and time of day, with the
  * right weekday name. */
-static const char WD[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-static const char MO[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-static int name_idx(const char *s, const char (*tab)[4], int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!memcmp(s, tab[i], 3))
-            return i;
-    return -1;
-}
-
-static int hms(const char *s, int *h, int *m, int *sec)
-{
-    if (!alldig(s, 2) || s[2] != ':' || !alldig(s + 3, 2) || s[5] != ':' || !alldig(s + 6, 2))
-        return 0;
-    *h = num(s, 2), *m = num(s + 3, 2), *sec = num(s + 6, 2);
-    return *h < 24 && *m < 60 && *sec < 60;
-}
-
-/* 1: ctime-like, 2: RFC 2822; fills y, m (1-12), d, hh, mi, ss. */
-static int parse_textdate(const char *s, size_t n, int *v)
-{
-    if (n == 30 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
-        (s[20] == '+' || s[20] == '-') && alldig(s + 21, 4) && s[25] == ' ' &&
-        alldig(s + 26, 4) && alldig(s + 8, 2) && name_idx(s, WD, 7) >= 0 &&
-        (v[1] = name_idx(s + 4, MO, 12) + 1) > 0 && hms(s + 11, &v[3], &v[4], &v[5])) {
-        v[0] = num(s + 26, 4), v[2] = num(s + 8, 2);
-        return v[0] > 0 && v[2] >= 1 && v[2] <= mdays(v[0], v[1]) ? 1 : 0;
-    }
-    if (n == 31 && s[3] == ',' && s[4] == ' ' && alldig(s + 5, 2) && s[7] == ' ' &&
-        s[11] == ' ' && alldig(s + 12, 4) && s[16] == ' ' && s[25] == ' ' &&
-        (s[26] == '+' || s[26] == '-') && alldig(s + 27, 4) && name_idx(s, WD, 7) >= 0 &&
-        (v[1] = name_idx(s + 8, MO, 12) + 1) > 0 && hms(s + 17, &v[3], &v[4], &v[5])) {
-        v[0] = num(s + 12, 4), v[2] = num(s + 5, 2);
-        return v[0] > 0 && v[2] >= 1 && v[2] <= mdays(v[0], v[1]) ? 2 : 0;
-    }
-    return 0;
-}
 
 static void textdate_xf(pf_xf *xf, const char *s, int kind, const int *v, long shift,
                         pf_buf *out)
@@ -362,38 +218,18 @@ static void textdate_xf(pf_xf *xf, const char *s, int kind, const int *v, long s
             y = v[0], m = v[1], d = v[2];
     } else {
         int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)y << 32),
-                                     (uint64_t)doy_of(v[0], v[1], v[2]), leap(v[0]) ? 366 : 365);
+                                     (uint64_t)doy_of(v[0], v[1], v[2]), pf_fmt_leap(v[0]) ? 366 : 365);
         from_doy(v[0], dy, &m, &d);
         sec = pf_permute_int(&xf->aes, 0x54494d45ULL, sec, 86400);
     }
     long z = days_from_civil(y, m, d);
-    const char *wd = WD[((z % 7) + 7) % 7];
+    const char *wd = pf_fmt_weekdays[((z % 7) + 7) % 7];
     char t[16];
     snprintf(t, sizeof t, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
     if (kind == 1)
-        pf_buf_addf(out, "%s %s %02d %s %.5s %04ld", wd, MO[m - 1], d, t, s + 20, y);
+        pf_buf_addf(out, "%s %s %02d %s %.5s %04ld", wd, pf_fmt_months[m - 1], d, t, s + 20, y);
     else
-        pf_buf_addf(out, "%s, %02d %s %04ld %s %.5s", wd, d, MO[m - 1], y, t, s + 26);
-}
-
-static int parse_ipv4(const char *s, size_t n, unsigned oct[4])
-{
-    size_t i = 0;
-    for (int k = 0; k < 4; k++) {
-        size_t st = i;
-        unsigned v = 0;
-        while (i < n && pf_is_digit((unsigned char)s[i]) && i - st < 3)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == st || v > 255 || (i - st > 1 && s[st] == '0'))
-            return 0;
-        oct[k] = v;
-        if (k < 3) {
-            if (i >= n || s[i] != '.')
-                return 0;
-            i++;
-        }
-    }
-    return i == n;
+        pf_buf_addf(out, "%s, %02d %s %04ld %s %.5s", wd, d, pf_fmt_months[m - 1], y, t, s + 26);
 }
 
 static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
@@ -411,16 +247,9 @@ static void ipv4_xf(pf_xf *xf, const unsigned oct[4], pf_buf *out)
 
 static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
 {
-    if (n < 2 || n > 45 || !memchr(s, ':', n))
-        return 0;
-    char tmp[46];
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
     unsigned char a[16];
-    if (inet_pton(AF_INET6, tmp, a) != 1)
+    if (!pf_fmt_ipv6(s, n, a))
         return 0;
-    if (!out)
-        return 1;
     uint32_t x[8], r[8];
     for (int k = 0; k < 8; k++) {
         x[k] = (uint32_t)a[2 * k] << 8 | a[2 * k + 1];
@@ -438,44 +267,6 @@ static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
     return 1;
 }
 
-static int luhn_ok(const char *dg, size_t m)
-{
-    int sum = 0;
-    for (size_t i = 0; i < m; i++) {
-        int d = dg[m - 1 - i] - '0';
-        if (i % 2 == 1) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    return sum % 10 == 0;
-}
-
-/* 13-19 digits, single spaces or dashes between groups, Luhn valid, a
- * first digit of a card brand (2-6). */
-static int is_card(const char *s, size_t n, char *dg, size_t *m)
-{
-    if (n < 13 || n > 23)
-        return 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (pf_is_digit((unsigned char)c))
-            dg[k++] = c;
-        else if ((c == ' ' || c == '-') && i > 0 && i + 1 < n &&
-                 pf_is_digit((unsigned char)s[i - 1]) && pf_is_digit((unsigned char)s[i + 1]))
-            continue;
-        else
-            return 0;
-    }
-    if (k < 13 || k > 19 || dg[0] < '2' || dg[0] > '6')
-        return 0;
-    *m = k;
-    return luhn_ok(dg, k);
-}
-
 static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_buf *out)
 {
     uint32_t x[19], r[19];
@@ -488,61 +279,12 @@ static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_b
         dg[i] = (char)('0' + x[i - 1]);
     for (int c = 0; c < 10; c++) {
         dg[m - 1] = (char)('0' + c);
-        if (luhn_ok(dg, m))
+        if (pf_fmt_luhn(dg, m))
             break;
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         pf_buf_addc(out, pf_is_digit((unsigned char)s[i]) ? dg[k++] : s[i]);
-}
-
-static int is_label_char(unsigned char c)
-{
-    return pf_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c >= 0x80;
-}
-
-/* host with at least one dot, labels of letters/digits/hyphens, an
- * alphabetic TLD of 2+ characters; returns the offset of the last dot. */
-static size_t host_tld(const char *h, size_t n)
-{
-    if (n < 4)
-        return 0;
-    size_t dot = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (c == '.') {
-            if (i == 0 || h[i - 1] == '.' || i + 1 == n)
-                return 0;
-            dot = i;
-        } else if (!is_label_char(c)) {
-            return 0;
-        }
-    }
-    if (!dot || n - dot - 1 < 2)
-        return 0;
-    for (size_t i = dot + 1; i < n; i++)
-        if (!(((unsigned char)h[i] | 0x20) >= 'a' && ((unsigned char)h[i] | 0x20) <= 'z'))
-            return 0;
-    return dot;
-}
-
-static size_t email_at(const char *s, size_t n)
-{
-    const char *at = memchr(s, '@', n);
-    if (!at || at == s || n > 320)
-        return 0;
-    size_t a = (size_t)(at - s);
-    if (memchr(at + 1, '@', n - a - 1))
-        return 0;
-    for (size_t i = 0; i < a; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= ' ' || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
-            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
-            return 0;
-    }
-    if (!host_tld(s + a + 1, n - a - 1))
-        return 0;
-    return a;
 }
 
 /* The domain of an e-mail address (up to its TLD), through the memo. */
@@ -577,29 +319,13 @@ static void email_xf(pf_xf *xf, const char *s, size_t n, size_t at, int keep_dom
     const char *d = s + at + 1;
     size_t dn = n - at - 1;
     if (!keep_domain) {
-        size_t dot = host_tld(d, dn);
+        size_t dot = pf_fmt_host_tld(d, dn);
         domain_xf(xf, d, dot, out);
         pf_buf_add(out, d + dot, dn - dot);
     } else {
         pf_buf_add(out, d, dn);
     }
     xf->kept_parts = 1;
-}
-
-static size_t url_scheme(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (n < 8 || !(((unsigned char)s[0] | 0x20) >= 'a' && ((unsigned char)s[0] | 0x20) <= 'z'))
-        return 0;
-    while (i < n && i < 32 && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
-                               s[i] == '.'))
-        i++;
-    if (i + 3 > n || memcmp(s + i, "://", 3))
-        return 0;
-    for (size_t j = i + 3; j < n; j++)
-        if ((unsigned char)s[j] <= ' ')
-            return 0;
-    return i + 3;
 }
 
 static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
@@ -623,7 +349,7 @@ static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
         /* [IPv6]:port */
         const char *rb = memchr(s + h, ']', e - h);
         size_t r = rb ? (size_t)(rb - s) : e;
-        if (rb && r + 1 <= e && (r + 1 == e || (s[r + 1] == ':' && alldig(s + r + 2, e - r - 2)))) {
+        if (rb && r + 1 <= e && (r + 1 == e || (s[r + 1] == ':' && pf_is_digits(s + r + 2, e - r - 2)))) {
             pf_buf_addc(out, '[');
             if (!ipv6_xf(xf, s + h + 1, r - h - 1, out))
                 pf_xs_scramble(xf, 'H', s + h + 1, r - h - 1, M_HEX, out);
@@ -635,16 +361,16 @@ static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
     } else if (h < e) {
         for (size_t i = e; i > h; i--)
             if (s[i - 1] == ':') {
-                if (alldig(s + i, e - i))
+                if (pf_is_digits(s + i, e - i))
                     he = i - 1;
                 break;
             }
     }
     unsigned oct[4];
     size_t dot;
-    if (parse_ipv4(s + h, he - h, oct)) {
+    if (pf_fmt_ipv4(s + h, he - h, oct)) {
         ipv4_xf(xf, oct, out);
-    } else if ((dot = host_tld(s + h, he - h)) != 0) {
+    } else if ((dot = pf_fmt_host_tld(s + h, he - h)) != 0) {
         pf_xs_scramble(xf, 'H', s + h, dot, M_RUNS, out);
         pf_buf_add(out, s + h + dot, he - h - dot);
     } else {
@@ -657,78 +383,57 @@ static void url_xf(pf_xf *xf, const char *s, size_t n, size_t sch, pf_buf *out)
 
 const char *pf_xf_format_name(const char *s, size_t n)
 {
-    isodt t;
-    unsigned oct[4];
-    char dg[24];
-    size_t m;
-    if (pf_is_uuid(s, n))
-        return "uuid";
-    int tv[6];
-    if (parse_iso(s, n, &t) || parse_textdate(s, n, tv))
-        return "date";
-    if (parse_ipv4(s, n, oct))
-        return "ipv4";
-    if (ipv6_xf(NULL, s, n, NULL))
-        return "ipv6";
-    if (is_card(s, n, dg, &m))
-        return "card";
-    if (email_at(s, n))
-        return "email";
-    if (url_scheme(s, n))
-        return "url";
-    if (is_hexstr(s, n))
-        return "hex";
-    return "text";
+    return pf_fmt_name(pf_fmt_detect(s, n));
 }
 
-int pf_xf_key_is_data(const char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    /* field names: every data format below needs a digit, '@' or ':' */
-    size_t i = 0;
-    while (i < n && !pf_is_digit((unsigned char)s[i]) && s[i] != '@' && s[i] != ':')
-        i++;
-    if (i == n)
-        return 0;
-    if (alldig(s, n) || pf_is_uuid(s, n) || is_hexstr(s, n) || memchr(s, '@', n))
-        return 1;
-    size_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        d += pf_is_digit((unsigned char)s[i]);
-    if (d >= 6)
-        return 1;
-    const char *f = pf_xf_format_name(s, n);
-    return strcmp(f, "text") != 0;
-}
-
+/* One detection (pf_format's, as shape counts them), then the transform
+ * of the format found; formats without one of their own (time, digits,
+ * phone, base64, text) get the generic scramble, which keeps digit runs
+ * and separators. */
 static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
 {
     int tv[6], tk;
-    isodt t;
+    pf_isodt t;
     unsigned oct[4];
     char dg[24];
     size_t m, at;
-    if (pf_is_uuid(s, n))
+    switch (pf_fmt_detect(s, n)) {
+    case PF_FMT_UUID:
         uuid_xf(xf, s, out);
-    else if (parse_iso(s, n, &t))
-        date_xf(xf, s, n, &t, out);
-    else if ((tk = parse_textdate(s, n, tv)) != 0)
-        textdate_xf(xf, s, tk, tv, 0, out);
-    else if (parse_ipv4(s, n, oct))
+        return;
+    case PF_FMT_DATE:
+    case PF_FMT_DATETIME:
+        if (pf_fmt_iso(s, n, &t))
+            date_xf(xf, s, n, &t, out);
+        else if ((tk = pf_fmt_textdate(s, n, tv)) != 0)
+            textdate_xf(xf, s, tk, tv, 0, out);
+        return;
+    case PF_FMT_IPV4:
+        pf_fmt_ipv4(s, n, oct);
         ipv4_xf(xf, oct, out);
-    else if (n <= 45 && memchr(s, ':', n) && ipv6_xf(xf, s, n, out))
-        ;
-    else if (is_card(s, n, dg, &m))
+        return;
+    case PF_FMT_IPV6:
+        if (ipv6_xf(xf, s, n, out))
+            return;
+        break;
+    case PF_FMT_CARD:
+        pf_fmt_card(s, n, dg, &m);
         card_xf(xf, s, n, dg, m, out);
-    else if ((at = email_at(s, n)) != 0)
+        return;
+    case PF_FMT_EMAIL:
+        at = pf_fmt_email_at(s, n);
         email_xf(xf, s, n, at, 0, out);
-    else if ((at = url_scheme(s, n)) != 0)
-        url_xf(xf, s, n, at, out);
-    else if (is_hexstr(s, n))
+        return;
+    case PF_FMT_URL:
+        url_xf(xf, s, n, pf_fmt_url_scheme(s, n), out);
+        return;
+    case PF_FMT_HEX:
         pf_xs_scramble(xf, 'X', s, n, M_HEX, out);
-    else
-        pf_xs_scramble(xf, 'G', s, n, M_RUNS, out);
+        return;
+    default:
+        break;
+    }
+    pf_xs_scramble(xf, 'G', s, n, M_RUNS, out);
 }
 
 /* ---- hash, fpe ---------------------------------------------------------------- */
@@ -817,7 +522,7 @@ pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
     size_t at;
     switch (act->kind) {
     case PF_ACT_EMAIL:
-        if ((at = email_at(s, n)) != 0) {
+        if ((at = pf_fmt_email_at(s, n)) != 0) {
             email_xf(xf, s, n, at, act->keep_domain, out);
             return PF_XR_STRING;
         }
@@ -826,7 +531,7 @@ pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
         int tv[6], tk;
         if (shift_iso(xf, s, n, act->days, out))
             return PF_XR_STRING;
-        if ((tk = parse_textdate(s, n, tv)) != 0) {
+        if ((tk = pf_fmt_textdate(s, n, tv)) != 0) {
             textdate_xf(xf, s, tk, tv, shift_offset(xf, act->days), out);
             return PF_XR_STRING;
         }
@@ -903,7 +608,7 @@ pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
     }
     char dg[24];
     size_t m;
-    if (act->formats && integer && !neg && is_card(s, n, dg, &m)) {
+    if (act->formats && integer && !neg && pf_fmt_card(s, n, dg, &m)) {
         card_xf(xf, s, n, dg, m, out);
         return PF_XR_RAW;
     }

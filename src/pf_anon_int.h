@@ -120,11 +120,10 @@ pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
  * decoded string (PF_XR_STRING, for redact). */
 pf_xr pf_xf_number(pf_xf *xf, const pf_action *act, const char *s, size_t n,
                    pf_buf *out);
-/* Which format a string is detected as under scramble ("uuid", "email",
- * ... or "text"), for explain. */
+/* Which format a string is detected as under scramble (pf_fmt_name of
+ * pf_fmt_detect: "uuid", "email", ... or "text"), for explain. Whether an
+ * object key is data is pf_fmt_key_is_data. */
 const char *pf_xf_format_name(const char *s, size_t n);
-/* Does an object key look like data (e-mail, id, UUID, number, date, IP)? */
-int pf_xf_key_is_data(const char *s, size_t n);
 
 /* ---- the scramble engine (pf_anon_scramble.c), for pf_anon_fmt.c ---- */
 /* Character classes: the radix of each transformable character. */

@@ -772,19 +772,22 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
         return mutate_bytes(m, in, len, max_size, out, err);
     }
     /* Each enabled class has a weight. In a fuzzing loop the classes
-     * whose mutants cost many ordinary executions each (oversize, deep)
-     * weigh an eighth of the others: they still find their bugs within
-     * the first thousand executions, and the loop keeps its pace. (Big
-     * inputs are the size schedule's business; without it, as in
-     * `prodfuzz mutate`, a 50 KB production document gets class mutants
-     * like any other.) */
+     * whose mutants cost many ordinary executions each weigh less than
+     * the others: oversize half (its costly sizes are rare within the
+     * class, and a long field into a short buffer is the bug production
+     * data finds first, so it has to come up within the first second),
+     * deep a quarter (every level is an allocation in a tree-building
+     * parser, and a few levels past production or a common limit come up
+     * in a fraction of a second even so). Grown parents are the size
+     * schedule's business; without it, as in `prodfuzz mutate`, a 50 KB
+     * production document gets class mutants like any other. */
     unsigned mask = m->cfg.classes & PF_M_ALL;
     int enabled[PF_M_NCLASSES], n = 0;
     unsigned weight[PF_M_NCLASSES], total = 0;
     for (int c = 0; c < PF_M_NCLASSES; c++)
         if (mask & (1u << c)) {
-            weight[n] = m->cfg.size_schedule &&
-                        (c == PF_M_OVERSIZE || c == PF_M_DEEP) ? 1 : 8;
+            weight[n] = !m->cfg.size_schedule ? 8
+                        : c == PF_M_OVERSIZE ? 4 : c == PF_M_DEEP ? 2 : 8;
             total += weight[n];
             enabled[n++] = c;
         }

@@ -6,7 +6,7 @@
  * A mutation picks one value of a JSON document (by its pf_json token,
  * so its path is known) and one failure class (design.md: null, missing,
  * type, oversize, number, deep, legacy, unicode, dupkey, truncate,
- * format), builds the replacement as text and splices it in: every byte
+ * format, empty), builds the replacement as text and splices it in: every byte
  * the mutation does not touch stays as production wrote it (numbers such
  * as 505874924095815700 are never round-tripped through a double). When a
  * shape profile is given, values are chosen relative to it: just past the
@@ -46,6 +46,7 @@ typedef enum pf_mclass {
     PF_M_DUPKEY,
     PF_M_TRUNCATE,
     PF_M_FORMAT,
+    PF_M_EMPTY,
     PF_M_NCLASSES,
     /* what else can have made a mutant (describe only, not selectable) */
     PF_M_CROSSOVER = PF_M_NCLASSES,

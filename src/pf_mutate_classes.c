@@ -199,24 +199,61 @@ static int str_or_array(pf_mctx *c, int i)
     return k == PF_J_STRING || k == PF_J_ARRAY;
 }
 
+/* Integer widths, in pairs: a length or count held in 8, 16 or 32 bits
+ * is fine at the first and breaks at the second (255/256, 65,535/65,536,
+ * 2^31 - 1/2^31). */
+static const uint64_t widths[] = {255, 256, 65535, 65536, 2147483647u,
+                                  2147483648u};
+
+/* A width boundary for a length or count: one of the pairs above
+ * production's largest (pmax, when the profile has one) or any pair
+ * (without a profile), among those that fit in room. 0 when none fits. */
+static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
+{
+    size_t first = 0, last = 0;
+    while (first < NELEM(widths) && widths[first + 1] <= pmax)
+        first += 2;
+    for (size_t k = first; k < NELEM(widths); k += 2)
+        if (widths[k + 1] <= room)
+            last = k + 2;
+    if (last <= first)
+        return 0;
+    size_t pair = first + 2 * pf_mbelow(m, (last - first) / 2);
+    return widths[pair + pf_mbelow(m, 2)];
+}
+
 static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
 {
     const pf_jtok *t = &c->j->tok[i];
     size_t cur = (size_t)(t->end - t->start);
-    /* relative to production's longest, never to the value itself, so
-     * repeated oversize does not compound into max_size every time */
-    uint64_t base = sp && sp->has_string && sp->str_max_len ? sp->str_max_len
-                                                             : 64;
-    /* the huge ones are rare: a corpus full of 1 MiB inputs runs slowly */
-    uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
-    uint64_t target = want[pf_mbelow(c->m, NELEM(want))];
-    if (pf_mchance(c->m, 1, 48))
-        target = pf_mchance(c->m, 1, 4) ? 1u << 20 : 65536;
     size_t s, e;
     span(c, i, &s, &e);
     size_t budget = pf_mbudget(c, s, e);
     if (budget < 3)
         return 0;
+    /* relative to production's longest, never to the value itself, so
+     * repeated oversize does not compound into max_size every time */
+    uint64_t pmax = sp && sp->has_string ? sp->str_max_len : 0;
+    uint64_t base = pmax ? pmax : 64;
+    uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
+    uint64_t target = 0;
+    unsigned how = (unsigned)pf_mbelow(c->m, 8);
+    if (how < 3) {
+        /* a length field of 8, 16 or 32 bits: 255/256, 65,535/65,536,
+         * 2^31, just past production's longest or any */
+        target = width_target(c->m, pmax, budget - 2);
+    } else if (how == 3) {
+        /* the whole document at a width boundary (a length prefix or a
+         * buffer for the request), this string making up the difference */
+        uint64_t rest = c->len - (e - s) + 2;
+        uint64_t w = width_target(c->m, c->len, c->max);
+        if (w > rest)
+            target = w - rest;
+    } else if (pf_mchance(c->m, 1, 48)) {
+        target = 1u << 20; /* rare: a corpus of 1 MiB inputs runs slowly */
+    }
+    if (target <= cur) /* none, or not past this value */
+        target = want[pf_mbelow(c->m, NELEM(want))];
     if (target > budget - 2)
         target = budget - 2;
     if (target <= cur)
@@ -251,8 +288,21 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
 static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
 {
     const pf_jtok *t = &c->j->tok[i];
-    uint64_t base = sp && sp->has_array && sp->arr_max_len ? sp->arr_max_len
-                                                            : 16;
+    uint64_t pmax = sp && sp->has_array ? sp->arr_max_len : 0;
+    uint64_t base = pmax ? pmax : 16;
+    size_t s, e;
+    span(c, i, &s, &e);
+    size_t budget = pf_mbudget(c, s, e);
+    /* the elements, repeated in turn: repeated subtrees */
+    int kids[64], nk = 0, small = -1;
+    size_t small_len = SIZE_MAX;
+    for (int k = i + 1; k < c->j->next[i] && nk < 64; k = c->j->next[k]) {
+        size_t ks, ke;
+        span(c, k, &ks, &ke);
+        if (ke - ks < small_len)
+            small = nk, small_len = ke - ks;
+        kids[nk++] = k;
+    }
     /* mostly just past production's longest; the generic sizes, whose
      * repeated subtrees make every later execution slower, now and then */
     uint64_t near[] = {base + 1, base * 2}, far[] = {100, 256, 1000};
@@ -260,23 +310,33 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
      * of them cost as much as a few hundred ordinary executions */
     uint64_t target = pf_mchance(c->m, 1, 16) ? far[pf_mbelow(c->m, NELEM(far))]
                                               : near[pf_mbelow(c->m, NELEM(near))];
-    if (pf_mchance(c->m, 1, 256))
+    int exact = 0;
+    if (pf_mchance(c->m, 1, 6)) {
+        /* a count field of 8, 16 or 32 bits: the 65,536-element arrays
+         * one time in eight of these (each costs a thousand executions);
+         * the smallest element repeated, so the count is reached */
+        uint64_t room = budget / (small_len < SIZE_MAX ? small_len + 1 : 2);
+        if (pf_mchance(c->m, 7, 8) && room > 256)
+            room = 256;
+        uint64_t w = width_target(c->m, pmax, room);
+        if (w) {
+            target = w;
+            exact = 1;
+        }
+    } else if (pf_mchance(c->m, 1, 256)) {
         target = pf_mchance(c->m, 1, 4) ? 65536 : 4096;
+    }
     if (target <= (uint64_t)t->size)
         target = (uint64_t)t->size + 1;
-    size_t s, e;
-    span(c, i, &s, &e);
-    size_t budget = pf_mbudget(c, s, e);
     /* repeated big subtrees would compound into max_size on every run:
      * 16 KiB of elements unless this is one of the rare huge ones */
-    if (target < 4096 && budget > 16384)
+    if (target < 4096 && !exact && budget > 16384)
         budget = 16384;
-    /* the elements, repeated in turn: repeated subtrees */
-    int kids[64], nk = 0;
-    for (int k = i + 1; k < c->j->next[i] && nk < 64; k = c->j->next[k])
-        kids[nk++] = k;
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
+    if (pf_buf_reserve(r, exact && small_len < SIZE_MAX
+                              ? (size_t)target * (small_len + 1) + 2 : 64) < 0)
+        return 0;
     pf_buf_addc(r, '[');
     uint64_t n = 0;
     for (; n < target; n++) {
@@ -284,7 +344,7 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
         size_t len = 1;
         if (nk) {
             size_t ks, ke;
-            span(c, kids[n % (uint64_t)nk], &ks, &ke);
+            span(c, kids[exact ? small : (int)(n % (uint64_t)nk)], &ks, &ke);
             el = c->in + ks;
             len = ke - ks;
         }
@@ -519,10 +579,57 @@ static int m_deep(pf_mctx *c)
 
 /* ---- legacy --------------------------------------------------------------- */
 
+static int numeric_type(const char *t)
+{
+    return t && (!strcmp(t, "int") || !strcmp(t, "float") ||
+                 !strcmp(t, "number"));
+}
+
+/* A rare variant that is an old shape: another type (not int against
+ * float: both are numbers), another key, a format production has nearly
+ * stopped sending, or a rare value of a small non-numeric enum (a status
+ * only old clients send). Never a rare value of a numeric or
+ * high-cardinality field: there every value is rare, and sending another
+ * ordinary price is not a legacy document. */
+#define PF_LEGACY_ENUM_MAX 8
+static int legacy_shape(const pf_shape_path *sp, const pf_shape_rare *rv)
+{
+    const char *k = rv->kind ? rv->kind : "";
+    if (!strcmp(k, "key") || !strcmp(k, "format"))
+        return rv->what != NULL;
+    if (!strcmp(k, "type")) {
+        if (!rv->what)
+            return 0;
+        if (!numeric_type(rv->what))
+            return 1;
+        /* a number where another non-numeric type dominates */
+        uint64_t num = sp->types[PF_J_INT] + sp->types[PF_J_FLOAT], other = 0;
+        for (int t = 0; t < 7; t++)
+            if (t != PF_J_INT && t != PF_J_FLOAT && sp->types[t] > other)
+                other = sp->types[t];
+        return other > num;
+    }
+    if (!strcmp(k, "value")) {
+        const char *w = rv->what;
+        if (!w || sp->nenum > PF_LEGACY_ENUM_MAX ||
+            sp->types[PF_J_INT] + sp->types[PF_J_FLOAT] > 0)
+            return 0;
+        return w[0] == '"' || !strcmp(w, "true") || !strcmp(w, "false");
+    }
+    return 0;
+}
+
+static size_t legacy_count(const pf_shape_path *sp)
+{
+    size_t n = 0;
+    for (size_t k = 0; sp && k < sp->nrare; k++)
+        n += legacy_shape(sp, &sp->rare[k]);
+    return n;
+}
+
 static int has_rare(pf_mctx *c, int i)
 {
-    const pf_shape_path *sp = pf_mtok_shape(c, i);
-    return sp && sp->nrare > 0;
+    return legacy_count(pf_mtok_shape(c, i)) > 0;
 }
 
 static void camel_snake(pf_buf *r, const char *k, size_t n)
@@ -624,7 +731,11 @@ static int m_legacy(pf_mctx *c)
     if (i < 0 || !has_rare(c, i))
         return legacy_generic(c);
     const pf_shape_path *sp = pf_mtok_shape(c, i);
-    const pf_shape_rare *rv = &sp->rare[pf_mbelow(c->m, sp->nrare)];
+    const pf_shape_rare *rv = NULL;
+    for (size_t k = 0, pick = pf_mbelow(c->m, legacy_count(sp));
+         k < sp->nrare && !rv; k++)
+        if (legacy_shape(sp, &sp->rare[k]) && pick-- == 0)
+            rv = &sp->rare[k];
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
     const char *kindname = rv->kind ? rv->kind : "";
@@ -677,6 +788,62 @@ static const char *const hostile_text[] = {
 static const char *const cut_chars[] = {"\xe2\x82", "\xf0\x9f\x98", "\xc3",
                                         "\xe2"};
 
+/* Control characters from CSV imports, copy-paste and legacy exports:
+ * tab, newline, CR, form feed, NUL, backspace, vertical tab, escape, the
+ * unit and record separators, DEL. */
+static const char ctl_raw[] = {'\t', '\n', '\r', '\f', '\0', '\b', '\v',
+                               0x1b, 0x1f, 0x1e, 0x01, 0x7f};
+
+/* A character boundary at or before byte `want` of string token t's
+ * content: never inside an escape or a UTF-8 character. */
+static size_t char_boundary(const char *s, const pf_jtok *t, size_t want)
+{
+    size_t k = (size_t)t->start;
+    while (k < (size_t)t->end && k - (size_t)t->start < want) {
+        unsigned char ch = (unsigned char)s[k];
+        size_t step = ch == '\\' ? (s[k + 1] == 'u' ? 6 : 2)
+                      : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+        if (k + step > (size_t)t->end)
+            break;
+        k += step;
+    }
+    return k;
+}
+
+/* Control characters in string i: raw (lenient parsers such as cJSON take
+ * them) or as \u0000-\u001f escapes, at the start, in the middle or at
+ * the end, one alone or a run (the same one, or mixed). */
+static int control_chars(pf_mctx *c, int i)
+{
+    pf_mutator *m = c->m;
+    const pf_jtok *t = &c->j->tok[i];
+    size_t len = (size_t)(t->end - t->start), pos;
+    switch (pf_mbelow(m, 3)) {
+    case 0: pos = (size_t)t->start; break;
+    case 1: pos = (size_t)t->end; break;
+    default: pos = char_boundary(c->in, t, 1 + pf_mbelow(m, len ? len : 1));
+    }
+    int raw = pf_mchance(m, 1, 2), mixed = pf_mchance(m, 1, 3);
+    size_t run = pf_mchance(m, 1, 2) ? 1 : 2 + pf_mbelow(m, 15);
+    pf_buf *r = &m->scratch;
+    pf_buf_reset(r);
+    unsigned char ch = 0;
+    for (size_t k = 0; k < run; k++) {
+        if (k == 0 || mixed)
+            ch = pf_mchance(m, 3, 4)
+                     ? (unsigned char)ctl_raw[pf_mbelow(m, NELEM(ctl_raw))]
+                     : (unsigned char)pf_mbelow(m, 0x20);
+        if (raw)
+            pf_buf_addc(r, (char)ch);
+        else
+            pf_buf_addf(r, pf_mchance(m, 1, 4) ? "\\u%04X" : "\\u%04x", (unsigned)ch);
+    }
+    if (r->oom)
+        return 0;
+    m->amount = run;
+    return pf_msplice(c, pos, pos, r->data, r->len);
+}
+
 static int m_unicode(pf_mctx *c)
 {
     int i = pf_mpick(c, is_string, NULL);
@@ -685,6 +852,8 @@ static int m_unicode(pf_mctx *c)
         pf_mtok_path(m, c->j, 0);
         return pf_msplice(c, 0, 0, "\xef\xbb\xbf", 3);
     }
+    if (pf_mchance(m, 1, 2))
+        return control_chars(c, i);
     const pf_jtok *t = &c->j->tok[i];
     const char *s = c->in;
     size_t pos;
@@ -693,18 +862,7 @@ static int m_unicode(pf_mctx *c)
         pos = (size_t)t->end;
         ins = cut_chars[pf_mbelow(m, NELEM(cut_chars))];
     } else {
-        /* a character boundary: never inside an escape or a UTF-8 char */
-        size_t want = pf_mbelow(m, (uint64_t)(t->end - t->start) + 1);
-        size_t k = (size_t)t->start;
-        while (k < (size_t)t->end && k - (size_t)t->start < want) {
-            unsigned char ch = (unsigned char)s[k];
-            size_t step = ch == '\\' ? (s[k + 1] == 'u' ? 6 : 2)
-                          : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
-            if (k + step > (size_t)t->end)
-                break;
-            k += step;
-        }
-        pos = k;
+        pos = char_boundary(s, t, pf_mbelow(m, (uint64_t)(t->end - t->start) + 1));
         ins = hostile_text[pf_mbelow(m, NELEM(hostile_text))];
     }
     int replace = pos < (size_t)t->end && pf_mchance(m, 1, 3);
@@ -842,6 +1000,77 @@ static int m_format(pf_mctx *c)
     return put(c, i);
 }
 
+/* ---- empty ---------------------------------------------------------------- */
+
+static int has_content(pf_mctx *c, int i)
+{
+    const pf_jtok *t = &c->j->tok[i];
+    switch (kind(c, i)) {
+    case PF_J_STRING: return t->end > t->start;
+    case PF_J_ARRAY:
+    case PF_J_OBJECT: return t->size > 0;
+    default: return 0;
+    }
+}
+
+/* Production always had content here: no empty string or array seen. */
+static int never_empty(pf_mctx *c, int i)
+{
+    const pf_shape_path *sp = pf_mtok_shape(c, i);
+    if (!sp)
+        return 0;
+    switch (kind(c, i)) {
+    case PF_J_STRING: return sp->has_string && sp->str_min_len > 0;
+    case PF_J_ARRAY: return sp->has_array && sp->arr_min_len > 0;
+    default: return 1;
+    }
+}
+
+/* Whitespace only: what a form with a space bar or a padded export sends. */
+static const char *const blank[] = {"\" \"", "\"  \"", "\"\t\"", "\"\n\"",
+                                    "\"\r\n\"", "\" \t \"", "\"\\t\"",
+                                    "\"\\n\"", "\"\\u0020\""};
+
+static int m_empty(pf_mctx *c)
+{
+    int i = pf_mpick(c, has_content, c->m->cfg.shape ? never_empty : NULL);
+    if (i < 0)
+        return 0;
+    pf_mutator *m = c->m;
+    pf_buf *r = &m->scratch;
+    pf_buf_reset(r);
+    const pf_jtok *t = &c->j->tok[i];
+    switch (kind(c, i)) {
+    case PF_J_STRING:
+        switch (pf_mbelow(m, 4)) {
+        case 0:
+        case 1: pf_buf_adds(r, "\"\""); break;
+        case 2: pf_buf_adds(r, blank[pf_mbelow(m, NELEM(blank))]); break;
+        default: { /* spaces as long as the value: passes a length check */
+            size_t n = (size_t)(t->end - t->start);
+            pf_buf_addc(r, '"');
+            pf_buf_addrep(r, ' ', n > 256 ? 256 : n);
+            pf_buf_addc(r, '"');
+        }
+        }
+        break;
+    case PF_J_ARRAY: {
+        /* empty, or one empty element where elements had content */
+        pf_jkind ek = kind(c, i + 1);
+        if (pf_mchance(m, 1, 4) && (ek == PF_J_OBJECT || ek == PF_J_STRING ||
+                                    ek == PF_J_ARRAY))
+            pf_buf_adds(r, ek == PF_J_OBJECT ? "[{}]"
+                           : ek == PF_J_STRING ? "[\"\"]" : "[[]]");
+        else
+            pf_buf_adds(r, "[]");
+        break;
+    }
+    default:
+        pf_buf_adds(r, "{}");
+    }
+    return put(c, i);
+}
+
 /* The one list of names: the classes, then the engine's own actions
  * (crossover, shrink, bytes, none), which have no function here. */
 const struct pf_mclass_def pf_mclass_table[PF_M_NONE + 1] = {
@@ -856,6 +1085,7 @@ const struct pf_mclass_def pf_mclass_table[PF_M_NONE + 1] = {
     [PF_M_DUPKEY] = {"dupkey", m_dupkey},
     [PF_M_TRUNCATE] = {"truncate", m_truncate},
     [PF_M_FORMAT] = {"format", m_format},
+    [PF_M_EMPTY] = {"empty", m_empty},
     [PF_M_CROSSOVER] = {"crossover", NULL},
     [PF_M_SHRINK] = {"shrink", NULL},
     [PF_M_BYTES] = {"bytes", NULL},

@@ -26,10 +26,6 @@
 #include "pf_fs.h"
 #include "pf_path.h"
 
-const char *pf_sh_fmt_names[NFMT] = {"email", "uuid", "datetime", "date",
-    "time", "ipv4", "ipv6", "url", "digits", "phone", "hex", "base64"};
-const char *pf_sh_cls_names[NCLS] = {"lower", "upper", "digit", "space",
-    "punct", "non_ascii", "control"};
 const char *pf_sh_type_names[7] = {"null", "bool", "int", "float", "string",
     "object", "array"};
 
@@ -97,7 +93,7 @@ static void node_free(node *n)
     free(n->key);
     for (int k = 0; k < 7; k++)
         free(n->type_ex[k]);
-    for (int k = 0; k < NFMT; k++)
+    for (int k = 0; k < PF_FMT_N; k++)
         free(n->fmt_ex[k]);
     free(n->hist);
     free(n->nmin);
@@ -310,276 +306,6 @@ static void num_digits(const char *s, size_t n, int *digits, int *decimals)
     *decimals = (int)(v.fe - v.fb);
 }
 
-/* ---- string formats and classes ------------------------------------------ */
-
-
-static int is_al(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int all_digits(const char *s, size_t n)
-{
-    if (!n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!pf_is_digit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-static int is_email(const char *s, size_t n)
-{
-    if (n < 3 || n > 254)
-        return 0;
-    const char *at = memchr(s, '@', n);
-    if (!at || at == s)
-        return 0;
-    size_t dl = n - (size_t)(at - s) - 1;
-    if (dl < 1 || memchr(at + 1, '@', dl) || !memchr(at + 1, '.', dl))
-        return 0;
-    if (at[1] == '.' || s[n - 1] == '.')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',')
-            return 0;
-    }
-    return 1;
-}
-
-static int is_date(const char *s, size_t n)
-{
-    return n >= 10 && pf_is_digit(s[0]) && pf_is_digit(s[1]) && pf_is_digit(s[2]) && pf_is_digit(s[3]) &&
-           s[4] == '-' && pf_is_digit(s[5]) && pf_is_digit(s[6]) && s[7] == '-' &&
-           pf_is_digit(s[8]) && pf_is_digit(s[9]);
-}
-
-/* HH:MM[:SS[.fff]] then optional Z or +-HH[:]MM; returns bytes used. */
-static size_t time_len(const char *s, size_t n)
-{
-    if (n < 5 || !pf_is_digit(s[0]) || !pf_is_digit(s[1]) || s[2] != ':' || !pf_is_digit(s[3]) ||
-        !pf_is_digit(s[4]))
-        return 0;
-    size_t i = 5;
-    if (i + 2 < n + 0 && s[i] == ':' && pf_is_digit(s[i + 1]) && pf_is_digit(s[i + 2])) {
-        i += 3;
-        if (i < n && (s[i] == '.' || s[i] == ',')) {
-            size_t k = i + 1;
-            while (k < n && pf_is_digit(s[k]))
-                k++;
-            if (k == i + 1)
-                return 0;
-            i = k;
-        }
-    }
-    if (i < n && (s[i] == 'Z' || s[i] == 'z'))
-        i++;
-    else if (i < n && (s[i] == '+' || s[i] == '-')) {
-        size_t k = i + 1;
-        if (k + 1 < n && pf_is_digit(s[k]) && pf_is_digit(s[k + 1])) {
-            k += 2;
-            if (k < n && s[k] == ':')
-                k++;
-            if (k + 1 < n && pf_is_digit(s[k]) && pf_is_digit(s[k + 1]))
-                k += 2;
-            i = k;
-        } else
-            return 0;
-    }
-    return i;
-}
-
-static int is_ipv4(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        if (part) {
-            if (i >= n || s[i] != '.')
-                return 0;
-            i++;
-        }
-        int v = 0, nd = 0;
-        while (i < n && pf_is_digit(s[i]) && nd < 4) {
-            v = v * 10 + (s[i] - '0');
-            i++;
-            nd++;
-        }
-        if (!nd || nd > 3 || v > 255)
-            return 0;
-    }
-    return i == n;
-}
-
-static int is_ipv6(const char *s, size_t n)
-{
-    if (n < 2 || n > 45)
-        return 0;
-    int colons = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ':')
-            colons++;
-        else if (!pf_is_hexdigit(c) && c != '.')
-            return 0;
-    }
-    return colons >= 2 && colons <= 7;
-}
-
-static int is_url(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (!n || !is_al((unsigned char)s[0]))
-        return 0;
-    while (i < n && (is_al((unsigned char)s[i]) || pf_is_digit((unsigned char)s[i]) ||
-                     s[i] == '+' || s[i] == '.' || s[i] == '-'))
-        i++;
-    if (i + 3 >= n + 0 || i > 32 || memcmp(s + i, "://", 3) != 0)
-        return 0;
-    for (size_t k = i + 3; k < n; k++)
-        if ((unsigned char)s[k] <= ' ')
-            return 0;
-    return i + 3 < n;
-}
-
-static int is_phone(const char *s, size_t n)
-{
-    if (n < 7 || n > 24)
-        return 0;
-    int digits = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (pf_is_digit(c))
-            digits++;
-        else if (c == '+') {
-            if (i)
-                return 0;
-        } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.')
-            return 0;
-    }
-    return digits >= 7 && digits <= 15;
-}
-
-static int is_hex(const char *s, size_t n)
-{
-    if (n < 8)
-        return 0;
-    int letter = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!pf_is_hexdigit((unsigned char)s[i]))
-            return 0;
-        letter |= !pf_is_digit((unsigned char)s[i]);
-    }
-    return letter;
-}
-
-static int is_base64(const char *s, size_t n)
-{
-    if (n < 16 || n % 4)
-        return 0;
-    size_t end = n;
-    while (end > n - 2 && s[end - 1] == '=')
-        end--;
-    int up = 0, lo = 0, dg = 0;
-    for (size_t i = 0; i < end; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            up = 1;
-        else if (c >= 'a' && c <= 'z')
-            lo = 1;
-        else if (pf_is_digit(c))
-            dg = 1;
-        else if (c != '+' && c != '/')
-            return 0;
-    }
-    return up + lo + dg >= 2;
-}
-
-/* The one format of a string (priority order), or -1. */
-static int detect_format(const char *s, size_t n)
-{
-    if (!n)
-        return -1;
-    unsigned char c0 = (unsigned char)s[0];
-    if (pf_is_hexdigit(c0) && pf_is_uuid(s, n))
-        return F_UUID;
-    if (pf_is_digit(c0)) {
-        if (is_date(s, n)) {
-            if (n == 10)
-                return F_DATE;
-            if ((s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
-                time_len(s + 11, n - 11) == n - 11)
-                return F_DATETIME;
-        }
-        if (time_len(s, n) == n)
-            return F_TIME;
-        if (is_ipv4(s, n))
-            return F_IPV4;
-    }
-    if (memchr(s, '@', n) && is_email(s, n))
-        return F_EMAIL;
-    if (is_al(c0) && is_url(s, n))
-        return F_URL;
-    if (memchr(s, ':', n) && is_ipv6(s, n))
-        return F_IPV6;
-    if (all_digits(s, n))
-        return F_DIGITS;
-    if (is_phone(s, n))
-        return F_PHONE;
-    if (is_hex(s, n))
-        return F_HEX;
-    if (is_base64(s, n))
-        return F_BASE64;
-    return -1;
-}
-
-static unsigned char_classes(const char *s, size_t n)
-{
-    unsigned m = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'a' && c <= 'z')
-            m |= 1u << C_LOWER;
-        else if (c >= 'A' && c <= 'Z')
-            m |= 1u << C_UPPER;
-        else if (pf_is_digit(c))
-            m |= 1u << C_DIGIT;
-        else if (c == ' ')
-            m |= 1u << C_SPACE;
-        else if (c >= 0x80)
-            m |= 1u << C_NONASCII;
-        else if (c < 0x20 || c == 0x7f)
-            m |= 1u << C_CONTROL;
-        else
-            m |= 1u << C_PUNCT;
-    }
-    return m;
-}
-
-/* Does a key look like an id (a map keyed by ids rather than a schema)? */
-static int id_like_key(const char *s, size_t n)
-{
-    if (!n)
-        return 0;
-    if (all_digits(s, n))
-        return 1;
-    if (pf_is_uuid(s, n) || (memchr(s, '@', n) && is_email(s, n)))
-        return 1;
-    if (n >= 8) {
-        int dg = 0, hex = 1;
-        for (size_t i = 0; i < n; i++) {
-            dg += pf_is_digit((unsigned char)s[i]);
-            hex &= pf_is_hexdigit((unsigned char)s[i]);
-        }
-        if (hex && dg)
-            return 1;
-        /* long tokens that mix letters and many digits: "user_81723", "a8f3k..." */
-        if (n >= 12 && dg * 3 >= (int)n)
-            return 1;
-    }
-    return 0;
-}
-
 /* ---- length histogram ----------------------------------------------------- */
 
 size_t pf_sh_hist_bucket(uint64_t len)
@@ -746,13 +472,13 @@ static int record(pf_shape_builder *b, node *x, int tok)
         if (!x->nstr || n > x->smax)
             x->smax = n;
         x->nstr++;
-        unsigned m = char_classes(s, n);
-        for (int c = 0; c < NCLS; c++)
+        unsigned m = pf_cc_mask(s, n);
+        for (int c = 0; c < PF_CC_N; c++)
             if ((m >> c) & 1u && x->cls_last[c] != doc) {
                 x->cls_last[c] = doc;
                 x->cls[c]++;
             }
-        int f = detect_format(s, n);
+        int f = pf_fmt_detect(s, n);
         if (f >= 0 && x->fmt_last[f] != doc) {
             x->fmt_last[f] = doc;
             x->fmt[f]++;
@@ -828,12 +554,12 @@ int pf_sh_merge_node(pf_shape_builder *b, node *d, const node *s)
         if (s->p99_file > d->p99_file)
             d->p99_file = s->p99_file;
     }
-    for (int c = 0; c < NCLS; c++) {
+    for (int c = 0; c < PF_CC_N; c++) {
         d->cls[c] += s->cls[c];
         if (s->cls_last[c] > d->cls_last[c])
             d->cls_last[c] = s->cls_last[c];
     }
-    for (int f = 0; f < NFMT; f++) {
+    for (int f = 0; f < PF_FMT_N; f++) {
         d->fmt[f] += s->fmt[f];
         if (s->fmt_last[f] > d->fmt_last[f])
             d->fmt_last[f] = s->fmt_last[f];
@@ -1006,7 +732,7 @@ static int object_is_id_map(const pf_json *j, int obj)
         const pf_jtok *t = &j->tok[k];
         const char *s = j->text + t->start;
         size_t len = (size_t)(t->end - t->start);
-        if (memchr(s, '\\', len) || !id_like_key(s, len))
+        if (memchr(s, '\\', len) || !pf_fmt_key_is_data(s, len))
             return 0;
         if (n == 1 && len < 4)
             return 0;
@@ -1280,7 +1006,7 @@ int pf_sh_derive(const pf_shape_builder *b, derived *d)
 }
 
 /* Rare variants of node i; returns how many (items has room for
- * 7 + NFMT + nkids + nvals). */
+ * 7 + PF_FMT_N + nkids + nvals). */
 size_t pf_sh_rare_items(const pf_shape_builder *b, const derived *d, size_t i,
                         rare_item *it)
 {
@@ -1299,9 +1025,9 @@ size_t pf_sh_rare_items(const pf_shape_builder *b, const derived *d, size_t i,
                 it[n++] = (rare_item){"type", pf_sh_type_names[k], strlen(pf_sh_type_names[k]),
                                       x->type_ex[k], x->types[k], 0};
     uint64_t strdocs = x->types[PF_J_STRING];
-    for (int f = 0; f < NFMT; f++)
+    for (int f = 0; f < PF_FMT_N; f++)
         if (x->fmt[f] && (double)x->fmt[f] < cut * (double)strdocs)
-            it[n++] = (rare_item){"format", pf_sh_fmt_names[f], strlen(pf_sh_fmt_names[f]),
+            it[n++] = (rare_item){"format", pf_fmt_names[f], strlen(pf_fmt_names[f]),
                                   x->fmt_ex[f], x->fmt[f], 0};
     uint64_t objdocs = x->types[PF_J_OBJECT];
     for (size_t k = d->kid_start[i]; k < d->kid_start[i + 1]; k++) {
@@ -1353,7 +1079,7 @@ static int build_views(pf_shape *s)
         v->arr_max_len = x->amax;
         size_t nk = d.kid_start[i + 1] - d.kid_start[i];
         x->keys_v = calloc(nk + 1, sizeof *x->keys_v);
-        size_t maxr = 7 + NFMT + nk + x->nvals + 1;
+        size_t maxr = 7 + PF_FMT_N + nk + x->nvals + 1;
         rare_item *ri = malloc(maxr * sizeof *ri);
         x->rare = calloc(maxr, sizeof *x->rare);
         if (!x->keys_v || !ri || !x->rare) {
@@ -1476,9 +1202,9 @@ size_t pf_shape_formats(const pf_shape *s, const pf_shape_path *p, const char **
 {
     const node *x = p ? pf_sh_find_node(s->b, p->path, strlen(p->path)) : NULL;
     size_t n = 0;
-    for (int f = 0; x && f < NFMT && n < max; f++)
+    for (int f = 0; x && f < PF_FMT_N && n < max; f++)
         if (x->fmt[f]) {
-            names[n] = pf_sh_fmt_names[f];
+            names[n] = pf_fmt_names[f];
             counts[n++] = x->fmt[f];
         }
     return n;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pf_json.h"
+#include "pf_format.h"
 #include "pf_path.h"
 
 #define MAX_EX_LEN 128  /* longest example / type example kept */
@@ -22,13 +23,6 @@
                               cJSON refuse documents nested deeper */
 #define NHIST (128 + 34 * 16)
 
-enum { F_EMAIL, F_UUID, F_DATETIME, F_DATE, F_TIME, F_IPV4, F_IPV6, F_URL,
-       F_DIGITS, F_PHONE, F_HEX, F_BASE64, NFMT };
-enum { C_LOWER, C_UPPER, C_DIGIT, C_SPACE, C_PUNCT, C_NONASCII, C_CONTROL,
-       NCLS };
-
-extern const char *pf_sh_fmt_names[NFMT];
-extern const char *pf_sh_cls_names[NCLS];
 extern const char *pf_sh_type_names[7];
 
 typedef struct sk_val {
@@ -50,9 +44,9 @@ typedef struct node {
     uint64_t nstr, smin, smax;
     uint64_t *hist;      /* NHIST buckets, lazily */
     uint64_t p99_file;   /* p99 from a profile without a histogram */
-    uint64_t cls[NCLS], cls_last[NCLS];
-    uint64_t fmt[NFMT], fmt_last[NFMT];
-    char *fmt_ex[NFMT];
+    uint64_t cls[PF_CC_N], cls_last[PF_CC_N];
+    uint64_t fmt[PF_FMT_N], fmt_last[PF_FMT_N];
+    char *fmt_ex[PF_FMT_N];
     char *nmin, *nmax;
     int max_digits, max_decimals;
     uint64_t narr, amin, amax;

@@ -167,8 +167,8 @@ static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
         uint64_t p99 = 0;
         if (ju64(L, s, "min_len", &t.smin, 1) < 0 || ju64(L, s, "max_len", &t.smax, 1) < 0 ||
             ju64(L, s, "p99_len", &p99, 0) < 0 ||
-            jcounters(L, jget(j, s, "classes"), pf_sh_cls_names, NCLS, t.cls) < 0 ||
-            jcounters(L, jget(j, s, "formats"), pf_sh_fmt_names, NFMT, t.fmt) < 0 ||
+            jcounters(L, jget(j, s, "classes"), pf_cc_names, PF_CC_N, t.cls) < 0 ||
+            jcounters(L, jget(j, s, "formats"), pf_fmt_names, PF_FMT_N, t.fmt) < 0 ||
             ju64(L, sk, "strings", &t.nstr, 0) < 0)
             goto out;
         if (!t.nstr)
@@ -275,7 +275,7 @@ static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
         }
     }
     if (jexamples(L, jget(j, sk, "type_examples"), pf_sh_type_names, 7, t.type_ex) < 0 ||
-        jexamples(L, jget(j, sk, "format_examples"), pf_sh_fmt_names, NFMT, t.fmt_ex) < 0)
+        jexamples(L, jget(j, sk, "format_examples"), pf_fmt_names, PF_FMT_N, t.fmt_ex) < 0)
         goto out;
     if (pf_sh_merge_node(b, x, &t) < 0) {
         pf_err_set(L->err, PF_E_NOMEM, "out of memory");
@@ -289,7 +289,7 @@ out:
     t.hist = NULL;
     for (int k = 0; k < 7; k++)
         free(t.type_ex[k]);
-    for (int k = 0; k < NFMT; k++)
+    for (int k = 0; k < PF_FMT_N; k++)
         free(t.fmt_ex[k]);
     free(t.nmin);
     free(t.nmax);

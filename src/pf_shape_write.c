@@ -46,14 +46,14 @@ static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
         add_u64(o, "p99_len", pf_sh_node_p99(x), 1);
         pf_buf_adds(o, ", \"classes\": {");
         int c1 = 0;
-        for (int c = 0; c < NCLS; c++)
+        for (int c = 0; c < PF_CC_N; c++)
             if (x->cls[c])
-                add_u64(o, pf_sh_cls_names[c], x->cls[c], c1++);
+                add_u64(o, pf_cc_names[c], x->cls[c], c1++);
         pf_buf_adds(o, "}, \"formats\": {");
         c1 = 0;
-        for (int f = 0; f < NFMT; f++)
+        for (int f = 0; f < PF_FMT_N; f++)
             if (x->fmt[f])
-                add_u64(o, pf_sh_fmt_names[f], x->fmt[f], c1++);
+                add_u64(o, pf_fmt_names[f], x->fmt[f], c1++);
         pf_buf_adds(o, "}}");
     }
     if (x->nmin) {
@@ -154,9 +154,9 @@ static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
         }
     pf_buf_adds(o, "}, \"format_examples\": {");
     c1 = 0;
-    for (int f = 0; f < NFMT; f++)
+    for (int f = 0; f < PF_FMT_N; f++)
         if (x->fmt_ex[f])
-            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", pf_sh_fmt_names[f], x->fmt_ex[f]);
+            pf_buf_addf(o, "%s\"%s\": %s", c1++ ? ", " : "", pf_fmt_names[f], x->fmt_ex[f]);
     pf_buf_adds(o, "}}}");
     free(sv);
 }
@@ -166,9 +166,9 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
     derived d;
     if (pf_sh_derive(b, &d) < 0)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    size_t maxr = 7 + NFMT + b->o.enum_cap + 1;
+    size_t maxr = 7 + PF_FMT_N + b->o.enum_cap + 1;
     for (size_t i = 0; i < d.n; i++) {
-        size_t k = d.kid_start[i + 1] - d.kid_start[i] + 7 + NFMT + b->o.enum_cap + 1;
+        size_t k = d.kid_start[i + 1] - d.kid_start[i] + 7 + PF_FMT_N + b->o.enum_cap + 1;
         if (k > maxr)
             maxr = k;
     }
@@ -266,10 +266,14 @@ static int cmp_str(const void *a, const void *b)
 
 int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out, pf_err *err)
 {
-    static const char *fmt_tokens[NFMT] = {"@", "-", "T", "-", ":", ".", "::",
-                                           "://", "0", "+", "0x", "=="};
+    static const char *fmt_tokens[PF_FMT_N] = {
+        [PF_FMT_EMAIL] = "@",   [PF_FMT_UUID] = "-",   [PF_FMT_DATETIME] = "T",
+        [PF_FMT_DATE] = "-",    [PF_FMT_TIME] = ":",   [PF_FMT_IPV4] = ".",
+        [PF_FMT_IPV6] = "::",   [PF_FMT_URL] = "://",  [PF_FMT_DIGITS] = "0",
+        [PF_FMT_PHONE] = "+",   [PF_FMT_HEX] = "0x",   [PF_FMT_BASE64] = "==",
+        [PF_FMT_CARD] = "4111111111111111"};
     pf_buf all = PF_BUF_INIT;
-    int seen_fmt[NFMT] = {0};
+    int seen_fmt[PF_FMT_N] = {0};
     pf_buf_adds(&all, "# prodfuzz shape dictionary: keys, enum values, format tokens\n");
     size_t head = all.len;
     for (size_t i = 0; i < b->n; i++) {
@@ -279,10 +283,10 @@ int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out, pf_err *err)
         if (pf_sh_is_enum(b, x))
             for (size_t v = 0; v < x->nvals; v++)
                 dict_entry(&all, x->vals[v].text, x->vals[v].len, 0);
-        for (int f = 0; f < NFMT; f++)
+        for (int f = 0; f < PF_FMT_N; f++)
             seen_fmt[f] |= x->fmt[f] > 0;
     }
-    for (int f = 0; f < NFMT; f++)
+    for (int f = 0; f < PF_FMT_N; f++)
         if (seen_fmt[f])
             dict_entry(&all, fmt_tokens[f], strlen(fmt_tokens[f]), 0);
     if (pf_buf_ok(&all, err) < 0) {

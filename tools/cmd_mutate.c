@@ -39,7 +39,7 @@ const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of docu
     "  --seed X              first seed (1); mutant i uses seed X+i\n"
     "  --classes LIST        comma list of null, missing, type, oversize,\n"
     "                        number, deep, legacy, unicode, dupkey, truncate,\n"
-    "                        format (default: all)\n"
+    "                        format, empty (default: all)\n"
     "  --max-size SIZE       largest mutant (1M)\n"
     "  --byte-share F        share of byte-level mutants (0)\n"
     "  --max-doc-size SIZE   longest input document read (256M)\n"

@@ -3,7 +3,11 @@
 # in a real afl-fuzz run on the example service (no bug switched on): the
 # queue grows, its file names carry afl_custom_describe's "class@path",
 # nothing crashes, and a bad PRODFUZZ_CLASSES stops afl-fuzz with the
-# prodfuzz error instead of fuzzing without the mutator.
+# prodfuzz error instead of fuzzing without the mutator. Then `oversize`
+# under AFL++ as under libFuzzer: on the second target built the way the
+# docs say (AFL_USE_ASAN=1, persistent mode, no AFL_SKIP_BIN_CHECK), the
+# strcpy of billing.city into a 64-byte buffer (app_invoices BUG=6) is
+# found within seconds, and the crash file names oversize@billing.city.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 SO="$ROOT/build/lib/prodfuzz_afl.so"
@@ -21,8 +25,10 @@ t_exit "the example service builds with afl-clang-fast" 0 \
 mkdir -p "$W/in"
 cp "$ROOT"/corpus/service_orders/* "$W/in/"
 nseeds=$(ls "$W/in" | wc -l)
+# no AFL_SKIP_BIN_CHECK: it also skips the detection of persistent mode,
+# and every execution then forks (20 times slower with ASan)
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-       AFL_NO_AFFINITY=1 AFL_SKIP_BIN_CHECK=1
+       AFL_NO_AFFINITY=1
 AFL_CUSTOM_MUTATOR_LIBRARY="$SO" timeout 120 afl-fuzz -V "${PF_AFL_SECONDS:-8}" \
     -i "$W/in" -o "$W/out" -- "$W/svc" >"$W/log" 2>&1
 st=$?
@@ -43,4 +49,17 @@ PRODFUZZ_CLASSES=bogus AFL_CUSTOM_MUTATOR_LIBRARY="$SO" timeout 60 afl-fuzz -V 2
 st=$?
 t_eq "a bad PRODFUZZ_CLASSES stops afl-fuzz with exit 2" "$st" 2
 t_grep "and says why" "prodfuzz: error: PRODFUZZ_CLASSES: unknown mutation class 'bogus'" "$W/bad"
+
+t_exit "app_invoices BUG=6 builds with afl-clang-fast and ASan" 0 \
+    env AFL_QUIET=1 AFL_USE_ASAN=1 afl-clang-fast -O1 -fsanitize=fuzzer -DBUG=6 \
+    "$ROOT/harnesses/app_invoices.c" -lcjson -o "$W/app6"
+PRODFUZZ_SHAPE="$ROOT/corpus/app_invoices.shape.json" AFL_CUSTOM_MUTATOR_LIBRARY="$SO" \
+    AFL_BENCH_UNTIL_CRASH=1 timeout 120 afl-fuzz -V 30 -i "$ROOT/corpus/app_invoices" \
+    -o "$W/out3" -- "$W/app6" >"$W/log3" 2>&1
+t_grep "afl-fuzz runs the target in persistent mode" 'ersistent mode binary detected' "$W/log3"
+c=$(ls "$W/out3/default/crashes" 2>/dev/null | grep -v README | head -1)
+if [ -n "$c" ]; then t_pass "AFL++ with the plug-in finds the long billing.city within 30 s ($c)"
+else t_fail "AFL++ with the plug-in finds the long billing.city within 30 s" "$(tail -5 "$W/log3")"; fi
+t_eq "the first crash was made by oversize on billing.city" \
+    "$(ls "$W/out3/default/crashes" 2>/dev/null | grep '^id:000000,' | grep -c 'oversize@billing.city')" 1
 t_done

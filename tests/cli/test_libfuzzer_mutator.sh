@@ -4,7 +4,9 @@
 # prodfuzz-libfuzzer)) really runs the prodfuzz custom mutator: it names
 # its classes on stderr with PRODFUZZ_DEBUG=1, and it finds within seconds
 # a bug that needs 300 levels of nesting inside a valid document, which
-# libFuzzer's byte mutations practically never build.
+# libFuzzer's byte mutations practically never build. A bad setting (an
+# unknown class, a corrupt profile) stops the target at start-up with exit
+# 2 unless PRODFUZZ_ON_ERROR=continue asks for the old warn-and-continue.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 if ! [ -f "$ROOT/build/lib/libprodfuzz_libfuzzer.a" ]; then
@@ -58,9 +60,25 @@ else
     t_fail "the reproducer nests at least 300 levels" "crash file: ${crash:-none}"
 fi
 
+# a bad setting stops the run at start-up, before libFuzzer fuzzes
 PRODFUZZ_CLASSES=bogus "$W/target" -runs=200 -seed=1 "$W/corpus" >"$W/bad.out" 2>&1
 st=$?
-t_eq "a bad PRODFUZZ_CLASSES does not stop the run" "$st" 0
-t_grep "a bad PRODFUZZ_CLASSES is reported once" \
+t_eq "a bad PRODFUZZ_CLASSES stops the run with exit 2" "$st" 2
+t_grep "and says why" \
     "prodfuzz: error: PRODFUZZ_CLASSES: unknown mutation class 'bogus'" "$W/bad.out"
+t_nogrep "before libFuzzer ran anything" 'INITED|Done [0-9]+ runs' "$W/bad.out"
+printf '{"format": "prodfuzz-shape", "version": 1, "paths": {' >"$W/corrupt.json"
+PRODFUZZ_SHAPE="$W/corrupt.json" "$W/target" -runs=200 -seed=1 "$W/corpus" >"$W/bad2.out" 2>&1
+st=$?
+t_eq "a corrupt PRODFUZZ_SHAPE stops the run with exit 2" "$st" 2
+t_grep "naming the setting" "prodfuzz: error: PRODFUZZ_SHAPE: " "$W/bad2.out"
+PRODFUZZ_ON_ERROR=continue PRODFUZZ_CLASSES=bogus "$W/target" -runs=200 -seed=1 \
+    "$W/corpus" >"$W/cont.out" 2>&1
+st=$?
+t_eq "PRODFUZZ_ON_ERROR=continue asks for the old behaviour: the run goes on" "$st" 0
+t_grep "reporting the bad setting once" \
+    "prodfuzz: error: PRODFUZZ_CLASSES: .*libFuzzer mutates alone" "$W/cont.out"
+t_grep "and libFuzzer fuzzes alone" 'Done 200 runs' "$W/cont.out"
+PRODFUZZ_ON_ERROR=maybe "$W/target" -runs=10 "$W/corpus" >"$W/oe.out" 2>&1
+t_eq "a bad PRODFUZZ_ON_ERROR is itself a bad setting" "$?" 2
 t_done

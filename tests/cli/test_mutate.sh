@@ -26,7 +26,7 @@ n=$(ls "$W/a" | wc -l)
 dups=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['duplicates'])" "$W/a/.prodfuzz/manifest.json")
 t_eq "count mutants less duplicates" "$((n + dups))" 60
 t_eq "file names are CLASS-PATH-HASH" \
-    "$(ls "$W/a" | grep -cvE '^(null|missing|type|oversize|number|deep|legacy|unicode|dupkey|truncate|format)(-[A-Za-z0-9._]+)?-[0-9a-f]{10}$')" 0
+    "$(ls "$W/a" | grep -cvE '^(null|missing|type|oversize|number|deep|legacy|unicode|dupkey|truncate|format|empty)(-[A-Za-z0-9._]+)?-[0-9a-f]{10}$')" 0
 t_exit "the manifest is JSON and lists every file with class and path" 0 python3 -c "
 import json, os, sys
 m = json.load(open(sys.argv[1] + '/.prodfuzz/manifest.json'))
@@ -62,4 +62,19 @@ if "$PF" shape "$SEEDS" --raw-ok -o "$W/shape.json" >/dev/null 2>&1; then
 else
     t_skip "--shape loads a profile" "prodfuzz shape not available"
 fi
+
+# round 2 classes on the second target's invoices, with their profile
+INV="$ROOT/corpus/app_invoices" IPROF="$ROOT/corpus/app_invoices.shape.json"
+t_exit "--classes empty writes empty mutants" 0 "$PF" mutate "$INV" --shape "$IPROF" \
+    --count 80 --seed 3 --classes empty --out "$W/f"
+t_eq "only empty mutants" "$(ls "$W/f" | grep -vc '^empty-')" 0
+t_eq "an invoice whose lines are empty (production always had some)" \
+    "$(cd "$W/f" && grep -l '"lines":\[\]' empty-lines-* 2>/dev/null | wc -l | awk '$1 > 0 {print "yes"}')" yes
+t_eq "a field emptied to whitespace only" \
+    "$(cd "$W/f" && grep -lE '":" +"' * | wc -l | awk '$1 > 0 {print "yes"}')" yes
+t_exit "--classes unicode" 0 "$PF" mutate "$INV" --count 80 --seed 3 --classes unicode --out "$W/g"
+ctl=$(cd "$W/g" && for f in *; do LC_ALL=C grep -c $'[\x01-\x08\x0b\x0c\x0e-\x1f]\|\t\|\r' "$f" >/dev/null && echo "$f"; done | wc -l)
+esc=$(cd "$W/g" && grep -lE '\\u00[01][0-9a-fA-F]' * | wc -l)
+t_eq "unicode mutants carry raw control characters" "$([ "$ctl" -gt 0 ] && echo yes)" yes
+t_eq "and \\u0001-\\u001f escapes" "$([ "$esc" -gt 0 ] && echo yes)" yes
 t_done

@@ -736,6 +736,254 @@ static void legacy_applies_the_rare_variants_of_the_profile(void **st)
     pf_shape_free(s);
 }
 
+/* ---- round 2: empty, control characters, width boundaries, legacy ---- */
+
+static int all_blank(const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
+            return 0;
+    return 1;
+}
+
+static void empty_empties_a_value_that_had_content(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT, v = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT, o = PF_JSON_INIT;
+    int str_empty = 0, str_blank = 0, arrays = 0, objects = 0;
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        run_class(m, PF_M_EMPTY, seed, MAXSZ, &out);
+        const char *p = pf_mutator_last_path(m);
+        at_path b = find_at(&o, ORDER, strlen(ORDER), p);
+        assert_int_equal(b.n, 1);
+        /* raw tabs and newlines are not strict JSON: cJSON takes them */
+        if (memchr(out.data, '\t', out.len) || memchr(out.data, '\n', out.len) ||
+            memchr(out.data, '\r', out.len)) {
+            str_blank++;
+            continue;
+        }
+        at_path a = find_at(&j, out.data, out.len, p);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.kind, b.kind); /* same type, no content */
+        if (a.kind == PF_J_STRING) {
+            pf_buf_reset(&v);
+            pf_json_unescape(&j, a.tok, &v);
+            assert_true(all_blank(v.data ? v.data : "", v.len));
+            if (v.len)
+                str_blank++;
+            else
+                str_empty++;
+        } else if (a.kind == PF_J_ARRAY) {
+            /* [] or one element with nothing in it */
+            assert_true(j.tok[a.tok].size == 0 ||
+                        (j.tok[a.tok].size == 1 && j.tok[a.tok + 1].size == 0));
+            arrays++;
+        } else {
+            assert_int_equal(a.kind, PF_J_OBJECT);
+            assert_int_equal(j.tok[a.tok].size, 0);
+            objects++;
+        }
+        assert_marker_kept(m, &out);
+    }
+    assert_true(str_empty > 0 && str_blank > 0 && arrays > 0 && objects > 0);
+    pf_json_free(&j);
+    pf_json_free(&o);
+    pf_buf_free(&v);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void unicode_puts_control_characters_raw_and_escaped(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    int raw = 0, escaped = 0, runs = 0, at_start = 0, at_end = 0, middle = 0;
+    int tab = 0, nl = 0, nul = 0;
+    size_t n = strlen(ORDER);
+    for (uint64_t seed = 1; seed <= 600; seed++) {
+        run_class(m, PF_M_UNICODE, seed, MAXSZ, &out);
+        uint64_t count = pf_mutator_last_amount(m);
+        if (!count)
+            continue; /* another unicode mutation */
+        /* a pure insertion inside a string: before and after are the input */
+        size_t d = 0;
+        while (d < n && out.data[d] == ORDER[d])
+            d++;
+        size_t ins = out.len - n;
+        assert_true(ins >= count);
+        assert_memory_equal(out.data + d + ins, ORDER + d, n - d);
+        const char *x = out.data + d;
+        if (x[0] == '\\') { /* \u00XX, below 0x20, count of them */
+            assert_int_equal(ins, 6 * count);
+            for (uint64_t k = 0; k < count; k++) {
+                unsigned v;
+                assert_int_equal(sscanf(x + 6 * k, "\\u%4x", &v), 1);
+                assert_true(v < 0x20 || v == 0x7f);
+            }
+            escaped++;
+        } else {
+            assert_int_equal(ins, count);
+            for (size_t k = 0; k < ins; k++) {
+                unsigned char ch = (unsigned char)x[k];
+                assert_true(ch < 0x20 || ch == 0x7f);
+                tab += ch == '\t';
+                nl += ch == '\n';
+                nul += ch == 0;
+            }
+            raw++;
+        }
+        runs += count > 1;
+        if (ORDER[d - 1] == '"' && ORDER[d] != ',' && ORDER[d] != '}' && ORDER[d] != ':')
+            at_start++;
+        else if (ORDER[d] == '"')
+            at_end++;
+        else
+            middle++;
+    }
+    assert_true(raw > 20 && escaped > 20);
+    assert_true(runs > 10 && at_start > 10 && at_end > 10 && middle > 10);
+    assert_true(tab > 0 && nl > 0 && nul > 0);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void oversize_hits_integer_width_boundaries(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    int s255 = 0, s256 = 0, s65535 = 0, s65536 = 0, a255 = 0, a256 = 0;
+    int doc_w = 0;
+    pf_json j = PF_JSON_INIT;
+    for (uint64_t seed = 1; seed <= 1500; seed++) {
+        run_class(m, PF_M_OVERSIZE, seed, MAXSZ, &out);
+        at_path a = find_at(&j, out.data, out.len, pf_mutator_last_path(m));
+        uint64_t amt = pf_mutator_last_amount(m);
+        if (a.kind == PF_J_STRING) {
+            s255 += amt == 255;
+            s256 += amt == 256;
+            s65535 += amt == 65535;
+            s65536 += amt == 65536;
+        } else {
+            a255 += amt == 255;
+            a256 += amt == 256;
+        }
+        doc_w += out.len == 65535 || out.len == 65536 || out.len == 255 ||
+                 out.len == 256;
+    }
+    assert_true(s255 > 0 && s256 > 0 && s65535 > 0 && s65536 > 0);
+    assert_true(a255 > 0 && a256 > 0);
+    assert_true(doc_w > 0); /* whole documents at a width boundary */
+    /* within a small limit, no width that does not fit */
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        run_class(m, PF_M_OVERSIZE, seed, 4096, &out);
+        assert_true(out.len <= 4096);
+    }
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
+static void oversize_widths_are_relative_to_the_profile(void **st)
+{
+    (void)st;
+    /* names up to 300 bytes: the 8-bit width is not past production,
+     * so the width boundaries go to 65,535/65,536 */
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
+    assert_non_null(b);
+    pf_buf doc = PF_BUF_INIT;
+    for (int i = 0; i < 50; i++) {
+        pf_buf_reset(&doc);
+        pf_buf_adds(&doc, "{\"name\":\"");
+        pf_buf_addrep(&doc, 'n', 10 + (size_t)i * 6);
+        pf_buf_adds(&doc, "\"}");
+        assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
+    }
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    assert_int_equal(pf_shape_find(s, "$.name")->str_max_len, 304);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT;
+    int w16 = 0;
+    const char *in = "{\"name\":\"nnnn\"}";
+    for (uint64_t seed = 0; seed < 400; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_OVERSIZE, in, strlen(in),
+                                         MAXSZ, &out, &err), 1);
+        uint64_t amt = pf_mutator_last_amount(m);
+        assert_true(amt != 255 && amt != 256);
+        w16 += amt == 65535 || amt == 65536;
+    }
+    assert_true(w16 > 50);
+    pf_buf_free(&out);
+    pf_buf_free(&prof);
+    pf_buf_free(&doc);
+    pf_shape_builder_free(b);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
+static void legacy_never_sends_an_ordinary_rare_value(void **st)
+{
+    (void)st;
+    /* invoices: totals are a small set of prices with a few odd ones (each
+     * rare), quantities are integers with one float; the status is
+     * "paid" or "open", and two old documents say "settled" */
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
+    assert_non_null(b);
+    pf_buf doc = PF_BUF_INIT;
+    static const char *const odd[] = {"7.96", "18.86", "21.86"};
+    for (int i = 0; i < 300; i++) {
+        pf_buf_reset(&doc);
+        pf_buf_addf(&doc, "{\"total\":%s,\"qty\":%s,\"status\":\"%s\"}",
+                    i < 3 ? odd[i] : i % 2 ? "0.99" : "1.98",
+                    i == 5 ? "1.5" : "2",
+                    i == 9 || i == 11 ? "settled" : i % 3 ? "paid" : "open");
+        assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
+    }
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    const pf_shape_path *tp = pf_shape_find(s, "$.total");
+    assert_non_null(tp);
+    assert_true(tp->nrare >= 3); /* the profile does call them rare */
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT;
+    pf_json j = PF_JSON_INIT;
+    const char *in = "{\"total\":0.99,\"qty\":2,\"status\":\"paid\"}";
+    int settled = 0;
+    for (uint64_t seed = 0; seed < 300; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_LEGACY, in, strlen(in), MAXSZ,
+                                         &out, &err), 1);
+        for (size_t k = 0; k < 3; k++)
+            assert_null(memmem(out.data, out.len, odd[k], strlen(odd[k])));
+        assert_null(memmem(out.data, out.len, "1.5", 3));
+        assert_null(memmem(out.data, out.len, "\"qty\":2.", 8));
+        settled += memmem(out.data, out.len, "\"status\":\"settled\"", 18) != NULL;
+    }
+    assert_true(settled > 0); /* the old status is a legacy shape */
+    pf_json_free(&j);
+    pf_buf_free(&out);
+    pf_buf_free(&prof);
+    pf_buf_free(&doc);
+    pf_shape_builder_free(b);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+}
+
 static void trim_candidates_stay_json_and_shrink(void **st)
 {
     (void)st;
@@ -969,7 +1217,7 @@ static void schedule_can_be_switched_off_by_env(void **st)
 static void schedule_makes_growth_classes_rarer(void **st)
 {
     (void)st;
-    int grew[2] = {0, 0};
+    int grew[2] = {0, 0}, over = 0, deep = 0;
     for (int schedule = 0; schedule <= 1; schedule++) {
         pf_mutator *m = loop_mutator(schedule);
         pf_buf out = PF_BUF_INIT;
@@ -979,13 +1227,19 @@ static void schedule_makes_growth_classes_rarer(void **st)
             assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
             pf_mclass c = pf_mutator_last_class(m);
             grew[schedule] += c == PF_M_OVERSIZE || c == PF_M_DEEP;
+            if (schedule) {
+                over += c == PF_M_OVERSIZE;
+                deep += c == PF_M_DEEP;
+            }
         }
         pf_buf_free(&out);
         pf_mutator_free(m);
     }
-    /* uniform: 2 in 11; weighted: 2 in 74 */
+    /* uniform: 2 in 12 (333 of 2000); weighted: oversize 4 and deep 2
+     * against 8 for each of the ten others (93 and 47 of 2000) */
     assert_true(grew[0] > 250);
-    assert_true(grew[1] > 10 && grew[1] < 120);
+    assert_true(over > 50 && over < 150);
+    assert_true(deep > 20 && deep < 80);
 }
 
 int main(void)
@@ -1015,6 +1269,11 @@ int main(void)
         cmocka_unit_test(trim_candidates_stay_json_and_shrink),
         cmocka_unit_test(profile_values_are_just_past_production),
         cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
+        cmocka_unit_test(empty_empties_a_value_that_had_content),
+        cmocka_unit_test(unicode_puts_control_characters_raw_and_escaped),
+        cmocka_unit_test(oversize_hits_integer_width_boundaries),
+        cmocka_unit_test(oversize_widths_are_relative_to_the_profile),
+        cmocka_unit_test(legacy_never_sends_an_ordinary_rare_value),
         cmocka_unit_test(schedule_learns_the_typical_size),
         cmocka_unit_test(schedule_reduces_a_grown_array_before_mutating),
         cmocka_unit_test(schedule_denests_deep_parents_in_one_pass),
