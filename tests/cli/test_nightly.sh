@@ -82,8 +82,14 @@ ncorp=$(ls "$W/state/service_orders_pf/corpus" | wc -l)
     || t_fail "the state corpus holds what the night learned" "$ncorp"
 
 # ---- night 2: the bugs are gone (fixed build) ----------------------------------
-night n2
+night n2 --log-format json
 t_eq "a night without failures exits 0" $? 0
+python3 - "$W/n2.stderr" >"$W/n2.ids" 2>&1 <<'PY'
+import json, sys
+ids = {json.loads(l)["run"] for l in open(sys.argv[1]) if l.strip()}
+print(len(ids))
+PY
+t_eq "--log-format json: every log line is JSON with one run id" "$(cat "$W/n2.ids")" 1
 fixed=$(json "$W/state/findings.json" 'print(sum(f["status"] == "fixed" for f in d["findings"]))' "$W/state/findings.json")
 t_eq "both findings are marked fixed" "$fixed" 2
 nseeds=$(ls "$SEEDS" | wc -l)
