@@ -121,6 +121,16 @@ static pid_t spawn(char **argv, char **env, const char *log, int log_fd,
         fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
             return pf_err_errno(err, errno, "cannot create %s", log);
+        /* the log says what ran, flags and all */
+        pf_buf cmd = PF_BUF_INIT;
+        pf_buf_adds(&cmd, "prodfuzz: engine command:");
+        for (char **a = argv; *a; a++)
+            pf_buf_addf(&cmd, " %s", *a);
+        pf_buf_addc(&cmd, '\n');
+        if (pf_buf_ok(&cmd, NULL) == 0 && write(fd, cmd.data, cmd.len) < 0) {
+            /* the log is a courtesy; the run goes on */
+        }
+        pf_buf_free(&cmd);
     }
     pid_t pid = fork();
     if (pid < 0) {

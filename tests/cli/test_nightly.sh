@@ -125,6 +125,22 @@ t_eq "a shape profile that does not load is exit 3" $? 3
 t_eq "an unknown mutation class is exit 3" $? 3
 t_grep "naming the class" "bogus" "$W/o4.out"
 
+# ---- a config file -------------------------------------------------------------------
+cat >"$W/nightly.json" <<JSON
+{"budget": "3s", "targets": [
+  {"name": "orders", "binary": "$SVC", "corpus": "$SEEDS", "env": {"PF_BUG": "null"},
+   "timeout": "1s", "rss_limit": "256M"}]}
+JSON
+"$P" nightly --config "$W/nightly.json" --state "$W/s3" --out "$W/o5" --minimize 0 >"$W/o5.out" 2>&1
+t_eq "a config file's target runs with its env (the null bug: exit 1)" $? 1
+t_grep "under its name" "orders: libfuzzer for 3 s" "$W/o5.out"
+t_grep "with its limits (256M heap: -malloc_limit_mb=256, rss 256+32+16+96)" \
+    "-malloc_limit_mb=256 -rss_limit_mb=400" "$W/o5/logs/orders/job0.0.log"
+echo '{"targets": [{"name": "orders", "binary": "x", "share": "half"}]}' >"$W/bad.json"
+"$P" nightly --config "$W/bad.json" --state "$W/s3" --out "$W/o5" >"$W/o6.out" 2>&1
+t_eq "a bad config is exit 2" $? 2
+t_grep "with an error that names the entry" "targets\[0\]\.share" "$W/o6.out"
+
 # ---- state safety ---------------------------------------------------------------------
 cp "$W/state/findings.json" "$W/db.before"
 corp_before=$(ls "$W/state/service_orders_pf/corpus" | sort | sha1sum)
