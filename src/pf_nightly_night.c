@@ -34,6 +34,10 @@
 #include "pf_report.h"
 #include "pf_shape.h"
 
+/* imported reproducers are named so: one that does not fail here is no
+ * finding (an engine's artifact that does not replay still is one) */
+#define IMPORTED "imported-"
+
 typedef struct night {
     const pf_night_cfg *c;
     pf_nstate st;
@@ -517,6 +521,9 @@ static int findings(night *n, const pf_ntarget *t, char **env,
     for (size_t i = 0; i < na; i++) {
         const char *base = strrchr(a[i].path, '/');
         base = base ? base + 1 : a[i].path;
+        int imported = !strncmp(base, IMPORTED, strlen(IMPORTED));
+        if (imported)
+            base += strlen(IMPORTED);
         const char *kind = strstr(a[i].path, "/hangs/") ? "timeout"
                                                         : artifact_kind(base);
         if (!strcmp(kind, "slow-unit"))
@@ -524,6 +531,11 @@ static int findings(night *n, const pf_ntarget *t, char **env,
         int r = sign(t, env, a[i].path, kind, &a[i].sig, &a[i].crash, err);
         if (r < 0)
             goto out;
+        if (r == 0 && imported) {
+            say(n, 1, "%s: the imported %s does not fail here: not a finding",
+                t->name, base);
+            continue;
+        }
         if (r == 0) {
             /* the engine saw it fail, a replay does not: still a finding,
              * named as such */
@@ -838,7 +850,7 @@ static int copy_in_dir(const char *from, const char *work, pf_err *err)
     for (size_t i = 0; i < k; i++) {
         pf_buf data = PF_BUF_INIT;
         char *src = fmt("%s/%s", from, names[i]);
-        char *dst = fmt("%s/%s", dir, names[i]);
+        char *dst = fmt("%s/%s%s", dir, IMPORTED, names[i]);
         int r = src && dst ? pf_fs_read_file(src, (size_t)1 << 30, &data, err)
                            : pf_err_set(err, PF_E_NOMEM, "out of memory");
         if (r == 0)
