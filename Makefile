@@ -40,12 +40,14 @@ FUZZSAN := -fsanitize=fuzzer-no-link,address,undefined
 SRC := $(sort $(wildcard src/*.c))
 HDR := $(wildcard src/*.h)
 # Installed by make install under include/prodfuzz/ (the *_int.h and
-# *_impl.h headers are private to the library). Add new public headers here.
+# *_impl.h headers are private to the library). Add new public headers here
+# (tests/cli/test_build.sh fails on a src/*.h that is neither listed nor
+# named *_int.h / *_impl.h).
 PUBLIC_HDR := src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
   src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
   src/pf_fs.h src/pf_hash.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
   src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_shape.h \
-  src/pf_version.h src/pf_worker.h
+  src/pf_version.h src/pf_worker.h src/pf_nightly.h
 TOOLSRC := $(sort $(wildcard tools/*.c))
 TESTSRC := $(sort $(wildcard tests/unit/test_*.c))
 HARNESS := $(sort $(wildcard harnesses/*.c))

@@ -51,4 +51,16 @@ t_grep "  the sanitizer build always does" "-Werror" "$tmp/n"
 make -n -C "$ROOT" -W src/pf_json.c CPPFLAGS=-DPF_PROBE=1 LDFLAGS=-Wl,-O1 build/bin/prodfuzz >"$tmp/n" 2>&1
 t_grep "CPPFLAGS reach the compile" "-DPF_PROBE=1 .*-c src/pf_json.c" "$tmp/n"
 t_grep "LDFLAGS reach the link" "-Wl,-O1 .*-o build/bin/prodfuzz" "$tmp/n"
+
+# every header is public (PUBLIC_HDR, installed) or private by name
+pub=$(make -s --no-print-directory -C "$ROOT" -f Makefile -f <(printf 'pf-pub:\n\t@echo $(PUBLIC_HDR)\n') pf-pub)
+unclassified=""
+for h in "$ROOT"/src/*.h; do
+    h=src/${h##*/}
+    case "$h" in *_int.h|*_impl.h) continue ;; esac
+    [[ " $pub " == *" $h "* ]] || unclassified="$unclassified $h"
+done
+t_eq "every src/*.h is in PUBLIC_HDR or named *_int.h/*_impl.h" "$unclassified" ""
+for h in $pub; do [ -f "$ROOT/$h" ] || unclassified="$unclassified $h"; done
+t_eq "  and every PUBLIC_HDR file exists" "$unclassified" ""
 t_done

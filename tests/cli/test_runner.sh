@@ -13,7 +13,7 @@ T=$tmp/tree
 mkdir -p "$T/tests/cli" "$T/tests/unit" "$T/tests/lib"
 cp "$ROOT/tests/run.sh" "$T/tests/"
 cat >"$T/Makefile" <<'MK'
-TESTBIN := build/asan/tests/test_a
+TESTBIN := build/asan/tests/test_a build/asan/tests/test_b
 test-list:
 	@printf '%s\n' $(TESTBIN)
 build/asan/tests/%: tests/unit/%.sh
@@ -24,6 +24,13 @@ cat >"$T/tests/unit/test_a.sh" <<'SH'
 echo "[ RUN      ] one"; echo "[       OK ] one"
 echo "[ RUN      ] two"; echo "[       OK ] two"
 SH
+cat >"$T/tests/unit/test_b.sh" <<'SH'
+#!/bin/sh
+echo "[ RUN      ] three"; echo "[  FAILED  ] three"
+echo "[==========] 1 test(s) run."; echo "[  PASSED  ] 0 test(s)."
+echo "[  FAILED  ] 1 test(s), listed below:"; echo "[  FAILED  ] three"
+exit 1
+SH
 cat >"$T/tests/cli/test_mixed.sh" <<'SH'
 echo "ok - passes"; echo "not ok - fails on purpose"; echo "skip - skipped (why)"
 SH
@@ -33,7 +40,7 @@ SH
 cat >"$T/tests/cli/test_crash.sh" <<'SH'
 echo "ok - before the crash"; exit 7
 SH
-make -s -C "$T" build/asan/tests/test_a
+make -s -C "$T" build/asan/tests/test_a build/asan/tests/test_b
 # a binary the Makefile no longer makes (its test was deleted)
 printf '#!/bin/sh\necho "[       OK ] ghost_ran"\n' >"$T/build/asan/tests/test_gone"
 chmod +x "$T/build/asan/tests/test_gone"
@@ -41,9 +48,11 @@ chmod +x "$T/build/asan/tests/test_gone"
 start=$(date +%s)
 t_exit "a run with failures exits 1" 1 env PF_TIMEOUT_CLI=2 "$T/tests/run.sh"
 took=$(( $(date +%s) - start ))
-t_eq "  last line is exactly N passed, N failed" "$(tail -1 "$T_OUT")" "5 passed, 3 failed"
+t_eq "  last line is exactly N passed, N failed" "$(tail -1 "$T_OUT")" "5 passed, 4 failed"
 t_eq "  skips on the line before" "$(tail -2 "$T_OUT" | head -1)" "1 skipped (see the skip lines above)"
 t_grep "  the listed unit binary ran" "OK \] two" "$T_OUT"
+t_grep "  a failed cmocka test counts once (cmocka lists it twice)" "^test_b: three$" "$T_OUT"
+t_eq "  (once)" "$(grep -c '^test_b: three$' "$T_OUT")" 1
 t_nogrep "  a binary the Makefile does not list did not run" "ghost_ran" "$T_OUT"
 t_grep "  a test over its time limit fails by name" "^not ok - test_hang: timed out after 2s" "$T_OUT"
 if [ "$took" -lt 30 ]; then t_pass "  and is killed ($took s)"; else t_fail "  and is killed" "took $took s"; fi
@@ -54,8 +63,8 @@ t_grep "  failures are listed at the end" "^test_mixed: fails on purpose$" "$T_O
 t_exit "--tap with failures exits 1" 1 env PF_TIMEOUT_CLI=2 "$T/tests/run.sh" --tap
 t_grep "  numbered results" "^not ok [0-9]+ - test_mixed: fails on purpose$" "$T_OUT"
 t_grep "  skips as TAP skips" "^ok [0-9]+ - test_mixed: skipped \(why\) # SKIP$" "$T_OUT"
-t_grep "  a plan" "^1\.\.9$" "$T_OUT"
-t_eq "  last line still N passed, N failed" "$(tail -1 "$T_OUT")" "5 passed, 3 failed"
+t_grep "  a plan" "^1\.\.10$" "$T_OUT"
+t_eq "  last line still N passed, N failed" "$(tail -1 "$T_OUT")" "5 passed, 4 failed"
 t_nogrep "  nothing else outside comments" "^(\[|== )" "$T_OUT"
 if command -v prove >/dev/null; then
     printf '#!/bin/sh\nexec "%s/tests/run.sh" --tap mixed\n' "$T" >"$tmp/suite.t"

@@ -6,7 +6,9 @@
 # The convention the examples are written to (keep new examples to it):
 #   - they run in a fresh folder holding what a user of the README has:
 #     key.bin (a 32-byte key, mode 0600), rows.jsonl (two JSON documents)
-#     and corpus/service_orders/ (the checkout's seed corpus);
+#     and corpus/service_orders/ (the checkout's seed corpus), as in the
+#     checkout; build/ and harnesses/ are the checkout's (read only: the
+#     built example service is build/svc/service_orders);
 #   - a database is `postgresql:///shop`: the throwaway PostgreSQL of
 #     tests/lib/pg.sh, with tests/fixtures/sample_schema.sql loaded into a
 #     database named shop (tables users, orders, order_items, ...);
@@ -14,9 +16,11 @@
 #     replaced by a private folder, so parallel runs do not collide;
 #   - the lines of one command's examples run in order, in one shell with
 #     `set -e` (a later line may use a file an earlier one wrote).
-# A command still marked "(planned)" in `prodfuzz help` has no real
-# example yet (its owner replaces it with the command): that is reported as
-# a skip with the reason, never silently.
+# An example that needs more adds it to setup() below. One that cannot run
+# here says why in CANNOT_RUN (reported as a skip with that reason). A
+# command still marked "(planned)" in `prodfuzz help` has no real example
+# yet (its owner replaces it with the command): a skip with the reason too.
+declare -A CANNOT_RUN=()
 . "$(dirname "$0")/../lib/assert.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
@@ -41,6 +45,8 @@ setup() {
     printf '%s\n' '{"id":1,"email":"ann@example.com","age":42}' \
         '{"id":2,"email":"bob@example.org","age":17}' >"$1/rows.jsonl"
     cp -r "$ROOT/corpus/service_orders" "$1/corpus/"
+    ln -s "$ROOT/build" "$1/build"
+    ln -s "$ROOT/harnesses" "$1/harnesses"
 }
 
 # examples HELPFILE: the indented lines under "Example:" / "Examples:"
@@ -77,6 +83,10 @@ else t_fail "prodfuzz help lists the subcommands" "$(cat "$W/list")"; fi
 for c in $cmds; do
     if grep -Eq "^  $c .*\(planned\)$" "$W/list"; then
         t_skip "$c --help: the example runs as pasted" "planned: the command and its example are being written by their owner"
+        continue
+    fi
+    if [ -n "${CANNOT_RUN[$c]:-}" ]; then
+        t_skip "$c --help: the example runs as pasted" "${CANNOT_RUN[$c]}"
         continue
     fi
     run_examples "$c" "$c"
