@@ -44,6 +44,13 @@ t_exit "report.json is JSON" 0 python3 -c "import json; json.load(open('$W/n1/re
 for f in report.md report.sarif junit.xml report.html; do
     [ -s "$W/n1/$f" ] && t_pass "the night wrote $f" || t_fail "the night wrote $f" "$(ls "$W/n1")"
 done
+CHECK=$ROOT/tests/lib/check_report.py
+if [ -f "$CHECK" ]; then
+    t_exit "report.sarif has SARIF 2.1.0's required fields, one result per finding" 0 \
+        python3 "$CHECK" sarif "$W/n1/report.sarif" 2
+    t_exit "junit.xml parses: one suite, two failures" 0 \
+        python3 "$CHECK" junit "$W/n1/junit.xml" 1 2
+fi
 json "$W/n1/report.json" '
 fs = d["findings"]
 sigs = [f["signature"] for f in fs]
