@@ -187,6 +187,14 @@ int pf_json_minimize(const char *data, size_t len,
                      int (*still)(void *ctx, const char *d, size_t n),
                      void *ctx, double seconds, pf_buf *out, pf_err *err);
 
+/* Set the scalar values of data that differ from the value at the same
+ * path in ref (a production document) back to ref's, one at a time, while
+ * still() holds: what stays different is what the failure needs. Not JSON
+ * (either side): out is data. */
+int pf_json_toward(const char *data, size_t len, const char *ref, size_t rlen,
+                   int (*still)(void *ctx, const char *d, size_t n), void *ctx,
+                   double seconds, pf_buf *out, pf_err *err);
+
 /* The environment for the engine and replays: the caller's env entries,
  * ASAN_OPTIONS from the limits (unless an entry sets it) and
  * UBSAN_OPTIONS. NULL-terminated, owned. */

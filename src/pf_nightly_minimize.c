@@ -11,6 +11,12 @@
  * accepts, until a whole pass gains nothing or the time is up. Every
  * candidate stays valid JSON, so the target's validation still lets it
  * through to the bug.
+ *
+ * Then, with a production document to aim at (the nearest seed), every
+ * scalar value that differs from the value at the same path there is set
+ * back to production's, one at a time, while the failure holds: what is
+ * left different is what the bug needs, so the explanation names it and
+ * not the noise the engine's other mutations left behind.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,7 @@
 
 #include "pf_json.h"
 #include "pf_nightly.h"
+#include "pf_path.h"
 
 static double now_s(void)
 {
@@ -155,5 +162,146 @@ int pf_json_minimize(const char *data, size_t len,
     }
     pf_buf_free(&cur);
     pf_buf_free(&cand);
+    return rc;
+}
+
+/* ---- toward production -------------------------------------------------------- */
+
+typedef struct leaf {
+    char *path;
+    size_t start, end; /* whole value text */
+} leaf;
+
+typedef struct leaves {
+    leaf *v;
+    size_t n, cap;
+    int oom;
+} leaves;
+
+static int collect_leaf(void *ctx, const pf_json *j, int tok, int key,
+                        const pf_path *path, pf_err *err)
+{
+    (void)key;
+    (void)err;
+    leaves *l = ctx;
+    pf_jtype ty = j->tok[tok].type;
+    if (ty == PF_JT_OBJECT || ty == PF_JT_ARRAY)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        leaf *g = realloc(l->v, cap * sizeof *g);
+        if (!g) {
+            l->oom = 1;
+            return -1;
+        }
+        l->v = g;
+        l->cap = cap;
+    }
+    leaf *e = &l->v[l->n];
+    if (!(e->path = strdup(pf_path_str(path)))) {
+        l->oom = 1;
+        return -1;
+    }
+    pf_json_span(j, tok, &e->start, &e->end);
+    l->n++;
+    return 0;
+}
+
+static void leaves_free(leaves *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].path);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int leaves_of(const char *text, size_t len, leaves *l, pf_err *err)
+{
+    memset(l, 0, sizeof *l);
+    pf_json j = PF_JSON_INIT;
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&j, text, len, &perr) < 0) {
+        pf_json_free(&j);
+        return 1; /* not JSON: nothing to do */
+    }
+    int rc = pf_json_walk(&j, collect_leaf, l, &perr);
+    pf_json_free(&j);
+    if (rc < 0 || l->oom) {
+        leaves_free(l);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int pf_json_toward(const char *data, size_t len, const char *ref, size_t rlen,
+                   int (*still)(void *ctx, const char *d, size_t n), void *ctx,
+                   double seconds, pf_buf *out, pf_err *err)
+{
+    double end = now_s() + seconds;
+    leaves rl;
+    int r = leaves_of(ref, rlen, &rl, err);
+    pf_buf_reset(out);
+    pf_buf_add(out, data, len);
+    if (r != 0)
+        return r < 0 ? -1 : pf_buf_ok(out, err);
+    pf_buf cand = PF_BUF_INIT;
+    int rc = 0;
+    /* the pos-th value that differs from production: set back (it stops
+     * differing, pos stays) or kept (pos moves on); spans are read again
+     * after every change */
+    size_t pos = 0;
+    while (now_s() < end) {
+        leaves cl;
+        int q = leaves_of(out->data, out->len, &cl, err);
+        if (q != 0) {
+            rc = q < 0 ? -1 : 0;
+            break;
+        }
+        const leaf *c = NULL, *p = NULL;
+        size_t k = 0;
+        for (size_t i = 0; i < cl.n && !c; i++) {
+            const leaf *pp = NULL;
+            for (size_t m = 0; m < rl.n && !pp; m++)
+                if (!strcmp(rl.v[m].path, cl.v[i].path))
+                    pp = &rl.v[m];
+            if (!pp)
+                continue;
+            size_t cn = cl.v[i].end - cl.v[i].start, pn = pp->end - pp->start;
+            if (cn == pn && !memcmp(out->data + cl.v[i].start, ref + pp->start, cn))
+                continue;
+            if (k++ == pos) {
+                c = &cl.v[i];
+                p = pp;
+            }
+        }
+        if (!c) {
+            leaves_free(&cl);
+            break;
+        }
+        pf_buf_reset(&cand);
+        pf_buf_add(&cand, out->data, c->start);
+        pf_buf_add(&cand, ref + p->start, p->end - p->start);
+        pf_buf_add(&cand, out->data + c->end, out->len - c->end);
+        leaves_free(&cl);
+        if (pf_buf_ok(&cand, err) < 0) {
+            rc = -1;
+            break;
+        }
+        int st = still(ctx, cand.data, cand.len);
+        if (st < 0) {
+            rc = pf_err_set(err, PF_E_ENV, "the target could not be run "
+                            "while minimizing");
+            break;
+        }
+        if (st) {
+            pf_buf t = *out;
+            *out = cand;
+            cand = t;
+        } else {
+            pos++;
+        }
+    }
+    pf_buf_free(&cand);
+    leaves_free(&rl);
     return rc;
 }

@@ -74,6 +74,13 @@ static char *fmt(const char *f, ...)
     return pf_buf_detach(&b, NULL);
 }
 
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static char *abspath(const char *p)
 {
     char *r = realpath(p, NULL);
@@ -429,9 +436,31 @@ static int still_fails(void *ctx, const char *d, size_t len)
 /* Minimize with the signature held fixed: structurally for JSON, else with
  * libFuzzer -minimize_crash (byte mutations only), keeping its result only
  * when it still has the signature. 1 with a result in out, 0 none. */
+/* The nearest production document of data (pf_explain's), read from the
+ * seeds: 1 with it in out, 0 none. */
+static int nearest_seed(pf_explainer *x, const pf_ntarget *t, const pf_buf *data,
+                        pf_buf *out)
+{
+    pf_explanation e;
+    pf_err err = PF_ERR_INIT;
+    memset(&e, 0, sizeof e);
+    if (!x || !t->corpus ||
+        pf_explainer_explain(x, (const uint8_t *)data->data, data->len, &e, &err) < 0)
+        return 0;
+    int got = 0;
+    if (e.nearest && e.nearest[0]) {
+        const char *base = strrchr(e.nearest, '/');
+        char *p = fmt("%s/%s", t->corpus, base ? base + 1 : e.nearest);
+        got = p && pf_fs_read_file(p, 64u << 20, out, &err) == 0;
+        free(p);
+    }
+    pf_explanation_free(&e);
+    return got;
+}
+
 static int minimize(const night *n, const pf_ntarget *t, char **env,
                     const char *work, const char *sig, const pf_buf *data,
-                    pf_buf *out, pf_err *err)
+                    pf_explainer *x, pf_buf *out, pf_buf *closest, pf_err *err)
 {
     char *cand = fmt("%s/candidate", work);
     char *orig = fmt("%s/original", work);
@@ -441,8 +470,25 @@ static int minimize(const night *n, const pf_ntarget *t, char **env,
         goto done;
     }
     still_ctx sc = {t, env, cand, sig, err};
-    if (pf_json_minimize(data->data, data->len, still_fails, &sc,
-                         n->c->minimize_s, out, err) < 0)
+    /* first every value the bug does not need goes back to the nearest
+     * production document's (half the time): that input is the one to
+     * explain, its differences from production are what the bug needs;
+     * then members and elements are dropped for the smallest reproducer */
+    double t0 = now_mono();
+    pf_buf ref = PF_BUF_INIT;
+    const pf_buf *start = data;
+    if (nearest_seed(x, t, data, &ref) &&
+        pf_json_toward(data->data, data->len, ref.data, ref.len, still_fails,
+                       &sc, n->c->minimize_s / 2, closest, err) == 0 &&
+        closest->len)
+        start = closest;
+    else
+        pf_buf_reset(closest);
+    pf_err_clear(err);
+    pf_buf_free(&ref);
+    double left = n->c->minimize_s - (now_mono() - t0);
+    if (pf_json_minimize(start->data, start->len, still_fails, &sc,
+                         left > 1 ? left : 1, out, err) < 0)
         goto done;
     if (out->len < data->len) {
         rc = 1;
@@ -578,7 +624,7 @@ static int findings(night *n, const pf_ntarget *t, char **env,
         if (!f->kind && replace(&f->kind, a[best].crash.kind) < 0)
             goto oom;
         /* minimize with the signature held fixed */
-        pf_buf data = PF_BUF_INIT;
+        pf_buf data = PF_BUF_INIT, closest = PF_BUF_INIT;
         if (pf_fs_read_file(a[best].path, (size_t)1 << 30, &data, err) < 0)
             goto out;
         f->orig_bytes = data.len;
@@ -586,13 +632,16 @@ static int findings(night *n, const pf_ntarget *t, char **env,
         if (n->c->minimize_s > 0 && a[best].reproduced && oc == PF_OUT_CRASH &&
             !(n->c->stop && *n->c->stop)) {
             pf_buf small = PF_BUF_INIT;
-            int r = minimize(n, t, env, work, a[best].sig, &data, &small, err);
+            int r = minimize(n, t, env, work, a[best].sig, &data, x, &small,
+                             &closest, err);
             if (r < 0) {
                 pf_buf_free(&small);
                 pf_buf_free(&data);
+                pf_buf_free(&closest);
                 goto out;
             }
-            if (r == 1 && small.len < data.len) {
+            if (r == 1 && small.len <= data.len &&
+                (small.len != data.len || memcmp(small.data, data.data, data.len))) {
                 pf_buf_free(&data);
                 data = small;
                 /* the frames of the smaller input (same signature) */
@@ -618,11 +667,13 @@ static int findings(night *n, const pf_ntarget *t, char **env,
             if (keep_reproducer(n, f, &data, err) < 0 ||
                 record_env(n, t, env, f, err) < 0) {
                 pf_buf_free(&data);
+                pf_buf_free(&closest);
                 goto out;
             }
-            explain_into(x, &data, f);
+            explain_into(x, closest.len ? &closest : &data, f);
         }
         pf_buf_free(&data);
+        pf_buf_free(&closest);
         for (size_t k = i; k < na; k++)
             if (k != i && a[k].sig && !strcmp(a[k].sig, a[i].sig)) {
                 free(a[k].sig);

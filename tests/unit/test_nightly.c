@@ -358,6 +358,27 @@ static void json_minimize_keeps_the_failure_and_valid_json(void **state)
     pf_buf_free(&out);
 }
 
+static int email_null(void *ctx, const char *d, size_t n)
+{
+    (void)ctx;
+    return memmem(d, n, "\"email\":null", 12) != NULL;
+}
+
+static void json_toward_sets_back_what_the_failure_does_not_need(void **state)
+{
+    (void)state;
+    const char *mutant = "{\"id\":\"o-\u00ff\",\"email\":null,\"qty\":99999,\"x\":[1]}";
+    const char *prod = "{\"id\":\"o-1\",\"email\":\"a@b.c\",\"qty\":2}";
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_json_toward(mutant, strlen(mutant), prod, strlen(prod),
+                                    email_null, NULL, 10, &out, &err), 0);
+    /* id and qty are production's again; the null stays; x has no
+     * counterpart and is left alone */
+    assert_string_equal(out.data, "{\"id\":\"o-1\",\"email\":null,\"qty\":2,\"x\":[1]}");
+    pf_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +393,7 @@ int main(void)
         cmocka_unit_test(corpus_replace_keeps_the_smallest_within_the_cap),
         cmocka_unit_test(mutator_check_reads_the_symbol_table),
         cmocka_unit_test(json_minimize_keeps_the_failure_and_valid_json),
+        cmocka_unit_test(json_toward_sets_back_what_the_failure_does_not_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
