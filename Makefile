@@ -217,10 +217,11 @@ test:
 	@$(MAKE) --no-print-directory all asan fuzz service PF_DEPS_CHECKED=1 WERROR=-Werror
 	@tests/run.sh
 
-# The unit-test and fuzz-harness binaries this Makefile builds: tests/run.sh
-# runs these and nothing else (no stale binary of a deleted test).
+# The binaries tests/run.sh uses: the command the CLI and integration
+# tests run, and the unit-test and fuzz-harness binaries, which it runs and
+# nothing else (no stale binary of a deleted test).
 test-list:
-	@printf '%s\n' $(TESTBIN) $(FUZZBIN)
+	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN)
 
 demo:
 	@tools/deps.sh ensure

@@ -31,6 +31,7 @@ typedef enum pf_status {
 } pf_status;
 
 const char *pf_status_name(pf_status s);
+int pf_status_from_name(const char *s); /* -1 if unknown */
 
 typedef struct pf_finding {
     char *id;             /* short stable id: first 12 hex of SHA-1(signature) */
@@ -93,6 +94,8 @@ typedef struct pf_report {
     pf_report_target *targets; size_t ntargets;
     pf_finding *findings;   size_t nfindings;
     pf_night *history;      size_t nhistory;
+    char *src_root;         /* folder SARIF uris are made relative to;
+                               NULL: the current folder when writing */
 } pf_report;
 
 void pf_report_init(pf_report *r, const char *tool, const char *run_id);
@@ -106,6 +109,28 @@ pf_finding *pf_report_add_failure(pf_report *r, const pf_finding *f,
                                   pf_err *err);
 /* Findings that decide the exit code: new or open, not suppressed. */
 size_t pf_report_count_failing(const pf_report *r);
+
+/* Helpers for producers (additions to the first contract):
+ * the id of a signature: first 12 hex of SHA-1(signature), NUL-ended. */
+int pf_finding_id(const char *signature, char out[13], pf_err *err);
+/* Point a template finding's kind, signature, title, top_file/top_line and
+ * stack at a parsed crash (title and stack text go into the caller's
+ * buffers); pf_report_add_failure copies them. */
+void pf_finding_from_crash(pf_finding *f, const pf_crash *c, pf_buf *title,
+                           pf_buf *stack);
+/* Count one input of a target: outcomes[o]++ and, when mclass is not
+ * NULL, its row of the outcome x class table. */
+int pf_report_target_count(pf_report_target *t, const char *mclass,
+                           pf_outcome o, pf_err *err);
+/* Append a sample to a series (t->coverage, t->execs_per_s). */
+int pf_report_add_point(pf_point **pts, size_t *n, double t, double value,
+                        pf_err *err);
+/* Append an earlier run to the history (charts by night); date copied. */
+pf_night *pf_report_add_night(pf_report *r, const char *date, pf_err *err);
+/* Set a night's count for a class (added when new). */
+int pf_night_set_class(pf_night *n, const char *mclass, uint64_t count,
+                       pf_err *err);
+void pf_finding_free(pf_finding *f);
 
 /* Writers: each writes one file atomically. */
 int pf_report_write_json(const pf_report *r, const char *path, pf_err *err);

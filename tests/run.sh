@@ -165,6 +165,12 @@ if ! make -s --no-print-directory test-list >"$LOG/list" 2>"$LOG/list.err"; then
 fi
 bins=()
 while IFS= read -r b; do
+    if [ "$b" = build/asan/bin/prodfuzz ]; then
+        # used by the CLI and integration tests, checked when any of them runs
+        ls tests/cli/*.sh tests/integration/*.sh 2>/dev/null | sed 's|.*/||; s|\.sh$||' |
+            while read -r t; do match "$t" && echo y; done | grep -q y && bins+=("$b")
+        continue
+    fi
     match "$(basename "$b")" && bins+=("$b")
 done <"$LOG/list"
 stale=" "
@@ -197,6 +203,11 @@ done
 
 section "CLI tests"
 kind=cli
+# the command they run (PF_BIN): missing or stale is a failure by name
+for b in "${bins[@]}"; do
+    [ "$b" = build/asan/bin/prodfuzz ] || continue
+    usable "$b" || say "(the CLI and integration tests below run that binary)"
+done
 for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)

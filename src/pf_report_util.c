@@ -1,0 +1,162 @@
+/*
+ * pf_report_util: cleaning and escaping of report text, and the atomic
+ * write every report writer ends with (pf_report_int.h).
+ */
+#include "pf_report_int.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "pf_fs.h"
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t k;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        k = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        k = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        k = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < k)
+        return 0;
+    unsigned v = c & (0x7f >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    return k;
+}
+
+#define REPLACEMENT "\xef\xbf\xbd"
+
+void pf_rep_clean(pf_buf *out, const char *s, int keep_nl)
+{
+    if (!s)
+        return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        if (c == '\n' || c == '\r') {
+            pf_buf_addc(out, keep_nl ? '\n' : ' ');
+            i += (c == '\r' && i + 1 < n && p[i + 1] == '\n') ? 2 : 1;
+            continue;
+        }
+        if (c == '\t') {
+            pf_buf_addc(out, keep_nl ? '\t' : ' ');
+            i++;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            pf_buf_adds(out, REPLACEMENT);
+            i++;
+            continue;
+        }
+        size_t k = utf8_len(p + i, n - i);
+        if (!k) {
+            pf_buf_adds(out, REPLACEMENT);
+            i++;
+            continue;
+        }
+        pf_buf_add(out, p + i, k);
+        i += k;
+    }
+}
+
+void pf_rep_xml(pf_buf *out, const char *s)
+{
+    pf_buf c = PF_BUF_INIT;
+    pf_rep_clean(&c, s, 1);
+    for (size_t i = 0; i < c.len; i++) {
+        char ch = c.data[i];
+        switch (ch) {
+        case '&': pf_buf_adds(out, "&amp;"); break;
+        case '<': pf_buf_adds(out, "&lt;"); break;
+        case '>': pf_buf_adds(out, "&gt;"); break;
+        case '"': pf_buf_adds(out, "&quot;"); break;
+        case '\'': pf_buf_adds(out, "&#39;"); break;
+        default: pf_buf_addc(out, ch);
+        }
+    }
+    if (c.oom)
+        out->oom = 1;
+    pf_buf_free(&c);
+}
+
+void pf_rep_md(pf_buf *out, const char *s)
+{
+    pf_buf c = PF_BUF_INIT;
+    pf_rep_clean(&c, s, 0);
+    for (size_t i = 0; i < c.len; i++) {
+        char ch = c.data[i];
+        if (ch == '<')
+            pf_buf_adds(out, "&lt;");
+        else if (ch == '>')
+            pf_buf_adds(out, "&gt;");
+        else if (ch == '&')
+            pf_buf_adds(out, "&amp;");
+        else if (strchr("\\`*_[]|~", ch)) {
+            pf_buf_addc(out, '\\');
+            pf_buf_addc(out, ch);
+        } else
+            pf_buf_addc(out, ch);
+    }
+    if (c.oom)
+        out->oom = 1;
+    pf_buf_free(&c);
+}
+
+void pf_rep_md_code(pf_buf *out, const char *s)
+{
+    pf_buf c = PF_BUF_INIT;
+    pf_rep_clean(&c, s, 0);
+    pf_buf_addc(out, '`');
+    for (size_t i = 0; i < c.len; i++)
+        pf_buf_addc(out, c.data[i] == '`' ? '\'' : c.data[i]);
+    pf_buf_addc(out, '`');
+    if (c.oom)
+        out->oom = 1;
+    pf_buf_free(&c);
+}
+
+int pf_rep_commit(const pf_buf *b, const char *path, pf_err *err)
+{
+    if (pf_buf_ok(b, err) < 0)
+        return pf_err_prefix(err, "%s", path);
+    return pf_fs_write_atomic(path, b->data, b->len, 0644, err);
+}
+
+void pf_rep_num(pf_buf *out, double v)
+{
+    if (!isfinite(v))
+        pf_buf_adds(out, "0");
+    else if (fabs(v) >= 1e9)
+        pf_buf_addf(out, "%.1fG", v / 1e9);
+    else if (fabs(v) >= 1e6)
+        pf_buf_addf(out, "%.1fM", v / 1e6);
+    else if (fabs(v) >= 1e4)
+        pf_buf_addf(out, "%.1fk", v / 1e3);
+    else if (v == floor(v))
+        pf_buf_addf(out, "%.0f", v);
+    else
+        pf_buf_addf(out, "%.1f", v);
+}
+
+void pf_rep_status_counts(const pf_report *r, uint64_t counts[4])
+{
+    memset(counts, 0, 4 * sizeof(counts[0]));
+    for (size_t i = 0; i < r->nfindings; i++)
+        if ((unsigned)r->findings[i].status < 4)
+            counts[r->findings[i].status]++;
+}
