@@ -1,7 +1,8 @@
 #!/bin/bash
 # nightly: `prodfuzz nightly` runs real libFuzzer with the prodfuzz mutator
 # on the example service (build/svc/service_orders_pf) with two of its
-# deliberate bugs switched on, for a few seconds a night, and the state
+# deliberate bugs switched on (one also imported as a hand-made
+# reproducer), for a few seconds a night, and the state
 # folder carries the findings from night to night:
 #   - two bugs are two findings, no duplicates, each with a minimized
 #     reproducer (no larger than the engine's) that `prodfuzz repro` still
@@ -32,13 +33,26 @@ before=$(seeds_sum)
 night() { # OUT [extra args...]: one short night on $W/state
     local out=$1; shift
     "$P" nightly --target "$SVC" --corpus "$SEEDS" --state "$W/state" \
-        --out "$W/$out" --budget "${BUDGET:-3}s" --minimize 3s "$@" \
+        --out "$W/$out" --budget "${BUDGET:-2}s" --minimize 2s "$@" \
         >"$W/$out.stdout" 2>"$W/$out.stderr"
 }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$3"; }
 
 # ---- night 1: two bugs ------------------------------------------------------
-BUDGET=${PF_NIGHT_SECONDS:-6} night n1 --env PF_BUG=null,deep
+# the null bug is found within a second; the deep one is rarer, so a
+# hand-made reproducer of it is imported too (found twice: still one finding)
+mkdir "$W/imp"
+python3 - "$SEEDS" "$W/imp" <<'PY'
+import json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+d = json.load(open(os.path.join(src, sorted(os.listdir(src))[0])))
+deep = []
+for _ in range(40):
+    deep = [deep]
+d['metadata'] = {'tags': deep}
+open(os.path.join(out, 'crash-deep'), 'w').write(json.dumps(d))
+PY
+BUDGET=${PF_NIGHT_SECONDS:-5} night n1 --env PF_BUG=null,deep --import "$W/imp"
 t_eq "a night with new findings exits 1" $? 1
 t_exit "report.json is JSON" 0 python3 -c "import json; json.load(open('$W/n1/report.json'))"
 for f in report.md report.sarif junit.xml report.html; do
