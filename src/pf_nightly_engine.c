@@ -821,6 +821,7 @@ int pf_engine_merge(const pf_engine_cfg *c, const char *out,
         goto out;
     if (pf_argv_push(&argv, &n, c->target, err) < 0 ||
         pf_argv_push(&argv, &n, "-merge=1", err) < 0 ||
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
         pf_nlimits_libfuzzer_flags(&c->lim, &argv, &n, err) < 0)
         goto out;
     if (pf_argv_push(&argv, &n, out, err) < 0)
@@ -857,6 +858,9 @@ int pf_engine_replay(const char *target, char **extra_env,
     if (pf_argv_push(&argv, &n, target, err) < 0 ||
         pf_nlimits_libfuzzer_flags(lim, &argv, &n, err) < 0 ||
         pf_argv_push(&argv, &n, "-runs=1", err) < 0 ||
+        /* libFuzzer saves a crashing input again, in the current folder
+         * by default: nowhere */
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
         pf_argv_push(&argv, &n, input, err) < 0)
         goto out;
     int st = run_wait(argv, env, err_text, lim->timeout_s * 4 + 30, err);
@@ -980,6 +984,7 @@ int pf_coverage_lines(const char *bin, char **extra, const char *const *dirs,
     /* every input once */
     if (pf_argv_push(&argv, &n, bin, err) < 0 ||
         pf_argv_push(&argv, &n, "-runs=0", err) < 0 ||
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
         pf_nlimits_libfuzzer_flags(&lim, &argv, &n, err) < 0)
         goto out;
     for (size_t i = 0; i < ndirs; i++)

@@ -38,9 +38,11 @@ t_exit "a target links the mutator with prodfuzz nightly --link-flags" 0 \
 mkdir "$W/in"
 printf '{"spin":1}' >"$W/in/timeout-a"
 printf '{"big":1}' >"$W/in/oom-b"
-"$P" nightly --target "$W/t" --import "$W/in" --budget 0 --timeout 1s --rss-limit 256M \
-    --state "$W/s" --out "$W/o" >"$W/out" 2>"$W/err"
+mkdir "$W/cwd"
+(cd "$W/cwd" && "$P" nightly --target "$W/t" --import "$W/in" --budget 0 --timeout 1s \
+    --rss-limit 256M --state "$W/s" --out "$W/o" >"$W/out" 2>"$W/err")
 t_eq "the night has new findings (exit 1)" $? 1
+t_eq "replays leave no crash file in the current folder" "$(ls "$W/cwd")" ""
 python3 - "$W/s/findings.json" >"$W/f" <<'PY'
 import json, sys
 for f in json.load(open(sys.argv[1]))["findings"]:
