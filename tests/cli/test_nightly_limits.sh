@@ -8,7 +8,7 @@
 # allocation under a larger heap is no finding at all.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
+P=$(realpath "${PF_BIN:?PF_BIN must point at the prodfuzz binary}")
 if ! [ -f "$ROOT/build/lib/libprodfuzz_libfuzzer.a" ] || ! command -v python3 >/dev/null; then
     t_skip nightly_limits "build/lib/libprodfuzz_libfuzzer.a (make) or python3 missing"; exit 0
 fi
