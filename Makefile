@@ -71,12 +71,12 @@ AFLGLUE := fuzz/pf_afl.c
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all deps deps-check test demo bench fuzz fuzz-long install \
+.PHONY: all deps deps-check test test-browser demo bench fuzz fuzz-long install \
         uninstall clean asan service test-list
 
 all: $(B)/bin/prodfuzz $(B)/lib/libprodfuzz.a $(B)/lib/pkgconfig/prodfuzz.pc \
      $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc \
-     $(B)/lib/prodfuzz_afl.so
+     $(B)/lib/prodfuzz_afl.so $(B)/lib/libprodfuzz_runner.a
 
 # The one step that installs (root), or names the exact apt-get line (exit 3).
 deps:
@@ -141,7 +141,13 @@ $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: src/pf_version.h Makefile
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -lprodfuzz_libfuzzer -lm -lpthread' > $@
+	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -Wl,-u,pf_worker_serve -lprodfuzz_libfuzzer -lm -lpthread' > $@
+
+# main() and the worker for targets built without libFuzzer (a plain ASan
+# or TSan build that `prodfuzz check` drives; docs/check.md). libc only.
+$(B)/lib/libprodfuzz_runner.a: $(B)/obj/fuzz/pf_runner_main.o $(B)/obj/pf_worker.o
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 # The AFL++ custom mutator: the release objects are already PIC.
 $(B)/lib/prodfuzz_afl.so: $(OBJ) $(AFLGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
@@ -231,9 +237,15 @@ demo:
 bench: all
 	@tools/bench.sh
 
+# report.html in headless Chromium (make deps installs it): loads without
+# console errors, the charts drew, a screenshot in build/test-browser/.
+# Exit 3 without Chromium, never a silent pass.
+test-browser: all
+	@tools/test_browser.sh
+
 # Files make install writes, relative to $(DESTDIR)$(PREFIX); make
 # uninstall removes exactly these.
-INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a \
+INSTALLED := bin/prodfuzz lib/libprodfuzz.a lib/libprodfuzz_libfuzzer.a lib/libprodfuzz_runner.a \
   lib/prodfuzz_afl.so lib/pkgconfig/prodfuzz.pc lib/pkgconfig/prodfuzz-libfuzzer.pc \
   $(addprefix include/prodfuzz/,$(notdir $(PUBLIC_HDR)))
 
@@ -241,7 +253,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/prodfuzz
 	install -m 0755 $(B)/bin/prodfuzz $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(B)/lib/libprodfuzz.a $(B)/lib/libprodfuzz_libfuzzer.a $(B)/lib/libprodfuzz_runner.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(B)/lib/prodfuzz_afl.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(PUBLIC_HDR) $(DESTDIR)$(PREFIX)/include/prodfuzz/
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
@@ -257,5 +269,8 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# Header dependencies written by the compiler (-MMD -MP).
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Header dependencies written by the compiler (-MMD -MP), from the folders
+# of our own compiles only (a third-party build under build/ may write .d
+# files of its own format). A new rule using $(DEPFLAGS) adds its folder.
+DEPDIRS := $(B)/obj $(B)/asan $(B)/fuzzobj $(B)/fuzz
+-include $(shell find $(DEPDIRS) -name '*.d' 2>/dev/null)

@@ -1,8 +1,10 @@
 /*
- * pf_corpus: content-addressed corpus folders swapped in atomically
- * (pf_corpus.h).
+ * pf_corpus: content-addressed corpus folders swapped in atomically, and
+ * their manifest (pf_corpus.h).
  */
 #include "pf_corpus.h"
+
+#include <cjson/cJSON.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "pf_fs.h"
 #include "pf_hash.h"
+#include "pf_version.h"
 
 static char *join(const char *a, const char *b)
 {
@@ -124,6 +127,8 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
                 pf_corpus_abort(c);
                 return -1;
             }
+            if (strlen(e->d_name) == 40)
+                pf_buf_add(&c->names, e->d_name, 40);
             c->written++;
         }
         if (d)
@@ -175,6 +180,7 @@ int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
     free(path);
     if (rc < 0)
         return pf_err_prefix(err, "corpus %s", c->dir);
+    pf_buf_add(&c->names, name, 40); /* oom is sticky: the manifest says it */
     c->written++;
     c->bytes += len;
     return 1;
@@ -214,6 +220,7 @@ int pf_corpus_commit(pf_corpus *c, const char *manifest_json, pf_err *err)
     free(c->stage);
     free(c->dir);
     c->stage = c->dir = NULL;
+    pf_buf_free(&c->names);
     return 0;
 }
 
@@ -224,6 +231,7 @@ void pf_corpus_abort(pf_corpus *c)
     free(c->stage);
     free(c->dir);
     c->stage = c->dir = NULL;
+    pf_buf_free(&c->names);
 }
 
 int pf_corpus_read_manifest(const char *dir, pf_buf *out, pf_err *err)
@@ -234,7 +242,154 @@ int pf_corpus_read_manifest(const char *dir, pf_buf *out, pf_err *err)
     pf_buf_reset(out);
     int rc = 0;
     if (access(man, F_OK) == 0)
-        rc = pf_fs_read_file(man, 16 << 20, out, err);
+        rc = pf_fs_read_file(man, (size_t)1 << 30, out, err); /* 41 bytes a document */
     free(man);
     return rc;
+}
+
+/* ---- the manifest ---------------------------------------------------------- */
+
+void pf_manifest_init(pf_manifest *m, const char *command)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->command, sizeof m->command, "%s", command ? command : "");
+    m->manifest_version = PF_MANIFEST_VERSION;
+    pf_buf_init(&m->body);
+}
+
+void pf_manifest_free(pf_manifest *m)
+{
+    pf_buf_free(&m->body);
+}
+
+void pf_manifest_set_anon(pf_manifest *m, const char *fingerprint,
+                          const char *policy_digest, int transform_version,
+                          int key_random, int verified)
+{
+    m->anonymized = 1;
+    snprintf(m->key_fingerprint, sizeof m->key_fingerprint, "%s", fingerprint);
+    snprintf(m->policy_digest, sizeof m->policy_digest, "%s", policy_digest);
+    m->transform_version = transform_version;
+    m->key_random = key_random;
+    m->verified = verified;
+}
+
+static int cmp_name(const void *a, const void *b) { return memcmp(a, b, 40); }
+
+int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
+                     pf_err *err)
+{
+    if (c->names.oom || m->body.oom)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    pf_buf_reset(out);
+    pf_buf_addf(out, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"manifest_version\":%d,"
+                "\"command\":", PF_VERSION, PF_MANIFEST_VERSION);
+    pf_buf_add_json_str(out, m->command, strlen(m->command));
+    if (m->body.len) {
+        pf_buf_addc(out, ',');
+        pf_buf_add(out, m->body.data, m->body.len);
+    }
+    pf_buf_addf(out, ",\"files\":%llu,\"duplicates\":%llu,\"bytes\":%llu,"
+                "\"anonymized\":%s", (unsigned long long)c->written,
+                (unsigned long long)c->duplicates, (unsigned long long)c->bytes,
+                m->anonymized ? "true" : "false");
+    if (m->anonymized)
+        pf_buf_addf(out, ",\"policy_digest\":\"%s\",\"key_fingerprint\":\"%s\","
+                    "\"transform_version\":%d,\"key_random\":%s,\"verified\":%s",
+                    m->policy_digest, m->key_fingerprint, m->transform_version,
+                    m->key_random ? "true" : "false", m->verified ? "true" : "false");
+    /* sorted, so a corpus's manifest does not depend on thread timing */
+    size_t n = c->names.len / 40;
+    char *names = NULL;
+    if (n) {
+        names = malloc(c->names.len);
+        if (!names)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        memcpy(names, c->names.data, c->names.len);
+        qsort(names, n, 40, cmp_name);
+    }
+    pf_buf_adds(out, ",\"documents_sha1\":[");
+    for (size_t i = 0; i < n; i++) {
+        pf_buf_adds(out, i ? ",\"" : "\"");
+        pf_buf_add(out, names + 40 * i, 40);
+        pf_buf_addc(out, '"');
+    }
+    free(names);
+    pf_buf_adds(out, "]}\n");
+    return pf_buf_ok(out, err);
+}
+
+int pf_corpus_commit_manifest(pf_corpus *c, const pf_manifest *m, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    if (pf_manifest_text(m, c, &t, err) < 0) {
+        pf_buf_free(&t);
+        pf_corpus_abort(c);
+        return -1;
+    }
+    int rc = pf_corpus_commit(c, t.data, err);
+    pf_buf_free(&t);
+    return rc;
+}
+
+int pf_manifest_read(const char *dir, pf_manifest *m, pf_err *err)
+{
+    pf_manifest_init(m, "");
+    m->manifest_version = 0;
+    pf_buf t = PF_BUF_INIT;
+    if (pf_corpus_read_manifest(dir, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    if (!t.len) {
+        pf_buf_free(&t);
+        return 0;
+    }
+    cJSON *j = cJSON_ParseWithLength(t.data, t.len);
+    pf_buf_free(&t);
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return pf_err_set(err, PF_E_INPUT, "%s/%s: not a JSON object", dir, PF_MANIFEST_REL);
+    }
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
+    const cJSON *mv = cJSON_GetObjectItemCaseSensitive(j, "manifest_version");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "key_fingerprint");
+    const cJSON *pd = cJSON_GetObjectItemCaseSensitive(j, "policy_digest");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "transform_version");
+    const cJSON *kr = cJSON_GetObjectItemCaseSensitive(j, "key_random");
+    const cJSON *vf = cJSON_GetObjectItemCaseSensitive(j, "verified");
+    if (cJSON_IsString(cmd))
+        snprintf(m->command, sizeof m->command, "%s", cmd->valuestring);
+    if (cJSON_IsNumber(mv))
+        m->manifest_version = mv->valueint;
+    /* manifests before "anonymized" was written had only the fingerprint */
+    m->anonymized = cJSON_IsTrue(a) || k != NULL;
+    if (cJSON_IsString(k))
+        snprintf(m->key_fingerprint, sizeof m->key_fingerprint, "%s", k->valuestring);
+    if (cJSON_IsString(pd))
+        snprintf(m->policy_digest, sizeof m->policy_digest, "%s", pd->valuestring);
+    m->transform_version = cJSON_IsNumber(v) ? v->valueint : m->anonymized ? 1 : 0;
+    m->key_random = cJSON_IsTrue(kr);
+    m->verified = cJSON_IsTrue(vf);
+    cJSON_Delete(j);
+    return 1;
+}
+
+int pf_manifest_check_join(const pf_manifest *a, const char *adir,
+                           const pf_manifest *b, const char *bdir, pf_err *err)
+{
+    if (!strcmp(a->key_fingerprint, b->key_fingerprint) &&
+        a->transform_version == b->transform_version)
+        return 0;
+    /* values made with another key or transform version do not join: one
+     * profile of both would count one user as two and mix two spellings
+     * of every value */
+    return pf_err_set(err, PF_E_USAGE,
+                      "%s and %s were anonymized with different keys or transform "
+                      "versions (key %s v%d, key %s v%d): their values do not join; "
+                      "profile them separately, or anonymize both again with one key",
+                      adir, bdir, a->key_fingerprint[0] ? a->key_fingerprint : "?",
+                      a->transform_version, b->key_fingerprint[0] ? b->key_fingerprint : "?",
+                      b->transform_version);
 }

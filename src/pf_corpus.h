@@ -8,9 +8,11 @@
  * or failed run leaves the previous corpus exactly as it was.
  *
  * The manifest (provenance: tool, version, source, counts, policy digest,
- * key fingerprint; never a key or a value) is written to
- * DIR/.prodfuzz/manifest.json: libFuzzer does not descend into folders
- * whose name starts with a dot, so it never becomes an input.
+ * key fingerprint, the SHA-1 names of the documents; never a key or a
+ * value) is written to DIR/.prodfuzz/manifest.json: libFuzzer does not
+ * descend into folders whose name starts with a dot, so it never becomes
+ * an input. This module owns its format (pf_manifest below): commands fill
+ * a pf_manifest and never print or parse the JSON themselves.
  */
 #ifndef PF_CORPUS_H
 #define PF_CORPUS_H
@@ -30,6 +32,7 @@ typedef struct pf_corpus {
     uint64_t duplicates;
     uint64_t bytes;
     int keep_old;    /* start from the files of the existing corpus */
+    pf_buf names;    /* the SHA-1 names of the files, 40 hex each, unsorted */
 } pf_corpus;
 
 /* Start a corpus at dir. With merge set, the existing files are carried
@@ -52,5 +55,55 @@ void pf_corpus_abort(pf_corpus *c);
 
 /* Read DIR/.prodfuzz/manifest.json into out (empty if absent: returns 0). */
 int pf_corpus_read_manifest(const char *dir, pf_buf *out, pf_err *err);
+
+/* ---- the manifest -------------------------------------------------------
+ *
+ * One JSON object on one line:
+ *   {"tool":"prodfuzz","version":V,"manifest_version":1,"command":C,
+ *    <the command's own members>,
+ *    "files":N,"duplicates":N,"bytes":N,
+ *    "anonymized":B,["policy_digest":H,"key_fingerprint":F,
+ *    "transform_version":N,"key_random":B,"verified":B,]
+ *    "documents_sha1":[sorted SHA-1 names of the files]}
+ * Readers ignore members they do not know, so later versions add members
+ * (per-table entries, say) without breaking earlier readers; a reader
+ * that needs a newer manifest_version says so. */
+#define PF_MANIFEST_VERSION 1
+
+typedef struct pf_manifest {
+    char command[16];          /* "sample", "anonymize", ... */
+    int manifest_version;      /* read: 0 for manifests older than the field */
+    int anonymized;            /* values went through pf_anon */
+    char key_fingerprint[17];  /* "" unless anonymized */
+    char policy_digest[65];    /* "" unless anonymized */
+    int transform_version;     /* read: 1 when anonymized and absent */
+    int key_random, verified;
+    /* the command's own members as JSON text, "\"name\":value,..." without
+     * braces (pf_buf_add_json_str for strings); written after "command" */
+    pf_buf body;
+} pf_manifest;
+
+void pf_manifest_init(pf_manifest *m, const char *command);
+void pf_manifest_free(pf_manifest *m);
+/* Record an anonymized corpus's key fingerprint, policy digest and the
+ * transform version (PF_ANON_TRANSFORM_VERSION). */
+void pf_manifest_set_anon(pf_manifest *m, const char *fingerprint,
+                          const char *policy_digest, int transform_version,
+                          int key_random, int verified);
+/* The manifest of corpus c (its counts and file names) as JSON text with a
+ * final newline, into out. */
+int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
+                     pf_err *err);
+/* pf_manifest_text, then pf_corpus_commit. */
+int pf_corpus_commit_manifest(pf_corpus *c, const pf_manifest *m, pf_err *err);
+/* Read DIR's manifest into m (pf_manifest_free it). 1 when there is one,
+ * 0 when there is none, -1 when it cannot be read or is not a JSON object
+ * (PF_E_INPUT, naming the file, never its content). */
+int pf_manifest_read(const char *dir, pf_manifest *m, pf_err *err);
+/* Do two anonymized corpora join (one key fingerprint, one transform
+ * version)? 0 when they do; else -1 and err (PF_E_USAGE) says why,
+ * naming the folders, fingerprints and versions. */
+int pf_manifest_check_join(const pf_manifest *a, const char *adir,
+                           const pf_manifest *b, const char *bdir, pf_err *err);
 
 #endif

@@ -7,11 +7,26 @@
  */
 #include "pf_report.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pf_fs.h"
 #include "pf_hash.h"
+#include "pf_report_int.h"
+
+void *pf_rep_grow(void *arr, size_t n, size_t elem)
+{
+    /* room for n + 1 elements; the block doubles, so adding one at a time is
+     * linear (the capacity is read back from the allocator, so arrays a
+     * caller allocated exactly are safe too) */
+    if (arr && (n + 1) * elem <= malloc_usable_size(arr))
+        return arr;
+    size_t want = n < 4 ? 4 : n * 2;
+    if (want > ((size_t)-1) / elem)
+        return NULL;
+    return realloc(arr, want * elem);
+}
 
 const char *pf_status_name(pf_status s)
 {
@@ -120,8 +135,7 @@ void pf_report_free(pf_report *r)
 pf_report_target *pf_report_add_target(pf_report *r, const char *name,
                                        const char *engine, pf_err *err)
 {
-    pf_report_target *t =
-        realloc(r->targets, (r->ntargets + 1) * sizeof(*r->targets));
+    pf_report_target *t = pf_rep_grow(r->targets, r->ntargets, sizeof(*r->targets));
     if (!t) {
         pf_err_set(err, PF_E_NOMEM, "out of memory adding a report target");
         return NULL;
@@ -233,7 +247,7 @@ pf_finding *pf_report_add_failure(pf_report *r, const pf_finding *f,
         }
         return e;
     }
-    pf_finding *n = realloc(r->findings, (r->nfindings + 1) * sizeof(*n));
+    pf_finding *n = pf_rep_grow(r->findings, r->nfindings, sizeof(*n));
     if (!n) {
         pf_err_set(err, PF_E_NOMEM, "out of memory adding a finding");
         return NULL;
@@ -313,7 +327,7 @@ int pf_report_target_count(pf_report_target *t, const char *mclass,
 int pf_report_add_point(pf_point **pts, size_t *n, double t, double value,
                         pf_err *err)
 {
-    pf_point *p = realloc(*pts, (*n + 1) * sizeof(*p));
+    pf_point *p = pf_rep_grow(*pts, *n, sizeof(*p));
     if (!p)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     *pts = p;
@@ -325,7 +339,7 @@ int pf_report_add_point(pf_point **pts, size_t *n, double t, double value,
 
 pf_night *pf_report_add_night(pf_report *r, const char *date, pf_err *err)
 {
-    pf_night *h = realloc(r->history, (r->nhistory + 1) * sizeof(*h));
+    pf_night *h = pf_rep_grow(r->history, r->nhistory, sizeof(*h));
     if (!h) {
         pf_err_set(err, PF_E_NOMEM, "out of memory");
         return NULL;

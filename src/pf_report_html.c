@@ -8,7 +8,9 @@
  *
  * A few lines of inline script only check the page itself: they record
  * script errors and how many charts have a non-zero size in <body>'s data
- * attributes, which `make test-browser` reads from headless Chromium.
+ * attributes (data-errors, data-charts, data-charts-empty for charts with
+ * nothing to draw, data-charts-drawn), which `make test-browser` reads from
+ * headless Chromium.
  */
 #include "pf_report.h"
 
@@ -34,22 +36,36 @@ static const char *status_color(pf_status s)
     }
 }
 
-/* A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten. */
+/* A round upper bound for an axis: the smallest of 1, 1.2, 1.5, 2, 2.5, 3,
+ * 4, 5, 6, 8, 10 times a power of ten that holds v. */
 static double nice_max(double v)
 {
+    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
     if (!(v > 0) || !isfinite(v))
         return 1;
     double p = pow(10, floor(log10(v)));
-    double m = v / p;
-    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (steps[i] * p >= v * 0.9999)
+            return steps[i] * p;
+    return 10 * p;
 }
 
-static void svg_open(pf_buf *b, const char *kind, const char *title)
+/* The axis top for counts: a multiple of the 4 grid steps, so every tick is
+ * a whole number. */
+static double count_max(uint64_t v)
 {
-    pf_buf_addf(b, "<figure class=\"chart-box\"><svg class=\"chart\" data-kind=\"%s\" "
+    double step = ceil((double)(v < 4 ? 4 : v) / 4);
+    if (step > 10)
+        step = ceil(nice_max(step));
+    return step * 4;
+}
+
+static void svg_open(pf_buf *b, const char *kind, const char *title, int empty)
+{
+    pf_buf_addf(b, "<figure class=\"chart-box\"><svg class=\"chart\" data-kind=\"%s\"%s "
                    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
                    "aria-label=\"",
-                kind, W, H, W, H);
+                kind, empty ? " data-empty=\"1\"" : "", W, H, W, H);
     pf_rep_xml(b, title);
     pf_buf_addf(b, "\"><text x=\"%.0f\" y=\"18\" class=\"ct\">", ML);
     pf_rep_xml(b, title);
@@ -87,7 +103,7 @@ static void duration(pf_buf *b, double s)
 static void line_chart(pf_buf *b, const char *title, const pf_point *p, size_t n,
                        const char *color)
 {
-    svg_open(b, "line", title);
+    svg_open(b, "line", title, n == 0);
     if (!n) {
         pf_buf_addf(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"none\">no samples</text>",
                     W / 2, H / 2);
@@ -112,7 +128,10 @@ static void line_chart(pf_buf *b, const char *title, const pf_point *p, size_t n
         pf_buf_adds(b, "</text>");
     }
     pf_buf_addf(b, "<path class=\"series\" stroke=\"%s\" d=\"", color);
-    for (size_t i = 0; i < n; i++) {
+    /* a night sampled every second is 30000 points: one per pixel column
+     * is enough (the last point always drawn) */
+    size_t stride = n > 1000 ? n / 500 : 1;
+    for (size_t i = 0; i < n; i = (i + stride < n || i == n - 1) ? i + stride : n - 1) {
         double t = isfinite(p[i].t) && p[i].t > 0 ? p[i].t : 0;
         double v = isfinite(p[i].value) && p[i].value > 0 ? p[i].value : 0;
         double x = ML + (W - ML - MR) * (t / tmax);
@@ -149,7 +168,7 @@ static void class_chart(pf_buf *b, const pf_report *r)
         if ((unsigned)f->status < 4)
             counts[k][f->status]++;
     }
-    svg_open(b, "bars", "Findings by class");
+    svg_open(b, "bars", "Findings by class", n == 0);
     if (!n) {
         pf_buf_addf(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"none\">no findings</text>",
                     W / 2, H / 2);
@@ -162,7 +181,7 @@ static void class_chart(pf_buf *b, const pf_report *r)
         if (s > max)
             max = s;
     }
-    double ymax = nice_max((double)max);
+    double ymax = count_max(max);
     y_axis(b, ymax);
     double slot = (W - ML - MR) / (double)n, bw = slot * 0.6;
     for (size_t k = 0; k < n; k++) {
@@ -189,7 +208,7 @@ static void class_chart(pf_buf *b, const pf_report *r)
 /* Findings by night: new, open and fixed stacked per earlier run. */
 static void night_chart(pf_buf *b, const pf_report *r)
 {
-    svg_open(b, "nights", "Findings by night");
+    svg_open(b, "nights", "Findings by night", r->nhistory == 0);
     if (!r->nhistory) {
         pf_buf_addf(b, "<text x=\"%.0f\" y=\"%.0f\" class=\"none\">no history yet</text>",
                     W / 2, H / 2);
@@ -203,7 +222,7 @@ static void night_chart(pf_buf *b, const pf_report *r)
         if (s > max)
             max = s;
     }
-    double ymax = nice_max((double)max);
+    double ymax = count_max(max);
     y_axis(b, ymax);
     double slot = (W - ML - MR) / (double)r->nhistory, bw = slot * 0.6;
     size_t every = r->nhistory > 10 ? (r->nhistory + 9) / 10 : 1;
@@ -276,9 +295,10 @@ static const char *SCRIPT =
     "(function(){var d=document.body.dataset;d.errors='0';"
     "window.addEventListener('error',function(){d.errors=String(+d.errors+1);});"
     "window.addEventListener('load',function(){var n=0,c=document.querySelectorAll("
-    "'svg.chart');for(var i=0;i<c.length;i++){var r=c[i].getBoundingClientRect();"
-    "if(r.width>0&&r.height>0&&c[i].querySelector('path.series,rect.bar'))n++;}"
-    "d.charts=String(c.length);d.chartsDrawn=String(n);});})();";
+    "'svg.chart'),e=0;for(var i=0;i<c.length;i++){var r=c[i].getBoundingClientRect();"
+    "if(c[i].hasAttribute('data-empty'))e++;"
+    "else if(r.width>0&&r.height>0&&c[i].querySelector('path.series,rect.bar'))n++;}"
+    "d.charts=String(c.length);d.chartsEmpty=String(e);d.chartsDrawn=String(n);});})();";
 
 static void badge(pf_buf *b, pf_status s)
 {

@@ -25,6 +25,8 @@ void pf_rep_md(pf_buf *out, const char *s);
 void pf_rep_md_code(pf_buf *out, const char *s);
 /* Write b to path atomically (temp + rename); frees nothing. */
 int pf_rep_commit(const pf_buf *b, const char *path, pf_err *err);
+/* arr with room for n + 1 elements of elem bytes (doubling), or NULL. */
+void *pf_rep_grow(void *arr, size_t n, size_t elem);
 /* Short numbers for tables: 1234567 -> "1.2M". */
 void pf_rep_num(pf_buf *out, double v);
 /* Findings counts by status; total failing. */

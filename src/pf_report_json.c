@@ -390,7 +390,7 @@ static int load_finding(ld *c, pf_report *r, const cJSON *o, size_t idx)
     snprintf(where, sizeof(where), "findings[%zu]", idx);
     if (!cJSON_IsObject(o))
         return pf_err_set(c->err, PF_E_INPUT, "%s: %s must be an object", c->path, where);
-    pf_finding *f = realloc(r->findings, (r->nfindings + 1) * sizeof(*f));
+    pf_finding *f = pf_rep_grow(r->findings, r->nfindings, sizeof(*f));
     if (!f)
         return pf_err_set(c->err, PF_E_NOMEM, "out of memory");
     r->findings = f;

@@ -10,6 +10,9 @@
 
 #include "pf_report_int.h"
 
+#define MD_TABLE_BUDGET (32 * 1024)
+#define MD_DETAIL_BUDGET (48 * 1024)
+
 /* A fenced block whose fence is longer than any backtick run inside. */
 static void fence(pf_buf *b, const char *lang, const char *text)
 {
@@ -72,6 +75,11 @@ static void findings(pf_buf *b, const pf_report *r)
                    "|---|---|---|---|---|---|---:|\n");
     for (size_t i = 0; i < r->nfindings; i++) {
         const pf_finding *f = &r->findings[i];
+        if (b->len > MD_TABLE_BUDGET) {
+            pf_buf_addf(b, "\n_%zu more finding%s: see report.html or report.json._\n",
+                        r->nfindings - i, r->nfindings - i == 1 ? "" : "s");
+            break;
+        }
         pf_buf_addf(b, "| %s | ", pf_status_name(f->status));
         pf_rep_md_code(b, f->id);
         pf_buf_adds(b, " | ");
@@ -85,6 +93,13 @@ static void findings(pf_buf *b, const pf_report *r)
     pf_buf_addc(b, '\n');
     for (size_t i = 0; i < r->nfindings; i++) {
         const pf_finding *f = &r->findings[i];
+        /* a pull request comment holds 65536 characters: past ~48 KiB the
+         * details stay in report.json and report.html */
+        if (b->len > MD_DETAIL_BUDGET) {
+            pf_buf_addf(b, "_%zu more finding%s: see report.html or report.json._\n\n",
+                        r->nfindings - i, r->nfindings - i == 1 ? "" : "s");
+            break;
+        }
         pf_buf_adds(b, "### ");
         pf_rep_md_code(b, f->id);
         pf_buf_adds(b, " ");

@@ -71,6 +71,10 @@ typedef struct pf_target {
     int fresh_process;    /* a new process per input */
     int roundtrip;        /* ask the worker to run the kit's round trip */
     char **env;           /* extra NAME=VALUE entries, NULL-terminated */
+    int threads;          /* WORKER/LIB: run each input on this many
+                             threads at once (races, with TSan); 0 or 1:
+                             one (added after the first contract; zero
+                             keeps the old behaviour) */
 } pf_target;
 
 typedef struct pf_result {
@@ -97,6 +101,10 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
 int pf_runner_run(pf_runner *r, const uint8_t *data, size_t len,
                   pf_result *res, pf_err *err);
 void pf_runner_close(pf_runner *r);
+/* How the memory limit is enforced: "cgroup", "asan", "rlimit" or "none"
+ * (no limit asked, or none possible: a LIB target in a sanitized
+ * prodfuzz). Added after the first contract. */
+const char *pf_runner_limit_model(const pf_runner *r);
 
 /* "512M", "2G", "1048576" -> bytes; "2s", "500ms", "1m" -> seconds. */
 int pf_parse_size(const char *s, uint64_t *out, pf_err *err);

@@ -104,7 +104,7 @@ run() {
     t0=$(date +%s%N)
     timeout -k 10 "$lim" "$@" </dev/null >"$LOG/$name.out" 2>&1; st=$?
     t1=$(date +%s%N)
-    printf '%s %s\n' "$(( (t1 - t0) / 1000000 ))" "$name" >>"$LOG/times"
+    printf '%s %s %s\n' "$(( (t1 - t0) / 1000000 ))" "$name" "$kind" >>"$LOG/times"
     timed_out=0
     if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
         timed_out=1
@@ -264,8 +264,10 @@ for h in "${bins[@]}"; do
     fi
 done
 
-section "slowest"
-sort -rn "$LOG/times" | head -5 | while read -r ms nm; do
+section "time"
+say "$(awk '{ t[$3] += $1; a += $1 } END { printf "%.0fs in tests:", a / 1000;
+    for (k in t) printf " %s %.0fs", k, t[k] / 1000 }' "$LOG/times")"
+sort -rn "$LOG/times" | head -5 | while read -r ms nm _; do
     say "$(printf '%6.1fs  %s' "$(echo "$ms" | awk '{print $1/1000}')" "$nm")"
 done
 if [ -s "$LOG/failed" ]; then

@@ -21,7 +21,6 @@
 #include "pf_corpus.h"
 #include "pf_fs.h"
 #include "pf_jsonl.h"
-#include "pf_version.h"
 
 static int run(int argc, char **argv);
 const pf_cmd pf_cmd_anonymize = {"anonymize",
@@ -324,27 +323,23 @@ static int run(int argc, char **argv)
     if (!rc && out.kind == 2) {
         char now[32];
         cli_iso_now(now, sizeof now);
-        pf_buf m = PF_BUF_INIT;
-        pf_buf_addf(&m, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"command\":\"anonymize\","
-                        "\"created\":\"%s\",\"sources\":[", PF_VERSION, now);
+        pf_manifest m;
+        pf_manifest_init(&m, "anonymize");
+        pf_buf_addf(&m.body, "\"created\":\"%s\",\"sources\":[", now);
         for (int i = 0; i < ninputs; i++) {
             if (i)
-                pf_buf_addc(&m, ',');
-            pf_buf_add_json_str(&m, inputs[i], strlen(inputs[i]));
+                pf_buf_addc(&m.body, ',');
+            pf_buf_add_json_str(&m.body, inputs[i], strlen(inputs[i]));
         }
-        pf_buf_addf(&m, "],\"documents\":%llu,\"files\":%llu,\"duplicates\":%llu,"
-                        "\"skipped\":%llu,\"policy\":", (unsigned long long)docs,
-                    (unsigned long long)out.corpus.written,
-                    (unsigned long long)out.corpus.duplicates, (unsigned long long)skipped);
-        pf_buf_add_json_str(&m, policy_path ? policy_path : "(default)",
-                            strlen(policy_path ? policy_path : "(default)"));
-        pf_buf_addf(&m, ",\"policy_digest\":\"%s\",\"key_fingerprint\":\"%s\","
-                        "\"transform_version\":%d,\"key_random\":%s,\"verified\":%s}\n",
-                    digest, fpr, PF_ANON_TRANSFORM_VERSION, random_key ? "true" : "false",
-                    verify ? "true" : "false");
-        if (pf_buf_ok(&m, &err) < 0 || pf_corpus_commit(&out.corpus, m.data, &err) < 0)
+        const char *pol = policy_path ? policy_path : "(default)";
+        pf_buf_addf(&m.body, "],\"documents\":%llu,\"skipped\":%llu,\"policy\":",
+                    (unsigned long long)docs, (unsigned long long)skipped);
+        pf_buf_add_json_str(&m.body, pol, strlen(pol));
+        pf_manifest_set_anon(&m, fpr, digest, PF_ANON_TRANSFORM_VERSION, random_key,
+                             verify);
+        if (pf_corpus_commit_manifest(&out.corpus, &m, &err) < 0)
             rc = cli_fail(&err);
-        pf_buf_free(&m);
+        pf_manifest_free(&m);
     }
     if (rc) {
         if (out.kind == 1)

@@ -31,9 +31,6 @@ static int planned(const pf_cmd *cmd, int argc, char **argv)
         return planned(&pf_cmd_##var, argc, argv);                         \
     }
 
-PLANNED(check, "check", "run an app's entry points on a corpus under limits",
-        "Runs parse and serialize entry points on every input under\n"
-        "production-like limits and classifies each outcome.")
 PLANNED(diff, "diff", "gate a parser change: old vs new on the same inputs",
         "Runs an old and a new build of a parser on the same inputs and\n"
         "reports where they disagree.")

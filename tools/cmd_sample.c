@@ -27,7 +27,6 @@
 #include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_pg.h"
-#include "pf_version.h"
 
 static int run(int argc, char **argv);
 const pf_cmd pf_cmd_sample = {"sample",
@@ -336,15 +335,19 @@ static void abort_output(out_ctx *o)
     }
 }
 
-static void build_manifest(pf_buf *m, const opts *op, const table_count *counts, int n,
-                           const out_ctx *o, const pf_key *key, const char *digest,
-                           const char *started, double secs, pf_pg *pg)
+/* The manifest (pf_corpus writes it): the source, the sampling settings,
+ * counts and times; pf_corpus adds files, key fingerprint and names. */
+static int build_manifest(pf_buf *text, const opts *op, const table_count *counts,
+                          int n, const out_ctx *o, const pf_key *key,
+                          const char *digest, const char *started, double secs,
+                          pf_pg *pg, pf_err *err)
 {
     static const char *mnames[] = {"all", "bernoulli", "system"};
     char fin[32];
     cli_iso_now(fin, sizeof fin);
-    pf_buf_addf(m, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"command\":\"sample\",",
-                PF_VERSION);
+    pf_manifest man;
+    pf_manifest_init(&man, "sample");
+    pf_buf *m = &man.body;
     pf_buf_adds(m, "\"source\":{\"kind\":\"postgresql\",\"database\":");
     const char *db = pf_pg_dbname(pg);
     pf_buf_add_json_str(m, db, strlen(db));
@@ -386,17 +389,15 @@ static void build_manifest(pf_buf *m, const opts *op, const table_count *counts,
     }
     pf_buf_addf(m, ",\"follow_fks\":%d,\"bytea\":\"%s\"},", op->follow,
                 op->s.bytea_base64 ? "base64" : "hex");
-    pf_buf_addf(m, "\"rows\":%llu,\"documents\":%llu,\"duplicates\":%llu,"
-                "\"bytes\":%llu,", (unsigned long long)o->rows,
-                (unsigned long long)o->corpus.written,
-                (unsigned long long)o->corpus.duplicates,
-                (unsigned long long)o->corpus.bytes);
-    pf_buf_addf(m, "\"started\":\"%s\",\"finished\":\"%s\",\"seconds\":%.3f,", started,
+    pf_buf_addf(m, "\"rows\":%llu,\"documents\":%llu,", (unsigned long long)o->rows,
+                (unsigned long long)o->corpus.written);
+    pf_buf_addf(m, "\"started\":\"%s\",\"finished\":\"%s\",\"seconds\":%.3f", started,
                 fin, secs);
-    pf_buf_addf(m, "\"anonymized\":true,\"policy_digest\":\"%s\",\"key_fingerprint\":"
-                "\"%s\",\"transform_version\":%d,\"key_random\":%s,\"verified\":%s}\n",
-                digest, key->fingerprint, PF_ANON_TRANSFORM_VERSION,
-                key->random ? "true" : "false", op->verify ? "true" : "false");
+    pf_manifest_set_anon(&man, key->fingerprint, digest, PF_ANON_TRANSFORM_VERSION,
+                         key->random, op->verify);
+    int rc = pf_manifest_text(&man, &o->corpus, text, err);
+    pf_manifest_free(&man);
+    return rc;
 }
 
 static int parse(int argc, char **argv, opts *op, int *done)
@@ -684,8 +685,8 @@ static int run(int argc, char **argv)
         pf_err_set(&err, PF_E_ENV, "interrupted");
         goto fail;
     }
-    build_manifest(&man, &op, counts, ncounts, &o, &key, digest, started, secs, pg);
-    if (pf_buf_ok(&man, &err) < 0)
+    if (build_manifest(&man, &op, counts, ncounts, &o, &key, digest, started, secs, pg,
+                       &err) < 0)
         goto fail;
     if (o.jsonl) {
         if (pf_tmpfile_commit(&o.tmp, &err) < 0)

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "pf_buf.h"
@@ -85,49 +84,19 @@ enum {
 
 /* ---- input checks --------------------------------------------------------- */
 
-/* Does the folder's manifest say anonymize wrote it? Its key fingerprint
- * and transform version ("" and 1 when it does not say) go to fpr, ver. */
-static int manifest_anonymized(const char *dir, char *fpr, size_t fsz, int *ver,
-                               pf_err *err)
-{
-    pf_buf m = PF_BUF_INIT;
-    if (pf_corpus_read_manifest(dir, &m, err) < 0) {
-        pf_buf_free(&m);
-        return -1;
-    }
-    int ok = 0;
-    snprintf(fpr, fsz, "%s", "");
-    *ver = 1;
-    if (m.len) {
-        cJSON *j = cJSON_Parse(m.data); /* pf_buf is NUL-terminated */
-        if (j) {
-            const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "key_fingerprint");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "transform_version");
-            ok = cJSON_IsTrue(a) || k != NULL;
-            if (cJSON_IsString(k))
-                snprintf(fpr, fsz, "%s", k->valuestring);
-            if (cJSON_IsNumber(v))
-                *ver = v->valueint;
-            cJSON_Delete(j);
-        }
-    }
-    pf_buf_free(&m);
-    return ok;
-}
-
 static int check_inputs(char **in, int n, int raw_ok)
 {
     const char *first = NULL; /* the first anonymized corpus */
-    char first_fpr[64] = "";
-    int first_ver = 0;
-    for (int i = 0; i < n; i++) {
+    pf_manifest first_m;
+    pf_manifest_init(&first_m, "");
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
         if (!strcmp(in[i], "-")) {
             if (!raw_ok) {
                 cli_error("standard input is not an anonymized corpus: a profile copies "
                           "values (examples, enums, dictionary); anonymize first "
                           "('prodfuzz anonymize') or pass --raw-ok");
-                return EXIT_USAGE;
+                rc = EXIT_USAGE;
             }
             continue;
         }
@@ -136,48 +105,40 @@ static int check_inputs(char **in, int n, int raw_ok)
             pf_err e = PF_ERR_INIT;
             pf_err_errno(&e, errno, "cannot read input %s", in[i]);
             e.code = PF_E_INPUT;
-            return cli_fail(&e);
+            rc = cli_fail(&e);
+            break;
         }
         if (raw_ok)
             continue;
-        if (S_ISDIR(st.st_mode)) {
-            pf_err e = PF_ERR_INIT;
-            char fpr[64];
-            int ver;
-            int a = manifest_anonymized(in[i], fpr, sizeof fpr, &ver, &e);
-            if (a < 0)
-                return cli_fail(&e);
-            if (a) {
-                /* values made with another key or transform version do
-                 * not join: one profile of both would count one user as
-                 * two and mix two spellings of every value */
-                if (!first) {
-                    first = in[i];
-                    snprintf(first_fpr, sizeof first_fpr, "%s", fpr);
-                    first_ver = ver;
-                } else if (strcmp(fpr, first_fpr) || ver != first_ver) {
-                    cli_error("%s and %s were anonymized with different keys or "
-                              "transform versions (key %s v%d, key %s v%d): their "
-                              "values do not join; profile them separately, or "
-                              "anonymize both again with one key",
-                              first, in[i], first_fpr[0] ? first_fpr : "?",
-                              first_ver, fpr[0] ? fpr : "?", ver);
-                    return EXIT_USAGE;
-                }
-                continue;
-            }
+        if (!S_ISDIR(st.st_mode)) {
+            cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
+                      "copies values (examples, enums, dictionary); anonymize it first "
+                      "('prodfuzz anonymize') or pass --raw-ok", in[i]);
+            rc = EXIT_USAGE;
+            break;
+        }
+        pf_err e = PF_ERR_INIT;
+        pf_manifest m;
+        int found = pf_manifest_read(in[i], &m, &e);
+        if (found < 0) {
+            rc = cli_fail(&e);
+        } else if (!found || !m.anonymized) {
             cli_error("%s is not an anonymized corpus (its %s is missing or does not "
                       "say \"anonymized\"): a profile copies values (examples, enums, "
                       "dictionary); anonymize it first ('prodfuzz anonymize') or pass "
                       "--raw-ok", in[i], PF_MANIFEST_REL);
-        } else {
-            cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
-                      "copies values (examples, enums, dictionary); anonymize it first "
-                      "('prodfuzz anonymize') or pass --raw-ok", in[i]);
+            rc = EXIT_USAGE;
+        } else if (!first) {
+            first = in[i];
+            first_m = m;
+            pf_buf_init(&m.body); /* moved into first_m */
+        } else if (pf_manifest_check_join(&first_m, first, &m, in[i], &e) < 0) {
+            rc = cli_fail(&e);
         }
-        return EXIT_USAGE;
+        pf_manifest_free(&m);
     }
-    return 0;
+    pf_manifest_free(&first_m);
+    return rc;
 }
 
 /* ---- writing outputs ------------------------------------------------------ */

@@ -16,6 +16,10 @@ set -u
 PKGS="clang libclang-rt-14-dev llvm afl++ libcjson-dev libjsmn-dev libpq-dev \
 libssl-dev postgresql postgresql-contrib zip libcmocka-dev pkg-config \
 make python3 procps ${PF_DEPS_EXTRA:-}"
+# Only for `make test-browser` (headless Chromium renders report.html):
+# installed by `make deps` (install), not required to build or test, so a
+# build never waits on a browser.
+BROWSER_PKGS="chromium"
 
 missing() {
     for p in $PKGS; do
@@ -26,10 +30,11 @@ missing() {
 
 mode=${1:-install}
 case "$mode" in
-list) echo $PKGS; exit 0 ;;
+list) echo $PKGS $BROWSER_PKGS; exit 0 ;;
 install|ensure|check) ;;
 *) echo "usage: tools/deps.sh install|ensure|check|list" >&2; exit 2 ;;
 esac
+[ "$mode" = install ] && PKGS="$PKGS $BROWSER_PKGS"
 
 todo=$(missing)
 if [ -z "$todo" ]; then

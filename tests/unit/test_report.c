@@ -9,6 +9,8 @@
 #include "pf_test.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "pf_crash.h"
@@ -469,6 +471,108 @@ static void report_writers_are_atomic_and_write_all_writes_five(void **st)
     pf_test_rmtmp(dir);
 }
 
+/* Thousands of findings and samples: report.md stays under a pull request
+ * comment's 65536 characters, the HTML chart under a point per pixel. */
+static void report_md_and_html_stay_small_with_thousands_of_findings(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    pf_report r;
+    pf_err e = PF_ERR_INIT;
+    pf_report_init(&r, "nightly", "big");
+    pf_report_target *t = pf_report_add_target(&r, "t", "libfuzzer", &e);
+    for (int k = 0; k < 30000; k++)
+        assert_int_equal(pf_report_add_point(&t->coverage, &t->ncoverage, k, k / 3.0, &e), 0);
+    for (int i = 0; i < 3000; i++) {
+        char sig[64];
+        snprintf(sig, sizeof(sig), "SEGV|f%d a.c:%d", i, i);
+        pf_finding f = tmpl("t", sig, PF_OUT_CRASH, "r", 1);
+        assert_non_null(pf_report_add_failure(&r, &f, &e));
+    }
+    char *md = path_in(dir, "report.md"), *html = path_in(dir, "report.html");
+    assert_int_equal(pf_report_write_md(&r, md, &e), 0);
+    assert_int_equal(pf_report_write_html(&r, html, &e), 0);
+    size_t n;
+    char *t1 = pf_test_read(md, &n);
+    assert_true(n < 65536);
+    assert_non_null(strstr(t1, "more findings: see report.html or report.json"));
+    free(t1);
+    char *t2 = pf_test_read(html, &n);
+    char *path = strstr(t2, "<path class=\"series\"");
+    assert_non_null(path);
+    size_t pts = 0;
+    for (char *q = path; *q && *q != '>'; q++)
+        pts += *q == 'L';
+    assert_true(pts >= 400 && pts <= 1000);
+    assert_non_null(strstr(t2, "SEGV|f2999 a.c:2999")); /* the page keeps them all */
+    free(t2);
+    free(md);
+    free(html);
+    pf_report_free(&r);
+    pf_test_rmtmp(dir);
+}
+
+/* A full disk, played by RLIMIT_FSIZE in a child: every writer fails with
+ * an I/O error, the earlier file stays whole, no temporary file is left. */
+static void report_writers_fail_cleanly_on_a_full_disk(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    pf_report r;
+    pf_err e = PF_ERR_INIT;
+    build(&r);
+    assert_int_equal(pf_report_write_all(&r, dir, &e), 0);
+    DIR *d0 = opendir(dir);
+    int before = 0;
+    for (struct dirent *de; (de = readdir(d0));)
+        before += de->d_name[0] != '.';
+    closedir(d0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {512, 512};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        const char *names[] = {"report.json", "report.md", "report.sarif", "junit.xml",
+                               "report.html"};
+        int (*w[])(const pf_report *, const char *, pf_err *) = {
+            pf_report_write_json, pf_report_write_md, pf_report_write_sarif,
+            pf_report_write_junit, pf_report_write_html};
+        for (int i = 0; i < 5; i++) {
+            char *p = path_in(dir, names[i]);
+            pf_err ce = PF_ERR_INIT;
+            pf_report_free(&r); /* a different (empty) report each time */
+            pf_report_init(&r, "other", "x");
+            build(&r);
+            r.targets[0].inputs = 999999; /* differs from the file on disk */
+            if (w[i](&r, p, &ce) != -1 || ce.code != PF_E_IO)
+                _exit(20 + i);
+            free(p);
+        }
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* old files intact and loadable, nothing else in the folder */
+    char *j = path_in(dir, "report.json");
+    pf_report back;
+    assert_int_equal(pf_report_load_json(j, &back, &e), 0);
+    assert_int_equal(back.targets[0].inputs, 1000);
+    pf_report_free(&back);
+    free(j);
+    DIR *d1 = opendir(dir);
+    int after = 0;
+    for (struct dirent *de; (de = readdir(d1));)
+        after += de->d_name[0] != '.';
+    closedir(d1);
+    assert_int_equal(after, before);
+    pf_report_free(&r);
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +585,8 @@ int main(void)
         cmocka_unit_test(report_html_is_well_formed_self_contained_with_charts),
         cmocka_unit_test(report_md_escapes_and_lists_every_finding),
         cmocka_unit_test(report_writers_are_atomic_and_write_all_writes_five),
+        cmocka_unit_test(report_writers_fail_cleanly_on_a_full_disk),
+        cmocka_unit_test(report_md_and_html_stay_small_with_thousands_of_findings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

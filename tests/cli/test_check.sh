@@ -1,0 +1,94 @@
+#!/bin/bash
+# check: `prodfuzz check` classifies each input of a real target (an ASan
+# worker built from tests/fixtures/run/buggy.c, the black-box script
+# tests/fixtures/run/app.py, a TSan worker with --threads), writes one
+# reproducer per finding that replays as printed, deduplicates by
+# signature, shards deterministically, exits 1 on failures and 0 when all
+# inputs are ok or rejected.
+. "$(dirname "$0")/../lib/assert.sh"
+ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+PF=${PF_BIN:-$ROOT/build/asan/bin/prodfuzz}
+W=$(mktemp -d /tmp/pf-check.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+FX="$ROOT/tests/fixtures/run"
+cd "$W" || exit 3
+
+t_exit "help has a working example" 0 "$PF" check --help
+ex=$(sed -n '/^Example:/,$p' "$T_OUT" | tail -n +2 | sed 's/^  //')
+t_exit "the help example runs and finds nothing wrong with json.tool" 0 env PATH="$(dirname "$PF"):$PATH" bash -c "$ex"
+t_exit "no target is a usage error" 2 "$PF" check
+t_exit "no input is a usage error" 2 "$PF" check --cmd cat
+t_exit "a bad --shard is a usage error" 2 "$PF" check --cmd cat --shard 3/2 "$FX/app.py"
+t_exit "a bad --mem is a usage error" 2 "$PF" check --cmd cat --mem lots "$FX/app.py"
+t_exit "a missing binary is an environment error" 3 "$PF" check "$W/nope" "$FX/app.py"
+t_exit "a binary without the worker is an environment error" 3 "$PF" check /bin/true "$FX/app.py"
+t_grep "and it says how to link one" 'not linked with the prodfuzz worker' "$T_ERR"
+
+clang -g -O1 -fsanitize=address,undefined -o w "$FX/buggy.c" "$ROOT/build/lib/libprodfuzz_runner.a" 2>/dev/null
+printf 'ok\nreject\ncrash 1\ncrash 22\n{"a":1,"b":"xy"}\nhang\nexit\noom\n' >docs.jsonl
+t_exit "a worker with failures exits 1" 1 "$PF" check ./w docs.jsonl --mutants 2 --timeout 1s --mem 256M
+t_grep "the table has a production row" '^production +8 +2 +1 +2 +1 +1 +1 +0' "$T_OUT"
+t_grep "mutant rows are by class" '^null +2 ' "$T_OUT"
+t_grep "the crash is titled from the ASan report" '^crash: heap-buffer-overflow READ 1 in LLVMFuzzerTestOneInput' "$T_OUT"
+t_grep "two crashing inputs are one finding" 'crash: .*\(2 inputs, class production\)' "$T_OUT"
+t_grep "the memory limit is ASan's for a sanitized worker" 'memory limit by asan' "$T_OUT"
+replay=$(sed -n 's/^  replay: *//p' "$T_OUT" | head -1)
+t_exit "the crash reproducer replays as printed" 1 bash -c "$replay"
+t_grep "with the same report" 'heap-buffer-overflow' "$T_ERR"
+t_eq "one reproducer per finding" "$(ls prodfuzz-repro | wc -l)" 4
+t_eq "reproducers hold the exact bytes" "$(cat prodfuzz-repro/silent-exit-*)" "exit"
+
+t_exit "--json gives the same outcome counts" 1 "$PF" check ./w docs.jsonl --mutants 0 --timeout 1s --json --repro-dir r2
+t_exit "the JSON summary parses" 0 python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s['inputs'] == 8, s
+o = s['outcomes']
+assert (o['ok'], o['rejected'], o['crash'], o['timeout'], o['oom'], o['silent-exit']) == (2, 1, 2, 1, 1, 1), o
+assert len(s['findings']) == 4 and all(f['reproducer'].startswith('r2/') for f in s['findings'])
+" "$T_OUT"
+
+printf '{"a":1}\n{"a":[1,2.5,"x"]}\n{"b":{"c":null}}\n' >good.jsonl
+t_exit "a clean target exits 0" 0 "$PF" check ./w good.jsonl --mutants 3 --classes null,deep
+t_grep "and says so" 'no failures' "$T_OUT"
+
+t_exit "a black-box command: failures exit 1" 1 "$PF" check --cmd "python3 $FX/app.py @@" docs.jsonl --mutants 0 --timeout 2s --mem 512M --repro-dir bb
+t_grep "each class of the script is seen" '^production +8 +2 +1 +2 +1 +1 +1 +0' "$T_OUT"
+t_grep "the command's memory limit is RLIMIT_AS" 'memory limit by rlimit' "$T_OUT"
+replay=$(grep -A3 '^crash:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
+t_exit "the black-box crash replays as printed (killed by SIGSEGV)" 139 bash -c "$replay"
+t_exit "stdin mode works too" 1 "$PF" check --cmd "python3 $FX/app.py" docs.jsonl --mutants 0 --timeout 2s --repro-dir bb2
+t_grep "with the same classes" '^production +8 +2 +1 +2 +1 +1 +1 +0' "$T_OUT"
+replay=$(grep -A3 '^silent-exit:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
+t_exit "a stdin reproducer replays with <" 3 bash -c "$replay"
+
+printf '{"a":1}\n{"bad":1}\n' >rt.jsonl
+t_exit "--roundtrip finds output that does not parse back" 1 "$PF" check --cmd "python3 $FX/app.py @@" rt.jsonl --mutants 0 --roundtrip --repro-dir rt
+t_grep "as a roundtrip failure" '^roundtrip: ' "$T_OUT"
+t_eq "its reproducer is the changed document" "$(cat rt/roundtrip-*)" '{"bad":1}'
+
+# sharding: the shards are disjoint and cover the run
+"$PF" check --cmd cat good.jsonl --mutants 5 --seed 7 --json >all.json
+"$PF" check --cmd cat good.jsonl --mutants 5 --seed 7 --json --shard 1/2 >s1.json
+"$PF" check --cmd cat good.jsonl --mutants 5 --seed 7 --json --shard 2/2 >s2.json
+t_exit "two shards add up to the whole run" 0 python3 -c "
+import json, sys
+a, b, c = (json.load(open(f)) for f in sys.argv[1:4])
+assert b['inputs'] + c['inputs'] == a['inputs'], (a['inputs'], b['inputs'], c['inputs'])
+assert b['inputs'] > 0 and c['inputs'] > 0
+" all.json s1.json s2.json
+"$PF" check --cmd cat good.jsonl --mutants 5 --seed 7 --json --shard 1/2 >s1b.json
+t_eq "a shard is the same every time" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["classes"])' s1.json)" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["classes"])' s1b.json)"
+
+# --threads: a race on shared state, caught by TSan
+if clang -g -O1 -fsanitize=thread -o t "$FX/buggy.c" "$ROOT/build/lib/libprodfuzz_runner.a" 2>/dev/null &&
+   printf ok | ./t >/dev/null 2>&1; then
+    printf "race\nrace again\nrace 3\n" >race.jsonl
+    t_exit "one thread: no race" 0 "$PF" check ./t race.jsonl --mutants 0 --timeout 10s
+    t_exit "--threads 4: the race is a finding" 1 "$PF" check ./t race.jsonl --mutants 0 --threads 4 --timeout 10s --repro-dir races
+    t_grep "reported as TSan's data race" '^crash: .*data.race' "$T_OUT"
+else
+    t_skip "--threads catches a race under TSan" "TSan cannot run on this machine"
+fi
+t_done

@@ -1,0 +1,312 @@
+/*
+ * test_run: pf_run and the worker against real targets built here from
+ * tests/fixtures/run/buggy.c (one known bug per outcome class) and the
+ * black-box script tests/fixtures/run/app.py: an ASan worker linked with
+ * libprodfuzz_runner.a, a libFuzzer binary linked with
+ * libprodfuzz_libfuzzer.a, an uninstrumented shared library, a TSan
+ * worker, and a command run per input with "@@" or stdin.
+ */
+#include "pf_test.h"
+
+#include <signal.h>
+
+#include "pf_run.h"
+
+static const char *root(void)
+{
+    const char *r = getenv("PF_ROOT");
+    return r ? r : ".";
+}
+
+/* Build buggy.c with flags into dir/name; 0 when the compiler worked. */
+static int build(const char *dir, const char *name, const char *flags,
+                 const char *libs)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "clang -g -O1 %s -o %s/%s %s/tests/fixtures/run/buggy.c %s 2>%s/%s.log",
+             flags, dir, name, root(), libs, dir, name);
+    return system(cmd);
+}
+
+static pf_outcome run1(pf_runner *r, const char *in, pf_result *res)
+{
+    pf_err err = PF_ERR_INIT;
+    int rc = pf_runner_run(r, (const uint8_t *)in, strlen(in), res, &err);
+    if (rc < 0)
+        fail_msg("run: %s", err.msg);
+    return res->outcome;
+}
+
+static void expect(pf_runner *r, const char *in, pf_outcome want)
+{
+    pf_result res;
+    pf_result_init(&res);
+    pf_outcome got = run1(r, in, &res);
+    if (got != want)
+        fail_msg("input '%.20s': want %s, got %s (exit %d, signal %d, kind '%s', stderr %.300s)",
+                 in, pf_outcome_name(want), pf_outcome_name(got), res.exit_code,
+                 res.signal, res.crash.kind, pf_buf_str(&res.err));
+    pf_result_free(&res);
+}
+
+static void worker_asan_target_gets_each_outcome_class_and_is_respawned(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char libs[1024];
+    snprintf(libs, sizeof libs, "%s/build/lib/libprodfuzz_runner.a", root());
+    assert_int_equal(build(dir, "w", "-fsanitize=address,undefined", libs), 0);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s/w", dir);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.mem_bytes = 256u << 20, .timeout_s = 1.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    assert_string_equal(pf_runner_limit_model(r), "asan");
+    expect(r, "ok", PF_OUT_OK);
+    expect(r, "reject", PF_OUT_REJECTED);
+
+    pf_result res;
+    pf_result_init(&res);
+    assert_int_equal(run1(r, "crash", &res), PF_OUT_CRASH);
+    assert_string_equal(res.crash.kind, "heap-buffer-overflow");
+    assert_non_null(strstr(res.crash.signature, "LLVMFuzzerTestOneInput"));
+    pf_result_free(&res);
+
+    expect(r, "ok again after the respawn", PF_OUT_OK);
+    expect(r, "segv", PF_OUT_CRASH);
+    expect(r, "oom", PF_OUT_OOM);
+    expect(r, "grow", PF_OUT_OOM);
+    expect(r, "exit", PF_OUT_SILENT_EXIT);
+
+    pf_result_init(&res);
+    assert_int_equal(run1(r, "hang", &res), PF_OUT_TIMEOUT);
+    assert_true(res.seconds >= 1.0 && res.seconds < 10.0);
+    assert_non_null(strstr(res.crash.signature, "timeout"));
+    pf_result_free(&res);
+
+    /* state is kept between inputs in one worker */
+    expect(r, "state", PF_OUT_OK);
+    expect(r, "state", PF_OUT_REJECTED);
+    pf_runner_close(r);
+
+    /* ... and is not with a fresh process per input */
+    t.fresh_process = 1;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "state", PF_OUT_OK);
+    expect(r, "state", PF_OUT_OK);
+    expect(r, "crash", PF_OUT_CRASH);
+    expect(r, "state", PF_OUT_OK);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+static void worker_roundtrip_compares_the_kits_output_as_json(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char libs[1024];
+    snprintf(libs, sizeof libs, "%s/build/lib/libprodfuzz_runner.a", root());
+    assert_int_equal(build(dir, "w", "-fsanitize=address", libs), 0);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s/w", dir);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv, .roundtrip = 1};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, NULL, &r, &err), 0);
+    expect(r, "{\"a\": [1, 2.50]}", PF_OUT_OK);
+    expect(r, "{\"bad\": 1}", PF_OUT_ROUNDTRIP);
+    expect(r, "not json at all", PF_OUT_OK);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+static void libfuzzer_binary_with_prodfuzz_library_serves_as_worker(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char libs[1024];
+    snprintf(libs, sizeof libs,
+             "$(PKG_CONFIG_PATH=%s/build/lib/pkgconfig pkg-config --libs prodfuzz-libfuzzer)",
+             root());
+    assert_int_equal(build(dir, "lf", "-fsanitize=fuzzer,address", libs), 0);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s/lf", dir);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.timeout_s = 5.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "ok", PF_OUT_OK);
+    expect(r, "reject", PF_OUT_REJECTED);
+    expect(r, "crash", PF_OUT_CRASH);
+    expect(r, "ok", PF_OUT_OK);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+static void binary_without_the_worker_is_an_environment_error(void **state)
+{
+    (void)state;
+    char *argv[] = {"/bin/true", NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, NULL, &r, &err), -1);
+    assert_int_equal(err.code, PF_E_ENV);
+    assert_non_null(strstr(err.msg, "not linked"));
+    char *argv2[] = {"/no/such/binary", NULL};
+    t.argv = argv2;
+    assert_int_equal(pf_runner_open(&t, NULL, &r, &err), -1);
+    assert_int_equal(err.code, PF_E_ENV);
+}
+
+static void lib_target_runs_in_a_forked_worker(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    assert_int_equal(build(dir, "buggy.so", "-shared -fPIC", ""), 0);
+    char so[600];
+    snprintf(so, sizeof so, "%s/buggy.so", dir);
+    pf_target t = {.kind = PF_TARGET_LIB, .lib = so, .symbol = "LLVMFuzzerTestOneInput"};
+    pf_limits lim = {.timeout_s = 1.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "ok", PF_OUT_OK);
+    expect(r, "reject", PF_OUT_REJECTED);
+    expect(r, "segv", PF_OUT_CRASH);
+    expect(r, "state", PF_OUT_OK);
+    expect(r, "state", PF_OUT_REJECTED);
+    expect(r, "exit", PF_OUT_SILENT_EXIT);
+    expect(r, "hang", PF_OUT_TIMEOUT);
+    expect(r, "ok", PF_OUT_OK);
+    pf_runner_close(r);
+
+    t.symbol = "no_such_symbol";
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), -1);
+    assert_int_equal(err.code, PF_E_INPUT);
+    pf_test_rmtmp(dir);
+}
+
+static void command_script_gets_each_outcome_class(void **state)
+{
+    (void)state;
+    char app[600];
+    snprintf(app, sizeof app, "%s/tests/fixtures/run/app.py", root());
+    for (int at = 0; at < 2; at++) {
+        char *argv_at[] = {"python3", app, "@@", NULL};
+        char *argv_in[] = {"python3", app, NULL};
+        pf_target t = {.kind = PF_TARGET_CMD, .argv = at ? argv_at : argv_in};
+        pf_limits lim = {.mem_bytes = 512u << 20, .timeout_s = 2.0,
+                         .fsize_bytes = 1 << 20, .nofile = 64};
+        pf_runner *r;
+        pf_err err = PF_ERR_INIT;
+        assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+        assert_string_equal(pf_runner_limit_model(r), "rlimit");
+        expect(r, "fine", PF_OUT_OK);
+        expect(r, "reject", PF_OUT_REJECTED);
+        expect(r, "crash", PF_OUT_CRASH);
+        expect(r, "oom", PF_OUT_OOM);
+        expect(r, "exit", PF_OUT_SILENT_EXIT);
+        expect(r, "hang", PF_OUT_TIMEOUT);
+        expect(r, "{\"a\":1}", PF_OUT_OK);
+        pf_runner_close(r);
+
+        t.roundtrip = 1;
+        assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+        expect(r, "{\"a\": [1, 2.5, \"x\"]}", PF_OUT_OK);
+        expect(r, "{\"bad\": 1}", PF_OUT_ROUNDTRIP);
+        pf_runner_close(r);
+    }
+}
+
+static void threads_surface_a_data_race_under_tsan(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char libs[1024];
+    snprintf(libs, sizeof libs, "%s/build/lib/libprodfuzz_runner.a", root());
+    assert_int_equal(build(dir, "t", "-fsanitize=thread", libs), 0);
+    char bin[600], cmd[1300];
+    snprintf(bin, sizeof bin, "%s/t", dir);
+    /* TSan refuses to start on some kernels (address-space layout) */
+    snprintf(cmd, sizeof cmd, "printf ok | %s >/dev/null 2>&1", bin);
+    if (system(cmd) != 0) {
+        pf_test_rmtmp(dir);
+        skip();
+    }
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv, .threads = 1};
+    pf_limits lim = {.timeout_s = 10.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "race", PF_OUT_OK);
+    pf_runner_close(r);
+
+    t.threads = 4;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    pf_result res;
+    pf_result_init(&res);
+    pf_outcome o = run1(r, "race", &res);
+    for (int i = 0; i < 20 && o == PF_OUT_OK; i++)
+        o = run1(r, "race", &res);
+    assert_int_equal(o, PF_OUT_CRASH);
+    assert_non_null(strstr(pf_buf_str(&res.err), "ThreadSanitizer: data race"));
+    pf_result_free(&res);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+static void sizes_and_durations_parse_with_units(void **state)
+{
+    (void)state;
+    uint64_t v;
+    double d;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_parse_size("512M", &v, &err), 0);
+    assert_true(v == 512ull << 20);
+    assert_int_equal(pf_parse_size("2G", &v, &err), 0);
+    assert_true(v == 2ull << 30);
+    assert_int_equal(pf_parse_size("1048576", &v, &err), 0);
+    assert_true(v == 1048576);
+    assert_int_equal(pf_parse_size("64KiB", &v, &err), 0);
+    assert_true(v == 65536);
+    assert_int_equal(pf_parse_size("12X", &v, &err), -1);
+    assert_int_equal(err.code, PF_E_USAGE);
+    assert_int_equal(pf_parse_size("-1M", &v, &err), -1);
+    assert_int_equal(pf_parse_duration("2s", &d, &err), 0);
+    assert_true(d == 2.0);
+    assert_int_equal(pf_parse_duration("500ms", &d, &err), 0);
+    assert_true(d == 0.5);
+    assert_int_equal(pf_parse_duration("1m", &d, &err), 0);
+    assert_true(d == 60.0);
+    assert_int_equal(pf_parse_duration("soon", &d, &err), -1);
+    assert_int_equal(pf_outcome_from_name("silent-exit"), PF_OUT_SILENT_EXIT);
+    assert_string_equal(pf_outcome_name(PF_OUT_ROUNDTRIP), "roundtrip");
+    assert_int_equal(pf_outcome_from_name("nope"), -1);
+    assert_false(pf_outcome_is_failure(PF_OUT_REJECTED));
+    assert_true(pf_outcome_is_failure(PF_OUT_SILENT_EXIT));
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sizes_and_durations_parse_with_units),
+        cmocka_unit_test(binary_without_the_worker_is_an_environment_error),
+        cmocka_unit_test(worker_asan_target_gets_each_outcome_class_and_is_respawned),
+        cmocka_unit_test(worker_roundtrip_compares_the_kits_output_as_json),
+        cmocka_unit_test(libfuzzer_binary_with_prodfuzz_library_serves_as_worker),
+        cmocka_unit_test(lib_target_runs_in_a_forked_worker),
+        cmocka_unit_test(command_script_gets_each_outcome_class),
+        cmocka_unit_test(threads_surface_a_data_race_under_tsan),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

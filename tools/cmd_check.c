@@ -1,0 +1,731 @@
+/*
+ * prodfuzz check: run a target on production documents and their
+ * mutants under production-like limits, classify every outcome (pf_run),
+ * keep a reproducer per failure, deduplicate failures by signature and
+ * print a table by outcome x mutation class. Exit 1 on any failure.
+ *
+ * The inputs are the documents (corpus folders, JSONL, files) followed by
+ * --mutants N per class made by the mutation engine, each seeded from
+ * --seed, the class and its index, so a run is reproducible and a shard
+ * of it (--shard K/N, by content hash) is the same on every machine.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pf_docs.h"
+#include "pf_fs.h"
+#include "pf_hash.h"
+#include "pf_mutate.h"
+#include "pf_run.h"
+
+static int run(int argc, char **argv);
+const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on production-shaped inputs under limits",
+    "usage: prodfuzz check TARGET INPUT... [options]\n"
+    "       prodfuzz check --cmd 'CMD @@' INPUT... [options]\n"
+    "       prodfuzz check --lib app.so --symbol FN INPUT... [options]\n"
+    "\n"
+    "Runs a target on every input (corpus folders, JSONL files, files) and\n"
+    "on N mutants per failure class, under production-like limits, and\n"
+    "classifies each outcome: ok, rejected, crash, timeout, oom,\n"
+    "silent-exit, roundtrip. Every failure gets a reproducer file (the exact\n"
+    "bytes) and the command that replays it; failures with one signature\n"
+    "are one finding. Exit 1 on any failure.\n"
+    "\n"
+    "TARGET is a binary linked with libprodfuzz_libfuzzer.a (any libFuzzer\n"
+    "target built with pkg-config prodfuzz-libfuzzer) or with\n"
+    "libprodfuzz_runner.a (a plain sanitizer build): it serves inputs in one\n"
+    "process, restarted after a crash.\n"
+    "\n"
+    "  --cmd 'CMD @@'        a black-box command, any language: @@ is the input\n"
+    "                        file, otherwise the input goes to stdin\n"
+    "  --lib SO --symbol FN  an uninstrumented library's int FN(const uint8_t *,\n"
+    "                        size_t), run in a forked worker\n"
+    "  --shape PROFILE       mutants relative to production's shape\n"
+    "  --mutants N           mutants per class (10; 0: the documents only)\n"
+    "  --classes LIST        null, missing, type, oversize, number, deep,\n"
+    "                        legacy, unicode, dupkey, truncate, format (all)\n"
+    "  --seed N              mutation seed (1)\n"
+    "  --mem SIZE            memory limit per target process (512M; 0: none)\n"
+    "  --timeout DURATION    wall time per input (2s); CPU time for commands\n"
+    "  --threads N           run each input on N threads at once (in-process\n"
+    "                        targets; build with -fsanitize=thread for races)\n"
+    "  --shard K/N           only the inputs of shard K of N (by content hash)\n"
+    "  --fresh-process       a new process per input (state between inputs)\n"
+    "  --roundtrip           the output must parse back to the input's JSON\n"
+    "                        value (commands: stdout; workers: the kit's output)\n"
+    "  --repro-dir DIR       where reproducers go (REPORT/reproducers with\n"
+    "                        --report, else ./prodfuzz-repro)\n"
+    "  --report DIR          write report.json, report.md, report.sarif,\n"
+    "                        junit.xml, report.html into DIR\n"
+    "  --max-doc-size SIZE   longest input document read (256M)\n"
+    "  --json                print a JSON summary on standard output\n"
+    "\n"
+    "Exit: 0 all inputs ok or rejected, 1 failures, 2 bad option or input,\n"
+    "3 the target cannot be run.\n"
+    "\n"
+    "Example:\n"
+    "  printf '{\"a\":1}\\n{\"a\":[1,2]}\\n' > /tmp/docs.jsonl && \\\n"
+    "  prodfuzz check --cmd 'python3 -m json.tool @@' /tmp/docs.jsonl \\\n"
+    "      --mutants 2 --classes null,type,deep --timeout 10s\n",
+    run};
+
+enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_SHAPE, O_MUTANTS,
+       O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_THREADS, O_SHARD, O_FRESH,
+       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON };
+
+/* one input: a production document or a mutant */
+typedef struct input {
+    char *data;
+    size_t len;
+    char *origin;  /* "docs.jsonl:3" or "null:$.a <- docs.jsonl:3" */
+    int row;       /* 0 production, 1 + class for mutants */
+} input;
+
+typedef struct finding {
+    char *signature;
+    pf_outcome outcome;
+    char *title;
+    char *repro;
+    size_t repro_len;
+    char *replay;
+    char *origin;
+    int row;
+    uint64_t count;
+} finding;
+
+typedef struct check {
+    input *in;
+    size_t nin, cap;
+    finding *f;
+    size_t nf;
+    uint64_t table[1 + PF_M_NCLASSES][PF_OUT__COUNT];
+    uint64_t failures;
+} check;
+
+static const char *row_name(int row)
+{
+    return row == 0 ? "production" : pf_mclass_name((pf_mclass)(row - 1));
+}
+
+static int add_input(check *c, const void *data, size_t len, const char *origin,
+                     int row, pf_err *err)
+{
+    if (c->nin == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        input *p = realloc(c->in, nc * sizeof *p);
+        if (!p)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        c->in = p;
+        c->cap = nc;
+    }
+    input *i = &c->in[c->nin];
+    i->data = malloc(len + 1);
+    i->origin = strdup(origin);
+    if (!i->data || !i->origin) {
+        free(i->data);
+        free(i->origin);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    memcpy(i->data, data, len);
+    i->data[len] = '\0';
+    i->len = len;
+    i->row = row;
+    c->nin++;
+    return 0;
+}
+
+static void check_free(check *c)
+{
+    for (size_t i = 0; i < c->nin; i++) {
+        free(c->in[i].data);
+        free(c->in[i].origin);
+    }
+    free(c->in);
+    for (size_t i = 0; i < c->nf; i++) {
+        free(c->f[i].signature);
+        free(c->f[i].title);
+        free(c->f[i].repro);
+        free(c->f[i].replay);
+        free(c->f[i].origin);
+    }
+    free(c->f);
+}
+
+static int read_docs(check *c, char **paths, int n, size_t max_doc, pf_err *err)
+{
+    pf_docs d;
+    if (pf_docs_open(&d, paths, (size_t)n, max_doc, err) < 0)
+        return -1;
+    const char *text;
+    size_t len;
+    int r;
+    while ((r = pf_docs_next(&d, &text, &len, err)) == 1)
+        if (add_input(c, text, len, pf_docs_origin(&d), 0, err) < 0) {
+            r = -1;
+            break;
+        }
+    pf_docs_close(&d);
+    return r;
+}
+
+/* N mutants per class; mutant i of class k comes from document
+ * (i + tries) mod ndocs with seed (seed, k, i), so it does not depend on
+ * the other classes chosen. */
+static int make_mutants(check *c, size_t ndocs, uint64_t per_class,
+                        unsigned mask, const pf_shape *shape, uint64_t seed,
+                        pf_err *err)
+{
+    if (!per_class || !ndocs)
+        return 0;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.shape = shape;
+    cfg.classes = mask;
+    cfg.byte_share = 0;
+    pf_mutator *m = pf_mutator_new(&cfg, err);
+    if (!m)
+        return -1;
+    pf_buf out = PF_BUF_INIT, origin = PF_BUF_INIT;
+    int rc = 0;
+    for (int k = 0; k < PF_M_NCLASSES && rc == 0; k++) {
+        if (!(mask & (1u << k)))
+            continue;
+        for (uint64_t i = 0; i < per_class && rc == 0; i++) {
+            for (size_t tries = 0; tries < ndocs && tries < 16; tries++) {
+                const input *src = &c->in[(i + tries) % ndocs];
+                pf_mutator_seed(m, seed * 1000003u + (uint64_t)k * 7919u + i * 31u + tries);
+                int r = pf_mutate_class(m, (pf_mclass)k, src->data, src->len,
+                                        1u << 20, &out, err);
+                if (r < 0) {
+                    rc = -1;
+                    break;
+                }
+                if (r == 0)
+                    continue;
+                pf_buf_reset(&origin);
+                pf_buf_addf(&origin, "%s <- %s", pf_mutator_describe(m), src->origin);
+                if (pf_buf_ok(&origin, err) < 0 ||
+                    add_input(c, out.data, out.len, origin.data, 1 + k, err) < 0)
+                    rc = -1;
+                break;
+            }
+        }
+    }
+    pf_buf_free(&out);
+    pf_buf_free(&origin);
+    pf_mutator_free(m);
+    return rc;
+}
+
+/* --shard K/N: keep inputs whose SHA-1 (first 8 bytes) mod N is K-1 */
+static int shard_filter(check *c, unsigned k, unsigned n, pf_err *err)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < c->nin; i++) {
+        char hex[41];
+        if (pf_sha1_hex(c->in[i].data, c->in[i].len, hex, err) < 0)
+            return -1;
+        char head[17];
+        memcpy(head, hex, 16);
+        head[16] = '\0';
+        uint64_t h = strtoull(head, NULL, 16);
+        if (h % n == k - 1)
+            c->in[keep++] = c->in[i];
+        else {
+            free(c->in[i].data);
+            free(c->in[i].origin);
+        }
+    }
+    c->nin = keep;
+    return 0;
+}
+
+/* Quote for a POSIX shell when needed. */
+static void shell_quote(pf_buf *b, const char *s)
+{
+    int plain = *s != '\0';
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_-./=:,+@%", *p))
+            plain = 0;
+    if (plain) {
+        pf_buf_adds(b, s);
+        return;
+    }
+    pf_buf_addc(b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            pf_buf_adds(b, "'\\''");
+        else
+            pf_buf_addc(b, *p);
+    }
+    pf_buf_addc(b, '\'');
+}
+
+/* The command that replays a reproducer as-is against the target. */
+static void replay_cmd(pf_buf *b, const pf_target *t, const char *cmd_str,
+                       const char *repro)
+{
+    pf_buf_reset(b);
+    if (t->kind == PF_TARGET_CMD) {
+        if (strstr(cmd_str, "@@")) {
+            pf_buf q = PF_BUF_INIT;
+            shell_quote(&q, repro);
+            for (const char *p = cmd_str; *p;) {
+                const char *at = strstr(p, "@@");
+                if (!at) {
+                    pf_buf_adds(b, p);
+                    break;
+                }
+                pf_buf_add(b, p, (size_t)(at - p));
+                pf_buf_adds(b, pf_buf_str(&q));
+                p = at + 2;
+            }
+            pf_buf_free(&q);
+        } else {
+            pf_buf_adds(b, cmd_str);
+            pf_buf_adds(b, " < ");
+            shell_quote(b, repro);
+        }
+    } else if (t->kind == PF_TARGET_WORKER) {
+        for (size_t i = 0; t->argv[i]; i++) {
+            shell_quote(b, t->argv[i]);
+            pf_buf_addc(b, ' ');
+        }
+        shell_quote(b, repro);
+    } else {
+        pf_buf_adds(b, "prodfuzz check --mutants 0 --lib ");
+        shell_quote(b, t->lib);
+        pf_buf_adds(b, " --symbol ");
+        shell_quote(b, t->symbol);
+        pf_buf_addc(b, ' ');
+        shell_quote(b, repro);
+    }
+}
+
+static int record_failure(check *c, const input *in, const pf_result *res,
+                          const pf_target *t, const char *cmd_str,
+                          const char *repro_dir, pf_err *err)
+{
+    const char *sig = res->crash.signature && *res->crash.signature
+                          ? res->crash.signature
+                          : pf_outcome_name(res->outcome);
+    for (size_t i = 0; i < c->nf; i++)
+        if (c->f[i].outcome == res->outcome && !strcmp(c->f[i].signature, sig)) {
+            c->f[i].count++;
+            if (in->len >= c->f[i].repro_len)
+                return 0;
+            /* keep the smallest reproducer */
+            if (pf_fs_write_atomic(c->f[i].repro, in->data, in->len, 0644, err) < 0)
+                return -1;
+            c->f[i].repro_len = in->len;
+            free(c->f[i].origin);
+            c->f[i].origin = strdup(in->origin);
+            c->f[i].row = in->row;
+            return c->f[i].origin ? 0 : pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+    finding *nf = realloc(c->f, (c->nf + 1) * sizeof *nf);
+    if (!nf)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    c->f = nf;
+    finding *f = &c->f[c->nf];
+    memset(f, 0, sizeof *f);
+    char hex[41];
+    if (pf_sha1_hex(sig, strlen(sig), hex, err) < 0)
+        return -1;
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_addf(&b, "%s/%s-%.12s", repro_dir, pf_outcome_name(res->outcome), hex);
+    if (pf_buf_ok(&b, err) < 0)
+        return -1;
+    if (pf_fs_write_atomic(b.data, in->data, in->len, 0644, err) < 0) {
+        pf_buf_free(&b);
+        return -1;
+    }
+    f->repro = pf_buf_detach(&b, NULL);
+    f->repro_len = in->len;
+    replay_cmd(&b, t, cmd_str, f->repro);
+    f->replay = pf_buf_detach(&b, NULL);
+    if (res->outcome == PF_OUT_CRASH || res->outcome == PF_OUT_OOM) {
+        pf_crash_title(&res->crash, &b);
+    } else {
+        pf_buf_adds(&b, pf_outcome_name(res->outcome));
+        if (res->outcome == PF_OUT_TIMEOUT)
+            pf_buf_addf(&b, " (ran %.1fs)", res->seconds);
+        else if (res->outcome == PF_OUT_SILENT_EXIT)
+            pf_buf_addf(&b, res->signal ? " (killed by signal %d)" : " (exit %d)",
+                        res->signal ? res->signal : res->exit_code);
+    }
+    f->title = pf_buf_detach(&b, NULL);
+    f->signature = strdup(sig);
+    f->origin = strdup(in->origin);
+    f->outcome = res->outcome;
+    f->row = in->row;
+    f->count = 1;
+    c->nf++;
+    if (!f->replay || !f->title || !f->signature || !f->origin)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    return 0;
+}
+
+/* --cmd: split on blanks when nothing needs a shell, else sh -c */
+static char **cmd_argv(const char *cmd)
+{
+    int shell = strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~{}!") != NULL;
+    size_t n = 0;
+    char **v = calloc(strlen(cmd) + 4, sizeof *v);
+    if (!v)
+        return NULL;
+    if (shell) {
+        v[n++] = strdup("/bin/sh");
+        v[n++] = strdup("-c");
+        v[n++] = strdup(cmd);
+    } else {
+        const char *p = cmd;
+        while (*p) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (!*p)
+                break;
+            size_t l = strcspn(p, " \t");
+            v[n++] = strndup(p, l);
+            p += l;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!v[i]) {
+            for (size_t j = 0; j < n; j++)
+                free(v[j]);
+            free(v);
+            return NULL;
+        }
+    return v;
+}
+
+static void print_table(const check *c, FILE *o)
+{
+    static const pf_outcome cols[] = {PF_OUT_OK, PF_OUT_REJECTED, PF_OUT_CRASH,
+                                      PF_OUT_TIMEOUT, PF_OUT_OOM,
+                                      PF_OUT_SILENT_EXIT, PF_OUT_ROUNDTRIP};
+    const size_t ncols = sizeof cols / sizeof *cols;
+    fprintf(o, "%-12s %7s", "class", "inputs");
+    for (size_t k = 0; k < ncols; k++)
+        fprintf(o, " %*s", k == 5 ? 11 : 9, pf_outcome_name(cols[k]));
+    fputc('\n', o);
+    uint64_t tot[PF_OUT__COUNT] = {0}, all = 0;
+    for (int r = 0; r <= PF_M_NCLASSES; r++) {
+        uint64_t n = 0;
+        for (int k = 0; k < PF_OUT__COUNT; k++)
+            n += c->table[r][k];
+        if (!n)
+            continue;
+        all += n;
+        fprintf(o, "%-12s %7llu", row_name(r), (unsigned long long)n);
+        for (size_t k = 0; k < ncols; k++) {
+            tot[cols[k]] += c->table[r][cols[k]];
+            fprintf(o, " %*llu", k == 5 ? 11 : 9,
+                    (unsigned long long)c->table[r][cols[k]]);
+        }
+        fputc('\n', o);
+    }
+    fprintf(o, "%-12s %7llu", "total", (unsigned long long)all);
+    for (size_t k = 0; k < ncols; k++)
+        fprintf(o, " %*llu", k == 5 ? 11 : 9, (unsigned long long)tot[cols[k]]);
+    fputc('\n', o);
+}
+
+static void json_str(pf_buf *b, const char *s)
+{
+    pf_buf_add_json_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void print_json(const check *c, const char *model, double secs)
+{
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_addf(&b, "{\"inputs\":%zu,\"seconds\":%.3f,\"memory_limit\":\"%s\","
+                "\"failures\":%llu,\"outcomes\":{", c->nin, secs, model,
+                (unsigned long long)c->failures);
+    for (int k = 0; k < PF_OUT__COUNT; k++) {
+        uint64_t n = 0;
+        for (int r = 0; r <= PF_M_NCLASSES; r++)
+            n += c->table[r][k];
+        pf_buf_addf(&b, "%s\"%s\":%llu", k ? "," : "", pf_outcome_name((pf_outcome)k),
+                    (unsigned long long)n);
+    }
+    pf_buf_adds(&b, "},\"classes\":{");
+    for (int r = 0, first = 1; r <= PF_M_NCLASSES; r++) {
+        uint64_t n = 0;
+        for (int k = 0; k < PF_OUT__COUNT; k++)
+            n += c->table[r][k];
+        if (!n)
+            continue;
+        pf_buf_addf(&b, "%s\"%s\":{", first ? "" : ",", row_name(r));
+        first = 0;
+        for (int k = 0, f2 = 1; k < PF_OUT__COUNT; k++)
+            if (c->table[r][k]) {
+                pf_buf_addf(&b, "%s\"%s\":%llu", f2 ? "" : ",",
+                            pf_outcome_name((pf_outcome)k),
+                            (unsigned long long)c->table[r][k]);
+                f2 = 0;
+            }
+        pf_buf_addc(&b, '}');
+    }
+    pf_buf_adds(&b, "},\"findings\":[");
+    for (size_t i = 0; i < c->nf; i++) {
+        const finding *f = &c->f[i];
+        pf_buf_addf(&b, "%s{\"outcome\":\"%s\",\"signature\":", i ? "," : "",
+                    pf_outcome_name(f->outcome));
+        json_str(&b, f->signature);
+        pf_buf_adds(&b, ",\"title\":");
+        json_str(&b, f->title);
+        pf_buf_addf(&b, ",\"class\":\"%s\",\"count\":%llu,\"reproducer\":",
+                    row_name(f->row), (unsigned long long)f->count);
+        json_str(&b, f->repro);
+        pf_buf_addf(&b, ",\"reproducer_bytes\":%zu,\"replay\":", f->repro_len);
+        json_str(&b, f->replay);
+        pf_buf_adds(&b, ",\"origin\":");
+        json_str(&b, f->origin);
+        pf_buf_addc(&b, '}');
+    }
+    pf_buf_adds(&b, "]}\n");
+    fwrite(pf_buf_str(&b), 1, b.len, stdout);
+    pf_buf_free(&b);
+}
+
+static void print_findings(const check *c, FILE *o)
+{
+    for (size_t i = 0; i < c->nf; i++) {
+        const finding *f = &c->f[i];
+        fprintf(o, "\n%s: %s (%llu input%s, class %s)\n", pf_outcome_name(f->outcome),
+                f->title, (unsigned long long)f->count, f->count == 1 ? "" : "s",
+                row_name(f->row));
+        fprintf(o, "  input:      %s\n", f->origin);
+        fprintf(o, "  reproducer: %s (%zu bytes)\n", f->repro, f->repro_len);
+        fprintf(o, "  replay:     %s\n", f->replay);
+    }
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"cmd", required_argument, 0, O_CMD},
+        {"lib", required_argument, 0, O_LIB},
+        {"symbol", required_argument, 0, O_SYMBOL},
+        {"shape", required_argument, 0, O_SHAPE},
+        {"mutants", required_argument, 0, O_MUTANTS},
+        {"classes", required_argument, 0, O_CLASSES},
+        {"seed", required_argument, 0, O_SEED},
+        {"mem", required_argument, 0, O_MEM},
+        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"threads", required_argument, 0, O_THREADS},
+        {"shard", required_argument, 0, O_SHARD},
+        {"fresh-process", no_argument, 0, O_FRESH},
+        {"roundtrip", no_argument, 0, O_ROUNDTRIP},
+        {"repro-dir", required_argument, 0, O_REPRO},
+        {"report", required_argument, 0, O_REPORT},
+        {"max-doc-size", required_argument, 0, O_MAX_DOC},
+        {"json", no_argument, 0, O_JSON},
+        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    const pf_cmd *cmd = &pf_cmd_check;
+    const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *shape_path = NULL,
+               *classes = NULL, *repro_dir = NULL, *report_dir = NULL;
+    uint64_t mutants = 10, seed = 1, threads = 1;
+    unsigned shard_k = 1, shard_n = 1;
+    size_t max_doc = 0;
+    pf_limits lim = {.mem_bytes = 512ull << 20, .timeout_s = 2.0,
+                     .fsize_bytes = 256ull << 20, .nofile = 1024};
+    int json = 0, fresh = 0, roundtrip = 0, c;
+    pf_err err = PF_ERR_INIT;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_CMD: cmd_str = optarg; break;
+        case O_LIB: lib = optarg; break;
+        case O_SYMBOL: symbol = optarg; break;
+        case O_SHAPE: shape_path = optarg; break;
+        case O_CLASSES: classes = optarg; break;
+        case O_REPRO: repro_dir = optarg; break;
+        case O_REPORT: report_dir = optarg; break;
+        case O_FRESH: fresh = 1; break;
+        case O_ROUNDTRIP: roundtrip = 1; break;
+        case O_JSON: json = 1; break;
+        case O_MUTANTS:
+            if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
+                return EXIT_USAGE;
+            if (mutants > 1000000)
+                return cli_usage(cmd, "--mutants must be at most 1000000");
+            break;
+        case O_SEED:
+            if (cli_parse_u64(cmd, "--seed", optarg, &seed) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_THREADS:
+            if (cli_parse_u64(cmd, "--threads", optarg, &threads) < 0)
+                return EXIT_USAGE;
+            if (threads < 1 || threads > 64)
+                return cli_usage(cmd, "--threads must be between 1 and 64");
+            break;
+        case O_MEM:
+            if (pf_parse_size(optarg, &lim.mem_bytes, &err) < 0)
+                return cli_usage(cmd, "--mem: %s", err.msg);
+            break;
+        case O_TIMEOUT:
+            if (pf_parse_duration(optarg, &lim.timeout_s, &err) < 0)
+                return cli_usage(cmd, "--timeout: %s", err.msg);
+            break;
+        case O_SHARD: {
+            char tail;
+            if (sscanf(optarg, "%u/%u%c", &shard_k, &shard_n, &tail) != 2 ||
+                shard_n < 1 || shard_k < 1 || shard_k > shard_n)
+                return cli_usage(cmd, "--shard wants K/N with 1 <= K <= N, e.g. 2/4");
+            break;
+        }
+        case O_MAX_DOC:
+            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
+                return EXIT_USAGE;
+            break;
+        case '?':
+            return cli_bad_option(cmd);
+        default: {
+            int r = cli_common_opt(cmd, c, optarg);
+            if (r)
+                return r > 0 ? 0 : EXIT_USAGE;
+        }
+        }
+    }
+    /* GNU getopt moved the operands to the end */
+    char **pos = argv + optind;
+    int npos = argc - optind;
+    if ((cmd_str != NULL) + (lib != NULL) > 1) {
+        return cli_usage(cmd, "give one target: TARGET, --cmd or --lib");
+    }
+    if (lib && !symbol) {
+        return cli_usage(cmd, "--lib needs --symbol FN");
+    }
+    if (cmd_str && threads > 1) {
+        return cli_usage(cmd, "--threads needs an in-process target (TARGET or --lib)");
+    }
+    pf_target t = {.kind = PF_TARGET_WORKER, .fresh_process = fresh,
+                   .roundtrip = roundtrip, .threads = (int)threads};
+    int first_input = 0;
+    char **argvt = NULL;
+    if (cmd_str) {
+        t.kind = PF_TARGET_CMD;
+        if (!(argvt = cmd_argv(cmd_str)) || !argvt[0]) {
+            free(argvt);
+                return cli_usage(cmd, "--cmd is empty");
+        }
+        t.argv = argvt;
+    } else if (lib) {
+        t.kind = PF_TARGET_LIB;
+        t.lib = lib;
+        t.symbol = symbol;
+    } else {
+        if (npos < 1) {
+                return cli_usage(cmd, "no TARGET: give a worker binary, --cmd or --lib");
+        }
+        first_input = 1;
+    }
+    char *tav[2] = {t.kind == PF_TARGET_WORKER ? pos[0] : NULL, NULL};
+    if (t.kind == PF_TARGET_WORKER)
+        t.argv = tav;
+    int rc = EXIT_USAGE;
+    if (npos - first_input < 1) {
+        rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
+        goto out_early;
+    }
+    unsigned mask = PF_M_ALL;
+    if (classes && pf_mclass_parse(classes, &mask, &err) < 0) {
+        rc = cli_usage(cmd, "--classes: %s", err.msg);
+        goto out_early;
+    }
+    pf_shape *shape = NULL;
+    if (shape_path && pf_shape_load(shape_path, &shape, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out_early;
+    }
+    check ck;
+    memset(&ck, 0, sizeof ck);
+    pf_runner *runner = NULL;
+    pf_result res;
+    pf_result_init(&res);
+    char *repro_own = NULL;
+    rc = 0;
+    if (read_docs(&ck, pos + first_input, npos - first_input, max_doc, &err) < 0 ||
+        make_mutants(&ck, ck.nin, mutants, mask, shape, seed, &err) < 0 ||
+        (shard_n > 1 && shard_filter(&ck, shard_k, shard_n, &err) < 0)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (!repro_dir) {
+        if (report_dir) {
+            if (asprintf(&repro_own, "%s/reproducers", report_dir) < 0) {
+                repro_own = NULL;
+                rc = cli_usage(cmd, "out of memory");
+                goto out;
+            }
+            repro_dir = repro_own;
+        } else {
+            repro_dir = "prodfuzz-repro";
+        }
+    }
+    if (pf_runner_open(&t, &lim, &runner, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    int made_dir = 0;
+    double t0 = cli_now();
+    for (size_t i = 0; i < ck.nin; i++) {
+        input *in = &ck.in[i];
+        if (pf_runner_run(runner, (const uint8_t *)in->data, in->len, &res, &err) < 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        ck.table[in->row][res.outcome]++;
+        if (pf_outcome_is_failure(res.outcome)) {
+            ck.failures++;
+            if (!made_dir && pf_fs_mkdirs(repro_dir, 0755, &err) < 0) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+            made_dir = 1;
+            if (record_failure(&ck, in, &res, &t, cmd_str, repro_dir, &err) < 0) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+        }
+        if (pf_cli_g.progress)
+            cli_progress("check: %zu of %zu inputs, %llu failures", i + 1, ck.nin,
+                         (unsigned long long)ck.failures);
+    }
+    double secs = cli_now() - t0;
+    if (pf_cli_g.progress)
+        cli_progress_done();
+    if (json) {
+        print_json(&ck, pf_runner_limit_model(runner), secs);
+    } else {
+        print_table(&ck, stdout);
+        print_findings(&ck, stdout);
+        printf("\n%zu inputs in %.2fs, memory limit by %s: %s\n", ck.nin, secs,
+               pf_runner_limit_model(runner),
+               ck.nf ? "failures found" : "no failures");
+    }
+    if (report_dir)
+        cli_warn("--report: the report writers are not in this build yet; "
+                 "reproducers are in %s", repro_dir);
+    rc = ck.nf ? EXIT_FINDINGS : 0;
+out:
+    pf_runner_close(runner);
+    pf_result_free(&res);
+    check_free(&ck);
+    pf_shape_free(shape);
+    free(repro_own);
+out_early:
+    if (argvt) {
+        for (size_t i = 0; argvt[i]; i++)
+            free(argvt[i]);
+        free(argvt);
+    }
+    return rc;
+}
