@@ -312,8 +312,8 @@ void pf_nconfig_free(pf_nconfig *c);
 int pf_nconfig_load(const char *path, pf_nconfig *c, pf_err *err);
 /* Add one target (the command line's --target): strings copied. */
 pf_ntarget *pf_nconfig_add(pf_nconfig *c, const char *binary, pf_err *err);
-/* "512M", "1MiB", "4096" -> bytes; "2s", "500ms", "10m", "8h" -> seconds.
- * 0 or -1. */
+/* pf_parse_size / pf_parse_duration (pf_run.h) with the night's policy:
+ * positive, a duration at most a month. 0 or -1. */
 int pf_nparse_size(const char *s, uint64_t *out);
 int pf_nparse_duration(const char *s, double *out);
 

@@ -17,7 +17,6 @@
  * and is PF_E_INPUT. Relative paths are taken from the file's folder.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "pf_fs.h"
 #include "pf_nightly.h"
+#include "pf_run.h"
 
 void pf_nconfig_init(pf_nconfig *c) { memset(c, 0, sizeof *c); }
 
@@ -83,49 +83,23 @@ pf_ntarget *pf_nconfig_add(pf_nconfig *c, const char *binary, pf_err *err)
     return t;
 }
 
+/* pf_run's parsers, with the night's policy: positive, a night at most a
+ * month */
 int pf_nparse_size(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !isdigit((unsigned char)*s))
+    uint64_t v;
+    if (pf_parse_size(s, &v, NULL) < 0 || v == 0 || v > (1ull << 50))
         return -1;
-    double v = strtod(s, &end);
-    uint64_t mul = 1;
-    switch (toupper((unsigned char)*end)) {
-    case '\0': break;
-    case 'K': mul = 1ull << 10; end++; break;
-    case 'M': mul = 1ull << 20; end++; break;
-    case 'G': mul = 1ull << 30; end++; break;
-    default: return -1;
-    }
-    if (*end == 'i' || *end == 'I')
-        end++;
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (*end || v <= 0 || v * (double)mul > 1e15)
-        return -1;
-    *out = (uint64_t)(v * (double)mul);
+    *out = v;
     return 0;
 }
 
 int pf_nparse_duration(const char *s, double *out)
 {
-    char *end;
-    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+    double v;
+    if (pf_parse_duration(s, &v, NULL) < 0 || !(v > 0) || v > 31 * 86400.0)
         return -1;
-    double v = strtod(s, &end), mul = 1;
-    if (!strcmp(end, "ms"))
-        mul = 0.001;
-    else if (!strcmp(end, "s") || !*end)
-        mul = 1;
-    else if (!strcmp(end, "m") || !strcmp(end, "min"))
-        mul = 60;
-    else if (!strcmp(end, "h"))
-        mul = 3600;
-    else
-        return -1;
-    if (!(v > 0) || !isfinite(v) || v * mul > 31 * 86400.0)
-        return -1;
-    *out = v * mul;
+    *out = v;
     return 0;
 }
 
