@@ -62,6 +62,13 @@ AOBJ := $(SRC:src/%.c=$(B)/asan/obj/%.o)
 ATOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/asan/obj/tools/%.o)
 FOBJ := $(SRC:src/%.c=$(B)/fuzzobj/%.o)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/asan/tests/%)
+# Fault injection (tests/fault/, as SQLite does it): these unit tests link
+# tests/fault/pf_fault.c, which takes the library's allocations (--wrap)
+# and fails the Nth one on request.
+FAULTSRC := $(sort $(wildcard tests/fault/test_*.c))
+TESTBIN += $(FAULTSRC:tests/fault/%.c=$(B)/asan/tests/%)
+FAULTWRAP := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+             -Wl,--wrap=strdup -Wl,--wrap=strndup
 FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
 
 # The libFuzzer and AFL++ mutator glue.
@@ -177,6 +184,12 @@ $(B)/asan/tests/%: tests/unit/%.c $(B)/asan/lib/libprodfuzz.a | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit \
 	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< \
+	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS) $(LDLIBS)
+
+$(B)/asan/tests/%: tests/fault/%.c tests/fault/pf_fault.c $(B)/asan/lib/libprodfuzz.a | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g $(SAN) $(PGINC) -Itests/unit -Itests/fault \
+	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) $(FAULTWRAP) -o $@ $< tests/fault/pf_fault.c \
 	  $(B)/asan/lib/libprodfuzz.a -lcmocka $(LIBS) $(LDLIBS)
 
 asan: $(B)/asan/bin/prodfuzz $(TESTBIN)

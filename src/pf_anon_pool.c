@@ -232,9 +232,14 @@ int pf_anon_pool_new(pf_anon_pool **out, const pf_key *key, const pf_policy *pol
         pf_anon_set_cache_heap(p->w[i].eng, WORKER_CACHE_HEAP);
     }
     /* signals go to the caller's thread (its handlers set flags that its
-     * loops poll), never to a worker */
+     * loops poll), never to a worker; but not the ones a fault raises in
+     * the thread that caused it (blocked, a SIGSEGV is undefined behaviour
+     * and hangs or kills without a report) */
     sigset_t all, old;
     sigfillset(&all);
+    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < sizeof synchronous / sizeof *synchronous; i++)
+        sigdelset(&all, synchronous[i]);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     for (int i = 0; i < jobs; i++) {
         if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0) {
@@ -325,11 +330,23 @@ static void submit(pf_anon_pool *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-int pf_anon_pool_put(pf_anon_pool *p, int text, const char *table, const char *row,
-                     const char *doc, size_t len, uintptr_t tag, pf_err *err)
+/* After pf_anon_pool_engine the workers are gone: a batch put then would
+ * wait for them forever. */
+static int stopped(const pf_anon_pool *p, pf_err *err)
 {
     if (p->failed)
         return pf_err_set(err, PF_E_INTERNAL, "the anonymization pool stopped earlier");
+    if (p->folded)
+        return pf_err_set(err, PF_E_INTERNAL, "the anonymization pool was finished "
+                          "(pf_anon_pool_engine): no more documents");
+    return 0;
+}
+
+int pf_anon_pool_put(pf_anon_pool *p, int text, const char *table, const char *row,
+                     const char *doc, size_t len, uintptr_t tag, pf_err *err)
+{
+    if (stopped(p, err) < 0)
+        return -1;
     if (p->jobs == 1) {
         pf_buf_reset(&p->scratch);
         pf_err derr = PF_ERR_INIT;
@@ -390,8 +407,8 @@ int pf_anon_pool_put(pf_anon_pool *p, int text, const char *table, const char *r
 
 int pf_anon_pool_flush(pf_anon_pool *p, pf_err *err)
 {
-    if (p->failed)
-        return pf_err_set(err, PF_E_INTERNAL, "the anonymization pool stopped earlier");
+    if (stopped(p, err) < 0)
+        return -1;
     if (p->jobs == 1)
         return 0;
     if (p->ring[p->fill % p->nring].n)
@@ -417,9 +434,9 @@ static void stop_workers(pf_anon_pool *p)
 pf_anon *pf_anon_pool_engine(pf_anon_pool *p)
 {
     /* workers' counters are folded in once they have stopped */
-    if (p->jobs > 1 && !p->folded) {
+    if (!p->folded) {
         stop_workers(p);
-        for (int i = 0; i < p->jobs; i++)
+        for (int i = 0; p->jobs > 1 && i < p->jobs; i++)
             if (p->w[i].eng)
                 pf_anon_add_stats(p->main, p->w[i].eng);
         p->folded = 1;

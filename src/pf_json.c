@@ -225,9 +225,9 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
     j->len = len;
     j->ntok = 0;
     j->max_depth = 0;
-    if (len >= INT_MAX)
+    if (len > PF_JSON_MAX_BYTES)
         return pf_err_set(err, PF_E_INPUT, "document of %zu bytes is too large "
-                          "to tokenize (limit 2 GiB)", len);
+                          "to tokenize (limit 1 GiB)", len);
     int ctl = 1;
     if (prescan_depth(j, text, len, &ctl, err) < 0)
         return -1;
@@ -245,15 +245,17 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
         r = jsmn_parse(&p, text, len, (jsmntok_t *)j->scratch, (unsigned)j->scap);
         if (r != JSMN_ERROR_NOMEM)
             break;
-        int ncap = j->scap * 2;
-        if (ncap < 0 || (size_t)ncap > len + 64)
-            ncap = (int)len + 64;
-        void *nt = realloc(j->scratch, (size_t)ncap * sizeof(jsmntok_t));
+        /* in size_t: an int doubling past INT_MAX was undefined; len + 64
+         * tokens is the most any document can have, and fits an int */
+        size_t ncap = (size_t)j->scap * 2;
+        if (ncap > len + 64)
+            ncap = len + 64;
+        void *nt = realloc(j->scratch, ncap * sizeof(jsmntok_t));
         if (!nt)
             return pf_err_set(err, PF_E_NOMEM, "out of memory tokenizing a "
                               "document of %zu bytes", len);
         j->scratch = nt;
-        j->scap = ncap;
+        j->scap = (int)ncap;
     }
     if (r == JSMN_ERROR_INVAL)
         return bad(err, p.pos, "unexpected character");

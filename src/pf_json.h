@@ -71,6 +71,10 @@ typedef struct pf_json {
  * seconds). Deeper documents are refused up front with a clear error. */
 #define PF_JSON_DEPTH_LIMIT 10000
 
+/* Token offsets and counts are ints (jsmn's): documents over 1 GiB are
+ * refused with a clear error, so no capacity arithmetic can overflow. */
+#define PF_JSON_MAX_BYTES ((size_t)1 << 30)
+
 #define PF_JSON_INIT {NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0}
 
 /* Tokenize and validate text[0..len). Leading/trailing JSON whitespace is

@@ -324,7 +324,7 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
     }
     pf_buf_free(&cur);
     if (out->len > max)
-        out->len = max;
+        pf_buf_truncate(out, max); /* keeps the NUL */
     pf_mset_last(m, PF_M_SHRINK, 0);
     m->amount = (uint64_t)steps;
     return pf_buf_ok(out, err);

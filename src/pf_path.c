@@ -202,7 +202,10 @@ int pf_path_canon(const char *s, size_t n, int allow_bare, pf_buf *out,
             } else if (i < n && (s[i] == '"' || s[i] == '\'')) {
                 pf_buf_reset(&key);
                 if (read_quoted(s, n, &i, &key) < 0 || i >= n || s[i] != ']') {
+                    int oom = key.oom; /* not a bad path */
                     pf_buf_free(&key);
+                    if (oom)
+                        return pf_err_set(err, PF_E_NOMEM, "out of memory");
                     return pf_err_set(err, PF_E_INPUT,
                                       "unterminated quoted key at byte %zu", at);
                 }

@@ -46,7 +46,8 @@ static int load_columns(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
         c->typcat = PQgetvalue(r, i, 3)[0];
         c->notnull = PQgetvalue(r, i, 4)[0] == 't';
         c->comment = dup_or_null(r, i, 5);
-        if (!c->name || !c->type || !c->typname) {
+        if (!c->name || !c->type || !c->typname ||
+            (!c->comment && !PQgetisnull(r, i, 5))) {
             PQclear(r);
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
         }
@@ -73,8 +74,14 @@ static int load_pk(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
         PQclear(r);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
-    for (int i = 0; i < n; i++)
-        t->pk[t->npk++] = strdup(PQgetvalue(r, i, 0));
+    for (int i = 0; i < n; i++) {
+        /* unchecked, a NULL name reached strlen in the key's SQL */
+        if (!(t->pk[t->npk] = strdup(PQgetvalue(r, i, 0)))) {
+            PQclear(r);
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+        t->npk++;
+    }
     PQclear(r);
     return 0;
 }
@@ -116,7 +123,11 @@ static int load_fks(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
         pf_pg_fk *fk = &t->fks[t->nfks - 1];
         fk->cols[fk->n] = strdup(PQgetvalue(r, i, 2));
         fk->pcols[fk->n] = strdup(PQgetvalue(r, i, 3));
-        fk->n++;
+        fk->n++; /* counted first, so the table's free frees a half pair */
+        if (!fk->cols[fk->n - 1] || !fk->pcols[fk->n - 1]) {
+            PQclear(r);
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
     }
     PQclear(r);
     return 0;
@@ -146,8 +157,9 @@ int pf_pg_table_load_oid(pf_pg *pg, unsigned oid, pf_pg_table *t, pf_err *err)
     t->relkind = PQgetvalue(r, 0, 2)[0];
     t->reltuples = strtod(PQgetvalue(r, 0, 3), NULL);
     t->comment = dup_or_null(r, 0, 4);
+    int lost = !t->comment && !PQgetisnull(r, 0, 4);
     PQclear(r);
-    if (!t->schema || !t->name)
+    if (!t->schema || !t->name || lost)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     size_t ln = strlen(t->schema) + strlen(t->name) + 2;
     t->label = malloc(ln);
@@ -234,7 +246,12 @@ int pf_pg_table_stats(pf_pg *pg, pf_pg_table *t, pf_err *err)
         for (int c = 0; c < t->ncols; c++)
             if (!strcmp(t->cols[c].name, PQgetvalue(r, i, 0))) {
                 free(t->cols[c].seclabel);
+                /* a lost label would drop the column's masking rule */
                 t->cols[c].seclabel = strdup(PQgetvalue(r, i, 1));
+                if (!t->cols[c].seclabel) {
+                    PQclear(r);
+                    return pf_err_set(err, PF_E_NOMEM, "out of memory");
+                }
             }
     PQclear(r);
     return 0;

@@ -102,9 +102,11 @@ int pf_policy_default(pf_policy **out, pf_err *err)
     action_defaults(&p->deflt, PF_ACT_SCRAMBLE);
     p->keys = PF_KEYS_AUTO;
     p->name = strdup("(default policy)");
-    if (!p->name || compute_digest(p, err) < 0) {
+    /* decide the error before freeing p (it used to read p->name after) */
+    int rc = p->name ? compute_digest(p, err) : pf_err_set(err, PF_E_NOMEM, "out of memory");
+    if (rc < 0) {
         pf_policy_free(p);
-        return p->name ? -1 : pf_err_set(err, PF_E_NOMEM, "out of memory");
+        return -1;
     }
     *out = p;
     return 0;
@@ -128,6 +130,14 @@ static int bad(ctx *c, const char *fmt, const char *arg)
     char m[256];
     snprintf(m, sizeof m, fmt, arg ? arg : "");
     return pf_err_set(c->err, PF_E_INPUT, "policy %s: %s: %s", c->name, c->where, m);
+}
+
+/* A path the canonicalizer refused; out of memory is not a bad path. */
+static int bad_path(ctx *c, const pf_err *pe)
+{
+    if (pe->code == PF_E_NOMEM)
+        return pf_err_set(c->err, PF_E_NOMEM, "out of memory");
+    return bad(c, "bad path: %s", pe->msg);
 }
 
 static int kind_of(const char *s)
@@ -228,7 +238,7 @@ static int parse_rule(ctx *c, const cJSON *o, pf_rule *r)
     if (t[0] == '$' || table) {
         if (pf_path_canon(t, tn, 1, &cb, &pe) < 0) {
             pf_buf_free(&cb);
-            return bad(c, "bad path: %s", pe.msg);
+            return bad_path(c, &pe);
         }
         r->pattern = pf_buf_detach(&cb, NULL);
         if (table)
@@ -237,21 +247,29 @@ static int parse_rule(ctx *c, const cJSON *o, pf_rule *r)
         /* bare "a.b.c": table a with $.b.c, else $.a.b.c */
         if (pf_path_canon(t, tn, 1, &cb, &pe) < 0) {
             pf_buf_free(&cb);
-            return bad(c, "bad path: %s", pe.msg);
+            return bad_path(c, &pe);
         }
         r->full = pf_buf_detach(&cb, NULL);
         size_t seg = strcspn(t, ".[");
         if (seg == 0)
             return bad(c, "bad path: a bare path starts with a name%s", NULL);
+        /* unchecked, a failed copy left the rule without its table: it
+         * then applied to every table (out of memory widened a policy) */
         r->table = strndup(t, seg);
+        if (!r->table)
+            return pf_err_set(c->err, PF_E_NOMEM, "out of memory");
         pf_buf tmp = PF_BUF_INIT;
         pf_buf_reset(&cb);
         pf_buf_adds(&cb, "$");
         pf_buf_add(&cb, t + seg, tn - seg);
+        if (cb.oom) { /* an empty buffer would read as a bad path */
+            pf_buf_free(&cb);
+            return pf_err_set(c->err, PF_E_NOMEM, "out of memory");
+        }
         if (pf_path_canon(cb.data, cb.len, 0, &tmp, &pe) < 0) {
             pf_buf_free(&cb);
             pf_buf_free(&tmp);
-            return bad(c, "bad path: %s", pe.msg);
+            return bad_path(c, &pe);
         }
         pf_buf_free(&cb);
         r->pattern = pf_buf_detach(&tmp, NULL);

@@ -414,9 +414,14 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         pf_buf_reset(&canon);
         pf_json_unescape(&j, k, &key);
         pf_err pe = PF_ERR_INIT;
-        if (pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0) {
+        if (key.oom ||
+            pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0) {
+            /* out of memory is not a bad path */
+            if (key.oom || pe.code == PF_E_NOMEM)
+                pf_err_set(err, PF_E_NOMEM, "out of memory");
+            else
+                lerr(&L, k, "a key of \"paths\" is not a JSON path");
             pf_buf_free(&key);
-            lerr(&L, k, "a key of \"paths\" is not a JSON path");
             bad = 1;
             break;
         }
@@ -437,21 +442,33 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         pf_buf_reset(&canon);
         pf_json_unescape(&j, k, &key);
         pf_err pe = PF_ERR_INIT;
-        pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe);
+        if (key.oom ||
+            (pf_path_canon(key.data ? key.data : "", key.len, 0, &canon, &pe) < 0 &&
+             pe.code == PF_E_NOMEM)) {
+            pf_err_set(err, PF_E_NOMEM, "out of memory");
+            bad = 1;
+            break;
+        }
         node *par = pf_sh_find_node(b, canon.data, canon.len);
         int kk = keys + 1;
-        for (int q = 0; q < j.tok[keys].size && par; q++, kk = j.next[kk]) {
+        for (int q = 0; q < j.tok[keys].size && par && !bad; q++, kk = j.next[kk]) {
             pf_buf kd = PF_BUF_INIT, cp = PF_BUF_INIT;
             pf_json_unescape(&j, kk, &kd);
             pf_buf_add(&cp, canon.data, canon.len);
             pf_path_add_key(&cp, kd.data ? kd.data : "", kd.len);
-            node *c = cp.data ? pf_sh_find_node(b, cp.data, cp.len) : NULL;
+            if (kd.oom || cp.oom) { /* the child would silently go unlinked */
+                pf_err_set(err, PF_E_NOMEM, "out of memory");
+                bad = 1;
+            }
+            node *c = !bad && cp.data ? pf_sh_find_node(b, cp.data, cp.len) : NULL;
             if (c && !c->parent) {
                 c->parent = par;
                 c->key = pf_sh_dupn(kd.data ? kd.data : "", kd.len);
                 c->klen = kd.len;
-                if (!c->key)
+                if (!c->key) {
+                    pf_err_set(err, PF_E_NOMEM, "out of memory");
                     bad = 1;
+                }
                 par->nchildren++;
             }
             pf_buf_free(&kd);

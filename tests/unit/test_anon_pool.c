@@ -6,6 +6,9 @@
  */
 #include "pf_test.h"
 
+#include <dirent.h>
+#include <signal.h>
+
 #include "pf_anon.h"
 #include "pf_anon_int.h"
 
@@ -321,6 +324,104 @@ static void pool_stops_when_emit_fails(void **st)
     }
 }
 
+/* After pf_anon_pool_engine the workers are stopped: a put or flush is an
+ * error, not a wait for workers that are gone (it used to hang: the alarm
+ * turns a hang into a failure). */
+static void put_after_the_engine_was_taken_fails_at_once(void **st)
+{
+    (void)st;
+    pf_key k;
+    key_of(&k, "pool test key 0123456789");
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        sinkbuf s;
+        memset(&s, 0, sizeof s);
+        pf_buf_init(&s.all);
+        pf_anon_pool *p = NULL;
+        pf_err e = PF_ERR_INIT;
+        assert_int_equal(pf_anon_pool_new(&p, &k, NULL, 1, jobs, collect, &s, &e), 0);
+        assert_non_null(pf_anon_pool_engine(p));
+        alarm(20);
+        pf_buf d = PF_BUF_INIT;
+        int rc = 0;
+        for (int i = 0; i < 5000 && rc == 0; i++) { /* enough to fill a batch */
+            int text;
+            make_doc(i, &d, &text);
+            rc = pf_anon_pool_put(p, text, NULL, "r", d.data, d.len, 0, &e);
+        }
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(e.msg, "finished"));
+        assert_int_equal(pf_anon_pool_flush(p, &e), -1);
+        alarm(0);
+        pf_buf_free(&d);
+        pf_buf_free(&s.all);
+        pf_anon_pool_free(p);
+    }
+}
+
+/* Is signal sig blocked in thread tid (/proc's SigBlk mask)? */
+static int blocked_in(const char *tid, int sig)
+{
+    char path[128], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    unsigned long long mask = 0;
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+            found = 1;
+    fclose(f);
+    return found ? (int)((mask >> (sig - 1)) & 1) : -1;
+}
+
+/* Workers block the signals meant for the caller, but not the ones a
+ * fault raises in the faulting thread (blocked, a SIGSEGV is undefined
+ * behaviour: the process hangs or dies without a report). */
+static void workers_do_not_block_fault_signals(void **st)
+{
+    (void)st;
+    pf_key k;
+    key_of(&k, "pool test key 0123456789");
+    sinkbuf s;
+    memset(&s, 0, sizeof s);
+    pf_buf_init(&s.all);
+    pf_anon_pool *p = NULL;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_anon_pool_new(&p, &k, NULL, 1, 2, collect, &s, &e), 0);
+    char self[32];
+    snprintf(self, sizeof self, "%ld", (long)gettid());
+    /* a thread starts with every signal blocked (the sanitizer's
+     * pthread_create) and sets the mask it inherited a moment later: look
+     * again for up to five seconds */
+    int workers = 0, segv_blocked = 1;
+    for (int tries = 0; tries < 500 && (workers != 2 || segv_blocked); tries++) {
+        if (tries)
+            usleep(10000);
+        workers = 0;
+        segv_blocked = 0;
+        DIR *d = opendir("/proc/self/task");
+        assert_non_null(d);
+        struct dirent *t;
+        while ((t = readdir(d)) != NULL) {
+            if (t->d_name[0] == '.' || !strcmp(t->d_name, self))
+                continue;
+            if (blocked_in(t->d_name, SIGINT) != 1 || blocked_in(t->d_name, SIGTERM) != 1)
+                continue; /* not one of the pool's threads */
+            workers++;
+            segv_blocked |= blocked_in(t->d_name, SIGSEGV) != 0 ||
+                            blocked_in(t->d_name, SIGBUS) != 0 ||
+                            blocked_in(t->d_name, SIGFPE) != 0 ||
+                            blocked_in(t->d_name, SIGILL) != 0;
+        }
+        closedir(d);
+    }
+    assert_int_equal(workers, 2);
+    assert_false(segv_blocked);
+    pf_anon_pool_free(p);
+    pf_buf_free(&s.all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +430,8 @@ int main(void)
         cmocka_unit_test(leak_results_do_not_depend_on_the_cache_or_threads),
         cmocka_unit_test(value_cache_changes_nothing_but_speed),
         cmocka_unit_test(pool_stops_when_emit_fails),
+        cmocka_unit_test(put_after_the_engine_was_taken_fails_at_once),
+        cmocka_unit_test(workers_do_not_block_fault_signals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

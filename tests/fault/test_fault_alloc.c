@@ -1,0 +1,329 @@
+/*
+ * test_fault_alloc: every entry point of the library, run once for each
+ * allocation it makes with that allocation failing (pf_fault.h). At every
+ * N: a clean PF_E_NOMEM or a success, never a crash, never a success that
+ * lost data, nothing half-written; LeakSanitizer checks for leaks at exit.
+ */
+#include "pf_test.h"
+
+#include <dirent.h>
+
+#include "pf_anon.h"
+#include "pf_anon_int.h"
+#include "pf_corpus.h"
+#include "pf_fault.h"
+#include "pf_jsonl.h"
+#include "pf_mutate.h"
+#include "pf_shape.h"
+
+/* One run of an entry point: 0 success, -1 with err set. */
+typedef int (*entry_fn)(void *ctx, pf_err *err);
+
+/* Run fn for N = 1, 2, ... until a run completes without reaching its
+ * Nth allocation; every failed run must say PF_E_NOMEM. Returns the
+ * number of allocations a complete run makes. */
+static unsigned long each_allocation(const char *what, entry_fn fn, void *ctx)
+{
+    for (unsigned long n = 1; n < 100000; n++) {
+        pf_err e = PF_ERR_INIT;
+        pf_fault_arm(n);
+        int rc = fn(ctx, &e);
+        int fired = pf_fault_fired();
+        unsigned long seen = pf_fault_count();
+        pf_fault_disarm();
+        if (rc < 0 && e.code != PF_E_NOMEM)
+            fail_msg("%s: allocation %lu failed, and the error was code %d (%s), "
+                     "not out of memory", what, n, e.code, e.msg);
+        if (rc < 0 && !fired)
+            fail_msg("%s: failed without a failed allocation: %s", what, e.msg);
+        if (!fired)
+            return seen;
+    }
+    fail_msg("%s: more than 100000 allocations", what);
+    return 0;
+}
+
+/* ---- policy parse ---- */
+
+static const char POLICY[] =
+    "{\"format\":\"prodfuzz-policy\",\"version\":1,\"rules\":["
+    "{\"path\":\"$.status\",\"action\":\"keep\"},"
+    "{\"table\":\"users\",\"path\":\"$.email\",\"action\":\"hash\"},"
+    "{\"path\":\"users.phone\",\"action\":\"hash\"},"
+    "{\"path\":\"$.note\",\"action\":\"redact\",\"text\":\"x\"}]}";
+
+static int run_policy_parse(void *ctx, pf_err *err)
+{
+    (void)ctx;
+    pf_policy *p = NULL;
+    int rc = pf_policy_parse(POLICY, sizeof POLICY - 1, "p.json", &p, err);
+    pf_fault_disarm();
+    if (rc == 0) {
+        /* the table-scoped rules kept their table: another table's email
+         * and phone fall to the default (a lost table widens the rule) */
+        const pf_rule *r1 = pf_policy_match(p, "orders", "$.email");
+        const pf_rule *r2 = pf_policy_match(p, "orders", "$.phone");
+        const pf_rule *r3 = pf_policy_match(p, "users", "$.phone");
+        if (r1 || r2 || !r3)
+            rc = pf_err_set(err, PF_E_INTERNAL, "a table-scoped rule lost its table");
+        pf_policy_free(p);
+    }
+    return rc;
+}
+
+static void policy_parse_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    assert_true(each_allocation("pf_policy_parse", run_policy_parse, NULL) > 3);
+}
+
+static int run_policy_default(void *ctx, pf_err *err)
+{
+    (void)ctx;
+    pf_policy *p = NULL;
+    int rc = pf_policy_default(&p, err);
+    if (rc == 0)
+        pf_policy_free(p);
+    return rc;
+}
+
+static void policy_default_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    assert_true(each_allocation("pf_policy_default", run_policy_default, NULL) >= 2);
+}
+
+/* ---- anonymize a document ---- */
+
+static const char DOC[] =
+    "{\"id\":42,\"email\":\"amelie.durand@example.fr\",\"status\":\"paid\","
+    "\"when\":\"2024-02-29T10:00:00Z\",\"ip\":\"10.1.2.3\",\"card\":\"4539 1488 0343 6467\","
+    "\"tags\":[\"a\",\"b\"],\"by_user\":{\"user_817234\":{\"n\":1}},\"note\":null}";
+
+static int run_anon_doc(void *ctx, pf_err *err)
+{
+    pf_policy *p = NULL;
+    pf_anon *a = NULL;
+    pf_buf out = PF_BUF_INIT;
+    pf_key *k = ctx;
+    int rc = pf_policy_parse(POLICY, sizeof POLICY - 1, "p.json", &p, err);
+    if (rc == 0)
+        rc = pf_anon_new(&a, k, p, 1, err);
+    if (rc == 0)
+        rc = pf_anon_doc(a, "users", "1", DOC, sizeof DOC - 1, &out, err);
+    if (rc == 0 && out.len == 0)
+        rc = pf_err_set(err, PF_E_INTERNAL, "success with an empty output");
+    pf_buf_free(&out);
+    pf_anon_free(a);
+    pf_policy_free(p);
+    return rc;
+}
+
+static void anonymize_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    pf_key k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.bytes, "0123456789abcdef0123456789abcdef", 32);
+    k.len = 32;
+    assert_true(each_allocation("pf_anon_doc", run_anon_doc, &k) > 5);
+}
+
+/* ---- shape: build and write, then load ---- */
+
+static int run_shape_build(void *ctx, pf_err *err)
+{
+    pf_buf *profile = ctx;
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_shape_builder *b = pf_shape_builder_new(&o, err);
+    if (!b)
+        return -1;
+    int rc = pf_shape_add_doc(b, DOC, sizeof DOC - 1, "doc1", err) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = pf_shape_add_doc(b, "{\"id\":7,\"status\":\"new\"}", 24, "doc2", err) < 0
+                 ? -1 : 0;
+    pf_buf out = PF_BUF_INIT;
+    if (rc == 0)
+        rc = pf_shape_builder_write(b, &out, err);
+    if (rc == 0 && profile && !profile->len)
+        pf_buf_add(profile, out.data, out.len);
+    pf_buf_free(&out);
+    pf_shape_builder_free(b);
+    return rc;
+}
+
+static int run_shape_load(void *ctx, pf_err *err)
+{
+    const pf_buf *profile = ctx;
+    pf_shape *s = NULL;
+    int rc = pf_shape_parse(profile->data, profile->len, "p.json", &s, err);
+    if (rc == 0 && !pf_shape_find(s, "$.email"))
+        rc = pf_err_set(err, PF_E_INTERNAL, "loaded without $.email");
+    pf_shape_free(s);
+    return rc;
+}
+
+static void shape_build_and_load_fail_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    static pf_buf profile = PF_BUF_INIT; /* static: still reachable if a check fails */
+    pf_err e = PF_ERR_INIT;
+    pf_buf_reset(&profile);
+    assert_int_equal(run_shape_build(&profile, &e), 0);
+    assert_true(profile.len > 0);
+    assert_true(each_allocation("shape build", run_shape_build, NULL) > 5);
+    assert_true(each_allocation("shape load", run_shape_load, &profile) > 5);
+    pf_buf_free(&profile);
+}
+
+/* ---- mutate ---- */
+
+static int run_mutate(void *ctx, pf_err *err)
+{
+    (void)ctx;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    pf_mutator *m = pf_mutator_new(&cfg, err);
+    if (!m)
+        return -1;
+    int rc = 0;
+    pf_buf out = PF_BUF_INIT;
+    for (uint64_t seed = 1; seed <= 4 && rc == 0; seed++) {
+        pf_mutator_seed(m, seed);
+        rc = pf_mutate(m, DOC, sizeof DOC - 1, 4096, &out, err);
+        if (rc == 0 && out.len == 0)
+            rc = pf_err_set(err, PF_E_INTERNAL, "success with an empty mutant");
+        if (rc == 0 && out.data[out.len] != '\0')
+            rc = pf_err_set(err, PF_E_INTERNAL, "a mutant without its NUL");
+    }
+    for (int c = 0; c < PF_M_NCLASSES && rc == 0; c++)
+        rc = pf_mutate_class(m, (pf_mclass)c, DOC, sizeof DOC - 1, 4096, &out, err) < 0
+                 ? -1 : 0;
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    return rc;
+}
+
+static void mutate_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    assert_true(each_allocation("pf_mutate", run_mutate, NULL) > 3);
+}
+
+/* ---- JSONL read ---- */
+
+static int run_jsonl(void *ctx, pf_err *err)
+{
+    const char *path = ctx;
+    pf_jsonl r;
+    if (pf_jsonl_open(&r, path, 0, err) < 0)
+        return -1;
+    const char *doc;
+    size_t len;
+    int rc, lines = 0;
+    while ((rc = pf_jsonl_next(&r, &doc, &len, err)) > 0)
+        lines++;
+    pf_jsonl_close(&r);
+    if (rc == 0 && lines != 3)
+        return pf_err_set(err, PF_E_INTERNAL, "read %d lines of 3", lines);
+    return rc < 0 ? -1 : 0;
+}
+
+static void jsonl_read_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char path[300];
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    static const char text[] = "{\"a\":1}\r\n\n{\"b\":[1,2]}\n\"x\"";
+    pf_test_write(path, text, sizeof text - 1);
+    assert_true(each_allocation("pf_jsonl", run_jsonl, path) >= 2);
+    pf_test_rmtmp(dir);
+}
+
+/* ---- corpus write ---- */
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static int run_corpus(void *ctx, pf_err *err)
+{
+    const char *dir = ctx;
+    char out[300];
+    snprintf(out, sizeof out, "%s/corpus", dir);
+    pf_corpus c;
+    if (pf_corpus_open(&c, out, 0, err) < 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = pf_corpus_add(&c, DOC, sizeof DOC - 1 - (size_t)i, NULL, err) < 0 ? -1 : 0;
+    if (rc < 0) {
+        pf_corpus_abort(&c);
+        return -1;
+    }
+    pf_manifest m;
+    pf_manifest_init(&m, "test");
+    pf_buf_adds(&m.body, "\"rows\":3");
+    pf_manifest_set_anon(&m, "0123456789abcdef", "00", 3, 0, 1);
+    rc = pf_corpus_commit_manifest(&c, &m, err);
+    pf_manifest_free(&m);
+    return rc;
+}
+
+static void corpus_write_fails_cleanly_and_leaves_nothing_half_written(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[300];
+    snprintf(out, sizeof out, "%s/corpus", dir);
+    for (unsigned long n = 1; n < 10000; n++) {
+        pf_err e = PF_ERR_INIT;
+        pf_fault_arm(n);
+        int rc = run_corpus(dir, &e);
+        int fired = pf_fault_fired();
+        pf_fault_disarm();
+        if (rc < 0) {
+            if (e.code != PF_E_NOMEM)
+                fail_msg("corpus: allocation %lu: code %d: %s", n, e.code, e.msg);
+            /* nothing visible: no corpus, no staging folder left */
+            assert_int_equal(count_entries(dir), 0);
+        }
+        if (!fired) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+        pf_fs_remove_tree(out, NULL);
+    }
+    assert_int_equal(count_entries(out), 4); /* three files and .prodfuzz */
+    pf_manifest m;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_manifest_read(out, &m, &e), 1);
+    assert_string_equal(m.key_fingerprint, "0123456789abcdef");
+    pf_manifest_free(&m);
+    pf_test_rmtmp(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(policy_parse_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(policy_default_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(anonymize_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(shape_build_and_load_fail_cleanly_at_every_allocation),
+        cmocka_unit_test(mutate_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(jsonl_read_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(corpus_write_fails_cleanly_and_leaves_nothing_half_written),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
