@@ -30,14 +30,13 @@ void pf_json_free(pf_json *j)
     memset(j, 0, sizeof *j);
 }
 
-static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static int bad(pf_err *err, size_t at, const char *what)
 {
     return pf_err_set(err, PF_E_INPUT, "invalid JSON at byte %zu: %s", at, what);
 }
 
-static int check_number(const char *s, size_t n)
+int pf_json_is_number(const char *s, size_t n)
 {
     size_t i = 0;
     if (i < n && s[i] == '-')
@@ -88,7 +87,7 @@ static void outer(const pf_jtok *t, size_t *os, size_t *oe)
 static int gap(const char *s, size_t a, size_t b, char sep, pf_err *err)
 {
     size_t i = a;
-    while (i < b && is_ws(s[i]))
+    while (i < b && pf_json_is_ws(s[i]))
         i++;
     if (sep) {
         if (i >= b || s[i] != sep) {
@@ -97,7 +96,7 @@ static int gap(const char *s, size_t a, size_t b, char sep, pf_err *err)
             return bad(err, i, msg);
         }
         i++;
-        while (i < b && is_ws(s[i]))
+        while (i < b && pf_json_is_ws(s[i]))
             i++;
     }
     if (i < b)
@@ -117,7 +116,7 @@ static int check_token(const pf_json *j, int i, int ctl, pf_err *err)
         if ((n == 4 && !memcmp(p, "true", 4)) || (n == 5 && !memcmp(p, "false", 5)) ||
             (n == 4 && !memcmp(p, "null", 4)))
             return 0;
-        if (!check_number(p, n))
+        if (!pf_json_is_number(p, n))
             return bad(err, (size_t)t->start, "not a number or literal");
     } else if (t->type == PF_JT_STRING && ctl) {
         for (int k = t->start; k < t->end; k++) {
@@ -263,13 +262,13 @@ int pf_json_parse(pf_json *j, const char *text, size_t len, pf_err *err)
         /* Strict jsmn wants a delimiter after a primitive, so a document
          * that is one bare number or literal ends "early": take it whole. */
         size_t a = 0, b = len;
-        while (a < b && is_ws(text[a]))
+        while (a < b && pf_json_is_ws(text[a]))
             a++;
-        while (b > a && is_ws(text[b - 1]))
+        while (b > a && pf_json_is_ws(text[b - 1]))
             b--;
         if (a < b && text[a] != '{' && text[a] != '[' && text[a] != '"') {
             for (size_t k = a; k < b; k++)
-                if (is_ws(text[k]) || text[k] == ',' || text[k] == ':')
+                if (pf_json_is_ws(text[k]) || text[k] == ',' || text[k] == ':')
                     return bad(err, k, "more than one top-level value");
             jsmntok_t *t0 = (jsmntok_t *)j->scratch;
             t0->type = JSMN_PRIMITIVE;
@@ -384,7 +383,7 @@ void pf_json_span(const pf_json *j, int i, size_t *start, size_t *end)
     outer(&j->tok[i], start, end);
 }
 
-static int hexval(char h)
+int pf_json_hexval(int h)
 {
     if (h >= '0' && h <= '9') return h - '0';
     if (h >= 'a' && h <= 'f') return h - 'a' + 10;
@@ -392,12 +391,50 @@ static int hexval(char h)
     return -1;
 }
 
-static unsigned read_u4(const char *p)
+long pf_json_read_u4(const char *p)
 {
-    unsigned v = 0;
-    for (int k = 0; k < 4; k++)
-        v = (v << 4) | (unsigned)hexval(p[k]);
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = pf_json_hexval((unsigned char)p[k]);
+        if (h < 0)
+            return -1;
+        v = (v << 4) | h;
+    }
     return v;
+}
+
+size_t pf_json_str_end(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i;
+    }
+    return n;
+}
+
+int pf_json_scan_depth(const char *s, size_t n, int stop, uint64_t *values)
+{
+    int d = 0, max = 0;
+    uint64_t v = 1;
+    for (size_t i = 0; i < n && max <= stop; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            i = pf_json_str_end(s, n, i);
+        } else if (ch == '[' || ch == '{') {
+            v++;
+            if (++d > max)
+                max = d;
+        } else if (ch == ']' || ch == '}') {
+            d--;
+        } else if (ch == ',') {
+            v++;
+        }
+    }
+    if (values)
+        *values = v;
+    return max;
 }
 
 static void put_utf8(pf_buf *out, unsigned v)
@@ -439,11 +476,11 @@ void pf_json_unescape(const pf_json *j, int i, pf_buf *out)
         case 'b': pf_buf_addc(out, '\b'); break;
         case 'f': pf_buf_addc(out, '\f'); break;
         case 'u': {
-            unsigned v = read_u4(s + k);
+            unsigned v = (unsigned)pf_json_read_u4(s + k); /* jsmn checked the digits */
             k += 4;
             if (v >= 0xD800 && v < 0xDC00 && k + 6 <= t->end && s[k] == '\\' &&
                 s[k + 1] == 'u') {
-                unsigned lo = read_u4(s + k + 2);
+                unsigned lo = (unsigned)pf_json_read_u4(s + k + 2);
                 if (lo >= 0xDC00 && lo < 0xE000) {
                     v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
                     k += 6;

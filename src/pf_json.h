@@ -18,6 +18,7 @@
 #define PF_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pf_buf.h"
 #include "pf_err.h"
@@ -99,5 +100,30 @@ typedef int (*pf_json_visit_fn)(void *ctx, const pf_json *j, int tok, int key,
                                 const pf_path *path, pf_err *err);
 int pf_json_walk(const pf_json *j, pf_json_visit_fn fn, void *ctx,
                  pf_err *err);
+
+/* ---- scanning JSON text without a tree --------------------------------
+ * The one home of each small scan other modules do on raw text (the
+ * mutator's cheap passes over grown inputs, PostgreSQL's text formats,
+ * path keys): none of them keeps its own copy. */
+
+/* JSON's whitespace: space, tab, newline, carriage return. */
+static inline int pf_json_is_ws(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+/* Value of a hex digit, either case; -1 for anything else. */
+int pf_json_hexval(int c);
+/* The code unit of a \uXXXX escape's four hex digits at p; -1 if one of
+ * them is not a hex digit. */
+long pf_json_read_u4(const char *p);
+/* Is s[0..n) exactly one JSON number (RFC 8259: -?int frac? exp?)? */
+int pf_json_is_number(const char *s, size_t n);
+/* Index of the quote that closes the string opening at s[i] (n when the
+ * text ends first); escapes skipped. */
+size_t pf_json_str_end(const char *s, size_t n, size_t i);
+/* Nesting depth of JSON-ish text and its number of values (commas and
+ * openers, plus one), strings skipped, in one pass; stops once past depth
+ * stop. values may be NULL. */
+int pf_json_scan_depth(const char *s, size_t n, int stop, uint64_t *values);
 
 #endif

@@ -479,19 +479,16 @@ void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe)
     pf_json_span(j, i, &dummy, &e);
     const char *t = j->text;
     size_t k = e;
-    while (k < j->len && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' ||
-                          t[k] == '\r'))
+    while (k < j->len && pf_json_is_ws(t[k]))
         k++;
     if (k < j->len && t[k] == ',') {
         k++;
-        while (k < j->len && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' ||
-                              t[k] == '\r'))
+        while (k < j->len && pf_json_is_ws(t[k]))
             k++;
         e = k;
     } else {
         size_t b = s;
-        while (b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t' ||
-                         t[b - 1] == '\n' || t[b - 1] == '\r'))
+        while (b > 0 && pf_json_is_ws(t[b - 1]))
             b--;
         if (b > 0 && t[b - 1] == ',')
             s = b - 1;
@@ -648,45 +645,11 @@ int pf_mutate_shrink(pf_mutator *m, const void *in, size_t len,
 #define PF_MUTATE_BIG 16384
 #define PF_MUTATE_DEEP 512
 
-size_t pf_mstr_end(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i;
-    }
-    return n;
-}
-
-/* Cheap, so deep documents can be kept away from the tokenizer, whose cost
- * grows with the square of the depth. */
-int pf_mtext_scan(const char *s, size_t n, int stop, uint64_t *nodes)
-{
-    int d = 0, max = 0;
-    uint64_t v = 1;
-    for (size_t i = 0; i < n && max <= stop; i++) {
-        char ch = s[i];
-        if (ch == '"') {
-            i = pf_mstr_end(s, n, i);
-        } else if (ch == '[' || ch == '{') {
-            v++;
-            if (++d > max)
-                max = d;
-        } else if (ch == ']' || ch == '}') {
-            d--;
-        } else if (ch == ',') {
-            v++;
-        }
-    }
-    if (nodes)
-        *nodes = v;
-    return max;
-}
-
 static int text_depth(const char *s, size_t n, int stop)
 {
-    return pf_mtext_scan(s, n, stop, NULL);
+    /* cheap, so deep documents are kept away from the tokenizer, whose
+     * cost grows with the square of the depth */
+    return pf_json_scan_depth(s, n, stop, NULL);
 }
 
 static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
@@ -732,7 +695,7 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
     int depth;
     if (m->cfg.size_schedule) {
         uint64_t nodes;
-        depth = pf_mtext_scan(in, len, INT_MAX, &nodes);
+        depth = pf_json_scan_depth(in, len, INT_MAX, &nodes);
         pf_msize_learn(m, len, nodes, depth);
         /* a grown parent is mostly reduced first, and the reduction is
          * what gets mutated */

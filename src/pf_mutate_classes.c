@@ -86,24 +86,10 @@ static int m_missing(pf_mctx *c)
 
 /* ---- type ----------------------------------------------------------------- */
 
+/* A plain decimal: a JSON number without an exponent. */
 static int looks_numeric(const char *s, size_t n)
 {
-    size_t i = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    if (i == d || (s[d] == '0' && i - d > 1))
-        return 0;
-    if (i < n && s[i] == '.') {
-        size_t f = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == f)
-            return 0;
-    }
-    return i == n;
+    return pf_json_is_number(s, n) && !memchr(s, 'e', n) && !memchr(s, 'E', n);
 }
 
 static int never_kind(const pf_shape_path *sp, pf_jkind k)

@@ -83,12 +83,9 @@ size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e);
 /* The last mutation's class (and, with_path, m->path) for describe. */
 void pf_mset_last(pf_mutator *m, pf_mclass cls, int with_path);
 
-/* Index of the quote that closes the string opening at s[i] (n when the
- * text ends first). */
-size_t pf_mstr_end(const char *s, size_t n, size_t i);
-/* Nesting depth of JSON-ish text and its number of values (commas and
- * openers), strings skipped, in one pass; stops past depth `stop`. */
-int pf_mtext_scan(const char *s, size_t n, int stop, uint64_t *nodes);
+/* Text scans without a tree (string ends, depth and value counts,
+ * whitespace) are pf_json's: pf_json_str_end, pf_json_scan_depth,
+ * pf_json_is_ws. */
 
 /* ---- size schedule (pf_mutate_size.c) ---- */
 /* Count one input's size, values and depth while learning "typical". */

@@ -96,20 +96,19 @@ int pf_msize_grown_depth(const pf_mutator *m)
 static size_t unit_len(const char *s, size_t n, size_t i)
 {
     size_t k = i;
-#define PF_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
     if (k < n && s[k] == '[') {
         k++;
     } else if (k < n && s[k] == '{') {
         k++;
-        while (k < n && PF_WS(s[k]))
+        while (k < n && pf_json_is_ws(s[k]))
             k++;
         if (k >= n || s[k] != '"')
             return 0;
-        k = pf_mstr_end(s, n, k);
+        k = pf_json_str_end(s, n, k);
         if (k >= n)
             return 0;
         k++;
-        while (k < n && PF_WS(s[k]))
+        while (k < n && pf_json_is_ws(s[k]))
             k++;
         if (k >= n || s[k] != ':')
             return 0;
@@ -117,9 +116,8 @@ static size_t unit_len(const char *s, size_t n, size_t i)
     } else {
         return 0;
     }
-    while (k < n && PF_WS(s[k]))
+    while (k < n && pf_json_is_ws(s[k]))
         k++;
-#undef PF_WS
     return k < n && s[k] != ']' && s[k] != '}' ? k - i : 0;
 }
 
@@ -133,7 +131,7 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
     uint64_t best = 0;
     for (size_t i = 0; i < n;) {
         if (s[i] == '"') {
-            i = pf_mstr_end(s, n, i) + 1;
+            i = pf_json_str_end(s, n, i) + 1;
             continue;
         }
         uint64_t units = 0;
@@ -163,7 +161,7 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
     for (; i < n && d > 0; i++) {
         char ch = s[i];
         if (ch == '"') {
-            i = pf_mstr_end(s, n, i);
+            i = pf_json_str_end(s, n, i);
         } else if (ch == '[' || ch == '{') {
             d++;
         } else if (ch == ']' || ch == '}') {
@@ -182,30 +180,29 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
  * most children (its closing bracket and its first separators), and the
  * longest string that is not a key (its content's span). */
 #define PF_REDUCE_KEEP 4
-typedef struct tfind {
+typedef struct cut_plan {
     uint64_t kids;
     size_t close, sep[PF_REDUCE_KEEP];
     size_t s_from, s_to;
-} tfind;
+} cut_plan;
 
-typedef struct tframe {
+typedef struct open_container {
     size_t open;
     uint64_t commas;
     size_t sep[PF_REDUCE_KEEP];
     int nonempty;
-} tframe;
+} open_container;
 
-static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
+static int find_cuts(pf_mutator *m, const char *s, size_t n, cut_plan *f)
 {
     memset(f, 0, sizeof *f);
     size_t depth = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == '"') {
-            size_t from = i + 1, k = pf_mstr_end(s, n, i);
+            size_t from = i + 1, k = pf_json_str_end(s, n, i);
             size_t after = k + 1;
-            while (after < n && (s[after] == ' ' || s[after] == '\t' ||
-                                 s[after] == '\n' || s[after] == '\r'))
+            while (after < n && pf_json_is_ws(s[after]))
                 after++;
             int key = after < n && s[after] == ':';
             if (!key && k - from > f->s_to - f->s_from) {
@@ -213,27 +210,27 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
                 f->s_to = k;
             }
             if (depth)
-                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+                ((open_container *)m->stack)[depth - 1].nonempty = 1;
             i = k;
             continue;
         }
         if (ch == '[' || ch == '{') {
             if (depth)
-                ((tframe *)m->stack)[depth - 1].nonempty = 1;
+                ((open_container *)m->stack)[depth - 1].nonempty = 1;
             if (depth == m->stack_cap) {
                 size_t cap = m->stack_cap ? 2 * m->stack_cap : 64;
-                void *ns = realloc(m->stack, cap * sizeof(tframe));
+                void *ns = realloc(m->stack, cap * sizeof(open_container));
                 if (!ns)
                     return -1;
                 m->stack = ns;
                 m->stack_cap = cap;
             }
-            tframe *t = &((tframe *)m->stack)[depth++];
+            open_container *t = &((open_container *)m->stack)[depth++];
             t->open = i;
             t->commas = 0;
             t->nonempty = 0;
         } else if ((ch == ']' || ch == '}') && depth) {
-            tframe *t = &((tframe *)m->stack)[--depth];
+            open_container *t = &((open_container *)m->stack)[--depth];
             uint64_t kids = t->nonempty ? t->commas + 1 : 0;
             if (kids > f->kids) {
                 f->kids = kids;
@@ -241,13 +238,13 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, tfind *f)
                 memcpy(f->sep, t->sep, sizeof f->sep);
             }
         } else if (ch == ',' && depth) {
-            tframe *t = &((tframe *)m->stack)[depth - 1];
+            open_container *t = &((open_container *)m->stack)[depth - 1];
             if (t->commas < PF_REDUCE_KEEP)
                 t->sep[t->commas] = i;
             t->commas++;
         } else if (depth && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' &&
                    ch != ':') {
-            ((tframe *)m->stack)[depth - 1].nonempty = 1;
+            ((open_container *)m->stack)[depth - 1].nonempty = 1;
         }
     }
     return 0;
@@ -280,11 +277,11 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
     int steps = 0;
     for (; steps < 8 && !cur.oom && !out->oom; steps++) {
         uint64_t nodes;
-        pf_mtext_scan(cur.data, cur.len, INT_MAX, &nodes);
+        pf_json_scan_depth(cur.data, cur.len, INT_MAX, &nodes);
         int by_nodes = nodes > pf_msize_grown_nodes(m);
         if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
             break;
-        tfind f;
+        cut_plan f;
         if (find_cuts(m, cur.data, cur.len, &f) < 0) {
             pf_buf_free(&cur);
             return pf_err_set(err, PF_E_NOMEM, "out of memory");

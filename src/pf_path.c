@@ -2,6 +2,7 @@
  * pf_path: JSON paths as a push/pop stack over canonical text (pf_path.h).
  */
 #include "pf_path.h"
+#include "pf_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,15 +116,10 @@ static int read_quoted(const char *s, size_t n, size_t *i, pf_buf *key)
             case 'u': {
                 if (j + 4 > n)
                     return -1;
-                unsigned v = 0;
-                for (int k = 0; k < 4; k++) {
-                    char h = s[j + k];
-                    v <<= 4;
-                    if (h >= '0' && h <= '9') v |= (unsigned)(h - '0');
-                    else if (h >= 'a' && h <= 'f') v |= (unsigned)(h - 'a' + 10);
-                    else if (h >= 'A' && h <= 'F') v |= (unsigned)(h - 'A' + 10);
-                    else return -1;
-                }
+                long u = pf_json_read_u4(s + j);
+                if (u < 0)
+                    return -1;
+                unsigned v = (unsigned)u;
                 j += 4;
                 /* Only the BMP; a key with astral characters can be
                  * written raw in UTF-8. */

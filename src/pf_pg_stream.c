@@ -16,6 +16,7 @@
  * over one row per PQgetCopyData call, which is what keeps memory flat.
  */
 #include "pf_pg_int.h"
+#include "pf_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,23 +167,13 @@ int pf_pg_copy_unescape(char *s, size_t *len)
     return 0;
 }
 
-static int hexval(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    h = (char)(h | 32);
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    return -1;
-}
-
 int pf_pg_bytea_decode(char *s, size_t *len)
 {
     if (*len < 2 || s[0] != '\\' || s[1] != 'x' || (*len - 2) % 2)
         return -1;
     size_t o = 0;
     for (size_t i = 2; i + 1 < *len; i += 2) {
-        int a = hexval(s[i]), b = hexval(s[i + 1]);
+        int a = pf_json_hexval(s[i]), b = pf_json_hexval(s[i + 1]);
         if (a < 0 || b < 0)
             return -1;
         s[o++] = (char)(a * 16 + b);

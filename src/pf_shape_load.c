@@ -22,16 +22,16 @@ typedef struct loader {
     pf_err *err;
 } loader;
 
-static int lerr(loader *L, int tok, const char *what)
+static int load_error(loader *ld, int tok, const char *what)
 {
     size_t s = 0, e = 0;
     if (tok >= 0)
-        pf_json_span(L->j, tok, &s, &e);
-    return pf_err_set(L->err, PF_E_INPUT, "%s: byte %zu: %s", L->name, s, what);
+        pf_json_span(ld->j, tok, &s, &e);
+    return pf_err_set(ld->err, PF_E_INPUT, "%s: byte %zu: %s", ld->name, s, what);
 }
 
 /* Value token of member `key` of object obj, or -1. */
-static int jget(const pf_json *j, int obj, const char *key)
+static int member(const pf_json *j, int obj, const char *key)
 {
     if (obj < 0 || j->tok[obj].type != PF_JT_OBJECT)
         return -1;
@@ -52,26 +52,26 @@ static int is_kind(const pf_json *j, int tok, pf_jkind k)
 }
 
 /* A non-negative integer; missing is 0 unless required. */
-static int ju64(loader *L, int obj, const char *key, uint64_t *out, int required)
+static int member_u64(loader *ld, int obj, const char *key, uint64_t *out, int required)
 {
-    int t = jget(L->j, obj, key);
+    int t = member(ld->j, obj, key);
     *out = 0;
     if (t < 0) {
         if (!required)
             return 0;
         pf_buf m = PF_BUF_INIT;
         pf_buf_addf(&m, "missing \"%s\"", key);
-        int r = lerr(L, obj, pf_buf_str(&m));
+        int r = load_error(ld, obj, pf_buf_str(&m));
         pf_buf_free(&m);
         return r;
     }
-    const pf_jtok *tk = &L->j->tok[t];
-    const char *s = L->j->text + tk->start;
+    const pf_jtok *tk = &ld->j->tok[t];
+    const char *s = ld->j->text + tk->start;
     size_t n = (size_t)(tk->end - tk->start);
-    if (!is_kind(L->j, t, PF_J_INT) || s[0] == '-' || n > 20) {
+    if (!is_kind(ld->j, t, PF_J_INT) || s[0] == '-' || n > 20) {
         pf_buf m = PF_BUF_INIT;
         pf_buf_addf(&m, "\"%s\" must be a non-negative integer", key);
-        int r = lerr(L, t, pf_buf_str(&m));
+        int r = load_error(ld, t, pf_buf_str(&m));
         pf_buf_free(&m);
         return r;
     }
@@ -79,19 +79,19 @@ static int ju64(loader *L, int obj, const char *key, uint64_t *out, int required
     for (size_t i = 0; i < n; i++) {
         unsigned d = (unsigned)(s[i] - '0');
         if (v > (UINT64_MAX - d) / 10)
-            return lerr(L, t, "integer out of range");
+            return load_error(ld, t, "integer out of range");
         v = v * 10 + d;
     }
     *out = v;
     return 0;
 }
 
-static int jtext(loader *L, int tok, char **out)
+static int member_text(loader *ld, int tok, char **out)
 {
     size_t s, e;
-    pf_json_span(L->j, tok, &s, &e);
-    if (pf_sh_set_text(out, L->j->text + s, e - s) < 0)
-        return pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+    pf_json_span(ld->j, tok, &s, &e);
+    if (pf_sh_set_text(out, ld->j->text + s, e - s) < 0)
+        return pf_err_set(ld->err, PF_E_NOMEM, "out of memory");
     return 0;
 }
 
@@ -106,22 +106,22 @@ static int name_index(const char *const *names, int n, const pf_json *j, int kto
 }
 
 /* Read {"name": n, ...} counters by name table (unknown names ignored). */
-static int jcounters(loader *L, int obj, const char *const *names, int n, uint64_t *out)
+static int read_counters(loader *ld, int obj, const char *const *names, int n, uint64_t *out)
 {
     if (obj < 0)
         return 0;
-    if (L->j->tok[obj].type != PF_JT_OBJECT)
-        return lerr(L, obj, "expected an object of counts");
+    if (ld->j->tok[obj].type != PF_JT_OBJECT)
+        return load_error(ld, obj, "expected an object of counts");
     int k = obj + 1;
-    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
-        int idx = name_index(names, n, L->j, k);
+    for (int m = 0; m < ld->j->tok[obj].size; m++, k = ld->j->next[k]) {
+        int idx = name_index(names, n, ld->j, k);
         if (idx < 0)
             continue;
-        pf_jtok *t = &L->j->tok[k + 1];
-        const char *s = L->j->text + t->start;
+        pf_jtok *t = &ld->j->tok[k + 1];
+        const char *s = ld->j->text + t->start;
         size_t len = (size_t)(t->end - t->start);
-        if (!is_kind(L->j, k + 1, PF_J_INT) || s[0] == '-' || len > 19)
-            return lerr(L, k + 1, "a count must be a non-negative integer");
+        if (!is_kind(ld->j, k + 1, PF_J_INT) || s[0] == '-' || len > 19)
+            return load_error(ld, k + 1, "a count must be a non-negative integer");
         uint64_t v = 0;
         for (size_t i = 0; i < len; i++)
             v = v * 10 + (uint64_t)(s[i] - '0');
@@ -130,58 +130,58 @@ static int jcounters(loader *L, int obj, const char *const *names, int n, uint64
     return 0;
 }
 
-static int jexamples(loader *L, int obj, const char *const *names, int n, char **out)
+static int read_examples(loader *ld, int obj, const char *const *names, int n, char **out)
 {
     if (obj < 0)
         return 0;
-    if (L->j->tok[obj].type != PF_JT_OBJECT)
-        return lerr(L, obj, "expected an object of examples");
+    if (ld->j->tok[obj].type != PF_JT_OBJECT)
+        return load_error(ld, obj, "expected an object of examples");
     int k = obj + 1;
-    for (int m = 0; m < L->j->tok[obj].size; m++, k = L->j->next[k]) {
-        int idx = name_index(names, n, L->j, k);
-        if (idx >= 0 && jtext(L, k + 1, &out[idx]) < 0)
+    for (int m = 0; m < ld->j->tok[obj].size; m++, k = ld->j->next[k]) {
+        int idx = name_index(names, n, ld->j, k);
+        if (idx >= 0 && member_text(ld, k + 1, &out[idx]) < 0)
             return -1;
     }
     return 0;
 }
 
-static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
+static int load_node(pf_shape_builder *b, loader *ld, node *x, int o)
 {
-    const pf_json *j = L->j;
+    const pf_json *j = ld->j;
     if (j->tok[o].type != PF_JT_OBJECT)
-        return lerr(L, o, "a path entry must be an object");
+        return load_error(ld, o, "a path entry must be an object");
     node t;
     memset(&t, 0, sizeof t);
     int rc = -1;
-    if (ju64(L, o, "count", &t.count, 1) < 0 || ju64(L, o, "occurrences", &t.occ, 0) < 0)
+    if (member_u64(ld, o, "count", &t.count, 1) < 0 || member_u64(ld, o, "occurrences", &t.occ, 0) < 0)
         goto out;
-    if (jcounters(L, jget(j, o, "types"), pf_sh_type_names, 7, t.types) < 0)
+    if (read_counters(ld, member(j, o, "types"), pf_sh_type_names, 7, t.types) < 0)
         goto out;
-    int sk = jget(j, o, "sketch");
+    int sk = member(j, o, "sketch");
     if (sk >= 0 && j->tok[sk].type != PF_JT_OBJECT) {
-        lerr(L, sk, "\"sketch\" must be an object");
+        load_error(ld, sk, "\"sketch\" must be an object");
         goto out;
     }
-    int s = jget(j, o, "string");
+    int s = member(j, o, "string");
     if (s >= 0) {
         uint64_t p99 = 0;
-        if (ju64(L, s, "min_len", &t.smin, 1) < 0 || ju64(L, s, "max_len", &t.smax, 1) < 0 ||
-            ju64(L, s, "p99_len", &p99, 0) < 0 ||
-            jcounters(L, jget(j, s, "classes"), pf_cc_names, PF_CC_N, t.cls) < 0 ||
-            jcounters(L, jget(j, s, "formats"), pf_fmt_names, PF_FMT_N, t.fmt) < 0 ||
-            ju64(L, sk, "strings", &t.nstr, 0) < 0)
+        if (member_u64(ld, s, "min_len", &t.smin, 1) < 0 || member_u64(ld, s, "max_len", &t.smax, 1) < 0 ||
+            member_u64(ld, s, "p99_len", &p99, 0) < 0 ||
+            read_counters(ld, member(j, s, "classes"), pf_cc_names, PF_CC_N, t.cls) < 0 ||
+            read_counters(ld, member(j, s, "formats"), pf_fmt_names, PF_FMT_N, t.fmt) < 0 ||
+            member_u64(ld, sk, "strings", &t.nstr, 0) < 0)
             goto out;
         if (!t.nstr)
             t.nstr = t.types[PF_J_STRING] ? t.types[PF_J_STRING] : 1;
         t.p99_file = p99;
-        int h = jget(j, sk, "len_hist");
+        int h = member(j, sk, "len_hist");
         if (h >= 0) {
             if (j->tok[h].type != PF_JT_ARRAY) {
-                lerr(L, h, "\"len_hist\" must be an array");
+                load_error(ld, h, "\"len_hist\" must be an array");
                 goto out;
             }
             if (!(t.hist = calloc(NHIST, sizeof *t.hist))) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                pf_err_set(ld->err, PF_E_NOMEM, "out of memory");
                 goto out;
             }
             int e = h + 1;
@@ -189,7 +189,7 @@ static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
                 if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
                     !is_kind(j, e + 1, PF_J_INT) || !is_kind(j, e + 2, PF_J_INT) ||
                     j->text[j->tok[e + 1].start] == '-' || j->text[j->tok[e + 2].start] == '-') {
-                    lerr(L, e, "a len_hist entry must be [length, count]");
+                    load_error(ld, e, "a len_hist entry must be [length, count]");
                     goto out;
                 }
                 unsigned long long lo = strtoull(j->text + j->tok[e + 1].start, NULL, 10);
@@ -198,70 +198,70 @@ static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
             }
         }
     }
-    int nm = jget(j, o, "number");
+    int nm = member(j, o, "number");
     if (nm >= 0) {
-        int mn = jget(j, nm, "min"), mx = jget(j, nm, "max");
+        int mn = member(j, nm, "min"), mx = member(j, nm, "max");
         if (!(is_kind(j, mn, PF_J_INT) || is_kind(j, mn, PF_J_FLOAT)) ||
             !(is_kind(j, mx, PF_J_INT) || is_kind(j, mx, PF_J_FLOAT))) {
-            lerr(L, nm, "\"number\" needs numbers \"min\" and \"max\"");
+            load_error(ld, nm, "\"number\" needs numbers \"min\" and \"max\"");
             goto out;
         }
         uint64_t dg, dc;
-        if (jtext(L, mn, &t.nmin) < 0 || jtext(L, mx, &t.nmax) < 0 ||
-            ju64(L, nm, "max_digits", &dg, 0) < 0 || ju64(L, nm, "max_decimals", &dc, 0) < 0)
+        if (member_text(ld, mn, &t.nmin) < 0 || member_text(ld, mx, &t.nmax) < 0 ||
+            member_u64(ld, nm, "max_digits", &dg, 0) < 0 || member_u64(ld, nm, "max_decimals", &dc, 0) < 0)
             goto out;
         if (dg > 100000000 || dc > 100000000) {
-            lerr(L, nm, "digit counts out of range");
+            load_error(ld, nm, "digit counts out of range");
             goto out;
         }
         t.max_digits = (int)dg;
         t.max_decimals = (int)dc;
     }
-    int a = jget(j, o, "array");
+    int a = member(j, o, "array");
     if (a >= 0) {
-        if (ju64(L, a, "min_len", &t.amin, 1) < 0 || ju64(L, a, "max_len", &t.amax, 1) < 0 ||
-            ju64(L, sk, "arrays", &t.narr, 0) < 0)
+        if (member_u64(ld, a, "min_len", &t.amin, 1) < 0 || member_u64(ld, a, "max_len", &t.amax, 1) < 0 ||
+            member_u64(ld, sk, "arrays", &t.narr, 0) < 0)
             goto out;
         if (!t.narr)
             t.narr = 1;
     }
-    if (ju64(L, sk, "id_folds", &t.id_folds, 0) < 0)
+    if (member_u64(ld, sk, "id_folds", &t.id_folds, 0) < 0)
         goto out;
-    int cf = jget(j, sk, "cap_folded");
+    int cf = member(j, sk, "cap_folded");
     t.cap_folded = cf >= 0 && j->text[j->tok[cf].start] == 't';
-    int v = jget(j, sk, "values");
+    int v = member(j, sk, "values");
     if (v >= 0 && is_kind(j, v, PF_J_NULL))
         t.vals_over = 1;
     else if (v >= 0) {
         if (j->tok[v].type != PF_JT_ARRAY) {
-            lerr(L, v, "\"values\" must be an array or null");
+            load_error(ld, v, "\"values\" must be an array or null");
             goto out;
         }
         int e = v + 1;
         for (int m = 0; m < j->tok[v].size; m++, e = j->next[e]) {
             if (j->tok[e].type != PF_JT_ARRAY || j->tok[e].size != 2 ||
                 !is_kind(j, j->next[e + 1], PF_J_INT)) {
-                lerr(L, e, "a values entry must be [value, count]");
+                load_error(ld, e, "a values entry must be [value, count]");
                 goto out;
             }
             size_t s0, s1;
             pf_json_span(j, e + 1, &s0, &s1);
             int ct = j->next[e + 1];
             if (j->text[j->tok[ct].start] == '-') {
-                lerr(L, ct, "a count must be a non-negative integer");
+                load_error(ld, ct, "a count must be a non-negative integer");
                 goto out;
             }
             uint64_t c = strtoull(j->text + j->tok[ct].start, NULL, 10);
             if (pf_sh_add_value(b, &t, j->text + s0, s1 - s0, c, 0) < 0) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                pf_err_set(ld->err, PF_E_NOMEM, "out of memory");
                 goto out;
             }
         }
     }
-    int ex = jget(j, o, "examples");
+    int ex = member(j, o, "examples");
     if (ex >= 0) {
         if (j->tok[ex].type != PF_JT_ARRAY) {
-            lerr(L, ex, "\"examples\" must be an array");
+            load_error(ld, ex, "\"examples\" must be an array");
             goto out;
         }
         int e = ex + 1;
@@ -269,16 +269,16 @@ static int load_node(pf_shape_builder *b, loader *L, node *x, int o)
             size_t s0, s1;
             pf_json_span(j, e, &s0, &s1);
             if (pf_sh_add_example(b, &t, j->text + s0, s1 - s0) < 0) {
-                pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+                pf_err_set(ld->err, PF_E_NOMEM, "out of memory");
                 goto out;
             }
         }
     }
-    if (jexamples(L, jget(j, sk, "type_examples"), pf_sh_type_names, 7, t.type_ex) < 0 ||
-        jexamples(L, jget(j, sk, "format_examples"), pf_fmt_names, PF_FMT_N, t.fmt_ex) < 0)
+    if (read_examples(ld, member(j, sk, "type_examples"), pf_sh_type_names, 7, t.type_ex) < 0 ||
+        read_examples(ld, member(j, sk, "format_examples"), pf_fmt_names, PF_FMT_N, t.fmt_ex) < 0)
         goto out;
     if (pf_sh_merge_node(b, x, &t) < 0) {
-        pf_err_set(L->err, PF_E_NOMEM, "out of memory");
+        pf_err_set(ld->err, PF_E_NOMEM, "out of memory");
         goto out;
     }
     rc = 0;
@@ -302,32 +302,32 @@ out:
     return rc;
 }
 
-static int read_settings(const pf_json *j, int top, pf_shape_opts *o, loader *L)
+static int read_settings(const pf_json *j, int top, pf_shape_opts *o, loader *ld)
 {
     pf_shape_opts_default(o);
-    int s = jget(j, top, "settings");
+    int s = member(j, top, "settings");
     if (s < 0)
         return 0;
     uint64_t v;
-    if (ju64(L, s, "enum_cap", &v, 0) < 0)
+    if (member_u64(ld, s, "enum_cap", &v, 0) < 0)
         return -1;
-    if (jget(j, s, "enum_cap") >= 0)
+    if (member(j, s, "enum_cap") >= 0)
         o->enum_cap = v > 4096 ? 4096 : (unsigned)v;
-    if (ju64(L, s, "max_examples", &v, 0) < 0)
+    if (member_u64(ld, s, "max_examples", &v, 0) < 0)
         return -1;
-    if (jget(j, s, "max_examples") >= 0)
+    if (member(j, s, "max_examples") >= 0)
         o->max_examples = v > 1000 ? 1000 : (unsigned)v;
-    if (ju64(L, s, "max_keys", &v, 0) < 0)
+    if (member_u64(ld, s, "max_keys", &v, 0) < 0)
         return -1;
-    if (jget(j, s, "max_keys") >= 0)
+    if (member(j, s, "max_keys") >= 0)
         o->max_keys = v < 1 ? 1 : v > 100000000 ? 100000000 : (unsigned)v;
-    int rc = jget(j, s, "rare_cutoff");
+    int rc = member(j, s, "rare_cutoff");
     if (rc >= 0) {
         if (!is_kind(j, rc, PF_J_FLOAT) && !is_kind(j, rc, PF_J_INT))
-            return lerr(L, rc, "\"rare_cutoff\" must be a number");
+            return load_error(ld, rc, "\"rare_cutoff\" must be a number");
         double d = strtod(j->text + j->tok[rc].start, NULL);
         if (!(d >= 0 && d <= 1))
-            return lerr(L, rc, "\"rare_cutoff\" must be between 0 and 1");
+            return load_error(ld, rc, "\"rare_cutoff\" must be between 0 and 1");
         o->rare_cutoff = d;
     }
     return 0;
@@ -346,21 +346,21 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         return pf_err_set(err, perr.code == PF_E_NOMEM ? PF_E_NOMEM : PF_E_INPUT,
                           "%s: not a JSON shape profile: %s", name, perr.msg);
     }
-    loader L = {&j, name, err};
+    loader ld = {&j, name, err};
     int rc = -1;
-    int f = jget(&j, 0, "format"), v = jget(&j, 0, "version");
+    int f = member(&j, 0, "format"), v = member(&j, 0, "version");
     if (j.tok[0].type != PF_JT_OBJECT || f < 0 || !is_kind(&j, f, PF_J_STRING) ||
         j.tok[f].end - j.tok[f].start != 14 || memcmp(text + j.tok[f].start, "prodfuzz-shape", 14)) {
-        lerr(&L, 0, "not a shape profile (\"format\": \"prodfuzz-shape\" missing)");
+        load_error(&ld, 0, "not a shape profile (\"format\": \"prodfuzz-shape\" missing)");
         goto out;
     }
     if (!is_kind(&j, v, PF_J_INT) || j.tok[v].end - j.tok[v].start != 1 ||
         text[j.tok[v].start] != '1') {
-        lerr(&L, v >= 0 ? v : 0, "unsupported profile version (this prodfuzz reads version 1)");
+        load_error(&ld, v >= 0 ? v : 0, "unsupported profile version (this prodfuzz reads version 1)");
         goto out;
     }
     pf_shape_opts so;
-    if (read_settings(&j, 0, &so, &L) < 0)
+    if (read_settings(&j, 0, &so, &ld) < 0)
         goto out;
     if (opts_out)
         *opts_out = so;
@@ -379,17 +379,17 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         goto out;
     }
     uint64_t docs, inv, deep, mb, md, dp, oc;
-    if (ju64(&L, 0, "documents", &docs, 1) < 0 || ju64(&L, 0, "invalid", &inv, 0) < 0 ||
-        ju64(&L, 0, "deep_paths", &dp, 0) < 0 ||
-        ju64(&L, 0, "over_cjson_depth", &oc, 0) < 0 ||
-        ju64(&L, 0, "too_deep", &deep, 0) < 0 || ju64(&L, 0, "max_bytes", &mb, 0) < 0 ||
-        ju64(&L, 0, "max_depth", &md, 0) < 0)
+    if (member_u64(&ld, 0, "documents", &docs, 1) < 0 || member_u64(&ld, 0, "invalid", &inv, 0) < 0 ||
+        member_u64(&ld, 0, "deep_paths", &dp, 0) < 0 ||
+        member_u64(&ld, 0, "over_cjson_depth", &oc, 0) < 0 ||
+        member_u64(&ld, 0, "too_deep", &deep, 0) < 0 || member_u64(&ld, 0, "max_bytes", &mb, 0) < 0 ||
+        member_u64(&ld, 0, "max_depth", &md, 0) < 0)
         goto out;
     if (md > 1000000) {
-        lerr(&L, jget(&j, 0, "max_depth"), "\"max_depth\" out of range");
+        load_error(&ld, member(&j, 0, "max_depth"), "\"max_depth\" out of range");
         goto out;
     }
-    int ia = jget(&j, 0, "invalid_at");
+    int ia = member(&j, 0, "invalid_at");
     if (ia >= 0 && j.tok[ia].type == PF_JT_ARRAY) {
         int e = ia + 1;
         for (int m = 0; m < j.tok[ia].size; m++, e = j.next[e])
@@ -401,9 +401,9 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
                 pf_buf_free(&s);
             }
     }
-    int ps = jget(&j, 0, "paths");
+    int ps = member(&j, 0, "paths");
     if (ps < 0 || j.tok[ps].type != PF_JT_OBJECT) {
-        lerr(&L, ps >= 0 ? ps : 0, "missing \"paths\" object");
+        load_error(&ld, ps >= 0 ? ps : 0, "missing \"paths\" object");
         goto out;
     }
     pf_buf key = PF_BUF_INIT, canon = PF_BUF_INIT;
@@ -420,13 +420,13 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
             if (key.oom || pe.code == PF_E_NOMEM)
                 pf_err_set(err, PF_E_NOMEM, "out of memory");
             else
-                lerr(&L, k, "a key of \"paths\" is not a JSON path");
+                load_error(&ld, k, "a key of \"paths\" is not a JSON path");
             pf_buf_free(&key);
             bad = 1;
             break;
         }
         node *x = pf_sh_get_node(b, canon.data, canon.len);
-        if (!x || load_node(b, &L, x, k + 1) < 0) {
+        if (!x || load_node(b, &ld, x, k + 1) < 0) {
             if (!x)
                 pf_err_set(err, PF_E_NOMEM, "out of memory");
             bad = 1;
@@ -435,7 +435,7 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
     /* Key children: parents' "object.keys" name them. */
     k = ps + 1;
     for (int m = 0; m < j.tok[ps].size && !bad; m++, k = j.next[k]) {
-        int keys = jget(&j, jget(&j, k + 1, "object"), "keys");
+        int keys = member(&j, member(&j, k + 1, "object"), "keys");
         if (keys < 0 || j.tok[keys].type != PF_JT_OBJECT)
             continue;
         pf_buf_reset(&key);

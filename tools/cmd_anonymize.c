@@ -121,7 +121,15 @@ static int emit_doc(void *vc, const pf_anon_result *r, pf_err *err)
     return 0;
 }
 
-static int run(int argc, char **argv)
+/* The command line, parsed. */
+typedef struct anon_opts {
+    const char *policy_path, *key_path, *outp;
+    int verify, skip_bad, json, jobs;
+    size_t max_doc;
+} anon_opts;
+
+/* Step 1, options: -1 to go on, else the exit code (0 after --help). */
+static int parse_options(int argc, char **argv, anon_opts *o)
 {
     static const struct option opts[] = {
         {"policy", required_argument, 0, OPT_POLICY},
@@ -135,28 +143,29 @@ static int run(int argc, char **argv)
         {"jobs", required_argument, 0, OPT_JOBS},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
-    const char *policy_path = NULL, *key_path = NULL, *outp = NULL;
-    int verify = 1, skip_bad = 0, json = 0, c, jobs = pf_anon_default_jobs();
-    size_t max_doc = 0;
+    memset(o, 0, sizeof *o);
+    o->verify = 1;
+    o->jobs = pf_anon_default_jobs();
+    int c;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case OPT_POLICY: policy_path = optarg; break;
-        case OPT_KEY: key_path = optarg; break;
-        case OPT_VERIFY: verify = 1; break;
-        case OPT_NO_VERIFY: verify = 0; break;
-        case OPT_SKIP_BAD: skip_bad = 1; break;
-        case OPT_JSON: json = 1; break;
-        case 'o': outp = optarg; break;
+        case OPT_POLICY: o->policy_path = optarg; break;
+        case OPT_KEY: o->key_path = optarg; break;
+        case OPT_VERIFY: o->verify = 1; break;
+        case OPT_NO_VERIFY: o->verify = 0; break;
+        case OPT_SKIP_BAD: o->skip_bad = 1; break;
+        case OPT_JSON: o->json = 1; break;
+        case 'o': o->outp = optarg; break;
         case OPT_JOBS: {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end || v < 1 || v > PF_ANON_MAX_JOBS)
                 return cli_usage(&pf_cmd_anonymize, "--jobs needs a number from 1 to 64");
-            jobs = (int)v;
+            o->jobs = (int)v;
             break;
         }
         case OPT_MAX_DOC:
-            if (cli_parse_size(&pf_cmd_anonymize, "--max-doc-size", optarg, &max_doc) < 0)
+            if (cli_parse_size(&pf_cmd_anonymize, "--max-doc-size", optarg, &o->max_doc) < 0)
                 return EXIT_USAGE;
             break;
         case '?':
@@ -168,19 +177,65 @@ static int run(int argc, char **argv)
         }
         }
     }
-    if (json && !outp)
+    if (o->json && !o->outp)
         return cli_usage(&pf_cmd_anonymize, "--json prints on stdout: it needs -o FILE or -o DIR");
-    if (outp && !*outp)
+    if (o->outp && !*o->outp)
         return cli_usage(&pf_cmd_anonymize, "-o needs a file or folder name");
+    if (!o->key_path) {
+        const char *e = getenv("PRODFUZZ_KEY_FILE");
+        if (e && *e)
+            o->key_path = e;
+    }
+    return -1;
+}
+
+/* Step 3, report: the summary line on stderr, and with --json the figures
+ * on stdout. */
+static void report(const anon_opts *o, int rc, const pf_anon_stats *st, double dt,
+                   uint64_t docs, uint64_t skipped, const char *fpr, int random_key,
+                   const char *digest, int kind)
+{
+    double mb = (double)st->bytes_in / 1e6;
+    cli_info("%llu documents, %.1f MB in, %.1f MB out, %.2f s, %.1f MB/s; "
+             "%llu skipped; %llu leaks; key %s; policy %.16s",
+             (unsigned long long)docs, mb, (double)st->bytes_out / 1e6, dt,
+             dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
+             (unsigned long long)st->leaks, fpr, digest);
+    if (o->json && kind)
+        printf("{\"ok\":%s,\"documents\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+               "\"seconds\":%.3f,\"mb_per_s\":%.1f,\"skipped\":%llu,\"leaks\":%llu,"
+               "\"strings\":%llu,\"numbers\":%llu,\"keys\":%llu,\"kept\":%llu,"
+               "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"aes_calls\":%llu,\"untracked\":%llu,"
+               "\"key_fingerprint\":\"%s\",\"key_random\":%s,\"policy_digest\":\"%s\","
+               "\"output\":\"%s\"}\n",
+               rc ? "false" : "true", (unsigned long long)docs,
+               (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out, dt,
+               dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
+               (unsigned long long)st->leaks, (unsigned long long)st->strings,
+               (unsigned long long)st->numbers, (unsigned long long)st->keys,
+               (unsigned long long)st->kept, (unsigned long long)st->cache_hits,
+               (unsigned long long)st->cache_misses, (unsigned long long)st->prf_calls,
+               (unsigned long long)st->aes_calls,
+               (unsigned long long)st->untracked,
+               fpr, random_key ? "true" : "false", digest,
+               kind == 2 ? "corpus" : "jsonl");
+}
+
+/* Step 2, run: key and policy, inputs through the pool, the output swapped
+ * in; then report. */
+static int run(int argc, char **argv)
+{
+    anon_opts o;
+    int done = parse_options(argc, argv, &o);
+    if (done >= 0)
+        return done;
+    const char *policy_path = o.policy_path, *key_path = o.key_path, *outp = o.outp;
+    int verify = o.verify, skip_bad = o.skip_bad, jobs = o.jobs;
+    size_t max_doc = o.max_doc;
 
     pf_err err = PF_ERR_INIT;
     pf_key key;
     memset(&key, 0, sizeof key);
-    if (!key_path) {
-        const char *e = getenv("PRODFUZZ_KEY_FILE");
-        if (e && *e)
-            key_path = e;
-    }
     if (key_path) {
         if (pf_key_load(key_path, &key, &err) < 0)
             return cli_fail(&err);
@@ -347,32 +402,8 @@ static int run(int argc, char **argv)
         if (out.kind == 2)
             pf_corpus_abort(&out.corpus);
     }
-    double mb = (double)st.bytes_in / 1e6;
-    if (rc == 0 || rc == EXIT_FINDINGS) {
-        cli_info("%llu documents, %.1f MB in, %.1f MB out, %.2f s, %.1f MB/s; "
-                 "%llu skipped; %llu leaks; key %s; policy %.16s",
-                 (unsigned long long)docs, mb, (double)st.bytes_out / 1e6, dt,
-                 dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
-                 (unsigned long long)st.leaks, fpr, digest);
-        if (json && out.kind)
-            printf("{\"ok\":%s,\"documents\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-                   "\"seconds\":%.3f,\"mb_per_s\":%.1f,\"skipped\":%llu,\"leaks\":%llu,"
-                   "\"strings\":%llu,\"numbers\":%llu,\"keys\":%llu,\"kept\":%llu,"
-                   "\"cache_hits\":%llu,\"cache_misses\":%llu,\"hmac_calls\":%llu,\"aes_calls\":%llu,\"untracked\":%llu,"
-                   "\"key_fingerprint\":\"%s\",\"key_random\":%s,\"policy_digest\":\"%s\","
-                   "\"output\":\"%s\"}\n",
-                   rc ? "false" : "true", (unsigned long long)docs,
-                   (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out, dt,
-                   dt > 0 ? mb / dt : 0.0, (unsigned long long)skipped,
-                   (unsigned long long)st.leaks, (unsigned long long)st.strings,
-                   (unsigned long long)st.numbers, (unsigned long long)st.keys,
-                   (unsigned long long)st.kept, (unsigned long long)st.cache_hits,
-                   (unsigned long long)st.cache_misses, (unsigned long long)st.prf_calls,
-                   (unsigned long long)st.aes_calls,
-                   (unsigned long long)st.untracked,
-                   fpr, random_key ? "true" : "false", digest,
-                   out.kind == 2 ? "corpus" : "jsonl");
-    }
+    if (rc == 0 || rc == EXIT_FINDINGS)
+        report(&o, rc, &st, dt, docs, skipped, fpr, random_key, digest, out.kind);
     pf_anon_pool_free(pool);
     pf_policy_free(pol);
     free(names);

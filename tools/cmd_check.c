@@ -19,6 +19,7 @@
 #include "pf_fs.h"
 #include "pf_hash.h"
 #include "pf_mutate.h"
+#include "pf_report.h"
 #include "pf_run.h"
 
 static int run(int argc, char **argv);
@@ -81,6 +82,7 @@ typedef struct input {
     char *data;
     size_t len;
     char *origin;  /* "docs.jsonl:3" or "null:$.a <- docs.jsonl:3" */
+    char *path;    /* the JSON path a mutant changed, or NULL */
     int row;       /* 0 production, 1 + class for mutants */
 } input;
 
@@ -111,7 +113,7 @@ static const char *row_name(int row)
 }
 
 static int add_input(check *c, const void *data, size_t len, const char *origin,
-                     int row, pf_err *err)
+                     const char *path, int row, pf_err *err)
 {
     if (c->nin == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 64;
@@ -124,9 +126,11 @@ static int add_input(check *c, const void *data, size_t len, const char *origin,
     input *i = &c->in[c->nin];
     i->data = malloc(len + 1);
     i->origin = strdup(origin);
-    if (!i->data || !i->origin) {
+    i->path = path && *path ? strdup(path) : NULL;
+    if (!i->data || !i->origin || (path && *path && !i->path)) {
         free(i->data);
         free(i->origin);
+        free(i->path);
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
     memcpy(i->data, data, len);
@@ -142,6 +146,7 @@ static void check_free(check *c)
     for (size_t i = 0; i < c->nin; i++) {
         free(c->in[i].data);
         free(c->in[i].origin);
+        free(c->in[i].path);
     }
     free(c->in);
     for (size_t i = 0; i < c->nf; i++) {
@@ -163,7 +168,7 @@ static int read_docs(check *c, char **paths, int n, size_t max_doc, pf_err *err)
     size_t len;
     int r;
     while ((r = pf_docs_next(&d, &text, &len, err)) == 1)
-        if (add_input(c, text, len, pf_docs_origin(&d), 0, err) < 0) {
+        if (add_input(c, text, len, pf_docs_origin(&d), NULL, 0, err) < 0) {
             r = -1;
             break;
         }
@@ -208,7 +213,8 @@ static int make_mutants(check *c, size_t ndocs, uint64_t per_class,
                 pf_buf_reset(&origin);
                 pf_buf_addf(&origin, "%s <- %s", pf_mutator_describe(m), src->origin);
                 if (pf_buf_ok(&origin, err) < 0 ||
-                    add_input(c, out.data, out.len, origin.data, 1 + k, err) < 0)
+                    add_input(c, out.data, out.len, origin.data,
+                              pf_mutator_last_path(m), 1 + k, err) < 0)
                     rc = -1;
                 break;
             }
@@ -237,6 +243,7 @@ static int shard_filter(check *c, unsigned k, unsigned n, pf_err *err)
         else {
             free(c->in[i].data);
             free(c->in[i].origin);
+            free(c->in[i].path);
         }
     }
     c->nin = keep;
@@ -368,6 +375,54 @@ static int record_failure(check *c, const input *in, const pf_result *res,
     if (!f->replay || !f->title || !f->signature || !f->origin)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     return 0;
+}
+
+static const char *sig_of(const pf_result *res)
+{
+    return res->crash.signature && *res->crash.signature
+               ? res->crash.signature
+               : pf_outcome_name(res->outcome);
+}
+
+/* the finding record_failure filed res under */
+static const finding *find(const check *c, const pf_result *res)
+{
+    for (size_t i = 0; i < c->nf; i++)
+        if (c->f[i].outcome == res->outcome && !strcmp(c->f[i].signature, sig_of(res)))
+            return &c->f[i];
+    return &c->f[c->nf - 1];
+}
+
+/* The same failure in the report model (pf_report_add_failure merges by
+ * signature and keeps the smaller reproducer). */
+static int report_failure(pf_report *rep, const char *target, const finding *f,
+                          const input *in, const pf_result *res, pf_err *err)
+{
+    pf_finding t;
+    memset(&t, 0, sizeof t);
+    pf_buf title = PF_BUF_INIT, stack = PF_BUF_INIT;
+    if (res->outcome == PF_OUT_CRASH || res->outcome == PF_OUT_OOM ||
+        (res->outcome == PF_OUT_TIMEOUT && res->crash.nframes))
+        pf_finding_from_crash(&t, &res->crash, &title, &stack);
+    t.signature = f->signature;
+    t.title = f->title;
+    t.kind = t.kind ? t.kind : (char *)res->crash.kind;
+    t.target = (char *)target;
+    t.outcome = res->outcome;
+    t.mclass = in->row ? (char *)row_name(in->row) : NULL;
+    t.path = in->path;
+    t.reproducer = f->repro;
+    t.repro_bytes = in->len;
+    t.repro_cmd = f->replay;
+    t.count = 1;
+    t.status = PF_STATUS_NEW;
+    char now[32];
+    cli_iso_now(now, sizeof now);
+    t.first_seen = t.last_seen = now;
+    pf_finding *got = pf_report_add_failure(rep, &t, err);
+    pf_buf_free(&title);
+    pf_buf_free(&stack);
+    return got ? 0 : -1;
 }
 
 /* --cmd: split on blanks when nothing needs a shell, else sh -c */
@@ -650,6 +705,9 @@ static int run(int argc, char **argv)
     pf_runner *runner = NULL;
     pf_result res;
     pf_result_init(&res);
+    pf_report rep;
+    pf_report_init(&rep, "check", pf_cli_g.run_id);
+    pf_report_target *tgt = NULL;
     char *repro_own = NULL;
     rc = 0;
     if (read_docs(&ck, pos + first_input, npos - first_input, max_doc, &err) < 0 ||
@@ -669,6 +727,17 @@ static int run(int argc, char **argv)
         } else {
             repro_dir = "prodfuzz-repro";
         }
+    }
+    char stamp[32];
+    cli_iso_now(stamp, sizeof stamp);
+    rep.started = strdup(stamp);
+    const char *engine = t.kind == PF_TARGET_CMD ? "cmd"
+                         : t.kind == PF_TARGET_LIB ? "lib" : "worker";
+    const char *tname = t.kind == PF_TARGET_CMD ? cmd_str
+                        : t.kind == PF_TARGET_LIB ? symbol : pos[0];
+    if (!(tgt = pf_report_add_target(&rep, tname, engine, &err))) {
+        rc = cli_fail(&err);
+        goto out;
     }
     if (pf_runner_open(&t, &lim, &runner, &err) < 0) {
         rc = cli_fail(&err);
@@ -690,10 +759,15 @@ static int run(int argc, char **argv)
                 goto out;
             }
             made_dir = 1;
-            if (record_failure(&ck, in, &res, &t, cmd_str, repro_dir, &err) < 0) {
+            if (record_failure(&ck, in, &res, &t, cmd_str, repro_dir, &err) < 0 ||
+                report_failure(&rep, tname, find(&ck, &res), in, &res, &err) < 0) {
                 rc = cli_fail(&err);
                 goto out;
             }
+        }
+        if (pf_report_target_count(tgt, row_name(in->row), res.outcome, &err) < 0) {
+            rc = cli_fail(&err);
+            goto out;
         }
         if (pf_cli_g.progress)
             cli_progress("check: %zu of %zu inputs, %llu failures", i + 1, ck.nin,
@@ -711,11 +785,21 @@ static int run(int argc, char **argv)
                pf_runner_limit_model(runner),
                ck.nf ? "failures found" : "no failures");
     }
-    if (report_dir)
-        cli_warn("--report: the report writers are not in this build yet; "
-                 "reproducers are in %s", repro_dir);
+    tgt->inputs = ck.nin;
+    tgt->seconds = secs;
+    cli_iso_now(stamp, sizeof stamp);
+    rep.finished = strdup(stamp);
+    if (report_dir && (pf_fs_mkdirs(report_dir, 0755, &err) < 0 ||
+                       pf_report_write_all(&rep, report_dir, &err) < 0)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (report_dir && !json)
+        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n",
+               report_dir, report_dir);
     rc = ck.nf ? EXIT_FINDINGS : 0;
 out:
+    pf_report_free(&rep);
     pf_runner_close(runner);
     pf_result_free(&res);
     check_free(&ck);

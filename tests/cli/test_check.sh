@@ -48,6 +48,24 @@ assert (o['ok'], o['rejected'], o['crash'], o['timeout'], o['oom'], o['silent-ex
 assert len(s['findings']) == 4 and all(f['reproducer'].startswith('r2/') for f in s['findings'])
 " "$T_OUT"
 
+t_exit "--report writes the reports" 1 "$PF" check ./w docs.jsonl --mutants 1 --timeout 1s --report rep
+t_grep "reproducers go under the report folder" 'replay: .*rep/reproducers/crash-' "$T_OUT"
+t_exit "report.json has the findings and the outcome x class table" 0 python3 -c "
+import json, os, sys
+d = sys.argv[1]
+for f in ('report.json', 'report.md', 'report.sarif', 'report.html', 'junit.xml'):
+    assert os.path.getsize(os.path.join(d, f)) > 0, f
+r = json.load(open(os.path.join(d, 'report.json')))
+assert r['tool'] == 'check', r['tool']
+fs = sorted(f['outcome'] for f in r['findings'])
+assert fs == ['crash', 'oom', 'silent-exit', 'timeout'], fs
+crash = [f for f in r['findings'] if f['outcome'] == 'crash'][0]
+assert crash['count'] == 2, crash
+assert os.path.exists(crash['reproducer']), crash
+t = r['targets'][0]
+assert t['outcomes']['crash'] == 2 and t['inputs'] == 8 + 12, t
+" rep
+
 printf '{"a":1}\n{"a":[1,2.5,"x"]}\n{"b":{"c":null}}\n' >good.jsonl
 t_exit "a clean target exits 0" 0 "$PF" check ./w good.jsonl --mutants 3 --classes null,deep
 t_grep "and says so" 'no failures' "$T_OUT"
