@@ -42,8 +42,8 @@ HDR := $(wildcard src/*.h)
 # Installed by make install under include/prodfuzz/ (the *_int.h and
 # *_impl.h headers are private to the library). Add new public headers here
 # (tests/cli/test_build.sh fails on a src/*.h that is neither listed nor
-# named *_int.h / *_impl.h).
-PUBLIC_HDR := src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
+# named *_int.h / *_impl.h). The harness kit's header is installed beside them.
+PUBLIC_HDR := harnesses/kit/prodfuzz_harness.h src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
   src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
   src/pf_fs.h src/pf_hash.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
   src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_shape.h \
@@ -126,10 +126,10 @@ PC_DEPS := 'Requires: libcjson libpq libcrypto'
 $(B)/lib/pkgconfig/prodfuzz.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
-	  'includedir=$(abspath src)' '' 'Name: prodfuzz' \
+	  'includedir=$(abspath src)' 'kitdir=$(abspath harnesses/kit)' '' 'Name: prodfuzz' \
 	  'Description: production-shaped fuzzing: corpus, shape, mutation' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprodfuzz -lm -lpthread' > $@
+	  'Cflags: -I$${includedir} -I$${kitdir}' 'Libs: -L$${libdir} -lprodfuzz -lm -lpthread' > $@
 
 # The libFuzzer mutator library: libFuzzer only references the custom
 # mutator weakly, so the .pc file forces the member in with -u.
@@ -144,10 +144,10 @@ $(B)/lib/libprodfuzz_libfuzzer.a: $(OBJ) $(LFGLUE:fuzz/%.c=$(B)/obj/fuzz/%.o)
 $(B)/lib/pkgconfig/prodfuzz-libfuzzer.pc: src/pf_version.h Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(abspath $(B))' 'libdir=$${prefix}/lib' \
-	  'includedir=$(abspath src)' '' 'Name: prodfuzz-libfuzzer' \
+	  'includedir=$(abspath src)' 'kitdir=$(abspath harnesses/kit)' '' 'Name: prodfuzz-libfuzzer' \
 	  'Description: prodfuzz custom mutator and crossover for libFuzzer' \
 	  "Version: $(PC_VERSION)" $(PC_DEPS) \
-	  'Cflags: -I$${includedir}' \
+	  'Cflags: -I$${includedir} -I$${kitdir}' \
 	  'Libs: -L$${libdir} -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver -Wl,-u,pf_worker_serve -lprodfuzz_libfuzzer -lm -lpthread' > $@
 
 # main() and the worker for targets built without libFuzzer (a plain ASan
@@ -204,7 +204,54 @@ $(B)/fuzz/%: harnesses/%.c $(FOBJ) | deps-check
 	$(CC) $(PF_TCFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PGINC) \
 	  $(DEPFLAGS) -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< $(FOBJ) $(LIBS) $(LDLIBS)
 
-fuzz: $(FUZZBIN)
+fuzz: $(FUZZBIN) $(B)/lib/libprodfuzz_libfuzzer.a
+	@tools/third_party.sh all; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "prodfuzz: skipping the third-party harnesses (cJSON, libpq): no Debian source packages" >&2; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; \
+	else $(MAKE) --no-print-directory fuzz-third-party; fi
+
+# ---- third-party harnesses (harnesses/third_party/) ----------------------
+# cJSON and libpq built from Debian's source packages with the fuzzing
+# flags by tools/third_party.sh (private apt configuration and cache under
+# build/third_party/; never committed), linked with the prodfuzz mutator.
+# Without network `make fuzz-third-party` exits 3 and `make fuzz` says it
+# skips these harnesses; any other failure fails the build.
+TP := $(B)/third_party
+TPF := $(TP)/fuzz
+TPHARNESS := $(sort $(wildcard harnesses/third_party/*.c))
+TPCJSON := $(filter $(B)/fuzz/fuzz_cjson_%,$(TPHARNESS:harnesses/third_party/%.c=$(B)/fuzz/%))
+TPLIBPQ := $(filter $(B)/fuzz/fuzz_libpq_%,$(TPHARNESS:harnesses/third_party/%.c=$(B)/fuzz/%))
+TPFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+           -I$(TPF)/include -I$(TPF)/include/libpq
+PFMUTATOR := -Wl,-u,LLVMFuzzerCustomMutator -Wl,-u,LLVMFuzzerCustomCrossOver \
+             $(B)/lib/libprodfuzz_libfuzzer.a $(LIBS)
+PGSTATIC := $(TPF)/lib/libpq.a $(TPF)/lib/libpgcommon_shlib.a $(TPF)/lib/libpgport_shlib.a
+
+.PHONY: fuzz-third-party third-party
+
+third-party:
+	@tools/third_party.sh all
+
+$(TPF)/.cjson $(TPF)/.cjson_upstream $(TPF)/.libpq $(TP)/cov/.cjson:
+	@tools/third_party.sh all
+
+$(TPCJSON): $(B)/fuzz/%: harnesses/third_party/%.c $(TPF)/.cjson $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(TPF)/lib/libcjson.a $(PFMUTATOR)
+
+# the same ParseWithLength harness on upstream cJSON 1.7.15 as released
+# (issue 800 unfixed); not named fuzz_* so make test's smoke run skips it
+$(B)/fuzz/cjson_issue800: harnesses/third_party/fuzz_cjson_parse_length.c $(TPF)/.cjson_upstream \
+                          $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(TPF)/lib/libcjson_upstream.a $(PFMUTATOR)
+
+$(TPLIBPQ): $(B)/fuzz/%: harnesses/third_party/%.c $(TPF)/.libpq $(B)/lib/libprodfuzz_libfuzzer.a
+	@mkdir -p $(@D)
+	$(CC) $(TPFLAGS) -o $@ $< $(PGSTATIC) $(PFMUTATOR)
+
+fuzz-third-party: $(TPCJSON) $(TPLIBPQ) $(B)/fuzz/cjson_issue800
+
 
 # Longer fuzzing of prodfuzz's own parsers than make test's smoke run:
 # PF_SMOKE_SECONDS per harness (default 300).
@@ -239,8 +286,11 @@ test:
 # The binaries tests/run.sh uses: the command the CLI and integration
 # tests run, and the unit-test and fuzz-harness binaries, which it runs and
 # nothing else (no stale binary of a deleted test).
+# (the third-party harnesses once tools/third_party.sh has built their
+# libraries: without network make fuzz skips them, and so does make test)
 test-list:
-	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN)
+	@printf '%s\n' $(B)/asan/bin/prodfuzz $(TESTBIN) $(FUZZBIN) \
+	  $(if $(wildcard $(TPF)/.cjson),$(TPCJSON)) $(if $(wildcard $(TPF)/.libpq),$(TPLIBPQ))
 
 demo:
 	@tools/deps.sh ensure
@@ -272,6 +322,7 @@ install: all
 	for pc in prodfuzz prodfuzz-libfuzzer; do \
 	  sed -e 's|^prefix=.*|prefix=$(PREFIX)|' \
 	      -e 's|^includedir=.*|includedir=$${prefix}/include/prodfuzz|' \
+	      -e 's|^kitdir=.*|kitdir=$${includedir}|' \
 	      $(B)/lib/pkgconfig/$$pc.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
 	done
 

@@ -250,7 +250,10 @@ for h in "${bins[@]}"; do
     [ -f "fuzz/$name.options" ] && mapfile -t opts < <(sed -n 's/^\([a-z_]*\) *= *\(.*\)$/-\1=\2/p' "fuzz/$name.options")
     dict=()
     [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
-    run fuzz "$name" "$h" "${opts[@]}" "${dict[@]}" -max_total_time="$SMOKE" -timeout=10 \
+    # a harness's shape profile ships beside it (fuzz/NAME.shape.json)
+    shape=
+    [ -f "fuzz/$name.shape.json" ] && shape="$ROOT/fuzz/$name.shape.json"
+    run fuzz "$name" env PRODFUZZ_SHAPE="$shape" "$h" "${opts[@]}" "${dict[@]}" -max_total_time="$SMOKE" -timeout=10 \
         -rss_limit_mb=2048 -artifact_prefix="$work/" "$work"
     runs=$(grep -o 'Done [0-9]* runs' "$LOG/$name.out" | grep -o '[0-9]*')
     if [ "$timed_out" = 1 ]; then

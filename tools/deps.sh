@@ -15,7 +15,7 @@ set -u
 
 PKGS="clang libclang-rt-14-dev llvm afl++ libcjson-dev libjsmn-dev libpq-dev \
 libssl-dev postgresql postgresql-contrib zip libcmocka-dev pkg-config \
-make python3 procps ${PF_DEPS_EXTRA:-}"
+make python3 procps dpkg-dev afl++-doc ${PF_DEPS_EXTRA:-}"
 # Only for `make test-browser` (headless Chromium renders report.html):
 # installed by `make deps` (install), not required to build or test, so a
 # build never waits on a browser.
