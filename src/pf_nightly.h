@@ -17,8 +17,12 @@
  *                        swap, the mutator checks on a target binary
  *   pf_nightly_engine.c  running libFuzzer / AFL++ under supervision,
  *                        status-line sampling, artifacts, replay
+ *   pf_nightly_minimize.c  structural minimizing of JSON reproducers
  *   pf_nightly_db.c      the findings database and suppressions
  *   pf_nightly_config.c  the config file (JSON), validated per entry
+ *   pf_nightly_night.c   one night over every target: checks, engine,
+ *                        merge, findings (replay, signature, minimize,
+ *                        explain), the database and the report model
  *
  * Library code: nothing here prints or exits; progress goes through a
  * callback, errors through pf_err.
@@ -167,6 +171,30 @@ int pf_engine_minimize(const char *target, char **env, const pf_nlimits *lim,
                        const char *input, const char *out_path,
                        double seconds, pf_err *err);
 
+/* Source-based line coverage of a build made with -fprofile-instr-generate
+ * -fcoverage-mapping (a libFuzzer binary): every input of the folders is
+ * run once (-runs=0), the raw profiles are merged with llvm-profdata and
+ * llvm-cov export gives the line totals. tmp is a scratch folder. */
+int pf_coverage_lines(const char *bin, char **env, const char *const *dirs,
+                      size_t ndirs, const char *tmp, uint64_t *covered,
+                      uint64_t *total, pf_err *err);
+
+/* Make a JSON input smaller while still(ctx, candidate) returns 1 (0: the
+ * candidate lost the failure, -1: could not run): drops members and
+ * elements, halves long strings; every candidate is valid JSON. Input
+ * that is not JSON comes back as it was. At most `seconds`. */
+int pf_json_minimize(const char *data, size_t len,
+                     int (*still)(void *ctx, const char *d, size_t n),
+                     void *ctx, double seconds, pf_buf *out, pf_err *err);
+
+/* Set the scalar values of data that differ from the value at the same
+ * path in ref (a production document) back to ref's, one at a time, while
+ * still() holds: what stays different is what the failure needs. Not JSON
+ * (either side): out is data. */
+int pf_json_toward(const char *data, size_t len, const char *ref, size_t rlen,
+                   int (*still)(void *ctx, const char *d, size_t n), void *ctx,
+                   double seconds, pf_buf *out, pf_err *err);
+
 /* The environment for the engine and replays: the caller's env entries,
  * ASAN_OPTIONS from the limits (unless an entry sets it) and
  * UBSAN_OPTIONS. NULL-terminated, owned. */
@@ -260,6 +288,8 @@ typedef struct pf_ntarget {
     char *afl_binary;    /* AFL++-instrumented build, may be NULL */
     char *corpus;        /* production seeds, may be NULL */
     char *shape, *dict, *classes;
+    char *import;        /* reproducers found elsewhere, taken as artifacts */
+    char *coverage;      /* a coverage build (-fprofile-instr-generate), or NULL */
     char **env; size_t nenv;
     char **args; size_t nargs;   /* extra engine flags */
     double share;        /* of the budget; weights, normalised */
@@ -282,9 +312,51 @@ void pf_nconfig_free(pf_nconfig *c);
 int pf_nconfig_load(const char *path, pf_nconfig *c, pf_err *err);
 /* Add one target (the command line's --target): strings copied. */
 pf_ntarget *pf_nconfig_add(pf_nconfig *c, const char *binary, pf_err *err);
-/* "512M", "1MiB", "4096" -> bytes; "2s", "500ms", "10m", "8h" -> seconds.
- * 0 or -1. */
+/* pf_parse_size / pf_parse_duration (pf_run.h) with the night's policy:
+ * positive, a duration at most a month. 0 or -1. */
 int pf_nparse_size(const char *s, uint64_t *out);
 int pf_nparse_duration(const char *s, double *out);
+
+/* ---- one night (pf_nightly_night.c) -------------------------------------- */
+
+struct pf_report;
+
+typedef struct pf_night_cfg {
+    pf_nconfig *conf;        /* the targets (limits already settled) */
+    const char *state_dir;
+    const char *out_dir;
+    double budget_s;         /* shared by the targets by their shares */
+    int jobs;
+    const char *engine;      /* "libfuzzer", "afl", "both" */
+    const char *afl_mutator; /* prodfuzz_afl.so for AFL++ */
+    const char *suppressions;/* file, may be NULL */
+    const char *today;       /* YYYY-MM-DD, for suppressions */
+    const char *now;         /* RFC 3339, first/last seen */
+    const char *run_id;
+    const char *version;     /* prodfuzz version recorded with findings */
+    double minimize_s;       /* per finding; 0: no minimizing */
+    uint64_t cap_files, cap_bytes; /* state corpus cap */
+    volatile sig_atomic_t *stop;
+    /* messages for the user (the command prints them) */
+    void (*say)(void *ctx, int level, const char *msg); /* 0 info, 1 warn */
+    void (*progress)(void *ctx, const char *target, const pf_nsample *s,
+                     unsigned restarts, unsigned artifacts);
+    void *ctx;
+} pf_night_cfg;
+
+typedef struct pf_night_result {
+    size_t nnew;          /* new findings, not suppressed */
+    size_t nexpired;      /* still failing behind an expired suppression */
+    size_t ntarget_errors;/* targets that could not be run */
+    int stopped;          /* SIGINT/SIGTERM ended the night early */
+} pf_night_result;
+
+/* Run the night: fills rep (tool "nightly"), updates the state folder
+ * (under its lock), writes the reports into out_dir. Returns -1 only when
+ * the night as a whole cannot go on (state locked or unreadable, out
+ * folder unwritable, out of memory); a target that cannot run is a target
+ * error in the report and in res. */
+int pf_night_run(const pf_night_cfg *cfg, struct pf_report *rep,
+                 pf_night_result *res, pf_err *err);
 
 #endif

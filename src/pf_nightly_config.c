@@ -17,7 +17,6 @@
  * and is PF_E_INPUT. Relative paths are taken from the file's folder.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +25,15 @@
 
 #include "pf_fs.h"
 #include "pf_nightly.h"
+#include "pf_run.h"
 
 void pf_nconfig_init(pf_nconfig *c) { memset(c, 0, sizeof *c); }
 
 static void target_free(pf_ntarget *t)
 {
     free(t->name); free(t->binary); free(t->afl_binary); free(t->corpus);
-    free(t->shape); free(t->dict); free(t->classes);
+    free(t->shape); free(t->dict); free(t->classes); free(t->import);
+    free(t->coverage);
     pf_argv_free(t->env);
     pf_argv_free(t->args);
 }
@@ -82,49 +83,23 @@ pf_ntarget *pf_nconfig_add(pf_nconfig *c, const char *binary, pf_err *err)
     return t;
 }
 
+/* pf_run's parsers, with the night's policy: positive, a night at most a
+ * month */
 int pf_nparse_size(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !isdigit((unsigned char)*s))
+    uint64_t v;
+    if (pf_parse_size(s, &v, NULL) < 0 || v == 0 || v > (1ull << 50))
         return -1;
-    double v = strtod(s, &end);
-    uint64_t mul = 1;
-    switch (toupper((unsigned char)*end)) {
-    case '\0': break;
-    case 'K': mul = 1ull << 10; end++; break;
-    case 'M': mul = 1ull << 20; end++; break;
-    case 'G': mul = 1ull << 30; end++; break;
-    default: return -1;
-    }
-    if (*end == 'i' || *end == 'I')
-        end++;
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (*end || v <= 0 || v * (double)mul > 1e15)
-        return -1;
-    *out = (uint64_t)(v * (double)mul);
+    *out = v;
     return 0;
 }
 
 int pf_nparse_duration(const char *s, double *out)
 {
-    char *end;
-    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+    double v;
+    if (pf_parse_duration(s, &v, NULL) < 0 || !(v > 0) || v > 31 * 86400.0)
         return -1;
-    double v = strtod(s, &end), mul = 1;
-    if (!strcmp(end, "ms"))
-        mul = 0.001;
-    else if (!strcmp(end, "s") || !*end)
-        mul = 1;
-    else if (!strcmp(end, "m") || !strcmp(end, "min"))
-        mul = 60;
-    else if (!strcmp(end, "h"))
-        mul = 3600;
-    else
-        return -1;
-    if (!(v > 0) || !isfinite(v) || v * mul > 31 * 86400.0)
-        return -1;
-    *out = v * mul;
+    *out = v;
     return 0;
 }
 
@@ -157,7 +132,8 @@ static int member_str(const cJSON *o, const char *k, const char *where,
 
 static const char *const target_keys[] = {
     "name", "binary", "afl_binary", "corpus", "shape", "dict", "classes",
-    "share", "timeout", "rss_limit", "max_len", "env", "args", NULL};
+    "share", "timeout", "rss_limit", "max_len", "env", "args",
+    "coverage_binary", NULL};
 static const char *const top_keys[] = {"budget", "jobs", "engine",
                                        "suppressions", "targets", NULL};
 
@@ -195,7 +171,8 @@ static int parse_target(const cJSON *o, int i, const char *file,
         member_str(o, "corpus", where, file, dir, 1, &t->corpus, err) < 0 ||
         member_str(o, "shape", where, file, dir, 1, &t->shape, err) < 0 ||
         member_str(o, "dict", where, file, dir, 1, &t->dict, err) < 0 ||
-        member_str(o, "classes", where, file, dir, 0, &t->classes, err) < 0)
+        member_str(o, "classes", where, file, dir, 0, &t->classes, err) < 0 ||
+        member_str(o, "coverage_binary", where, file, dir, 1, &t->coverage, err) < 0)
         return -1;
     for (const char *p = t->name; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))

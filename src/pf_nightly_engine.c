@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "pf_fs.h"
 #include "pf_nightly.h"
 
@@ -119,6 +121,16 @@ static pid_t spawn(char **argv, char **env, const char *log, int log_fd,
         fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
             return pf_err_errno(err, errno, "cannot create %s", log);
+        /* the log says what ran, flags and all */
+        pf_buf cmd = PF_BUF_INIT;
+        pf_buf_adds(&cmd, "prodfuzz: engine command:");
+        for (char **a = argv; *a; a++)
+            pf_buf_addf(&cmd, " %s", *a);
+        pf_buf_addc(&cmd, '\n');
+        if (pf_buf_ok(&cmd, NULL) == 0 && write(fd, cmd.data, cmd.len) < 0) {
+            /* the log is a courtesy; the run goes on */
+        }
+        pf_buf_free(&cmd);
     }
     pid_t pid = fork();
     if (pid < 0) {
@@ -809,6 +821,7 @@ int pf_engine_merge(const pf_engine_cfg *c, const char *out,
         goto out;
     if (pf_argv_push(&argv, &n, c->target, err) < 0 ||
         pf_argv_push(&argv, &n, "-merge=1", err) < 0 ||
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
         pf_nlimits_libfuzzer_flags(&c->lim, &argv, &n, err) < 0)
         goto out;
     if (pf_argv_push(&argv, &n, out, err) < 0)
@@ -845,6 +858,9 @@ int pf_engine_replay(const char *target, char **extra_env,
     if (pf_argv_push(&argv, &n, target, err) < 0 ||
         pf_nlimits_libfuzzer_flags(lim, &argv, &n, err) < 0 ||
         pf_argv_push(&argv, &n, "-runs=1", err) < 0 ||
+        /* libFuzzer saves a crashing input again, in the current folder
+         * by default: nowhere */
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
         pf_argv_push(&argv, &n, input, err) < 0)
         goto out;
     int st = run_wait(argv, env, err_text, lim->timeout_s * 4 + 30, err);
@@ -890,5 +906,154 @@ int pf_engine_minimize(const char *target, char **extra_env,
 out:
     pf_argv_free(argv);
     pf_argv_free(env);
+    return rc;
+}
+
+/* ---- coverage -------------------------------------------------------------- */
+
+/* data[0].totals.lines.{covered,count} of llvm-cov export's JSON */
+static int sscanf_lines(const char *js, uint64_t *covered, uint64_t *total)
+{
+    cJSON *root = cJSON_Parse(js);
+    const cJSON *data = root ? cJSON_GetObjectItemCaseSensitive(root, "data") : NULL;
+    const cJSON *d0 = cJSON_GetArrayItem(data, 0);
+    const cJSON *tot = d0 ? cJSON_GetObjectItemCaseSensitive(d0, "totals") : NULL;
+    const cJSON *lines = tot ? cJSON_GetObjectItemCaseSensitive(tot, "lines") : NULL;
+    const cJSON *c = lines ? cJSON_GetObjectItemCaseSensitive(lines, "covered") : NULL;
+    const cJSON *t = lines ? cJSON_GetObjectItemCaseSensitive(lines, "count") : NULL;
+    int rc = cJSON_IsNumber(c) && cJSON_IsNumber(t) ? 0 : -1;
+    if (rc == 0) {
+        *covered = (uint64_t)c->valuedouble;
+        *total = (uint64_t)t->valuedouble;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int tool_path(const char *name, char *out, size_t n)
+{
+    static const char *const dirs[] = {"/usr/bin", "/usr/local/bin",
+                                       "/usr/lib/llvm-14/bin", NULL};
+    for (int i = 0; dirs[i]; i++) {
+        snprintf(out, n, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int pf_coverage_lines(const char *bin, char **extra, const char *const *dirs,
+                      size_t ndirs, const char *tmp, uint64_t *covered,
+                      uint64_t *total, pf_err *err)
+{
+    char profdata[256], cov[256];
+    char **argv = NULL, **env = NULL, **names = NULL;
+    size_t n = 0, nn = 0;
+    int rc = -1;
+    pf_buf out = PF_BUF_INIT, merged = PF_BUF_INIT, pat = PF_BUF_INIT;
+    pf_nlimits lim;
+    pf_nlimits_default(&lim);
+    if (tool_path("llvm-profdata", profdata, sizeof profdata) < 0 ||
+        tool_path("llvm-cov", cov, sizeof cov) < 0)
+        return pf_err_set(err, PF_E_ENV, "llvm-profdata and llvm-cov are "
+                          "needed for coverage (Debian package llvm)");
+    pf_fs_remove_tree(tmp, NULL);
+    if (pf_fs_mkdirs(tmp, 0755, err) < 0)
+        return -1;
+    pf_buf_addf(&pat, "LLVM_PROFILE_FILE=%s/%%p.profraw", tmp);
+    pf_buf_addf(&merged, "%s/merged.profdata", tmp);
+    if (pf_buf_ok(&pat, err) < 0 || pf_buf_ok(&merged, err) < 0)
+        goto out;
+    {
+        char **x = NULL;
+        size_t nx = 0;
+        for (char **p = extra; p && *p; p++)
+            if (pf_argv_push(&x, &nx, *p, err) < 0) {
+                pf_argv_free(x);
+                goto out;
+            }
+        if (pf_argv_push(&x, &nx, pat.data, err) < 0) {
+            pf_argv_free(x);
+            goto out;
+        }
+        env = pf_engine_env(x, &lim, err);
+        pf_argv_free(x);
+        if (!env)
+            goto out;
+    }
+    /* every input once */
+    if (pf_argv_push(&argv, &n, bin, err) < 0 ||
+        pf_argv_push(&argv, &n, "-runs=0", err) < 0 ||
+        pf_argv_push(&argv, &n, "-exact_artifact_path=/dev/null", err) < 0 ||
+        pf_nlimits_libfuzzer_flags(&lim, &argv, &n, err) < 0)
+        goto out;
+    for (size_t i = 0; i < ndirs; i++)
+        if (dirs[i] && pf_fs_is_dir(dirs[i]) && pf_argv_push(&argv, &n, dirs[i], err) < 0)
+            goto out;
+    if (run_wait(argv, env, &out, 600, err) < 0)
+        goto out;
+    pf_argv_free(argv);
+    argv = NULL;
+    n = 0;
+    /* merge the raw profiles */
+    if (pf_dir_files(tmp, &names, &nn, err) < 0)
+        goto out;
+    if (pf_argv_push(&argv, &n, profdata, err) < 0 ||
+        pf_argv_push(&argv, &n, "merge", err) < 0 ||
+        pf_argv_push(&argv, &n, "-sparse", err) < 0 ||
+        pf_argv_push(&argv, &n, "-o", err) < 0 ||
+        pf_argv_push(&argv, &n, merged.data, err) < 0)
+        goto out;
+    size_t raws = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (strstr(names[i], ".profraw")) {
+            if (pf_argv_pushf(&argv, &n, err, "%s/%s", tmp, names[i]) < 0)
+                goto out;
+            raws++;
+        }
+    if (!raws) {
+        pf_err_set(err, PF_E_ENV, "%s wrote no coverage profile: is it built "
+                   "with -fprofile-instr-generate -fcoverage-mapping?", bin);
+        goto out;
+    }
+    pf_buf_reset(&out);
+    int st = run_wait(argv, env, &out, 600, err);
+    if (st < 0)
+        goto out;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        pf_err_set(err, PF_E_ENV, "llvm-profdata merge failed");
+        goto out;
+    }
+    pf_argv_free(argv);
+    argv = NULL;
+    n = 0;
+    if (pf_argv_push(&argv, &n, cov, err) < 0 ||
+        pf_argv_push(&argv, &n, "export", err) < 0 ||
+        pf_argv_push(&argv, &n, "-summary-only", err) < 0 ||
+        pf_argv_pushf(&argv, &n, err, "-instr-profile=%s", merged.data) < 0 ||
+        pf_argv_push(&argv, &n, bin, err) < 0)
+        goto out;
+    pf_buf_reset(&out);
+    /* llvm-cov's JSON on stdout; its warnings go to the same pipe, so
+     * the JSON starts at the first '{' */
+    st = run_wait(argv, env, &out, 600, err);
+    if (st < 0)
+        goto out;
+    const char *js = memchr(out.data ? out.data : "", '{', out.len);
+    uint64_t c = 0, t = 0;
+    if (!js || sscanf_lines(js, &c, &t) < 0) {
+        pf_err_set(err, PF_E_ENV, "llvm-cov export gave no line totals");
+        goto out;
+    }
+    *covered = c;
+    *total = t;
+    rc = 0;
+out:
+    pf_argv_free(argv);
+    pf_argv_free(env);
+    pf_dir_files_free(names, nn);
+    pf_buf_free(&out);
+    pf_buf_free(&merged);
+    pf_buf_free(&pat);
     return rc;
 }

@@ -6,10 +6,12 @@
 #   2. `prodfuzz sample` of the orders' payload column, anonymized on the
 #      way with tools/demo/orders-policy.json and a key made for the demo;
 #   3. `prodfuzz shape` of that corpus (profile + fuzz dictionary);
-#   4. the example service (harnesses/service_orders.c, deliberate
-#      production-shaped bugs switched on) fuzzed by libFuzzer with the
-#      prodfuzz mutator for about 30 seconds;
-#   5. a report: what was found, by class, and where the reproducers are.
+#   4. a short `prodfuzz nightly` on the example service
+#      (harnesses/service_orders.c, deliberate production-shaped bugs
+#      switched on): libFuzzer with the prodfuzz mutator for about 30
+#      seconds, findings deduplicated by signature, minimized, explained
+#      against the shape profile and written as reports; the demo ends with
+#      where the HTML report is.
 #
 # Everything goes to demo-out/ (or $PF_DEMO_OUT); no server is left running.
 set -u
@@ -49,20 +51,15 @@ step "3. Learn the shape of production orders"
 "$P" shape "$OUT/corpus" -o "$OUT/shape.json" --dict "$OUT/orders.dict" || die "shape failed"
 "$P" shape --show "$OUT/shape.json" | head -40
 
-step "4. Fuzz the orders service with the prodfuzz mutator (${SECONDS_FUZZ}s)"
-mkdir -p "$OUT/queue" "$OUT/crashes"
-cp "$OUT"/corpus/* "$OUT/queue/" 2>/dev/null
-( cd "$OUT" && PF_BUG=all PRODFUZZ_SHAPE="$OUT/shape.json" \
-    "$ROOT/build/svc/service_orders_pf" -fork=2 -ignore_crashes=1 \
-    -max_total_time="$SECONDS_FUZZ" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
-    -dict="$OUT/orders.dict" -artifact_prefix="$OUT/crashes/" "$OUT/queue" \
-    >"$OUT/fuzz.log" 2>&1 )
-grep -E '^#[0-9]+.*(pulse|DONE)|INFO: fuzzed for' "$OUT/fuzz.log" | tail -2
-
-step "5. Report"
-python3 "$ROOT/tools/demo/report.py" --shape "$OUT/shape.json" \
-    --binary "$ROOT/build/svc/service_orders_pf" "$OUT/crashes" | tee "$OUT/report.txt"
+step "4. A short night: fuzz the orders service with the prodfuzz mutator (${SECONDS_FUZZ}s)"
+"$P" nightly --target "$ROOT/build/svc/service_orders_pf" --corpus "$OUT/corpus" \
+    --shape "$OUT/shape.json" --dict "$OUT/orders.dict" --env PF_BUG=all \
+    --budget "${SECONDS_FUZZ}s" --jobs 2 --minimize 5s \
+    --state "$OUT/state" --out "$OUT/night" | tee "$OUT/report.txt"
+st=${PIPESTATUS[0]}
 pg_stop
+[ "$st" -le 1 ] || die "the nightly run failed (exit $st)"
 echo
-echo "Everything is in $OUT (corpus/, shape.json, orders.dict, crashes/, report.txt)."
+echo "Everything is in $OUT (corpus/, shape.json, orders.dict, state/, night/)."
 echo "The PostgreSQL server is stopped and its folder removed."
+echo "HTML report: $OUT/night/report.html"

@@ -11,14 +11,15 @@
 
 extern const pf_cmd pf_cmd_sample, pf_cmd_anonymize, pf_cmd_policy,
     pf_cmd_shape, pf_cmd_mutate, pf_cmd_check, pf_cmd_diff, pf_cmd_explain,
-    pf_cmd_nightly, pf_cmd_seed_tests, pf_cmd_report, pf_cmd_doctor;
+    pf_cmd_nightly, pf_cmd_repro, pf_cmd_seed_tests, pf_cmd_report,
+    pf_cmd_doctor;
 extern const pf_cmd pf_cmd_harness;
 
 static const pf_cmd *const cmds[] = {
     &pf_cmd_sample,  &pf_cmd_anonymize, &pf_cmd_policy,     &pf_cmd_shape,
     &pf_cmd_mutate,  &pf_cmd_check,     &pf_cmd_diff,       &pf_cmd_explain,
-    &pf_cmd_nightly, &pf_cmd_seed_tests, &pf_cmd_report, &pf_cmd_doctor,
-    &pf_cmd_harness,
+    &pf_cmd_nightly, &pf_cmd_repro, &pf_cmd_seed_tests, &pf_cmd_report,
+    &pf_cmd_doctor,  &pf_cmd_harness,
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include "pf_test.h"
+#include "pf_json.h"
 #include "pf_nightly.h"
 
 static void limits_model_asan_shadow_and_quarantine(void **state)
@@ -310,6 +311,74 @@ static void mutator_check_reads_the_symbol_table(void **state)
     pf_test_rmtmp(dir);
 }
 
+/* the "target" fails when the document still has "bug":true and a long
+ * enough name */
+static int has_bug(void *ctx, const char *d, size_t n)
+{
+    int *calls = ctx;
+    ++*calls;
+    pf_json j = PF_JSON_INIT;
+    pf_err e = PF_ERR_INIT;
+    int valid = pf_json_parse(&j, d, n, &e) == 0;
+    pf_json_free(&j);
+    if (!valid)
+        fail_msg("the minimizer tried invalid JSON: %.*s", (int)n, d);
+    const char *name = memmem(d, n, "\"name\":\"", 8);
+    size_t len = 0;
+    if (name)
+        for (const char *p = name + 8; p < d + n && *p != '"'; p++)
+            len++;
+    return memmem(d, n, "\"bug\":true", 10) != NULL && len >= 20;
+}
+
+static void json_minimize_keeps_the_failure_and_valid_json(void **state)
+{
+    (void)state;
+    const char *doc = "{\"id\":\"o-1\",\"items\":[{\"qty\":1},{\"qty\":2},"
+                      "{\"qty\":3}],\"customer\":{\"name\":\"AAAAAAAAAAAAAAAAAAAAAAAA"
+                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+                      "\"email\":null},\"meta\":{\"bug\":true,\"x\":[1,2,3]}}";
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    int calls = 0;
+    assert_int_equal(pf_json_minimize(doc, strlen(doc), has_bug, &calls, 10,
+                                      &out, &err), 0);
+    assert_true(calls > 0);
+    assert_true(has_bug(&calls, out.data, out.len));
+    assert_true(out.len < 80);
+    assert_null(strstr(out.data, "items"));
+    assert_null(strstr(out.data, "email"));
+    pf_buf_free(&out);
+    /* not JSON: returned as it was */
+    calls = 0;
+    assert_int_equal(pf_json_minimize("{\"bug\":true", 11, has_bug, &calls, 10,
+                                      &out, &err), 0);
+    assert_int_equal(out.len, 11);
+    assert_int_equal(calls, 0);
+    pf_buf_free(&out);
+}
+
+static int email_null(void *ctx, const char *d, size_t n)
+{
+    (void)ctx;
+    return memmem(d, n, "\"email\":null", 12) != NULL;
+}
+
+static void json_toward_sets_back_what_the_failure_does_not_need(void **state)
+{
+    (void)state;
+    const char *mutant = "{\"id\":\"o-\u00ff\",\"email\":null,\"qty\":99999,\"x\":[1]}";
+    const char *prod = "{\"id\":\"o-1\",\"email\":\"a@b.c\",\"qty\":2}";
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_json_toward(mutant, strlen(mutant), prod, strlen(prod),
+                                    email_null, NULL, 10, &out, &err), 0);
+    /* id and qty are production's again; the null stays; x has no
+     * counterpart and is left alone */
+    assert_string_equal(out.data, "{\"id\":\"o-1\",\"email\":null,\"qty\":2,\"x\":[1]}");
+    pf_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +392,8 @@ int main(void)
         cmocka_unit_test(state_open_removes_a_killed_runs_leftovers),
         cmocka_unit_test(corpus_replace_keeps_the_smallest_within_the_cap),
         cmocka_unit_test(mutator_check_reads_the_symbol_table),
+        cmocka_unit_test(json_minimize_keeps_the_failure_and_valid_json),
+        cmocka_unit_test(json_toward_sets_back_what_the_failure_does_not_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
