@@ -198,6 +198,7 @@ static int parse_action(ctx *c, const cJSON *o, pf_action *a, const char *const 
         } else if (!strcmp(n, "text") && k == PF_ACT_REDACT) {
             if (!cJSON_IsString(f) || strlen(f->valuestring) > 256)
                 return bad(c, "\"text\" must be a string of at most 256 bytes%s", NULL);
+            free(a->text); /* a duplicated "text" key: the last one wins */
             a->text = strdup(f->valuestring);
             if (!a->text)
                 return pf_err_set(c->err, PF_E_NOMEM, "out of memory");
