@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_target.h"
 #include "pf_docs.h"
 #include "pf_fs.h"
 #include "pf_hash.h"
+#include "pf_inputs.h"
 #include "pf_mutate.h"
 #include "pf_report.h"
 #include "pf_run.h"
@@ -77,15 +79,6 @@ enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_SHAPE, O_MUTANTS,
        O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_THREADS, O_SHARD, O_FRESH,
        O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON };
 
-/* one input: a production document or a mutant */
-typedef struct input {
-    char *data;
-    size_t len;
-    char *origin;  /* "docs.jsonl:3" or "null:$.a <- docs.jsonl:3" */
-    char *path;    /* the JSON path a mutant changed, or NULL */
-    int row;       /* 0 production, 1 + class for mutants */
-} input;
-
 typedef struct finding {
     char *signature;
     pf_outcome outcome;
@@ -99,56 +92,18 @@ typedef struct finding {
 } finding;
 
 typedef struct check {
-    input *in;
-    size_t nin, cap;
+    pf_inputs in;
     finding *f;
     size_t nf;
     uint64_t table[1 + PF_M_NCLASSES][PF_OUT__COUNT];
     uint64_t failures;
 } check;
 
-static const char *row_name(int row)
-{
-    return row == 0 ? "production" : pf_mclass_name((pf_mclass)(row - 1));
-}
-
-static int add_input(check *c, const void *data, size_t len, const char *origin,
-                     const char *path, int row, pf_err *err)
-{
-    if (c->nin == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 64;
-        input *p = realloc(c->in, nc * sizeof *p);
-        if (!p)
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        c->in = p;
-        c->cap = nc;
-    }
-    input *i = &c->in[c->nin];
-    i->data = malloc(len + 1);
-    i->origin = strdup(origin);
-    i->path = path && *path ? strdup(path) : NULL;
-    if (!i->data || !i->origin || (path && *path && !i->path)) {
-        free(i->data);
-        free(i->origin);
-        free(i->path);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    memcpy(i->data, data, len);
-    i->data[len] = '\0';
-    i->len = len;
-    i->row = row;
-    c->nin++;
-    return 0;
-}
+#define row_name pf_inputs_row_name
 
 static void check_free(check *c)
 {
-    for (size_t i = 0; i < c->nin; i++) {
-        free(c->in[i].data);
-        free(c->in[i].origin);
-        free(c->in[i].path);
-    }
-    free(c->in);
+    pf_inputs_free(&c->in);
     for (size_t i = 0; i < c->nf; i++) {
         free(c->f[i].signature);
         free(c->f[i].title);
@@ -159,163 +114,8 @@ static void check_free(check *c)
     free(c->f);
 }
 
-static int read_docs(check *c, char **paths, int n, size_t max_doc, pf_err *err)
-{
-    pf_docs d;
-    if (pf_docs_open(&d, paths, (size_t)n, max_doc, err) < 0)
-        return -1;
-    const char *text;
-    size_t len;
-    int r;
-    while ((r = pf_docs_next(&d, &text, &len, err)) == 1)
-        if (add_input(c, text, len, pf_docs_origin(&d), NULL, 0, err) < 0) {
-            r = -1;
-            break;
-        }
-    pf_docs_close(&d);
-    return r;
-}
-
-/* N mutants per class; mutant i of class k comes from document
- * (i + tries) mod ndocs with seed (seed, k, i), so it does not depend on
- * the other classes chosen. */
-static int make_mutants(check *c, size_t ndocs, uint64_t per_class,
-                        unsigned mask, const pf_shape *shape, uint64_t seed,
-                        pf_err *err)
-{
-    if (!per_class || !ndocs)
-        return 0;
-    pf_mutate_cfg cfg;
-    pf_mutate_cfg_default(&cfg);
-    cfg.shape = shape;
-    cfg.classes = mask;
-    cfg.byte_share = 0;
-    pf_mutator *m = pf_mutator_new(&cfg, err);
-    if (!m)
-        return -1;
-    pf_buf out = PF_BUF_INIT, origin = PF_BUF_INIT;
-    int rc = 0;
-    for (int k = 0; k < PF_M_NCLASSES && rc == 0; k++) {
-        if (!(mask & (1u << k)))
-            continue;
-        for (uint64_t i = 0; i < per_class && rc == 0; i++) {
-            for (size_t tries = 0; tries < ndocs && tries < 16; tries++) {
-                const input *src = &c->in[(i + tries) % ndocs];
-                pf_mutator_seed(m, seed * 1000003u + (uint64_t)k * 7919u + i * 31u + tries);
-                int r = pf_mutate_class(m, (pf_mclass)k, src->data, src->len,
-                                        1u << 20, &out, err);
-                if (r < 0) {
-                    rc = -1;
-                    break;
-                }
-                if (r == 0)
-                    continue;
-                pf_buf_reset(&origin);
-                pf_buf_addf(&origin, "%s <- %s", pf_mutator_describe(m), src->origin);
-                if (pf_buf_ok(&origin, err) < 0 ||
-                    add_input(c, out.data, out.len, origin.data,
-                              pf_mutator_last_path(m), 1 + k, err) < 0)
-                    rc = -1;
-                break;
-            }
-        }
-    }
-    pf_buf_free(&out);
-    pf_buf_free(&origin);
-    pf_mutator_free(m);
-    return rc;
-}
-
-/* --shard K/N: keep inputs whose SHA-1 (first 8 bytes) mod N is K-1 */
-static int shard_filter(check *c, unsigned k, unsigned n, pf_err *err)
-{
-    size_t keep = 0;
-    for (size_t i = 0; i < c->nin; i++) {
-        char hex[41];
-        if (pf_sha1_hex(c->in[i].data, c->in[i].len, hex, err) < 0)
-            return -1;
-        char head[17];
-        memcpy(head, hex, 16);
-        head[16] = '\0';
-        uint64_t h = strtoull(head, NULL, 16);
-        if (h % n == k - 1)
-            c->in[keep++] = c->in[i];
-        else {
-            free(c->in[i].data);
-            free(c->in[i].origin);
-            free(c->in[i].path);
-        }
-    }
-    c->nin = keep;
-    return 0;
-}
-
-/* Quote for a POSIX shell when needed. */
-static void shell_quote(pf_buf *b, const char *s)
-{
-    int plain = *s != '\0';
-    for (const char *p = s; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    "0123456789_-./=:,+@%", *p))
-            plain = 0;
-    if (plain) {
-        pf_buf_adds(b, s);
-        return;
-    }
-    pf_buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            pf_buf_adds(b, "'\\''");
-        else
-            pf_buf_addc(b, *p);
-    }
-    pf_buf_addc(b, '\'');
-}
-
-/* The command that replays a reproducer as-is against the target. */
-static void replay_cmd(pf_buf *b, const pf_target *t, const char *cmd_str,
-                       const char *repro)
-{
-    pf_buf_reset(b);
-    if (t->kind == PF_TARGET_CMD) {
-        if (strstr(cmd_str, "@@")) {
-            pf_buf q = PF_BUF_INIT;
-            shell_quote(&q, repro);
-            for (const char *p = cmd_str; *p;) {
-                const char *at = strstr(p, "@@");
-                if (!at) {
-                    pf_buf_adds(b, p);
-                    break;
-                }
-                pf_buf_add(b, p, (size_t)(at - p));
-                pf_buf_adds(b, pf_buf_str(&q));
-                p = at + 2;
-            }
-            pf_buf_free(&q);
-        } else {
-            pf_buf_adds(b, cmd_str);
-            pf_buf_adds(b, " < ");
-            shell_quote(b, repro);
-        }
-    } else if (t->kind == PF_TARGET_WORKER) {
-        for (size_t i = 0; t->argv[i]; i++) {
-            shell_quote(b, t->argv[i]);
-            pf_buf_addc(b, ' ');
-        }
-        shell_quote(b, repro);
-    } else {
-        pf_buf_adds(b, "prodfuzz check --mutants 0 --lib ");
-        shell_quote(b, t->lib);
-        pf_buf_adds(b, " --symbol ");
-        shell_quote(b, t->symbol);
-        pf_buf_addc(b, ' ');
-        shell_quote(b, repro);
-    }
-}
-
-static int record_failure(check *c, const input *in, const pf_result *res,
-                          const pf_target *t, const char *cmd_str,
-                          const char *repro_dir, pf_err *err)
+static int record_failure(check *c, const pf_input *in, const pf_result *res,
+                          const cli_target *ct, const char *repro_dir, pf_err *err)
 {
     const char *sig = res->crash.signature && *res->crash.signature
                           ? res->crash.signature
@@ -353,7 +153,7 @@ static int record_failure(check *c, const input *in, const pf_result *res,
     }
     f->repro = pf_buf_detach(&b, NULL);
     f->repro_len = in->len;
-    replay_cmd(&b, t, cmd_str, f->repro);
+    cli_target_replay(&b, ct, f->repro);
     f->replay = pf_buf_detach(&b, NULL);
     if (res->outcome == PF_OUT_CRASH || res->outcome == PF_OUT_OOM) {
         pf_crash_title(&res->crash, &b);
@@ -396,7 +196,7 @@ static const finding *find(const check *c, const pf_result *res)
 /* The same failure in the report model (pf_report_add_failure merges by
  * signature and keeps the smaller reproducer). */
 static int report_failure(pf_report *rep, const char *target, const finding *f,
-                          const input *in, const pf_result *res, pf_err *err)
+                          const pf_input *in, const pf_result *res, pf_err *err)
 {
     pf_finding t;
     memset(&t, 0, sizeof t);
@@ -423,40 +223,6 @@ static int report_failure(pf_report *rep, const char *target, const finding *f,
     pf_buf_free(&title);
     pf_buf_free(&stack);
     return got ? 0 : -1;
-}
-
-/* --cmd: split on blanks when nothing needs a shell, else sh -c */
-static char **cmd_argv(const char *cmd)
-{
-    int shell = strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~{}!") != NULL;
-    size_t n = 0;
-    char **v = calloc(strlen(cmd) + 4, sizeof *v);
-    if (!v)
-        return NULL;
-    if (shell) {
-        v[n++] = strdup("/bin/sh");
-        v[n++] = strdup("-c");
-        v[n++] = strdup(cmd);
-    } else {
-        const char *p = cmd;
-        while (*p) {
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (!*p)
-                break;
-            size_t l = strcspn(p, " \t");
-            v[n++] = strndup(p, l);
-            p += l;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!v[i]) {
-            for (size_t j = 0; j < n; j++)
-                free(v[j]);
-            free(v);
-            return NULL;
-        }
-    return v;
 }
 
 static void print_table(const check *c, FILE *o)
@@ -500,7 +266,7 @@ static void print_json(const check *c, const char *model, double secs)
 {
     pf_buf b = PF_BUF_INIT;
     pf_buf_addf(&b, "{\"inputs\":%zu,\"seconds\":%.3f,\"memory_limit\":\"%s\","
-                "\"failures\":%llu,\"outcomes\":{", c->nin, secs, model,
+                "\"failures\":%llu,\"outcomes\":{", c->in.n, secs, model,
                 (unsigned long long)c->failures);
     for (int k = 0; k < PF_OUT__COUNT; k++) {
         uint64_t n = 0;
@@ -652,39 +418,18 @@ static int run(int argc, char **argv)
     /* GNU getopt moved the operands to the end */
     char **pos = argv + optind;
     int npos = argc - optind;
-    if ((cmd_str != NULL) + (lib != NULL) > 1) {
-        return cli_usage(cmd, "give one target: TARGET, --cmd or --lib");
-    }
-    if (lib && !symbol) {
-        return cli_usage(cmd, "--lib needs --symbol FN");
-    }
-    if (cmd_str && threads > 1) {
+    if (cmd_str && threads > 1)
         return cli_usage(cmd, "--threads needs an in-process target (TARGET or --lib)");
-    }
-    pf_target t = {.kind = PF_TARGET_WORKER, .fresh_process = fresh,
-                   .roundtrip = roundtrip, .threads = (int)threads};
-    int first_input = 0;
-    char **argvt = NULL;
-    if (cmd_str) {
-        t.kind = PF_TARGET_CMD;
-        if (!(argvt = cmd_argv(cmd_str)) || !argvt[0]) {
-            free(argvt);
-                return cli_usage(cmd, "--cmd is empty");
-        }
-        t.argv = argvt;
-    } else if (lib) {
-        t.kind = PF_TARGET_LIB;
-        t.lib = lib;
-        t.symbol = symbol;
-    } else {
-        if (npos < 1) {
-                return cli_usage(cmd, "no TARGET: give a worker binary, --cmd or --lib");
-        }
-        first_input = 1;
-    }
-    char *tav[2] = {t.kind == PF_TARGET_WORKER ? pos[0] : NULL, NULL};
-    if (t.kind == PF_TARGET_WORKER)
-        t.argv = tav;
+    int first_input = !cmd_str && !lib;
+    if (first_input && npos < 1)
+        return cli_usage(cmd, "no TARGET: give a worker binary, --cmd or --lib");
+    cli_target ct;
+    if (cli_target_make(&ct, first_input ? pos[0] : NULL, cmd_str, lib, symbol,
+                        &err) < 0)
+        return err.code == PF_E_USAGE ? cli_usage(cmd, "%s", err.msg) : cli_fail(&err);
+    ct.t.fresh_process = fresh;
+    ct.t.roundtrip = roundtrip;
+    ct.t.threads = (int)threads;
     int rc = EXIT_USAGE;
     if (npos - first_input < 1) {
         rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
@@ -710,9 +455,11 @@ static int run(int argc, char **argv)
     pf_report_target *tgt = NULL;
     char *repro_own = NULL;
     rc = 0;
-    if (read_docs(&ck, pos + first_input, npos - first_input, max_doc, &err) < 0 ||
-        make_mutants(&ck, ck.nin, mutants, mask, shape, seed, &err) < 0 ||
-        (shard_n > 1 && shard_filter(&ck, shard_k, shard_n, &err) < 0)) {
+    if (pf_inputs_read(&ck.in, pos + first_input, (size_t)(npos - first_input),
+                       max_doc, &err) < 0 ||
+        pf_inputs_mutants(&ck.in, ck.in.n, mutants, mask, shape, seed, 1u << 20,
+                          &err) < 0 ||
+        (shard_n > 1 && pf_inputs_shard(&ck.in, shard_k, shard_n, &err) < 0)) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -731,22 +478,19 @@ static int run(int argc, char **argv)
     char stamp[32];
     cli_iso_now(stamp, sizeof stamp);
     rep.started = strdup(stamp);
-    const char *engine = t.kind == PF_TARGET_CMD ? "cmd"
-                         : t.kind == PF_TARGET_LIB ? "lib" : "worker";
-    const char *tname = t.kind == PF_TARGET_CMD ? cmd_str
-                        : t.kind == PF_TARGET_LIB ? symbol : pos[0];
-    if (!(tgt = pf_report_add_target(&rep, tname, engine, &err))) {
+    const char *tname = ct.name;
+    if (!(tgt = pf_report_add_target(&rep, tname, ct.engine, &err))) {
         rc = cli_fail(&err);
         goto out;
     }
-    if (pf_runner_open(&t, &lim, &runner, &err) < 0) {
+    if (pf_runner_open(&ct.t, &lim, &runner, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
     int made_dir = 0;
     double t0 = cli_now();
-    for (size_t i = 0; i < ck.nin; i++) {
-        input *in = &ck.in[i];
+    for (size_t i = 0; i < ck.in.n; i++) {
+        pf_input *in = &ck.in.in[i];
         if (pf_runner_run(runner, (const uint8_t *)in->data, in->len, &res, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
@@ -759,7 +503,7 @@ static int run(int argc, char **argv)
                 goto out;
             }
             made_dir = 1;
-            if (record_failure(&ck, in, &res, &t, cmd_str, repro_dir, &err) < 0 ||
+            if (record_failure(&ck, in, &res, &ct, repro_dir, &err) < 0 ||
                 report_failure(&rep, tname, find(&ck, &res), in, &res, &err) < 0) {
                 rc = cli_fail(&err);
                 goto out;
@@ -770,7 +514,7 @@ static int run(int argc, char **argv)
             goto out;
         }
         if (pf_cli_g.progress)
-            cli_progress("check: %zu of %zu inputs, %llu failures", i + 1, ck.nin,
+            cli_progress("check: %zu of %zu inputs, %llu failures", i + 1, ck.in.n,
                          (unsigned long long)ck.failures);
     }
     double secs = cli_now() - t0;
@@ -781,11 +525,11 @@ static int run(int argc, char **argv)
     } else {
         print_table(&ck, stdout);
         print_findings(&ck, stdout);
-        printf("\n%zu inputs in %.2fs, memory limit by %s: %s\n", ck.nin, secs,
+        printf("\n%zu inputs in %.2fs, memory limit by %s: %s\n", ck.in.n, secs,
                pf_runner_limit_model(runner),
                ck.nf ? "failures found" : "no failures");
     }
-    tgt->inputs = ck.nin;
+    tgt->inputs = ck.in.n;
     tgt->seconds = secs;
     cli_iso_now(stamp, sizeof stamp);
     rep.finished = strdup(stamp);
@@ -806,10 +550,6 @@ out:
     pf_shape_free(shape);
     free(repro_own);
 out_early:
-    if (argvt) {
-        for (size_t i = 0; argvt[i]; i++)
-            free(argvt[i]);
-        free(argvt);
-    }
+    cli_target_free(&ct);
     return rc;
 }
