@@ -137,15 +137,12 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
     return 0;
 }
 
-int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
-                  pf_err *err)
+/* Write data as stage/fname unless that file exists (a duplicate);
+ * sha1 (40 hex) goes into the manifest's documents_sha1. */
+static int add_file(pf_corpus *c, const char *fname, const char *sha1,
+                    const void *data, size_t len, pf_err *err)
 {
-    char name[41];
-    if (pf_sha1_hex(data, len, name, err) < 0)
-        return -1;
-    if (name_out)
-        memcpy(name_out, name, 41);
-    char *path = join(c->stage, name);
+    char *path = join(c->stage, fname);
     if (!path)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     if (access(path, F_OK) == 0) {
@@ -180,10 +177,32 @@ int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
     free(path);
     if (rc < 0)
         return pf_err_prefix(err, "corpus %s", c->dir);
-    pf_buf_add(&c->names, name, 40); /* oom is sticky: the manifest says it */
+    pf_buf_add(&c->names, sha1, 40); /* oom is sticky: the manifest says it */
     c->written++;
     c->bytes += len;
     return 1;
+}
+
+int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
+                  pf_err *err)
+{
+    char name[41];
+    if (pf_sha1_hex(data, len, name, err) < 0)
+        return -1;
+    if (name_out)
+        memcpy(name_out, name, 41);
+    return add_file(c, name, name, data, len, err);
+}
+
+int pf_corpus_add_named(pf_corpus *c, const char *fname, const void *data,
+                        size_t len, pf_err *err)
+{
+    if (!fname[0] || fname[0] == '.' || strchr(fname, '/'))
+        return pf_err_set(err, PF_E_INTERNAL, "corpus %s: bad file name", c->dir);
+    char sha1[41];
+    if (pf_sha1_hex(data, len, sha1, err) < 0)
+        return -1;
+    return add_file(c, fname, sha1, data, len, err);
 }
 
 int pf_corpus_commit(pf_corpus *c, const char *manifest_json, pf_err *err)

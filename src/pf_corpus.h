@@ -48,6 +48,13 @@ int pf_corpus_check_target(const char *dir, pf_err *err);
  * Returns 1 if new, 0 if a duplicate, -1 on error. */
 int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
                   pf_err *err);
+/* Add one document under a file name of the caller's (prodfuzz mutate's
+ * CLASS-PATH-HASH) instead of its SHA-1; a plain name, not starting with
+ * '.'. Its SHA-1 still goes into the manifest's documents_sha1. Returns 1
+ * if new, 0 if a file of that name was already added (a duplicate), -1
+ * on error. */
+int pf_corpus_add_named(pf_corpus *c, const char *fname, const void *data,
+                        size_t len, pf_err *err);
 /* Write the manifest (a JSON object text) and swap the folder in. */
 int pf_corpus_commit(pf_corpus *c, const char *manifest_json, pf_err *err);
 /* Remove the staging folder; the previous corpus is untouched. */

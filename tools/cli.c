@@ -163,6 +163,16 @@ int cli_common_opt(const pf_cmd *cmd, int c, const char *arg)
     }
 }
 
+int cli_rest_opt(const pf_cmd *cmd, int c, const char *arg)
+{
+    if (c == '?')
+        return cli_bad_option(cmd);
+    int r = cli_common_opt(cmd, c, arg);
+    if (r == 0)
+        return CLI_GO_ON;
+    return r > 0 ? 0 : EXIT_USAGE;
+}
+
 double cli_now(void)
 {
     struct timespec ts;

@@ -58,6 +58,15 @@ void cli_init(void);
  * returns 0), -1 usage error (printed, caller returns EXIT_USAGE). */
 int cli_common_opt(const pf_cmd *cmd, int c, const char *arg);
 
+/* What a command's option switch leaves to its default case: '?' (getopt
+ * already complained) and the common options. CLI_GO_ON to keep parsing,
+ * else the status run() returns (0 after --help, EXIT_USAGE):
+ *     default:
+ *         if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+ *             return r;                                              */
+#define CLI_GO_ON (-1)
+int cli_rest_opt(const pf_cmd *cmd, int c, const char *arg);
+
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,22 +3,24 @@
  * runner or language. Reads documents (corpus folders, JSONL, files),
  * writes COUNT mutants into a folder, each named by the class and path
  * that made it ("oversize-customer.name-3f2a91c0de"), with a manifest at
- * DIR/.prodfuzz/manifest.json listing every mutant's class, path, source
- * document and seed. The folder is staged and swapped in whole, so an
- * interrupted run leaves the previous one as it was.
+ * DIR/.prodfuzz/manifest.json (pf_corpus's format) listing every mutant's
+ * class, path, source document and seed. The folder is staged and swapped
+ * in whole, so an interrupted run leaves the previous one as it was.
+ *
+ * Three steps, as every command: options (parse_options), the run
+ * (mutate_all: read, mutate, write, commit) and the report (report: what
+ * was asked, what was written and why anything was not).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "pf_corpus.h"
 #include "pf_docs.h"
-#include "pf_fs.h"
 #include "pf_hash.h"
+#include "pf_json.h"
 #include "pf_mutate.h"
-#include "pf_version.h"
 
 static int run(int argc, char **argv);
 const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of documents into a folder",
@@ -30,12 +32,14 @@ const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of docu
     "at a time past the boundaries production has shown, and writes the\n"
     "mutants into DIR, named CLASS-PATH-HASH so a test that fails says what\n"
     "broke it. Every byte a mutation does not touch stays as it was.\n"
-    "The same inputs and seed give the same mutants.\n"
+    "The same inputs and seed give the same mutants. A mutant identical to\n"
+    "an earlier one (same class, path and bytes) is written once, so fewer\n"
+    "than N files can come out; the summary says how many and why.\n"
     "\n"
     "  -o, --out DIR         output folder (replaced as a whole, atomically)\n"
     "  --shape PROFILE       a shape profile (prodfuzz shape): values just past\n"
     "                        production's lengths, depths, numbers, rare variants\n"
-    "  --count N             mutants to write (100)\n"
+    "  --count N             mutants to make (100)\n"
     "  --seed X              first seed (1); mutant i uses seed X+i\n"
     "  --classes LIST        comma list of null, missing, type, oversize,\n"
     "                        number, deep, legacy, unicode, dupkey, truncate,\n"
@@ -53,6 +57,165 @@ const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of docu
 
 enum { O_SHAPE = CLI_OPT_FIRST_FREE, O_COUNT, O_SEED, O_CLASSES, O_MAX_SIZE,
        O_BYTE_SHARE, O_MAX_DOC, O_JSON };
+
+/* ---- options --------------------------------------------------------------- */
+
+typedef struct mutate_opts {
+    const char *out, *shape_path, *classes;
+    char **inputs;
+    int ninputs;
+    uint64_t count, seed;
+    size_t max_size, max_doc;
+    double byte_share;
+    int json;
+} mutate_opts;
+
+/* CLI_GO_ON when the options are good, else the exit status. */
+static int parse_options(int argc, char **argv, mutate_opts *o)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},
+        {"shape", required_argument, 0, O_SHAPE},
+        {"count", required_argument, 0, O_COUNT},
+        {"seed", required_argument, 0, O_SEED},
+        {"classes", required_argument, 0, O_CLASSES},
+        {"max-size", required_argument, 0, O_MAX_SIZE},
+        {"byte-share", required_argument, 0, O_BYTE_SHARE},
+        {"max-doc-size", required_argument, 0, O_MAX_DOC},
+        {"json", no_argument, 0, O_JSON},
+        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    const pf_cmd *cmd = &pf_cmd_mutate;
+    *o = (mutate_opts){.count = 100, .seed = 1, .max_size = 1u << 20};
+    int c, r;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case O_SHAPE: o->shape_path = optarg; break;
+        case O_CLASSES: o->classes = optarg; break;
+        case O_JSON: o->json = 1; break;
+        case O_COUNT:
+            if (cli_parse_u64(cmd, "--count", optarg, &o->count) < 0)
+                return EXIT_USAGE;
+            if (o->count < 1 || o->count > 100000000)
+                return cli_usage(cmd, "--count must be between 1 and 100000000");
+            break;
+        case O_SEED:
+            if (cli_parse_u64(cmd, "--seed", optarg, &o->seed) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_MAX_SIZE:
+            if (cli_parse_size(cmd, "--max-size", optarg, &o->max_size) < 0)
+                return EXIT_USAGE;
+            if (o->max_size < 1)
+                return cli_usage(cmd, "--max-size must be at least 1 byte");
+            break;
+        case O_MAX_DOC:
+            if (cli_parse_size(cmd, "--max-doc-size", optarg, &o->max_doc) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_BYTE_SHARE:
+            if (cli_parse_double(cmd, "--byte-share", optarg, &o->byte_share) < 0)
+                return EXIT_USAGE;
+            if (!(o->byte_share >= 0 && o->byte_share <= 1))
+                return cli_usage(cmd, "--byte-share must be a number from 0 to 1");
+            break;
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
+        }
+    }
+    if (!o->out)
+        return cli_usage(cmd, "--out DIR is required");
+    if (optind >= argc)
+        return cli_usage(cmd, "no input: give corpus folders, JSONL files or JSON files");
+    o->inputs = argv + optind;
+    o->ninputs = argc - optind;
+    return CLI_GO_ON;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+typedef struct doc {
+    char *data;
+    size_t len;
+    char *origin;
+    int is_json; /* the engine can tokenize it: class mutants are possible */
+} doc;
+
+typedef struct docs {
+    doc *v;
+    size_t n;
+} docs;
+
+static void free_docs(docs *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].data);
+        free(d->v[i].origin);
+    }
+    free(d->v);
+    d->v = NULL;
+    d->n = 0;
+}
+
+static int keep_doc(docs *out, const char *text, size_t len, const char *origin,
+                    pf_json *j, pf_err *err)
+{
+    doc *nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+    if (!nv)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    out->v = nv;
+    doc *d = &nv[out->n];
+    d->data = malloc(len + 1);
+    d->origin = strdup(origin);
+    if (!d->data || !d->origin) {
+        free(d->data);
+        free(d->origin);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    memcpy(d->data, text, len);
+    d->data[len] = '\0';
+    d->len = len;
+    pf_err perr = PF_ERR_INIT;
+    d->is_json = pf_json_parse(j, text, len, &perr) == 0;
+    out->n++;
+    if (perr.code == PF_E_NOMEM)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    return 0;
+}
+
+static int read_docs(const mutate_opts *o, docs *out, pf_err *err)
+{
+    pf_docs d;
+    if (pf_docs_open(&d, o->inputs, (size_t)o->ninputs, o->max_doc, err) < 0)
+        return -1;
+    pf_json j = PF_JSON_INIT;
+    const char *text;
+    size_t len;
+    int r;
+    while ((r = pf_docs_next(&d, &text, &len, err)) > 0)
+        if (keep_doc(out, text, len, pf_docs_origin(&d), &j, err) < 0) {
+            r = -1;
+            break;
+        }
+    pf_json_free(&j);
+    pf_docs_close(&d);
+    if (r < 0)
+        free_docs(out);
+    return r < 0 ? -1 : 0;
+}
+
+/* What a run asked for and what came of it. Every mutant asked for is
+ * either written or a duplicate; the byte-level and shrunk ones are
+ * written, but are not the class mutants the user may expect. */
+typedef struct mutate_result {
+    size_t inputs;
+    uint64_t asked, written, duplicates;
+    uint64_t by_class[PF_M_NONE + 1];
+    uint64_t bytes_not_json;  /* byte-level: the input is not JSON */
+    uint64_t bytes_json;      /* byte-level: no selected class applied, or --byte-share */
+    uint64_t shrunk;          /* the input was over --max-size and was shrunk */
+} mutate_result;
 
 /* "oversize-customer.name-" + 10 hex of the content's SHA-1 */
 static void file_name(const pf_mutator *m, const void *data, size_t len,
@@ -80,253 +243,221 @@ static void file_name(const pf_mutator *m, const void *data, size_t len,
     pf_buf_addf(out, "-%.10s", hex);
 }
 
-typedef struct doc {
-    char *data;
-    size_t len;
-    char *origin;
-} doc;
-
-static void free_docs(doc *d, size_t n)
+/* The manifest's own members: the run's settings, then one entry per
+ * mutant written (appended as they come) and the counts. */
+static void manifest_head(pf_manifest *man, const mutate_opts *o, size_t inputs)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(d[i].data);
-        free(d[i].origin);
-    }
-    free(d);
-}
-
-static int read_docs(char **in, int n, size_t max_doc, doc **out, size_t *nout,
-                     pf_err *err)
-{
-    pf_docs d;
-    if (pf_docs_open(&d, in, (size_t)n, max_doc, err) < 0)
-        return -1;
-    doc *v = NULL;
-    size_t nv = 0;
-    const char *text;
-    size_t len;
-    int r;
-    while ((r = pf_docs_next(&d, &text, &len, err)) != 0) {
-        if (r < 0) {
-            pf_docs_close(&d);
-            free_docs(v, nv);
-            return -1;
-        }
-        doc *nvv = realloc(v, (nv + 1) * sizeof *v);
-        if (!nvv) {
-            pf_docs_close(&d);
-            free_docs(v, nv);
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        }
-        v = nvv;
-        v[nv].data = malloc(len + 1);
-        v[nv].origin = strdup(pf_docs_origin(&d));
-        if (!v[nv].data || !v[nv].origin) {
-            free(v[nv].data);
-            free(v[nv].origin);
-            pf_docs_close(&d);
-            free_docs(v, nv);
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        }
-        memcpy(v[nv].data, text, len);
-        v[nv].data[len] = '\0';
-        v[nv++].len = len;
-    }
-    pf_docs_close(&d);
-    *out = v;
-    *nout = nv;
-    return 0;
-}
-
-static int run(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},
-        {"shape", required_argument, 0, O_SHAPE},
-        {"count", required_argument, 0, O_COUNT},
-        {"seed", required_argument, 0, O_SEED},
-        {"classes", required_argument, 0, O_CLASSES},
-        {"max-size", required_argument, 0, O_MAX_SIZE},
-        {"byte-share", required_argument, 0, O_BYTE_SHARE},
-        {"max-doc-size", required_argument, 0, O_MAX_DOC},
-        {"json", no_argument, 0, O_JSON},
-        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
-    const pf_cmd *cmd = &pf_cmd_mutate;
-    const char *out = NULL, *shape_path = NULL, *classes = NULL;
-    uint64_t count = 100, seed = 1;
-    size_t max_size = 1u << 20, max_doc = 0;
-    double byte_share = 0;
-    int json = 0, c;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case O_SHAPE: shape_path = optarg; break;
-        case O_CLASSES: classes = optarg; break;
-        case O_JSON: json = 1; break;
-        case O_COUNT:
-            if (cli_parse_u64(cmd, "--count", optarg, &count) < 0)
-                return EXIT_USAGE;
-            if (count < 1 || count > 100000000)
-                return cli_usage(cmd, "--count must be between 1 and 100000000");
-            break;
-        case O_SEED:
-            if (cli_parse_u64(cmd, "--seed", optarg, &seed) < 0)
-                return EXIT_USAGE;
-            break;
-        case O_MAX_SIZE:
-            if (cli_parse_size(cmd, "--max-size", optarg, &max_size) < 0)
-                return EXIT_USAGE;
-            if (max_size < 1)
-                return cli_usage(cmd, "--max-size must be at least 1 byte");
-            break;
-        case O_MAX_DOC:
-            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
-                return EXIT_USAGE;
-            break;
-        case O_BYTE_SHARE:
-            if (cli_parse_double(cmd, "--byte-share", optarg, &byte_share) < 0)
-                return EXIT_USAGE;
-            if (!(byte_share >= 0 && byte_share <= 1))
-                return cli_usage(cmd, "--byte-share must be a number from 0 to 1");
-            break;
-        case '?':
-            return cli_bad_option(cmd);
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
-        }
-        }
-    }
-    if (!out)
-        return cli_usage(cmd, "--out DIR is required");
-    if (optind >= argc)
-        return cli_usage(cmd, "no input: give corpus folders, JSONL files or JSON files");
-
-    pf_err err = PF_ERR_INIT;
-    pf_mutate_cfg cfg;
-    pf_mutate_cfg_default(&cfg);
-    cfg.byte_share = byte_share;
-    if (classes && pf_mclass_parse(classes, &cfg.classes, &err) < 0)
-        return cli_usage(cmd, "--classes: %s", err.msg);
-    pf_shape *shape = NULL;
-    if (shape_path && pf_shape_load(shape_path, &shape, &err) < 0)
-        return cli_fail(&err);
-    cfg.shape = shape;
-
-    doc *docs = NULL;
-    size_t ndocs = 0;
-    if (read_docs(argv + optind, argc - optind, max_doc, &docs, &ndocs, &err) < 0) {
-        pf_shape_free(shape);
-        return cli_fail(&err);
-    }
-    if (ndocs == 0) {
-        pf_shape_free(shape);
-        cli_error("no documents in the inputs");
-        return EXIT_USAGE;
-    }
-    pf_mutator *m = pf_mutator_new(&cfg, &err);
-    pf_corpus corpus;
-    if (!m || pf_corpus_open(&corpus, out, 0, &err) < 0) {
-        pf_mutator_free(m);
-        pf_shape_free(shape);
-        free_docs(docs, ndocs);
-        return cli_fail(&err);
-    }
-    uint64_t by_class[PF_M_NONE + 1] = {0}, written = 0, dups = 0;
-    pf_buf mutant = PF_BUF_INIT, name = PF_BUF_INIT, path = PF_BUF_INIT,
-           man = PF_BUF_INIT;
-    pf_buf_addf(&man, "{\"tool\": \"prodfuzz mutate\", \"version\": \"%s\", ", PF_VERSION);
-    pf_buf_addf(&man, "\"documents\": %zu, \"count\": %llu, \"seed\": %llu, "
-                "\"max_size\": %zu, \"byte_share\": %g, \"shape\": ", ndocs,
-                (unsigned long long)count, (unsigned long long)seed, max_size,
-                byte_share);
-    if (shape_path)
-        pf_buf_add_json_str(&man, shape_path, strlen(shape_path));
+    pf_buf *b = &man->body;
+    pf_buf_addf(b, "\"input_documents\":%zu,\"asked\":%llu,\"seed\":%llu,"
+                "\"max_size\":%zu,\"byte_share\":%g,\"shape\":", inputs,
+                (unsigned long long)o->count, (unsigned long long)o->seed,
+                o->max_size, o->byte_share);
+    if (o->shape_path)
+        pf_buf_add_json_str(b, o->shape_path, strlen(o->shape_path));
     else
-        pf_buf_adds(&man, "null");
-    pf_buf_adds(&man, ",\n \"mutants\": [");
+        pf_buf_adds(b, "null");
+    pf_buf_adds(b, ",\"mutants\":[");
+}
+
+static void manifest_entry(pf_manifest *man, const pf_mutator *m, const pf_buf *name,
+                           const doc *d, uint64_t seed, size_t bytes, int first)
+{
+    pf_buf *b = &man->body;
+    const char *path = pf_mutator_last_path(m);
+    pf_buf_adds(b, first ? "{\"file\":" : ",{\"file\":");
+    pf_buf_add_json_str(b, name->data, name->len);
+    pf_buf_addf(b, ",\"class\":\"%s\",\"path\":", pf_mclass_name(pf_mutator_last_class(m)));
+    pf_buf_add_json_str(b, path, strlen(path));
+    pf_buf_adds(b, ",\"source\":");
+    pf_buf_add_json_str(b, d->origin, strlen(d->origin));
+    pf_buf_addf(b, ",\"seed\":%llu,\"bytes\":%zu}", (unsigned long long)seed, bytes);
+}
+
+static void manifest_tail(pf_manifest *man, const mutate_result *r)
+{
+    pf_buf_addf(&man->body, "],\"written\":%llu,\"not_written\":{\"duplicates\":%llu},"
+                "\"byte_level\":{\"input_not_json\":%llu,\"no_class_applied\":%llu},"
+                "\"shrunk_to_max_size\":%llu",
+                (unsigned long long)r->written, (unsigned long long)r->duplicates,
+                (unsigned long long)r->bytes_not_json, (unsigned long long)r->bytes_json,
+                (unsigned long long)r->shrunk);
+}
+
+/* Make o->count mutants of ds round-robin into corpus c, recording them
+ * in man and r. */
+static int mutate_into(const mutate_opts *o, const docs *ds, pf_mutator *m,
+                       pf_corpus *c, pf_manifest *man, mutate_result *r,
+                       pf_err *err)
+{
+    pf_buf mutant = PF_BUF_INIT, name = PF_BUF_INIT;
     int rc = 0;
-    for (uint64_t i = 0; i < count && rc == 0; i++) {
-        const doc *d = &docs[i % ndocs];
-        pf_mutator_seed(m, seed + i);
-        if (pf_mutate(m, d->data, d->len, max_size, &mutant, &err) < 0) {
+    for (uint64_t i = 0; i < o->count; i++) {
+        const doc *d = &ds->v[i % ds->n];
+        pf_mutator_seed(m, o->seed + i);
+        if (pf_mutate(m, d->data, d->len, o->max_size, &mutant, err) < 0) {
             rc = -1;
             break;
         }
         file_name(m, mutant.data, mutant.len, &name);
-        pf_buf_reset(&path);
-        pf_buf_addf(&path, "%s/%s", corpus.stage, pf_buf_str(&name));
-        if (access(pf_buf_str(&path), F_OK) == 0) {
-            dups++;
-            continue;
-        }
-        if (pf_buf_ok(&path, &err) < 0 ||
-            pf_fs_write_atomic(pf_buf_str(&path), mutant.data, mutant.len, 0644,
-                               &err) < 0) {
+        int added = pf_buf_ok(&name, err) < 0 ? -1
+                    : pf_corpus_add_named(c, pf_buf_str(&name), mutant.data,
+                                          mutant.len, err);
+        if (added < 0) {
             rc = -1;
             break;
         }
-        by_class[pf_mutator_last_class(m)]++;
-        pf_buf_addf(&man, "%s\n  {\"file\": ", written ? "," : "");
-        pf_buf_add_json_str(&man, name.data, name.len);
-        pf_buf_addf(&man, ", \"class\": \"%s\", \"path\": ",
-                    pf_mclass_name(pf_mutator_last_class(m)));
-        pf_buf_add_json_str(&man, pf_mutator_last_path(m),
-                            strlen(pf_mutator_last_path(m)));
-        pf_buf_adds(&man, ", \"source\": ");
-        pf_buf_add_json_str(&man, d->origin, strlen(d->origin));
-        pf_buf_addf(&man, ", \"seed\": %llu, \"bytes\": %zu}",
-                    (unsigned long long)(seed + i), mutant.len);
-        written++;
+        if (added == 0) {
+            r->duplicates++;
+            continue;
+        }
+        pf_mclass cls = pf_mutator_last_class(m);
+        r->by_class[cls]++;
+        if (cls == PF_M_BYTES && d->is_json)
+            r->bytes_json++;
+        else if (cls == PF_M_BYTES)
+            r->bytes_not_json++;
+        else if (cls == PF_M_SHRINK)
+            r->shrunk++;
+        manifest_entry(man, m, &name, d, o->seed + i, mutant.len, r->written == 0);
+        r->written++;
         if (pf_cli_g.progress)
             cli_progress("mutate: %llu of %llu", (unsigned long long)i + 1,
-                         (unsigned long long)count);
+                         (unsigned long long)o->count);
     }
     if (pf_cli_g.progress)
         cli_progress_done();
-    pf_buf_addf(&man, "],\n \"written\": %llu, \"duplicates\": %llu}\n",
-                (unsigned long long)written, (unsigned long long)dups);
-    if (rc == 0 && pf_buf_ok(&man, &err) == 0 &&
-        pf_corpus_commit(&corpus, man.data, &err) == 0) {
-        if (json) {
-            printf("{\"out\": ");
-            pf_buf tmp = PF_BUF_INIT;
-            pf_buf_add_json_str(&tmp, out, strlen(out));
-            printf("%s, \"written\": %llu, \"duplicates\": %llu, \"classes\": {",
-                   pf_buf_str(&tmp), (unsigned long long)written,
-                   (unsigned long long)dups);
-            pf_buf_free(&tmp);
-            for (int k = 0, first = 1; k <= PF_M_NONE; k++)
-                if (by_class[k]) {
-                    printf("%s\"%s\": %llu", first ? "" : ", ",
-                           pf_mclass_name((pf_mclass)k),
-                           (unsigned long long)by_class[k]);
-                    first = 0;
-                }
-            printf("}}\n");
-        } else {
-            printf("wrote %llu mutants to %s (", (unsigned long long)written, out);
-            for (int k = 0, first = 1; k <= PF_M_NONE; k++)
-                if (by_class[k]) {
-                    printf("%s%s %llu", first ? "" : ", ",
-                           pf_mclass_name((pf_mclass)k),
-                           (unsigned long long)by_class[k]);
-                    first = 0;
-                }
-            printf(")\n");
-        }
-    } else {
-        if (corpus.stage)
-            pf_corpus_abort(&corpus);
-        rc = -1;
-    }
     pf_buf_free(&mutant);
     pf_buf_free(&name);
-    pf_buf_free(&path);
-    pf_buf_free(&man);
+    return rc;
+}
+
+static int mutate_all(const mutate_opts *o, mutate_result *r, pf_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->asked = o->count;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.byte_share = o->byte_share;
+    if (o->classes && pf_mclass_parse(o->classes, &cfg.classes, err) < 0)
+        return pf_err_prefix(err, "--classes");
+    pf_shape *shape = NULL;
+    if (o->shape_path && pf_shape_load(o->shape_path, &shape, err) < 0)
+        return -1;
+    cfg.shape = shape;
+    docs ds = {0};
+    if (read_docs(o, &ds, err) < 0) {
+        pf_shape_free(shape);
+        return -1;
+    }
+    int rc = -1;
+    pf_mutator *m = NULL;
+    pf_manifest man;
+    pf_manifest_init(&man, "mutate");
+    pf_corpus c;
+    if (ds.n == 0) {
+        pf_err_set(err, PF_E_INPUT, "no documents in the inputs");
+    } else if ((m = pf_mutator_new(&cfg, err)) != NULL &&
+               pf_corpus_open(&c, o->out, 0, err) == 0) {
+        r->inputs = ds.n;
+        manifest_head(&man, o, ds.n);
+        if (mutate_into(o, &ds, m, &c, &man, r, err) < 0) {
+            pf_corpus_abort(&c);
+        } else {
+            manifest_tail(&man, r);
+            rc = pf_corpus_commit_manifest(&c, &man, err); /* aborts on error */
+        }
+    }
+    pf_manifest_free(&man);
     pf_mutator_free(m);
     pf_shape_free(shape);
-    free_docs(docs, ndocs);
-    return rc < 0 ? cli_fail(&err) : 0;
+    free_docs(&ds);
+    return rc;
+}
+
+/* ---- the report ------------------------------------------------------------ */
+
+static void class_counts(pf_buf *b, const mutate_result *r, int json)
+{
+    for (int k = 0, first = 1; k <= PF_M_NONE; k++)
+        if (r->by_class[k]) {
+            pf_buf_addf(b, json ? "%s\"%s\": %llu" : "%s%s %llu", first ? "" : ", ",
+                        pf_mclass_name((pf_mclass)k), (unsigned long long)r->by_class[k]);
+            first = 0;
+        }
+}
+
+static void report_json(const mutate_opts *o, const mutate_result *r, pf_buf *b)
+{
+    pf_buf_adds(b, "{\"out\": ");
+    pf_buf_add_json_str(b, o->out, strlen(o->out));
+    pf_buf_addf(b, ", \"inputs\": %zu, \"asked\": %llu, \"written\": %llu, "
+                "\"duplicates\": %llu, \"classes\": {", r->inputs,
+                (unsigned long long)r->asked, (unsigned long long)r->written,
+                (unsigned long long)r->duplicates);
+    class_counts(b, r, 1);
+    pf_buf_addf(b, "}, \"not_written\": {\"duplicates\": %llu}, \"byte_level\": "
+                "{\"input_not_json\": %llu, \"no_class_applied\": %llu}, "
+                "\"shrunk_to_max_size\": %llu}\n",
+                (unsigned long long)r->duplicates, (unsigned long long)r->bytes_not_json,
+                (unsigned long long)r->bytes_json, (unsigned long long)r->shrunk);
+}
+
+static void report_text(const mutate_opts *o, const mutate_result *r, pf_buf *b)
+{
+    pf_buf_addf(b, "wrote %llu of %llu mutants to %s (", (unsigned long long)r->written,
+                (unsigned long long)r->asked, o->out);
+    class_counts(b, r, 0);
+    pf_buf_adds(b, ")\n");
+    if (r->duplicates)
+        pf_buf_addf(b, "%llu not written: identical to an earlier mutant (same class, "
+                    "path and bytes); more input documents, more --classes or a "
+                    "--shape profile give more distinct mutants\n",
+                    (unsigned long long)r->duplicates);
+    if (r->bytes_not_json)
+        pf_buf_addf(b, "%llu byte-level: their input is not JSON the engine can "
+                    "tokenize, so no class applies\n", (unsigned long long)r->bytes_not_json);
+    if (r->bytes_json)
+        pf_buf_addf(b, "%llu byte-level: %s\n", (unsigned long long)r->bytes_json,
+                    o->byte_share > 0 ? "--byte-share chose bytes, or none of the "
+                                        "selected classes applied to the input"
+                                      : "none of the selected classes applied to the input");
+    if (r->shrunk)
+        pf_buf_addf(b, "%llu shrunk: their input was over --max-size %zu, so it was "
+                    "cut down to fit instead of mutated\n", (unsigned long long)r->shrunk,
+                    o->max_size);
+}
+
+static int report(const mutate_opts *o, const mutate_result *r)
+{
+    pf_buf b = PF_BUF_INIT;
+    if (o->json)
+        report_json(o, r, &b);
+    else
+        report_text(o, r, &b);
+    pf_err err = PF_ERR_INIT;
+    int rc = 0;
+    if (pf_buf_ok(&b, &err) < 0)
+        rc = cli_fail(&err);
+    else if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+        cli_error("cannot write the summary");
+        rc = EXIT_ENV;
+    }
+    pf_buf_free(&b);
+    return rc;
+}
+
+static int run(int argc, char **argv)
+{
+    mutate_opts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc != CLI_GO_ON)
+        return rc;
+    mutate_result r;
+    pf_err err = PF_ERR_INIT;
+    if (mutate_all(&o, &r, &err) < 0) {
+        if (err.code == PF_E_USAGE)
+            return cli_usage(&pf_cmd_mutate, "%s", err.msg);
+        return cli_fail(&err);
+    }
+    return report(&o, &r);
 }

@@ -77,4 +77,62 @@ ctl=$(cd "$W/g" && for f in *; do LC_ALL=C grep -c $'[\x01-\x08\x0b\x0c\x0e-\x1f
 esc=$(cd "$W/g" && grep -lE '\\u00[01][0-9a-fA-F]' * | wc -l)
 t_eq "unicode mutants carry raw control characters" "$([ "$ctl" -gt 0 ] && echo yes)" yes
 t_eq "and \\u0001-\\u001f escapes" "$([ "$esc" -gt 0 ] && echo yes)" yes
+# a run says how many mutants were asked, how many were written and why
+# any were not (issue 14: `mutate --count 1000` wrote 989 and did not say why)
+t_exit "the summary names asked and written" 0 "$PF" mutate "$SEEDS" --count 60 --seed 5 --out "$W/h"
+files=$(ls "$W/h" | wc -l)
+t_grep "wrote N of 60" "^wrote $files of 60 mutants to " "$T_OUT"
+dups=$((60 - files))
+if [ "$dups" -gt 0 ]; then
+    t_grep "and says the rest were duplicates" "^$dups not written: identical to an earlier mutant" "$T_OUT"
+else
+    t_nogrep "no duplicate line when there were none" 'not written' "$T_OUT"
+fi
+printf '{"a":"x","b":[1]}' >"$W/small.json"
+t_exit "a small document gives duplicates" 0 "$PF" mutate "$W/small.json" --count 40 --classes empty --out "$W/i"
+t_grep "and the text says how many and why" '^wrote [0-9]+ of 40 mutants .*' "$T_OUT"
+t_grep "(duplicates collapsed)" '^[0-9]+ not written: identical to an earlier mutant \(same class, path and bytes\)' "$T_OUT"
+t_exit "--json counts asked, written and duplicates" 0 "$PF" mutate "$W/small.json" --count 40 --classes empty --out "$W/i" --json
+t_exit "asked = written + duplicates, written = files, in --json and the manifest" 0 python3 -c "
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+files = set(os.listdir(d)) - {'.prodfuzz'}
+m = json.load(open(d + '/.prodfuzz/manifest.json'))
+assert s['asked'] == 40, s
+assert s['duplicates'] > 0, s
+assert s['written'] + s['duplicates'] == s['asked'], s
+assert s['not_written'] == {'duplicates': s['duplicates']}, s
+assert s['written'] == len(files), (s, len(files))
+assert sum(s['classes'].values()) == s['written'], s
+assert m['asked'] == 40 and m['written'] == s['written'], m
+assert m['duplicates'] == s['duplicates'] and m['files'] == s['written'], m
+assert len(m['mutants']) == s['written'], m
+" "$T_OUT" "$W/i"
+printf '1' >"$W/scalar.json"
+t_exit "a class that cannot apply gives byte-level mutants" 0 "$PF" mutate "$W/scalar.json" --count 10 --classes missing --out "$W/j"
+t_grep "and says that none of the classes applied" '^10 byte-level: none of the selected classes applied to the input' "$T_OUT"
+"$PF" mutate "$W/scalar.json" --count 10 --classes missing --out "$W/j" --json >"$W/j.json" 2>/dev/null
+t_eq "--json counts them as no_class_applied" \
+    "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['byte_level'])" "$W/j.json")" \
+    "{'input_not_json': 0, 'no_class_applied': 10}"
+printf 'plain text, not JSON\n' >"$W/text.txt"
+t_exit "an input that is not JSON gives byte-level mutants" 0 "$PF" mutate "$W/text.txt" --count 5 --out "$W/k"
+t_grep "and says the input is not JSON" '^[0-9]+ byte-level: their input is not JSON' "$T_OUT"
+printf '{"name":"a fairly long document for a tiny limit"}' >"$W/long.json"
+t_exit "an input over --max-size is shrunk" 0 "$PF" mutate "$W/long.json" --count 5 --max-size 20 --out "$W/l"
+t_grep "and it says so" '^[0-9]+ shrunk: their input was over --max-size 20' "$T_OUT"
+
+# the manifest is pf_corpus's: command, version, counts, content SHA-1s
+t_exit "the manifest is a prodfuzz corpus manifest with the mutants' SHA-1s" 0 python3 -c "
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(d + '/.prodfuzz/manifest.json'))
+assert m['tool'] == 'prodfuzz' and m['command'] == 'mutate', m
+assert m['manifest_version'] == 1 and m['anonymized'] is False, m
+files = sorted(set(os.listdir(d)) - {'.prodfuzz'})
+sha = sorted(hashlib.sha1(open(os.path.join(d, f), 'rb').read()).hexdigest() for f in files)
+assert m['documents_sha1'] == sha, 'documents_sha1 differ'
+assert m['bytes'] == sum(os.path.getsize(os.path.join(d, f)) for f in files), m['bytes']
+" "$W/h"
 t_done
