@@ -63,12 +63,13 @@ ATOOLOBJ := $(TOOLSRC:tools/%.c=$(B)/asan/obj/tools/%.o)
 FOBJ := $(SRC:src/%.c=$(B)/fuzzobj/%.o)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/asan/tests/%)
 # Fault injection (tests/fault/, as SQLite does it): these unit tests link
-# tests/fault/pf_fault.c, which takes the library's allocations (--wrap)
-# and fails the Nth one on request.
+# tests/fault/pf_fault.c, which takes the library's allocations and writes
+# (--wrap) and fails the Nth one on request (out of memory, a full disk).
 FAULTSRC := $(sort $(wildcard tests/fault/test_*.c))
 TESTBIN += $(FAULTSRC:tests/fault/%.c=$(B)/asan/tests/%)
 FAULTWRAP := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
-             -Wl,--wrap=strdup -Wl,--wrap=strndup
+             -Wl,--wrap=strdup -Wl,--wrap=strndup \
+             -Wl,--wrap=write -Wl,--wrap=fwrite -Wl,--wrap=fflush -Wl,--wrap=fsync
 FUZZBIN := $(HARNESS:harnesses/%.c=$(B)/fuzz/%)
 
 # The libFuzzer and AFL++ mutator glue.

@@ -7,8 +7,10 @@
 #include "pf_fault.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
@@ -49,4 +51,80 @@ char *__wrap_strdup(const char *s) { return fail_now() ? NULL : __real_strdup(s)
 char *__wrap_strndup(const char *s, size_t n)
 {
     return fail_now() ? NULL : __real_strndup(s, n);
+}
+
+/* ---- writes ---------------------------------------------------------------- */
+
+ssize_t __real_write(int fd, const void *p, size_t n);
+size_t __real_fwrite(const void *p, size_t size, size_t nmemb, FILE *fp);
+int __real_fflush(FILE *fp);
+int __real_fsync(int fd);
+
+static unsigned long warmed, wseen;
+static int wfired, werrno;
+
+void pf_fault_arm_write(unsigned long nth, int errnum)
+{
+    warmed = nth;
+    wseen = 0;
+    wfired = 0;
+    werrno = errnum;
+}
+
+unsigned long pf_fault_write_count(void) { return wseen; }
+int pf_fault_write_fired(void) { return wfired; }
+
+/* 0: let the call through; 1: the disk fills at this call (short write);
+ * 2: the disk is full. */
+static int disk_state(void)
+{
+    if (!warmed)
+        return 0;
+    ++wseen;
+    if (wfired)
+        return 2;
+    if (wseen != warmed)
+        return 0;
+    wfired = 1;
+    return 1;
+}
+
+ssize_t __wrap_write(int fd, const void *p, size_t n)
+{
+    int st = disk_state();
+    if (st == 1 && n >= 2)
+        return __real_write(fd, p, n / 2);
+    if (st) {
+        errno = werrno;
+        return -1;
+    }
+    return __real_write(fd, p, n);
+}
+
+size_t __wrap_fwrite(const void *p, size_t size, size_t nmemb, FILE *fp)
+{
+    int st = disk_state();
+    if (!st)
+        return __real_fwrite(p, size, nmemb, fp);
+    size_t put = st == 1 && nmemb >= 2 ? __real_fwrite(p, size, nmemb / 2, fp) : 0;
+    errno = werrno;
+    return put;
+}
+
+int __wrap_fflush(FILE *fp)
+{
+    if (disk_state()) {
+        errno = werrno;
+        return EOF;
+    }
+    return __real_fflush(fp);
+}
+
+int __wrap_fsync(int fd)
+{
+    if (disk_state()) {
+        errno = werrno;
+        return -1;
+    }
+    return __real_fsync(fd);
 }

@@ -6,6 +6,11 @@
  * an entry point for N = 1, 2, ... until a run makes fewer than N
  * allocations (it completed), asserting at every N a clean PF_E_NOMEM (or
  * success), no crash, and, through LeakSanitizer at exit, no leak.
+ *
+ * Writes likewise (write, fwrite, fflush, fsync, wrapped the same way):
+ * pf_fault_arm_write(N, ENOSPC) makes the disk fill up at the Nth write
+ * call, as a real one does: that call writes half of its bytes (a short
+ * write) and fails, and every later call fails too, until disarmed.
  */
 #ifndef PF_FAULT_H
 #define PF_FAULT_H
@@ -18,5 +23,12 @@ void pf_fault_arm(unsigned long nth);
 unsigned long pf_fault_count(void);
 int pf_fault_fired(void);
 void pf_fault_disarm(void);
+
+/* Fill the disk at the nth write-family call from now (1-based) with
+ * errno errnum (ENOSPC, EIO, EDQUOT...); 0 disarms. */
+void pf_fault_arm_write(unsigned long nth, int errnum);
+/* Write-family calls since pf_fault_arm_write; whether the disk filled. */
+unsigned long pf_fault_write_count(void);
+int pf_fault_write_fired(void);
 
 #endif
