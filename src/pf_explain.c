@@ -76,6 +76,23 @@ struct pf_explainer {
 
 /* ---- items ----------------------------------------------------------------- */
 
+/* arr with room for element n (it has *cap elements of elem bytes; the
+ * capacity doubles, from first), or NULL when out of memory: arr is then
+ * unchanged and still the caller's. *cap changes only on success. The one
+ * way this file grows an array. */
+static void *grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return arr;
+    size_t nc = *cap ? *cap * 2 : first;
+    while (nc <= n)
+        nc *= 2;
+    void *nv = realloc(arr, nc * elem);
+    if (nv)
+        *cap = nc;
+    return nv;
+}
+
 typedef struct ivec {
     pf_explain_item *v;
     size_t n, cap;
@@ -136,17 +153,13 @@ static void add_item(ivec *iv, const char *path, const char *cls, double score,
             pf_buf_free(&t);
             return;
         }
-    if (iv->n == iv->cap) {
-        size_t nc = iv->cap ? iv->cap * 2 : 16;
-        pf_explain_item *nv = realloc(iv->v, nc * sizeof *nv);
-        if (!nv) {
-            iv->oom = 1;
-            pf_buf_free(&t);
-            return;
-        }
-        iv->v = nv;
-        iv->cap = nc;
+    pf_explain_item *nv = grow(iv->v, &iv->cap, iv->n, sizeof *nv, 16);
+    if (!nv) {
+        iv->oom = 1;
+        pf_buf_free(&t);
+        return;
     }
+    iv->v = nv;
     char *p = strdup(path);
     if (!p || t.oom) {
         free(p);
@@ -207,7 +220,7 @@ static void doc_free(doc *d)
     memset(d, 0, sizeof *d);
 }
 
-static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_ws(unsigned char c) { return pf_json_is_ws(c); }
 static int digit_c(char c) { return c >= '0' && c <= '9'; }
 
 static size_t err_offset(const char *msg)
@@ -251,13 +264,10 @@ static int doc_read(doc *d, const uint8_t *data, size_t len, pf_err *err)
             else if (c == '"')
                 in = 0;
             else if (c < 0x20) {
-                if (d->nctl == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    size_t *nc = realloc(d->ctl, cap * sizeof *nc);
-                    if (!nc)
-                        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-                    d->ctl = nc;
-                }
+                size_t *nc = grow(d->ctl, &cap, d->nctl, sizeof *nc, 16);
+                if (!nc)
+                    return pf_err_set(err, PF_E_NOMEM, "out of memory");
+                d->ctl = nc;
                 d->ctl[d->nctl++] = i;
                 w[i] = ' ';
             }
@@ -358,16 +368,12 @@ static void fpush(fvec *f, uint64_t h)
 {
     if (f->oom)
         return;
-    if (f->n == f->cap) {
-        size_t nc = f->cap ? f->cap * 2 : 64;
-        uint64_t *nv = realloc(f->v, nc * sizeof *nv);
-        if (!nv) {
-            f->oom = 1;
-            return;
-        }
-        f->v = nv;
-        f->cap = nc;
+    uint64_t *nv = grow(f->v, &f->cap, f->n, sizeof *nv, 64);
+    if (!nv) {
+        f->oom = 1;
+        return;
     }
+    f->v = nv;
     f->v[f->n++] = h;
 }
 
@@ -634,16 +640,12 @@ static void check_string(actx *c, int tok, const char *path,
     uint64_t strings = sp->types[PF_J_STRING];
     for (size_t k = 0; k < nf; k++)
         if (strings && counts[k] * 50 >= strings * 49) {
-            if (c->nfc == c->cfc) {
-                size_t nc = c->cfc ? c->cfc * 2 : 16;
-                fmtcand *nv = realloc(c->fc, nc * sizeof *nv);
-                if (!nv) {
-                    c->oom = 1;
-                    return;
-                }
-                c->fc = nv;
-                c->cfc = nc;
+            fmtcand *nv = grow(c->fc, &c->cfc, c->nfc, sizeof *nv, 16);
+            if (!nv) {
+                c->oom = 1;
+                return;
             }
+            c->fc = nv;
             c->fc[c->nfc++] = (fmtcand){tok, (size_t)c->pathof[tok], names[k], counts[k], strings};
             break;
         }
@@ -937,20 +939,15 @@ static int visit(void *ctx, const pf_json *j, int tok, int key, const pf_path *p
     actx *c = ctx;
     (void)err;
     size_t dpt = path->depth;
-    if (dpt >= c->nstack) {
-        size_t nn = c->nstack ? c->nstack * 2 : 32;
-        while (nn <= dpt)
-            nn *= 2;
-        pf_buf *ns = realloc(c->stack, nn * sizeof *ns);
-        if (!ns) {
-            c->oom = 1;
-            return -1;
-        }
-        for (size_t i = c->nstack; i < nn; i++)
-            pf_buf_init(&ns[i]);
-        c->stack = ns;
-        c->nstack = nn;
+    size_t had = c->nstack;
+    pf_buf *ns = grow(c->stack, &c->nstack, dpt, sizeof *ns, 32);
+    if (!ns) {
+        c->oom = 1;
+        return -1;
     }
+    for (size_t i = had; i < c->nstack; i++)
+        pf_buf_init(&ns[i]);
+    c->stack = ns;
     pf_buf *me = &c->stack[dpt];
     if (dpt == 0) {
         pf_buf_reset(me);
@@ -1191,26 +1188,19 @@ static unsigned ws_kind(char ch)
 /* Runs of whitespace outside strings, before the end of the document. */
 static void ws_stats(const char *s, size_t n, size_t *maxrun, unsigned *kinds)
 {
-    int in = 0;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        if (in) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in = 0;
-            continue;
-        }
         if (is_ws((unsigned char)ch)) {
             run++;
             *kinds |= ws_kind(ch);
             if (run > *maxrun)
                 *maxrun = run;
-        } else {
-            run = 0;
-            in = ch == '"';
+            continue;
         }
+        run = 0;
+        if (ch == '"')
+            i = pf_json_str_end(s, n, i);
     }
 }
 
@@ -1251,21 +1241,11 @@ static void check_whitespace(actx *c)
     for (size_t q = 0; q + 1 < n; q++)
         gaps += (s[q] == ',' || s[q] == ':') && is_ws((unsigned char)s[q + 1]);
     int spaced = j->ntok > 4 && gaps * 4 >= (size_t)j->ntok;
-    int in = 0;
     size_t i = 0;
     while (i < n) {
         char ch = s[i];
-        if (in) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in = 0;
-            i++;
-            continue;
-        }
         if (!is_ws((unsigned char)ch)) {
-            in = ch == '"';
-            i++;
+            i = ch == '"' ? pf_json_str_end(s, n, i) + 1 : i + 1;
             continue;
         }
         size_t a = i;
@@ -1290,18 +1270,10 @@ static void check_whitespace(actx *c)
     }
     if (!have_corpus && !best && runs && runs * 4 < (size_t)j->ntok) {
         /* a compact document with a few spaced gaps: those are odd */
-        in = 0;
         for (i = 1; i < n; i++) {
             char ch = s[i];
-            if (in) {
-                if (ch == '\\')
-                    i++;
-                else if (ch == '"')
-                    in = 0;
-                continue;
-            }
             if (ch == '"')
-                in = 1;
+                i = pf_json_str_end(s, n, i);
             else if (is_ws((unsigned char)ch) && !(c->d->bom && i < 3)) {
                 size_t a = i;
                 while (i < n && is_ws((unsigned char)s[i]))
@@ -1452,14 +1424,12 @@ static void locate(const char *s, size_t e, const pf_shape *sh, pf_buf *path, in
             in = 1;
             in_key = depth && st[depth - 1] == '{' && expect_key;
         } else if (ch == '{' || ch == '[') {
-            if (depth == cap) {
-                char *ns = realloc(st, cap *= 2);
-                if (!ns) {
-                    free(st);
-                    return;
-                }
-                st = ns;
+            char *ns = grow(st, &cap, depth, 1, 64);
+            if (!ns) {
+                free(st);
+                return;
             }
+            st = ns;
             st[depth++] = ch;
             expect_key = ch == '{';
         } else if (ch == '}' || ch == ']') {
@@ -1851,14 +1821,10 @@ static int add_doc(pf_explainer *x, const char *name, const char *file,
     }
     if (!ok)
         return 0; /* not a candidate for nearest */
-    if (x->ndocs == x->cap) {
-        size_t nc = x->cap ? x->cap * 2 : 64;
-        cdoc *nv = realloc(x->docs, nc * sizeof *nv);
-        if (!nv)
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        x->docs = nv;
-        x->cap = nc;
-    }
+    cdoc *nv = grow(x->docs, &x->cap, x->ndocs, sizeof *nv, 64);
+    if (!nv)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    x->docs = nv;
     cdoc *cd = &x->docs[x->ndocs];
     memset(cd, 0, sizeof *cd);
     cd->name = strdup(name);
@@ -1971,15 +1937,12 @@ int pf_explainer_open(const char *shape_path, const char *corpus_dir,
         while ((de = readdir(dir))) {
             if (de->d_name[0] == '.')
                 continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                char **nn = realloc(names, cap * sizeof *nn);
-                if (!nn) {
-                    rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
-                    break;
-                }
-                names = nn;
+            char **nn = grow(names, &cap, n, sizeof *nn, 256);
+            if (!nn) {
+                rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+                break;
             }
+            names = nn;
             if (!(names[n++] = strdup(de->d_name))) {
                 rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
                 break;

@@ -134,7 +134,7 @@ static int run(int argc, char **argv)
     const pf_cmd *cmd = &pf_cmd_explain;
     const char *shape = NULL, *corpus = NULL;
     uint64_t top = 5;
-    int json = 0, c;
+    int json = 0, c, r;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_SHAPE: shape = optarg; break;
@@ -144,13 +144,9 @@ static int run(int argc, char **argv)
             if (cli_parse_u64(cmd, "--top", optarg, &top) < 0)
                 return EXIT_USAGE;
             break;
-        case '?':
-            return cli_bad_option(cmd);
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
-        }
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
         }
     }
     if (optind >= argc)
@@ -184,18 +180,14 @@ static int run(int argc, char **argv)
         for (size_t i = 0; i < fl.n; i++) {
             pf_buf_reset(&data);
             pf_err_clear(&err);
-            if (pf_fs_read_file(fl.v[i], (size_t)256 << 20, &data, &err) < 0) {
-                int r = cli_fail(&err);
-                if (r > rc)
-                    rc = r;
-                continue;
-            }
             pf_explanation e;
-            if (pf_explainer_explain_named(x, fl.v[i], (const uint8_t *)data.data, data.len,
-                                           &e, &err) < 0) {
-                int r = cli_fail(&err);
-                if (r > rc)
-                    rc = r;
+            if (pf_fs_read_file(fl.v[i], (size_t)256 << 20, &data, &err) < 0 ||
+                pf_explainer_explain_named(x, fl.v[i], (const uint8_t *)data.data,
+                                           data.len, &e, &err) < 0) {
+                /* this file's error; the others are still explained */
+                int fr = cli_fail(&err);
+                if (fr > rc)
+                    rc = fr;
                 continue;
             }
             if (json) {

@@ -54,20 +54,16 @@ static int run(int argc, char **argv)
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_repro;
     const char *state = NULL, *target = NULL;
-    int show = 0, json = 0, c;
+    int show = 0, json = 0, c, r;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case O_STATE: state = optarg; break;
         case O_TARGET: target = optarg; break;
         case O_SHOW: show = 1; break;
         case O_JSON: json = 1; break;
-        case '?':
-            return cli_bad_option(cmd);
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
-        }
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
         }
     }
     if (!state)
