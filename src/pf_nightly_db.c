@@ -15,6 +15,7 @@
  * expiry date; an expired entry no longer suppresses.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,18 +136,80 @@ pf_nfinding *pf_ndb_get(pf_ndb *db, const char *target, const char *signature,
     return f;
 }
 
+/* ---- the records' members ---------------------------------------------------
+ *
+ * One table per record, read by load and save alike, so each member's name
+ * and type is written once. Numbers absent (or not positive) in a file
+ * keep the record's initial value: 0, or the default limits. */
+
+enum ftype { F_STR, F_STRV, F_U64, F_INT, F_DBL };
+
+typedef struct field {
+    const char *key;
+    enum ftype type;
+    size_t off;  /* of the member */
+    size_t noff; /* F_STRV: of its count */
+} field;
+
+#define FSTR(k, T, m) {k, F_STR, offsetof(T, m), 0}
+#define FSTRV(k, T, m, n) {k, F_STRV, offsetof(T, m), offsetof(T, n)}
+#define FNUM(k, t, T, m) {k, t, offsetof(T, m), 0}
+
+/* a finding, in the file's order; "status" and "environment" follow */
+static const field FINDING[] = {
+    FSTR("id", pf_nfinding, id),
+    FSTR("target", pf_nfinding, target),
+    FSTR("signature", pf_nfinding, signature),
+    FSTR("kind", pf_nfinding, kind),
+    FSTR("outcome", pf_nfinding, outcome),
+    FSTR("title", pf_nfinding, title),
+    FSTR("class", pf_nfinding, mclass),
+    FSTR("path", pf_nfinding, path),
+    FSTRV("explanation", pf_nfinding, explain, nexplain),
+    FSTR("top_file", pf_nfinding, top_file),
+    FNUM("top_line", F_INT, pf_nfinding, top_line),
+    FSTR("stack", pf_nfinding, stack),
+    FSTR("reproducer", pf_nfinding, reproducer),
+    FNUM("reproducer_bytes", F_U64, pf_nfinding, repro_bytes),
+    FNUM("original_bytes", F_U64, pf_nfinding, orig_bytes),
+    FSTR("first_seen", pf_nfinding, first_seen),
+    FSTR("last_seen", pf_nfinding, last_seen),
+    FNUM("count", F_U64, pf_nfinding, count),
+    FNUM("nights", F_U64, pf_nfinding, nights),
+};
+
+/* a finding's "environment": what `prodfuzz repro` replays it with */
+static const field ENVIRONMENT[] = {
+    FSTR("binary", pf_nfinding, binary),
+    FSTR("build_id", pf_nfinding, build_id),
+    FSTR("prodfuzz_version", pf_nfinding, version),
+    FNUM("heap_bytes", F_U64, pf_nfinding, lim.heap_bytes),
+    FNUM("timeout_s", F_DBL, pf_nfinding, lim.timeout_s),
+    FNUM("max_len", F_U64, pf_nfinding, lim.max_len),
+    FSTRV("env", pf_nfinding, env, nenv),
+};
+
+/* a night; "classes" follows */
+static const field NIGHT[] = {
+    FSTR("date", pf_nnight, date),
+    FSTR("run_id", pf_nnight, run_id),
+    FNUM("new", F_U64, pf_nnight, nnew),
+    FNUM("open", F_U64, pf_nnight, nopen),
+    FNUM("fixed", F_U64, pf_nnight, nfixed),
+    FNUM("suppressed", F_U64, pf_nnight, nsuppressed),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof(t)[0])
+
+static void *member(void *rec, size_t off) { return (char *)rec + off; }
+static const void *cmember(const void *rec, size_t off) { return (const char *)rec + off; }
+
 /* ---- load ------------------------------------------------------------------ */
 
 static char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) && v->valuestring ? strdup(v->valuestring) : NULL;
-}
-
-static uint64_t jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
 }
 
 static int jstrv(const cJSON *o, const char *k, char ***out, size_t *n)
@@ -168,6 +231,73 @@ static int jstrv(const cJSON *o, const char *k, char ***out, size_t *n)
     return 0;
 }
 
+/* A positive number, clamped to what the member holds; 0 otherwise. */
+static double jpos(const cJSON *v, double max)
+{
+    if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+        return 0;
+    return v->valuedouble < max ? v->valuedouble : max;
+}
+
+/* Read table t's members of object o into rec; a string member rec
+ * already holds (a finding's identity) is kept. -1 when out of memory. */
+static int load_fields(const cJSON *o, const field *t, size_t n, void *rec)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        void *p = member(rec, t[i].off);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, t[i].key);
+        double x;
+        switch (t[i].type) {
+        case F_STR:
+            if (!*(char **)p && cJSON_IsString(v) && v->valuestring &&
+                !(*(char **)p = strdup(v->valuestring)))
+                rc = -1;
+            break;
+        case F_STRV:
+            if (jstrv(o, t[i].key, p, member(rec, t[i].noff)) < 0)
+                rc = -1;
+            break;
+        case F_U64:
+            if ((x = jpos(v, 18446744073709549568.0)) > 0)
+                *(uint64_t *)p = (uint64_t)x;
+            break;
+        case F_INT:
+            if ((x = jpos(v, 2147483647.0)) > 0)
+                *(int *)p = (int)x;
+            break;
+        case F_DBL:
+            if ((x = jpos(v, 1e300)) > 0)
+                *(double *)p = x;
+            break;
+        }
+    }
+    return rc;
+}
+
+static int load_night(const cJSON *it, pf_nnight *n)
+{
+    memset(n, 0, sizeof *n);
+    if (load_fields(it, NIGHT, NFIELDS(NIGHT), n) < 0)
+        return -1;
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(it, "classes"), *c;
+    int k = cJSON_GetArraySize(cl);
+    if (!cJSON_IsObject(cl) || k <= 0)
+        return 0;
+    n->classes = calloc((size_t)k, sizeof *n->classes);
+    n->class_counts = calloc((size_t)k, sizeof *n->class_counts);
+    if (!n->classes || !n->class_counts)
+        return -1;
+    cJSON_ArrayForEach(c, cl) {
+        if (!cJSON_IsNumber(c) || !c->string)
+            continue;
+        if (!(n->classes[n->nclasses] = strdup(c->string)))
+            return -1;
+        n->class_counts[n->nclasses++] = (uint64_t)jpos(c, 18446744073709549568.0);
+    }
+    return 0;
+}
+
 int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
 {
     pf_ndb_init(db);
@@ -184,11 +314,11 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
         return pf_err_set(err, PF_E_INPUT, "%s: not a prodfuzz findings "
                           "database", path);
     }
-    if (jnum(root, "version") > DB_VERSION) {
+    double version = jpos(cJSON_GetObjectItemCaseSensitive(root, "version"), 1e9);
+    if (version > DB_VERSION) {
         cJSON_Delete(root);
         return pf_err_set(err, PF_E_INPUT, "%s: written by a newer prodfuzz "
-                          "(version %llu)", path,
-                          (unsigned long long)jnum(root, "version"));
+                          "(version %.0f)", path, version);
     }
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "findings"), *it;
     int oom = 0;
@@ -201,40 +331,14 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
         free(sig);
         if (!f || !created)
             continue; /* an entry without identity, or a duplicate */
-        f->kind = jstr(it, "kind");
-        f->outcome = jstr(it, "outcome");
-        f->title = jstr(it, "title");
-        f->mclass = jstr(it, "class");
-        f->path = jstr(it, "path");
-        f->top_file = jstr(it, "top_file");
-        f->top_line = (int)jnum(it, "top_line");
-        f->stack = jstr(it, "stack");
-        f->reproducer = jstr(it, "reproducer");
-        f->repro_bytes = jnum(it, "reproducer_bytes");
-        f->orig_bytes = jnum(it, "original_bytes");
-        f->first_seen = jstr(it, "first_seen");
-        f->last_seen = jstr(it, "last_seen");
-        f->count = jnum(it, "count");
-        f->nights = jnum(it, "nights");
+        const cJSON *env = cJSON_GetObjectItemCaseSensitive(it, "environment");
+        if (load_fields(it, FINDING, NFIELDS(FINDING), f) < 0 ||
+            load_fields(env, ENVIRONMENT, NFIELDS(ENVIRONMENT), f) < 0)
+            oom = 1;
         char *st = jstr(it, "status");
         int s = status_from(st);
         free(st);
         f->status = s < 0 || s == PF_NS_SUPPRESSED ? PF_NS_OPEN : (pf_nstatus)s;
-        const cJSON *env = cJSON_GetObjectItemCaseSensitive(it, "environment");
-        f->binary = jstr(env, "binary");
-        f->build_id = jstr(env, "build_id");
-        f->version = jstr(env, "prodfuzz_version");
-        uint64_t heap = jnum(env, "heap_bytes"), ml = jnum(env, "max_len");
-        const cJSON *to = cJSON_GetObjectItemCaseSensitive(env, "timeout_s");
-        if (heap)
-            f->lim.heap_bytes = heap;
-        if (ml)
-            f->lim.max_len = ml;
-        if (cJSON_IsNumber(to) && to->valuedouble > 0)
-            f->lim.timeout_s = to->valuedouble;
-        if (jstrv(env, "env", &f->env, &f->nenv) < 0 ||
-            jstrv(it, "explanation", &f->explain, &f->nexplain) < 0)
-            oom = 1;
         if (!f->first_seen || !f->last_seen || !f->reproducer)
             f->status = PF_NS_OPEN;
     }
@@ -246,29 +350,10 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
             break;
         }
         db->nights = g;
-        pf_nnight *n = &g[db->nnights++];
-        memset(n, 0, sizeof *n);
-        n->date = jstr(it, "date");
-        n->run_id = jstr(it, "run_id");
-        n->nnew = jnum(it, "new");
-        n->nopen = jnum(it, "open");
-        n->nfixed = jnum(it, "fixed");
-        n->nsuppressed = jnum(it, "suppressed");
-        const cJSON *cl = cJSON_GetObjectItemCaseSensitive(it, "classes"), *c;
-        int k = cJSON_GetArraySize(cl);
-        if (cJSON_IsObject(cl) && k > 0) {
-            n->classes = calloc((size_t)k, sizeof *n->classes);
-            n->class_counts = calloc((size_t)k, sizeof *n->class_counts);
-            if (!n->classes || !n->class_counts) {
-                oom = 1;
-                break;
-            }
-            cJSON_ArrayForEach(c, cl) {
-                if (!cJSON_IsNumber(c) || !c->string)
-                    continue;
-                n->classes[n->nclasses] = strdup(c->string);
-                n->class_counts[n->nclasses++] = (uint64_t)c->valuedouble;
-            }
+        /* counted first, so that the database's free frees a half night */
+        if (load_night(it, &g[db->nnights++]) < 0) {
+            oom = 1;
+            break;
         }
     }
     cJSON_Delete(root);
@@ -285,84 +370,99 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
 
 /* ---- save ------------------------------------------------------------------ */
 
-static void add_str(cJSON *o, const char *k, const char *v)
+/* Add table t's members of rec to object o; -1 when out of memory (a
+ * database missing a member must not be written). */
+static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
 {
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
+    if (!o)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const void *p = cmember(rec, t[i].off);
+        const char *k = t[i].key;
+        int ok = 1;
+        switch (t[i].type) {
+        case F_STR:
+            ok = !*(char *const *)p || cJSON_AddStringToObject(o, k, *(char *const *)p);
+            break;
+        case F_STRV: {
+            char *const *v = *(char **const *)p;
+            size_t nv = *(const size_t *)cmember(rec, t[i].noff);
+            cJSON *a = cJSON_AddArrayToObject(o, k);
+            ok = a != NULL;
+            for (size_t j = 0; ok && j < nv; j++) {
+                cJSON *sv = cJSON_CreateString(v[j]);
+                ok = sv && cJSON_AddItemToArray(a, sv);
+                if (!ok)
+                    cJSON_Delete(sv);
+            }
+            break;
+        }
+        case F_U64:
+            ok = cJSON_AddNumberToObject(o, k, (double)*(const uint64_t *)p) != NULL;
+            break;
+        case F_INT:
+            ok = cJSON_AddNumberToObject(o, k, *(const int *)p) != NULL;
+            break;
+        case F_DBL:
+            ok = cJSON_AddNumberToObject(o, k, *(const double *)p) != NULL;
+            break;
+        }
+        if (!ok)
+            return -1;
+    }
+    return 0;
 }
 
-static void add_strv(cJSON *o, const char *k, char **v, size_t n)
+/* A new object in array a (NULL when out of memory). */
+static cJSON *new_item(cJSON *a)
 {
-    cJSON *a = cJSON_AddArrayToObject(o, k);
-    for (size_t i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddItemToArray(a, o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int save_finding(cJSON *arr, const pf_nfinding *f)
+{
+    cJSON *o = new_item(arr);
+    if (save_fields(o, FINDING, NFIELDS(FINDING), f) < 0)
+        return -1;
+    /* suppression is this night's view, from the suppressions file */
+    const char *st = pf_nstatus_name(f->status == PF_NS_SUPPRESSED ? PF_NS_OPEN : f->status);
+    if (!cJSON_AddStringToObject(o, "status", st))
+        return -1;
+    return save_fields(cJSON_AddObjectToObject(o, "environment"), ENVIRONMENT,
+                       NFIELDS(ENVIRONMENT), f);
+}
+
+static int save_night(cJSON *arr, const pf_nnight *n)
+{
+    cJSON *o = new_item(arr);
+    if (save_fields(o, NIGHT, NFIELDS(NIGHT), n) < 0)
+        return -1;
+    cJSON *cl = cJSON_AddObjectToObject(o, "classes");
+    for (size_t k = 0; cl && k < n->nclasses; k++)
+        if (!cJSON_AddNumberToObject(cl, n->classes[k], (double)n->class_counts[k]))
+            return -1;
+    return cl ? 0 : -1;
 }
 
 int pf_ndb_save(const pf_ndb *db, const char *path, pf_err *err)
 {
     cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    cJSON_AddStringToObject(root, "format", DB_FORMAT);
-    cJSON_AddNumberToObject(root, "version", DB_VERSION);
-    cJSON *arr = cJSON_AddArrayToObject(root, "findings");
-    for (size_t i = 0; arr && i < db->n; i++) {
-        const pf_nfinding *f = &db->f[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
-            break;
-        cJSON_AddItemToArray(arr, o);
-        add_str(o, "id", f->id);
-        add_str(o, "target", f->target);
-        add_str(o, "signature", f->signature);
-        add_str(o, "kind", f->kind);
-        add_str(o, "outcome", f->outcome);
-        add_str(o, "title", f->title);
-        add_str(o, "class", f->mclass);
-        add_str(o, "path", f->path);
-        add_strv(o, "explanation", f->explain, f->nexplain);
-        add_str(o, "top_file", f->top_file);
-        cJSON_AddNumberToObject(o, "top_line", f->top_line);
-        add_str(o, "stack", f->stack);
-        add_str(o, "reproducer", f->reproducer);
-        cJSON_AddNumberToObject(o, "reproducer_bytes", (double)f->repro_bytes);
-        cJSON_AddNumberToObject(o, "original_bytes", (double)f->orig_bytes);
-        add_str(o, "first_seen", f->first_seen);
-        add_str(o, "last_seen", f->last_seen);
-        cJSON_AddNumberToObject(o, "count", (double)f->count);
-        cJSON_AddNumberToObject(o, "nights", (double)f->nights);
-        /* suppression is this night's view, from the suppressions file */
-        cJSON_AddStringToObject(o, "status", pf_nstatus_name(
-            f->status == PF_NS_SUPPRESSED ? PF_NS_OPEN : f->status));
-        cJSON *env = cJSON_AddObjectToObject(o, "environment");
-        if (env) {
-            add_str(env, "binary", f->binary);
-            add_str(env, "build_id", f->build_id);
-            add_str(env, "prodfuzz_version", f->version);
-            cJSON_AddNumberToObject(env, "heap_bytes", (double)f->lim.heap_bytes);
-            cJSON_AddNumberToObject(env, "timeout_s", f->lim.timeout_s);
-            cJSON_AddNumberToObject(env, "max_len", (double)f->lim.max_len);
-            add_strv(env, "env", f->env, f->nenv);
-        }
-    }
-    cJSON *nights = cJSON_AddArrayToObject(root, "nights");
-    for (size_t i = 0; nights && i < db->nnights; i++) {
-        const pf_nnight *n = &db->nights[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
-            break;
-        cJSON_AddItemToArray(nights, o);
-        add_str(o, "date", n->date);
-        add_str(o, "run_id", n->run_id);
-        cJSON_AddNumberToObject(o, "new", (double)n->nnew);
-        cJSON_AddNumberToObject(o, "open", (double)n->nopen);
-        cJSON_AddNumberToObject(o, "fixed", (double)n->nfixed);
-        cJSON_AddNumberToObject(o, "suppressed", (double)n->nsuppressed);
-        cJSON *cl = cJSON_AddObjectToObject(o, "classes");
-        for (size_t k = 0; cl && k < n->nclasses; k++)
-            cJSON_AddNumberToObject(cl, n->classes[k], (double)n->class_counts[k]);
-    }
-    char *text = cJSON_Print(root);
+    int bad = !root || !cJSON_AddStringToObject(root, "format", DB_FORMAT) ||
+              !cJSON_AddNumberToObject(root, "version", DB_VERSION);
+    cJSON *arr = bad ? NULL : cJSON_AddArrayToObject(root, "findings");
+    bad = bad || !arr;
+    for (size_t i = 0; !bad && i < db->n; i++)
+        bad = save_finding(arr, &db->f[i]) < 0;
+    cJSON *nights = bad ? NULL : cJSON_AddArrayToObject(root, "nights");
+    bad = bad || !nights;
+    for (size_t i = 0; !bad && i < db->nnights; i++)
+        bad = save_night(nights, &db->nights[i]) < 0;
+    char *text = bad ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
