@@ -11,6 +11,8 @@
 #ifndef PF_REPORT_INT_H
 #define PF_REPORT_INT_H
 
+#include <cjson/cJSON.h>
+
 #include "pf_buf.h"
 #include "pf_err.h"
 #include "pf_report.h"
@@ -27,6 +29,19 @@ void pf_rep_md_code(pf_buf *out, const char *s);
 int pf_rep_commit(const pf_buf *b, const char *path, pf_err *err);
 /* arr with room for n + 1 elements of elem bytes (doubling), or NULL. */
 void *pf_rep_grow(void *arr, size_t n, size_t elem);
+/* The JSON and SARIF writers' cJSON helpers. A cleaned string (s NULL =
+ * ""), or NULL when out of memory. */
+cJSON *pf_rep_jstr(const char *s);
+/* Put v into object o under k, or append it when o is an array (k
+ * unused). On failure v is deleted; a NULL v (a failed create) fails too,
+ * so a chain `bad = bad || pf_rep_jput(...)` needs no check per item.
+ * 0 or -1. */
+int pf_rep_jput(cJSON *o, const char *k, cJSON *v);
+/* The end of every builder: o, or NULL after deleting it when bad. */
+cJSON *pf_rep_jdone(cJSON *o, int bad);
+/* Print root (NULL: it could not be built, out of memory) with a final
+ * newline to path atomically, and delete it. */
+int pf_rep_commit_json(cJSON *root, const char *path, pf_err *err);
 /* Short numbers for tables: 1234567 -> "1.2M". */
 void pf_rep_num(pf_buf *out, double v);
 /* Findings counts by status; total failing. */

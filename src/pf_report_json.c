@@ -23,11 +23,7 @@ static int add_str(cJSON *o, const char *k, const char *v)
 {
     if (!v)
         return cJSON_AddNullToObject(o, k) ? 0 : -1;
-    pf_buf b = PF_BUF_INIT;
-    pf_rep_clean(&b, v, 1);
-    int ok = !b.oom && cJSON_AddStringToObject(o, k, pf_buf_str(&b));
-    pf_buf_free(&b);
-    return ok ? 0 : -1;
+    return pf_rep_jput(o, k, pf_rep_jstr(v));
 }
 
 static int add_num(cJSON *o, const char *k, double v)
@@ -62,28 +58,6 @@ static cJSON *series(const pf_point *p, size_t n)
     return a;
 }
 
-static int add_item(cJSON *o, const char *k, cJSON *v)
-{
-    if (!v)
-        return -1;
-    if (!cJSON_AddItemToObject(o, k, v)) {
-        cJSON_Delete(v);
-        return -1;
-    }
-    return 0;
-}
-
-static int push(cJSON *a, cJSON *v)
-{
-    if (!v)
-        return -1;
-    if (!cJSON_AddItemToArray(a, v)) {
-        cJSON_Delete(v);
-        return -1;
-    }
-    return 0;
-}
-
 static cJSON *target_json(const pf_report_target *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -92,26 +66,22 @@ static cJSON *target_json(const pf_report_target *t)
     int bad = add_str(o, "name", t->name) || add_str(o, "engine", t->engine) ||
               add_num(o, "inputs", (double)t->inputs) ||
               add_num(o, "seconds", t->seconds) ||
-              add_item(o, "outcomes", outcomes_obj(t->outcomes));
+              pf_rep_jput(o, "outcomes", outcomes_obj(t->outcomes));
     cJSON *cl = bad ? NULL : cJSON_CreateArray();
-    bad = bad || add_item(o, "classes", cl);
+    bad = bad || pf_rep_jput(o, "classes", cl);
     for (size_t i = 0; !bad && i < t->nclasses; i++) {
         cJSON *row = cJSON_CreateObject();
-        bad = push(cl, row) || add_str(row, "class", t->classes[i]) ||
-              add_item(row, "outcomes", outcomes_obj(t->by_class[i]));
+        bad = pf_rep_jput(cl, NULL, row) || add_str(row, "class", t->classes[i]) ||
+              pf_rep_jput(row, "outcomes", outcomes_obj(t->by_class[i]));
     }
-    bad = bad || add_item(o, "execs_per_s", series(t->execs_per_s, t->nexecs_per_s)) ||
-          add_item(o, "coverage", series(t->coverage, t->ncoverage));
+    bad = bad || pf_rep_jput(o, "execs_per_s", series(t->execs_per_s, t->nexecs_per_s)) ||
+          pf_rep_jput(o, "coverage", series(t->coverage, t->ncoverage));
     if (!bad)
         bad = t->line_coverage >= 0 ? add_num(o, "line_coverage", t->line_coverage)
                                     : !cJSON_AddNullToObject(o, "line_coverage");
     bad = bad || !cJSON_AddBoolToObject(o, "error", t->error) ||
           add_str(o, "error_msg", t->error_msg);
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return pf_rep_jdone(o, bad);
 }
 
 static cJSON *finding_json(const pf_finding *f)
@@ -126,13 +96,9 @@ static cJSON *finding_json(const pf_finding *f)
               add_str(o, "kind", f->kind) || add_str(o, "title", f->title) ||
               add_str(o, "class", f->mclass) || add_str(o, "path", f->path);
     cJSON *ex = bad ? NULL : cJSON_CreateArray();
-    bad = bad || add_item(o, "explain", ex);
-    for (size_t i = 0; !bad && i < f->nexplain; i++) {
-        pf_buf b = PF_BUF_INIT;
-        pf_rep_clean(&b, f->explain[i], 1);
-        bad = b.oom || push(ex, cJSON_CreateString(pf_buf_str(&b)));
-        pf_buf_free(&b);
-    }
+    bad = bad || pf_rep_jput(o, "explain", ex);
+    for (size_t i = 0; !bad && i < f->nexplain; i++)
+        bad = pf_rep_jput(ex, NULL, pf_rep_jstr(f->explain[i]));
     bad = bad || add_str(o, "reproducer", f->reproducer) ||
           add_num(o, "repro_bytes", (double)f->repro_bytes) ||
           add_str(o, "repro_cmd", f->repro_cmd) ||
@@ -143,11 +109,7 @@ static cJSON *finding_json(const pf_finding *f)
           add_str(o, "last_seen", f->last_seen) ||
           add_str(o, "suppress_reason", f->suppress_reason) ||
           add_str(o, "suppress_until", f->suppress_until);
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return pf_rep_jdone(o, bad);
 }
 
 static cJSON *night_json(const pf_night *n)
@@ -160,18 +122,14 @@ static cJSON *night_json(const pf_night *n)
               add_num(o, "new", (double)n->new_findings) ||
               add_num(o, "open", (double)n->open_findings) ||
               add_num(o, "fixed", (double)n->fixed_findings) ||
-              add_item(o, "classes", cl = cJSON_CreateObject());
+              pf_rep_jput(o, "classes", cl = cJSON_CreateObject());
     for (size_t i = 0; !bad && i < n->nclasses; i++) {
         pf_buf b = PF_BUF_INIT;
         pf_rep_clean(&b, n->classes[i], 0);
         bad = b.oom || add_num(cl, pf_buf_str(&b), (double)n->class_counts[i]);
         pf_buf_free(&b);
     }
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return pf_rep_jdone(o, bad);
 }
 
 static cJSON *report_json(const pf_report *r)
@@ -191,44 +149,29 @@ static cJSON *report_json(const pf_report *r)
               add_str(o, "tool", r->tool) || add_str(o, "run_id", r->run_id) ||
               add_str(o, "started", r->started) ||
               add_str(o, "finished", r->finished) ||
-              add_item(o, "summary", sum = cJSON_CreateObject());
+              pf_rep_jput(o, "summary", sum = cJSON_CreateObject());
     bad = bad || add_num(sum, "targets", (double)r->ntargets) ||
           add_num(sum, "findings", (double)r->nfindings) ||
           add_num(sum, "failing", (double)pf_report_count_failing(r)) ||
-          add_item(sum, "by_status", bys = cJSON_CreateObject());
+          pf_rep_jput(sum, "by_status", bys = cJSON_CreateObject());
     for (int i = 0; !bad && i < 4; i++)
         bad = add_num(bys, pf_status_name((pf_status)i), (double)st[i]);
-    bad = bad || add_item(sum, "by_outcome", outcomes_obj(by_out)) ||
-          add_item(o, "targets", ta = cJSON_CreateArray());
+    bad = bad || pf_rep_jput(sum, "by_outcome", outcomes_obj(by_out)) ||
+          pf_rep_jput(o, "targets", ta = cJSON_CreateArray());
     for (size_t i = 0; !bad && i < r->ntargets; i++)
-        bad = push(ta, target_json(&r->targets[i]));
-    bad = bad || add_item(o, "findings", fa = cJSON_CreateArray());
+        bad = pf_rep_jput(ta, NULL, target_json(&r->targets[i]));
+    bad = bad || pf_rep_jput(o, "findings", fa = cJSON_CreateArray());
     for (size_t i = 0; !bad && i < r->nfindings; i++)
-        bad = push(fa, finding_json(&r->findings[i]));
-    bad = bad || add_item(o, "history", ha = cJSON_CreateArray());
+        bad = pf_rep_jput(fa, NULL, finding_json(&r->findings[i]));
+    bad = bad || pf_rep_jput(o, "history", ha = cJSON_CreateArray());
     for (size_t i = 0; !bad && i < r->nhistory; i++)
-        bad = push(ha, night_json(&r->history[i]));
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+        bad = pf_rep_jput(ha, NULL, night_json(&r->history[i]));
+    return pf_rep_jdone(o, bad);
 }
 
 int pf_report_write_json(const pf_report *r, const char *path, pf_err *err)
 {
-    cJSON *o = report_json(r);
-    char *text = o ? cJSON_Print(o) : NULL;
-    cJSON_Delete(o);
-    if (!text)
-        return pf_err_set(err, PF_E_NOMEM, "%s: out of memory", path);
-    pf_buf b = PF_BUF_INIT;
-    pf_buf_adds(&b, text);
-    pf_buf_addc(&b, '\n');
-    free(text);
-    int rc = pf_rep_commit(&b, path, err);
-    pf_buf_free(&b);
-    return rc;
+    return pf_rep_commit_json(report_json(r), path, err);
 }
 
 /* ---- loading ------------------------------------------------------------ */

@@ -36,30 +36,10 @@ static const char *level(const pf_finding *f)
     }
 }
 
-static cJSON *str(const char *s)
-{
-    pf_buf b = PF_BUF_INIT;
-    pf_rep_clean(&b, s ? s : "", 1);
-    cJSON *v = b.oom ? NULL : cJSON_CreateString(pf_buf_str(&b));
-    pf_buf_free(&b);
-    return v;
-}
-
-static int put(cJSON *o, const char *k, cJSON *v)
-{
-    if (!v)
-        return -1;
-    if (cJSON_IsArray(o) ? !cJSON_AddItemToArray(o, v) : !cJSON_AddItemToObject(o, k, v)) {
-        cJSON_Delete(v);
-        return -1;
-    }
-    return 0;
-}
-
 static cJSON *text_obj(const char *s)
 {
     cJSON *o = cJSON_CreateObject();
-    if (o && put(o, "text", str(s)) < 0) {
+    if (o && pf_rep_jput(o, "text", pf_rep_jstr(s)) < 0) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -108,10 +88,10 @@ static cJSON *location(const pf_report *r, const pf_finding *f)
     }
     cJSON *loc = cJSON_CreateObject(), *phys = cJSON_CreateObject();
     cJSON *art = cJSON_CreateObject(), *reg = cJSON_CreateObject();
-    int bad = !loc || put(loc, "physicalLocation", phys) < 0 ||
-              put(phys, "artifactLocation", art) < 0 ||
-              uri.oom || put(art, "uri", cJSON_CreateString(pf_buf_str(&uri))) < 0 ||
-              put(phys, "region", reg) < 0 ||
+    int bad = !loc || pf_rep_jput(loc, "physicalLocation", phys) < 0 ||
+              pf_rep_jput(phys, "artifactLocation", art) < 0 ||
+              uri.oom || pf_rep_jput(art, "uri", cJSON_CreateString(pf_buf_str(&uri))) < 0 ||
+              pf_rep_jput(phys, "region", reg) < 0 ||
               !cJSON_AddNumberToObject(reg, "startLine", line);
     pf_buf_free(&uri);
     if (bad) {
@@ -152,41 +132,37 @@ static cJSON *result(const pf_report *r, const pf_finding *f, int rule_index)
     char sha[41];
     const char *sig = f->signature ? f->signature : "";
     cJSON *fp = NULL, *locs = NULL, *props = NULL;
-    int bad = put(o, "ruleId", str(rule_id(f))) < 0 ||
+    int bad = pf_rep_jput(o, "ruleId", pf_rep_jstr(rule_id(f))) < 0 ||
               !cJSON_AddNumberToObject(o, "ruleIndex", rule_index) ||
-              put(o, "level", cJSON_CreateString(level(f))) < 0 ||
-              put(o, "message", message(f)) < 0 ||
-              put(o, "locations", locs = cJSON_CreateArray()) < 0 ||
-              put(locs, NULL, location(r, f)) < 0 ||
+              pf_rep_jput(o, "level", cJSON_CreateString(level(f))) < 0 ||
+              pf_rep_jput(o, "message", message(f)) < 0 ||
+              pf_rep_jput(o, "locations", locs = cJSON_CreateArray()) < 0 ||
+              pf_rep_jput(locs, NULL, location(r, f)) < 0 ||
               pf_sha1_hex(sig, strlen(sig), sha, NULL) < 0 ||
-              put(o, "partialFingerprints", fp = cJSON_CreateObject()) < 0 ||
-              put(fp, "prodfuzzSignature/v1", cJSON_CreateString(sha)) < 0 ||
-              put(o, "baselineState",
+              pf_rep_jput(o, "partialFingerprints", fp = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(fp, "prodfuzzSignature/v1", cJSON_CreateString(sha)) < 0 ||
+              pf_rep_jput(o, "baselineState",
                   cJSON_CreateString(f->status == PF_STATUS_NEW ? "new" : "unchanged")) < 0 ||
-              put(o, "properties", props = cJSON_CreateObject()) < 0 ||
-              put(props, "id", str(f->id)) < 0 || put(props, "target", str(f->target)) < 0 ||
-              put(props, "outcome", str(pf_outcome_name(f->outcome))) < 0 ||
-              put(props, "status", str(pf_status_name(f->status))) < 0 ||
-              put(props, "signature", str(sig)) < 0 ||
+              pf_rep_jput(o, "properties", props = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(props, "id", pf_rep_jstr(f->id)) < 0 || pf_rep_jput(props, "target", pf_rep_jstr(f->target)) < 0 ||
+              pf_rep_jput(props, "outcome", pf_rep_jstr(pf_outcome_name(f->outcome))) < 0 ||
+              pf_rep_jput(props, "status", pf_rep_jstr(pf_status_name(f->status))) < 0 ||
+              pf_rep_jput(props, "signature", pf_rep_jstr(sig)) < 0 ||
               !cJSON_AddNumberToObject(props, "count", (double)f->count);
     if (!bad && f->mclass)
-        bad = put(props, "class", str(f->mclass)) < 0;
+        bad = pf_rep_jput(props, "class", pf_rep_jstr(f->mclass)) < 0;
     if (!bad && f->path)
-        bad = put(props, "path", str(f->path)) < 0;
+        bad = pf_rep_jput(props, "path", pf_rep_jstr(f->path)) < 0;
     if (!bad && f->reproducer)
-        bad = put(props, "reproducer", str(f->reproducer)) < 0;
+        bad = pf_rep_jput(props, "reproducer", pf_rep_jstr(f->reproducer)) < 0;
     if (!bad && f->status == PF_STATUS_SUPPRESSED) {
         cJSON *sup = cJSON_CreateArray(), *s = cJSON_CreateObject();
-        bad = put(o, "suppressions", sup) < 0 || put(sup, NULL, s) < 0 ||
-              put(s, "kind", cJSON_CreateString("external")) < 0 ||
-              put(s, "justification", str(f->suppress_reason ? f->suppress_reason
+        bad = pf_rep_jput(o, "suppressions", sup) < 0 || pf_rep_jput(sup, NULL, s) < 0 ||
+              pf_rep_jput(s, "kind", cJSON_CreateString("external")) < 0 ||
+              pf_rep_jput(s, "justification", pf_rep_jstr(f->suppress_reason ? f->suppress_reason
                                                             : "suppressed")) < 0;
     }
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return pf_rep_jdone(o, bad);
 }
 
 static cJSON *rule(const pf_finding *f)
@@ -196,35 +172,31 @@ static cJSON *rule(const pf_finding *f)
     pf_buf_addf(&d, "%s (%s found by prodfuzz on production-shaped input)",
                 rule_id(f), pf_outcome_name(f->outcome));
     cJSON *cfg = NULL;
-    int bad = !o || put(o, "id", str(rule_id(f))) < 0 ||
-              put(o, "name", str(rule_id(f))) < 0 ||
-              put(o, "shortDescription", text_obj(rule_id(f))) < 0 ||
-              d.oom || put(o, "fullDescription", text_obj(d.data)) < 0 ||
-              put(o, "defaultConfiguration", cfg = cJSON_CreateObject()) < 0 ||
-              put(cfg, "level", cJSON_CreateString(level(f))) < 0;
+    int bad = !o || pf_rep_jput(o, "id", pf_rep_jstr(rule_id(f))) < 0 ||
+              pf_rep_jput(o, "name", pf_rep_jstr(rule_id(f))) < 0 ||
+              pf_rep_jput(o, "shortDescription", text_obj(rule_id(f))) < 0 ||
+              d.oom || pf_rep_jput(o, "fullDescription", text_obj(d.data)) < 0 ||
+              pf_rep_jput(o, "defaultConfiguration", cfg = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(cfg, "level", cJSON_CreateString(level(f))) < 0;
     pf_buf_free(&d);
-    if (bad) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return pf_rep_jdone(o, bad);
 }
 
 int pf_report_write_sarif(const pf_report *r, const char *path, pf_err *err)
 {
     cJSON *root = cJSON_CreateObject(), *runs = NULL, *run = NULL, *tool = NULL,
           *drv = NULL, *rules = NULL, *results = NULL;
-    int bad = !root || put(root, "$schema", cJSON_CreateString(SARIF_SCHEMA)) < 0 ||
-              put(root, "version", cJSON_CreateString("2.1.0")) < 0 ||
-              put(root, "runs", runs = cJSON_CreateArray()) < 0 ||
-              put(runs, NULL, run = cJSON_CreateObject()) < 0 ||
-              put(run, "tool", tool = cJSON_CreateObject()) < 0 ||
-              put(tool, "driver", drv = cJSON_CreateObject()) < 0 ||
-              put(drv, "name", cJSON_CreateString("prodfuzz")) < 0 ||
-              put(drv, "version", cJSON_CreateString(PF_VERSION)) < 0 ||
-              put(drv, "semanticVersion", cJSON_CreateString(PF_VERSION)) < 0 ||
-              put(drv, "rules", rules = cJSON_CreateArray()) < 0 ||
-              put(run, "results", results = cJSON_CreateArray()) < 0;
+    int bad = !root || pf_rep_jput(root, "$schema", cJSON_CreateString(SARIF_SCHEMA)) < 0 ||
+              pf_rep_jput(root, "version", cJSON_CreateString("2.1.0")) < 0 ||
+              pf_rep_jput(root, "runs", runs = cJSON_CreateArray()) < 0 ||
+              pf_rep_jput(runs, NULL, run = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(run, "tool", tool = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(tool, "driver", drv = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(drv, "name", cJSON_CreateString("prodfuzz")) < 0 ||
+              pf_rep_jput(drv, "version", cJSON_CreateString(PF_VERSION)) < 0 ||
+              pf_rep_jput(drv, "semanticVersion", cJSON_CreateString(PF_VERSION)) < 0 ||
+              pf_rep_jput(drv, "rules", rules = cJSON_CreateArray()) < 0 ||
+              pf_rep_jput(run, "results", results = cJSON_CreateArray()) < 0;
     /* rules: one per distinct rule id, in order of first appearance */
     const char **ids = calloc(r->nfindings + 1, sizeof(char *));
     size_t nids = 0;
@@ -239,22 +211,12 @@ int pf_report_write_sarif(const pf_report *r, const char *path, pf_err *err)
             k++;
         if (k == nids) {
             ids[nids++] = rule_id(f);
-            bad = put(rules, NULL, rule(f)) < 0;
+            bad = pf_rep_jput(rules, NULL, rule(f)) < 0;
         }
-        bad = bad || put(results, NULL, result(r, f, (int)k)) < 0;
+        bad = bad || pf_rep_jput(results, NULL, result(r, f, (int)k)) < 0;
     }
     /* no automationDetails.id: GitHub takes it as the analysis category,
      * and a per-run id would keep every earlier alert open forever */
     free(ids);
-    char *text = bad ? NULL : cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return pf_err_set(err, PF_E_NOMEM, "%s: out of memory", path);
-    pf_buf b = PF_BUF_INIT;
-    pf_buf_adds(&b, text);
-    pf_buf_addc(&b, '\n');
-    free(text);
-    int rc = pf_rep_commit(&b, path, err);
-    pf_buf_free(&b);
-    return rc;
+    return pf_rep_commit_json(pf_rep_jdone(root, bad), path, err);
 }

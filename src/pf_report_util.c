@@ -1,10 +1,12 @@
 /*
- * pf_report_util: cleaning and escaping of report text, and the atomic
- * write every report writer ends with (pf_report_int.h).
+ * pf_report_util: cleaning and escaping of report text, the cJSON helpers
+ * of the JSON and SARIF writers, and the atomic write every report writer
+ * ends with (pf_report_int.h).
  */
 #include "pf_report_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pf_fs.h"
@@ -159,4 +161,47 @@ void pf_rep_status_counts(const pf_report *r, uint64_t counts[4])
     for (size_t i = 0; i < r->nfindings; i++)
         if ((unsigned)r->findings[i].status < 4)
             counts[r->findings[i].status]++;
+}
+
+cJSON *pf_rep_jstr(const char *s)
+{
+    pf_buf b = PF_BUF_INIT;
+    pf_rep_clean(&b, s ? s : "", 1);
+    cJSON *v = b.oom ? NULL : cJSON_CreateString(pf_buf_str(&b));
+    pf_buf_free(&b);
+    return v;
+}
+
+int pf_rep_jput(cJSON *o, const char *k, cJSON *v)
+{
+    if (!v)
+        return -1;
+    if (cJSON_IsArray(o) ? !cJSON_AddItemToArray(o, v) : !cJSON_AddItemToObject(o, k, v)) {
+        cJSON_Delete(v);
+        return -1;
+    }
+    return 0;
+}
+
+cJSON *pf_rep_jdone(cJSON *o, int bad)
+{
+    if (!bad)
+        return o;
+    cJSON_Delete(o);
+    return NULL;
+}
+
+int pf_rep_commit_json(cJSON *root, const char *path, pf_err *err)
+{
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return pf_err_set(err, PF_E_NOMEM, "%s: out of memory", path);
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_adds(&b, text);
+    pf_buf_addc(&b, '\n');
+    free(text);
+    int rc = pf_rep_commit(&b, path, err);
+    pf_buf_free(&b);
+    return rc;
 }
