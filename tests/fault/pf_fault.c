@@ -7,10 +7,15 @@
 #include "pf_fault.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
@@ -51,6 +56,27 @@ char *__wrap_strdup(const char *s) { return fail_now() ? NULL : __real_strdup(s)
 char *__wrap_strndup(const char *s, size_t n)
 {
     return fail_now() ? NULL : __real_strndup(s, n);
+}
+
+unsigned long pf_fault_each_allocation(const char *what, pf_fault_fn fn, void *ctx)
+{
+    for (unsigned long n = 1; n < 100000; n++) {
+        pf_err e = PF_ERR_INIT;
+        pf_fault_arm(n);
+        int rc = fn(ctx, &e);
+        int fired = pf_fault_fired();
+        unsigned long seen = pf_fault_count();
+        pf_fault_disarm();
+        if (rc < 0 && e.code != PF_E_NOMEM)
+            fail_msg("%s: allocation %lu failed, and the error was code %d (%s), "
+                     "not out of memory", what, n, e.code, e.msg);
+        if (rc < 0 && !fired)
+            fail_msg("%s: failed without a failed allocation: %s", what, e.msg);
+        if (!fired)
+            return seen;
+    }
+    fail_msg("%s: more than 100000 allocations", what);
+    return 0;
 }
 
 /* ---- writes ---------------------------------------------------------------- */

@@ -17,12 +17,23 @@
 
 #include <stddef.h>
 
+#include "pf_err.h"
+
 /* Fail the nth allocation from now (1-based); 0 disarms. */
 void pf_fault_arm(unsigned long nth);
 /* Allocations made since pf_fault_arm; whether the armed one failed. */
 unsigned long pf_fault_count(void);
 int pf_fault_fired(void);
 void pf_fault_disarm(void);
+
+/* One run of an entry point: 0 success, -1 with err set. */
+typedef int (*pf_fault_fn)(void *ctx, pf_err *err);
+/* Run fn for N = 1, 2, ... with the Nth allocation failing, until a run
+ * completes without reaching its Nth allocation. Every failed run must say
+ * PF_E_NOMEM, and one without a failed allocation must not fail (a cmocka
+ * failure naming what and N otherwise). Returns the number of allocations
+ * a complete run makes. */
+unsigned long pf_fault_each_allocation(const char *what, pf_fault_fn fn, void *ctx);
 
 /* Fill the disk at the nth write-family call from now (1-based) with
  * errno errnum (ENOSPC, EIO, EDQUOT...); 0 disarms. */

@@ -16,33 +16,6 @@
 #include "pf_mutate.h"
 #include "pf_shape.h"
 
-/* One run of an entry point: 0 success, -1 with err set. */
-typedef int (*entry_fn)(void *ctx, pf_err *err);
-
-/* Run fn for N = 1, 2, ... until a run completes without reaching its
- * Nth allocation; every failed run must say PF_E_NOMEM. Returns the
- * number of allocations a complete run makes. */
-static unsigned long each_allocation(const char *what, entry_fn fn, void *ctx)
-{
-    for (unsigned long n = 1; n < 100000; n++) {
-        pf_err e = PF_ERR_INIT;
-        pf_fault_arm(n);
-        int rc = fn(ctx, &e);
-        int fired = pf_fault_fired();
-        unsigned long seen = pf_fault_count();
-        pf_fault_disarm();
-        if (rc < 0 && e.code != PF_E_NOMEM)
-            fail_msg("%s: allocation %lu failed, and the error was code %d (%s), "
-                     "not out of memory", what, n, e.code, e.msg);
-        if (rc < 0 && !fired)
-            fail_msg("%s: failed without a failed allocation: %s", what, e.msg);
-        if (!fired)
-            return seen;
-    }
-    fail_msg("%s: more than 100000 allocations", what);
-    return 0;
-}
-
 /* ---- policy parse ---- */
 
 static const char POLICY[] =
@@ -74,7 +47,7 @@ static int run_policy_parse(void *ctx, pf_err *err)
 static void policy_parse_fails_cleanly_at_every_allocation(void **st)
 {
     (void)st;
-    assert_true(each_allocation("pf_policy_parse", run_policy_parse, NULL) > 3);
+    assert_true(pf_fault_each_allocation("pf_policy_parse", run_policy_parse, NULL) > 3);
 }
 
 static int run_policy_default(void *ctx, pf_err *err)
@@ -90,7 +63,7 @@ static int run_policy_default(void *ctx, pf_err *err)
 static void policy_default_fails_cleanly_at_every_allocation(void **st)
 {
     (void)st;
-    assert_true(each_allocation("pf_policy_default", run_policy_default, NULL) >= 2);
+    assert_true(pf_fault_each_allocation("pf_policy_default", run_policy_default, NULL) >= 2);
 }
 
 /* ---- anonymize a document ---- */
@@ -126,7 +99,7 @@ static void anonymize_fails_cleanly_at_every_allocation(void **st)
     memset(&k, 0, sizeof k);
     memcpy(k.bytes, "0123456789abcdef0123456789abcdef", 32);
     k.len = 32;
-    assert_true(each_allocation("pf_anon_doc", run_anon_doc, &k) > 5);
+    assert_true(pf_fault_each_allocation("pf_anon_doc", run_anon_doc, &k) > 5);
 }
 
 /* ---- shape: build and write, then load ---- */
@@ -172,8 +145,8 @@ static void shape_build_and_load_fail_cleanly_at_every_allocation(void **st)
     pf_buf_reset(&profile);
     assert_int_equal(run_shape_build(&profile, &e), 0);
     assert_true(profile.len > 0);
-    assert_true(each_allocation("shape build", run_shape_build, NULL) > 5);
-    assert_true(each_allocation("shape load", run_shape_load, &profile) > 5);
+    assert_true(pf_fault_each_allocation("shape build", run_shape_build, NULL) > 5);
+    assert_true(pf_fault_each_allocation("shape load", run_shape_load, &profile) > 5);
     pf_buf_free(&profile);
 }
 
@@ -208,7 +181,7 @@ static int run_mutate(void *ctx, pf_err *err)
 static void mutate_fails_cleanly_at_every_allocation(void **st)
 {
     (void)st;
-    assert_true(each_allocation("pf_mutate", run_mutate, NULL) > 3);
+    assert_true(pf_fault_each_allocation("pf_mutate", run_mutate, NULL) > 3);
 }
 
 /* One class on a fresh mutator (same seed every time): 1, 0 or -1. */
@@ -284,7 +257,7 @@ static void jsonl_read_fails_cleanly_at_every_allocation(void **st)
     snprintf(path, sizeof path, "%s/in.jsonl", dir);
     static const char text[] = "{\"a\":1}\r\n\n{\"b\":[1,2]}\n\"x\"";
     pf_test_write(path, text, sizeof text - 1);
-    assert_true(each_allocation("pf_jsonl", run_jsonl, path) >= 2);
+    assert_true(pf_fault_each_allocation("pf_jsonl", run_jsonl, path) >= 2);
     pf_test_rmtmp(dir);
 }
 

@@ -110,31 +110,6 @@ static void need_server(void)
     }
 }
 
-/* Run fn for N = 1, 2, ... until it completes without its Nth allocation
- * failing; every failed run must say PF_E_NOMEM. Returns the number of
- * allocations a complete run makes. */
-static unsigned long each_allocation(const char *what, int (*fn)(void *, pf_err *),
-                                     void *ctx)
-{
-    for (unsigned long n = 1; n < 100000; n++) {
-        pf_err e = PF_ERR_INIT;
-        pf_fault_arm(n);
-        int rc = fn(ctx, &e);
-        int fired = pf_fault_fired();
-        unsigned long seen = pf_fault_count();
-        pf_fault_disarm();
-        if (rc < 0 && e.code != PF_E_NOMEM)
-            fail_msg("%s: allocation %lu failed, and the error was code %d (%s), "
-                     "not out of memory", what, n, e.code, e.msg);
-        if (rc < 0 && !fired)
-            fail_msg("%s: failed without a failed allocation: %s", what, e.msg);
-        if (!fired)
-            return seen;
-    }
-    fail_msg("%s: more than 100000 allocations", what);
-    return 0;
-}
-
 /* ---- connecting ---- */
 
 static int run_connect(void *ctx, pf_err *err)
@@ -150,7 +125,7 @@ static void connect_fails_cleanly_at_every_allocation(void **st)
 {
     (void)st;
     need_server();
-    assert_true(each_allocation("pf_pg_connect", run_connect, NULL) > 0);
+    assert_true(pf_fault_each_allocation("pf_pg_connect", run_connect, NULL) > 0);
 }
 
 /* ---- the catalog ---- */
@@ -216,9 +191,9 @@ static void catalog_fails_cleanly_at_every_allocation(void **st)
     pf_err e = PF_ERR_INIT;
     assert_int_equal(pf_pg_connect(&c.pg, NULL, 10000, NULL, &e), 0);
     /* columns, comments, two key columns, a two-column foreign key */
-    assert_true(each_allocation("pf_pg_table_load", run_table_load, &c) > 20);
+    assert_true(pf_fault_each_allocation("pf_pg_table_load", run_table_load, &c) > 20);
     c.with_stats = 1;
-    assert_true(each_allocation("pf_pg_table_load + pf_pg_table_stats", run_table_load, &c) > 20);
+    assert_true(pf_fault_each_allocation("pf_pg_table_load + pf_pg_table_stats", run_table_load, &c) > 20);
     pf_pg_close(c.pg);
 }
 
@@ -255,7 +230,7 @@ static void following_a_key_fails_cleanly_at_every_allocation(void **st)
     cat c = {0};
     pf_err e = PF_ERR_INIT;
     assert_int_equal(pf_pg_connect(&c.pg, NULL, 10000, NULL, &e), 0);
-    assert_true(each_allocation("pf_pg_table_load_oid", run_parent_load, &c) > 20);
+    assert_true(pf_fault_each_allocation("pf_pg_table_load_oid", run_parent_load, &c) > 20);
     pf_pg_close(c.pg);
 }
 
