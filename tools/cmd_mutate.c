@@ -17,7 +17,7 @@
 
 #include "cli.h"
 #include "pf_corpus.h"
-#include "pf_docs.h"
+#include "pf_inputs.h"
 #include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_mutate.h"
@@ -135,74 +135,40 @@ static int parse_options(int argc, char **argv, mutate_opts *o)
 
 /* ---- the run --------------------------------------------------------------- */
 
-typedef struct doc {
-    char *data;
-    size_t len;
-    char *origin;
-    int is_json; /* the engine can tokenize it: class mutants are possible */
-} doc;
-
+/* The input documents (pf_inputs: pf_docs's rules, as check reads them),
+ * and which of them the engine can tokenize: class mutants are possible
+ * only there. */
 typedef struct docs {
-    doc *v;
-    size_t n;
+    pf_inputs set;
+    char *is_json;
 } docs;
 
 static void free_docs(docs *d)
 {
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].data);
-        free(d->v[i].origin);
-    }
-    free(d->v);
-    d->v = NULL;
-    d->n = 0;
-}
-
-static int keep_doc(docs *out, const char *text, size_t len, const char *origin,
-                    pf_json *j, pf_err *err)
-{
-    doc *nv = realloc(out->v, (out->n + 1) * sizeof *nv);
-    if (!nv)
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    out->v = nv;
-    doc *d = &nv[out->n];
-    d->data = malloc(len + 1);
-    d->origin = strdup(origin);
-    if (!d->data || !d->origin) {
-        free(d->data);
-        free(d->origin);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    memcpy(d->data, text, len);
-    d->data[len] = '\0';
-    d->len = len;
-    pf_err perr = PF_ERR_INIT;
-    d->is_json = pf_json_parse(j, text, len, &perr) == 0;
-    out->n++;
-    if (perr.code == PF_E_NOMEM)
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    return 0;
+    pf_inputs_free(&d->set);
+    free(d->is_json);
+    d->is_json = NULL;
 }
 
 static int read_docs(const mutate_opts *o, docs *out, pf_err *err)
 {
-    pf_docs d;
-    if (pf_docs_open(&d, o->inputs, (size_t)o->ninputs, o->max_doc, err) < 0)
+    pf_inputs_init(&out->set);
+    out->is_json = NULL;
+    if (pf_inputs_read(&out->set, o->inputs, (size_t)o->ninputs, o->max_doc, err) < 0)
         return -1;
+    out->is_json = calloc(out->set.n ? out->set.n : 1, 1);
+    if (!out->is_json)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
     pf_json j = PF_JSON_INIT;
-    const char *text;
-    size_t len;
-    int r;
-    while ((r = pf_docs_next(&d, &text, &len, err)) > 0)
-        if (keep_doc(out, text, len, pf_docs_origin(&d), &j, err) < 0) {
-            r = -1;
-            break;
-        }
+    int rc = 0;
+    for (size_t i = 0; i < out->set.n && rc == 0; i++) {
+        pf_err perr = PF_ERR_INIT;
+        out->is_json[i] = pf_json_parse(&j, out->set.in[i].data, out->set.in[i].len, &perr) == 0;
+        if (perr.code == PF_E_NOMEM)
+            rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
     pf_json_free(&j);
-    pf_docs_close(&d);
-    if (r < 0)
-        free_docs(out);
-    return r < 0 ? -1 : 0;
+    return rc;
 }
 
 /* What a run asked for and what came of it. Every mutant asked for is
@@ -260,7 +226,7 @@ static void manifest_head(pf_manifest *man, const mutate_opts *o, size_t inputs)
 }
 
 static void manifest_entry(pf_manifest *man, const pf_mutator *m, const pf_buf *name,
-                           const doc *d, uint64_t seed, size_t bytes, int first)
+                           const pf_input *d, uint64_t seed, size_t bytes, int first)
 {
     pf_buf *b = &man->body;
     const char *path = pf_mutator_last_path(m);
@@ -292,7 +258,8 @@ static int mutate_into(const mutate_opts *o, const docs *ds, pf_mutator *m,
     pf_buf mutant = PF_BUF_INIT, name = PF_BUF_INIT;
     int rc = 0;
     for (uint64_t i = 0; i < o->count; i++) {
-        const doc *d = &ds->v[i % ds->n];
+        size_t k = i % ds->set.n;
+        const pf_input *d = &ds->set.in[k];
         pf_mutator_seed(m, o->seed + i);
         if (pf_mutate(m, d->data, d->len, o->max_size, &mutant, err) < 0) {
             rc = -1;
@@ -312,7 +279,7 @@ static int mutate_into(const mutate_opts *o, const docs *ds, pf_mutator *m,
         }
         pf_mclass cls = pf_mutator_last_class(m);
         r->by_class[cls]++;
-        if (cls == PF_M_BYTES && d->is_json)
+        if (cls == PF_M_BYTES && ds->is_json[k])
             r->bytes_json++;
         else if (cls == PF_M_BYTES)
             r->bytes_not_json++;
@@ -344,8 +311,9 @@ static int mutate_all(const mutate_opts *o, mutate_result *r, pf_err *err)
     if (o->shape_path && pf_shape_load(o->shape_path, &shape, err) < 0)
         return -1;
     cfg.shape = shape;
-    docs ds = {0};
+    docs ds;
     if (read_docs(o, &ds, err) < 0) {
+        free_docs(&ds);
         pf_shape_free(shape);
         return -1;
     }
@@ -354,12 +322,12 @@ static int mutate_all(const mutate_opts *o, mutate_result *r, pf_err *err)
     pf_manifest man;
     pf_manifest_init(&man, "mutate");
     pf_corpus c;
-    if (ds.n == 0) {
+    if (ds.set.n == 0) {
         pf_err_set(err, PF_E_INPUT, "no documents in the inputs");
     } else if ((m = pf_mutator_new(&cfg, err)) != NULL &&
                pf_corpus_open(&c, o->out, 0, err) == 0) {
-        r->inputs = ds.n;
-        manifest_head(&man, o, ds.n);
+        r->inputs = ds.set.n;
+        manifest_head(&man, o, ds.set.n);
         if (mutate_into(o, &ds, m, &c, &man, r, err) < 0) {
             pf_corpus_abort(&c);
         } else {
