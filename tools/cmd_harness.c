@@ -290,13 +290,10 @@ static int run(int argc, char **argv)
             if (cli_parse_u64(&pf_cmd_harness, "--timeout-ms", optarg, &o.timeout_ms) < 0)
                 return EXIT_USAGE;
             break;
-        case '?': return cli_bad_option(&pf_cmd_harness);
         default: {
-            int r = cli_common_opt(&pf_cmd_harness, c, optarg);
-            if (r > 0)
-                return 0;
-            if (r < 0)
-                return EXIT_USAGE;
+            int r = cli_rest_opt(&pf_cmd_harness, c, optarg);
+            if (r != CLI_GO_ON)
+                return r;
         }
         }
     }

@@ -179,7 +179,7 @@ typedef struct mutate_result {
     uint64_t asked, written, duplicates;
     uint64_t by_class[PF_M_NONE + 1];
     uint64_t bytes_not_json;  /* byte-level: the input is not JSON */
-    uint64_t bytes_json;      /* byte-level: no selected class applied, or --byte-share */
+    uint64_t bytes_no_class;  /* byte-level: no selected class applied, or --byte-share */
     uint64_t shrunk;          /* the input was over --max-size and was shrunk */
 } mutate_result;
 
@@ -245,7 +245,7 @@ static void manifest_tail(pf_manifest *man, const mutate_result *r)
                 "\"byte_level\":{\"input_not_json\":%llu,\"no_class_applied\":%llu},"
                 "\"shrunk_to_max_size\":%llu",
                 (unsigned long long)r->written, (unsigned long long)r->duplicates,
-                (unsigned long long)r->bytes_not_json, (unsigned long long)r->bytes_json,
+                (unsigned long long)r->bytes_not_json, (unsigned long long)r->bytes_no_class,
                 (unsigned long long)r->shrunk);
 }
 
@@ -280,7 +280,7 @@ static int mutate_into(const mutate_opts *o, const docs *ds, pf_mutator *m,
         pf_mclass cls = pf_mutator_last_class(m);
         r->by_class[cls]++;
         if (cls == PF_M_BYTES && ds->is_json[k])
-            r->bytes_json++;
+            r->bytes_no_class++;
         else if (cls == PF_M_BYTES)
             r->bytes_not_json++;
         else if (cls == PF_M_SHRINK)
@@ -367,7 +367,7 @@ static void report_json(const mutate_opts *o, const mutate_result *r, pf_buf *b)
                 "{\"input_not_json\": %llu, \"no_class_applied\": %llu}, "
                 "\"shrunk_to_max_size\": %llu}\n",
                 (unsigned long long)r->duplicates, (unsigned long long)r->bytes_not_json,
-                (unsigned long long)r->bytes_json, (unsigned long long)r->shrunk);
+                (unsigned long long)r->bytes_no_class, (unsigned long long)r->shrunk);
 }
 
 static void report_text(const mutate_opts *o, const mutate_result *r, pf_buf *b)
@@ -384,8 +384,8 @@ static void report_text(const mutate_opts *o, const mutate_result *r, pf_buf *b)
     if (r->bytes_not_json)
         pf_buf_addf(b, "%llu byte-level: their input is not JSON the engine can "
                     "tokenize, so no class applies\n", (unsigned long long)r->bytes_not_json);
-    if (r->bytes_json)
-        pf_buf_addf(b, "%llu byte-level: %s\n", (unsigned long long)r->bytes_json,
+    if (r->bytes_no_class)
+        pf_buf_addf(b, "%llu byte-level: %s\n", (unsigned long long)r->bytes_no_class,
                     o->byte_share > 0 ? "--byte-share chose bytes, or none of the "
                                         "selected classes applied to the input"
                                       : "none of the selected classes applied to the input");

@@ -106,12 +106,10 @@ static int run(int argc, char **argv)
         case OPT_JSON:
             json = 1;
             break;
-        case '?':
-            return cli_bad_option(&pf_cmd_report);
         default: {
-            int r = cli_common_opt(&pf_cmd_report, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
+            int r = cli_rest_opt(&pf_cmd_report, c, optarg);
+            if (r != CLI_GO_ON)
+                return r;
         }
         }
     }
