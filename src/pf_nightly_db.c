@@ -206,10 +206,11 @@ static const void *cmember(const void *rec, size_t off) { return (const char *)r
 
 /* ---- load ------------------------------------------------------------------ */
 
-static char *jstr(const cJSON *o, const char *k)
+/* o's string member k, in place (NULL when absent or not a string). */
+static const char *jstr_at(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) && v->valuestring ? strdup(v->valuestring) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static int jstrv(const cJSON *o, const char *k, char ***out, size_t *n)
@@ -321,23 +322,26 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
                           "(version %.0f)", path, version);
     }
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "findings"), *it;
-    int oom = 0;
+    int oom = 0, failed = 0;
     cJSON_ArrayForEach(it, arr) {
-        char *target = jstr(it, "target"), *sig = jstr(it, "signature");
+        /* read in place, not copied: a failed copy must not make a
+         * finding look like one without identity and drop it */
+        const char *target = jstr_at(it, "target"), *sig = jstr_at(it, "signature");
+        if (!target || !sig)
+            continue; /* an entry without identity */
         int created = 0;
-        pf_nfinding *f = target && sig ? pf_ndb_get(db, target, sig, &created, err)
-                                       : NULL;
-        free(target);
-        free(sig);
-        if (!f || !created)
-            continue; /* an entry without identity, or a duplicate */
+        pf_nfinding *f = pf_ndb_get(db, target, sig, &created, err);
+        if (!f) {
+            failed = 1; /* err says why */
+            break;
+        }
+        if (!created)
+            continue; /* a duplicate */
         const cJSON *env = cJSON_GetObjectItemCaseSensitive(it, "environment");
         if (load_fields(it, FINDING, NFIELDS(FINDING), f) < 0 ||
             load_fields(env, ENVIRONMENT, NFIELDS(ENVIRONMENT), f) < 0)
             oom = 1;
-        char *st = jstr(it, "status");
-        int s = status_from(st);
-        free(st);
+        int s = status_from(jstr_at(it, "status"));
         f->status = s < 0 || s == PF_NS_SUPPRESSED ? PF_NS_OPEN : (pf_nstatus)s;
         if (!f->first_seen || !f->last_seen || !f->reproducer)
             f->status = PF_NS_OPEN;
@@ -357,13 +361,9 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
         }
     }
     cJSON_Delete(root);
-    if (oom) {
+    if (oom || failed) {
         pf_ndb_free(db);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    if (err && err->code != PF_OK) {
-        pf_ndb_free(db);
-        return -1;
+        return failed ? -1 : pf_err_set(err, PF_E_NOMEM, "out of memory");
     }
     return 0;
 }

@@ -86,21 +86,18 @@ static cJSON *location(const pf_report *r, const pf_finding *f)
         /* no frame (a timeout without a stack, a divergence): the target */
         file_uri(&uri, r, f->target && f->target[0] ? f->target : "target");
     }
-    cJSON *loc = cJSON_CreateObject(), *phys = cJSON_CreateObject();
-    cJSON *art = cJSON_CreateObject(), *reg = cJSON_CreateObject();
-    int bad = !loc || pf_rep_jput(loc, "physicalLocation", phys) < 0 ||
-              pf_rep_jput(phys, "artifactLocation", art) < 0 ||
+    /* each object is created where it is attached, so a failure on the
+     * way leaves nothing unattached (the region leaked when the uri ran
+     * out of memory) */
+    cJSON *loc = cJSON_CreateObject(), *phys = NULL, *art = NULL, *reg = NULL;
+    int bad = !loc ||
+              pf_rep_jput(loc, "physicalLocation", phys = cJSON_CreateObject()) < 0 ||
+              pf_rep_jput(phys, "artifactLocation", art = cJSON_CreateObject()) < 0 ||
               uri.oom || pf_rep_jput(art, "uri", cJSON_CreateString(pf_buf_str(&uri))) < 0 ||
-              pf_rep_jput(phys, "region", reg) < 0 ||
+              pf_rep_jput(phys, "region", reg = cJSON_CreateObject()) < 0 ||
               !cJSON_AddNumberToObject(reg, "startLine", line);
     pf_buf_free(&uri);
-    if (bad) {
-        if (!loc)
-            cJSON_Delete(phys);
-        cJSON_Delete(loc);
-        return NULL;
-    }
-    return loc;
+    return pf_rep_jdone(loc, bad);
 }
 
 static cJSON *message(const pf_finding *f)
@@ -156,8 +153,9 @@ static cJSON *result(const pf_report *r, const pf_finding *f, int rule_index)
     if (!bad && f->reproducer)
         bad = pf_rep_jput(props, "reproducer", pf_rep_jstr(f->reproducer)) < 0;
     if (!bad && f->status == PF_STATUS_SUPPRESSED) {
-        cJSON *sup = cJSON_CreateArray(), *s = cJSON_CreateObject();
-        bad = pf_rep_jput(o, "suppressions", sup) < 0 || pf_rep_jput(sup, NULL, s) < 0 ||
+        cJSON *sup = NULL, *s = NULL;
+        bad = pf_rep_jput(o, "suppressions", sup = cJSON_CreateArray()) < 0 ||
+              pf_rep_jput(sup, NULL, s = cJSON_CreateObject()) < 0 ||
               pf_rep_jput(s, "kind", cJSON_CreateString("external")) < 0 ||
               pf_rep_jput(s, "justification", pf_rep_jstr(f->suppress_reason ? f->suppress_reason
                                                             : "suppressed")) < 0;

@@ -14,6 +14,8 @@
 #include "pf_fault.h"
 #include "pf_jsonl.h"
 #include "pf_mutate.h"
+#include "pf_nightly.h"
+#include "pf_report.h"
 #include "pf_shape.h"
 
 /* ---- policy parse ---- */
@@ -261,6 +263,104 @@ static void jsonl_read_fails_cleanly_at_every_allocation(void **st)
     pf_test_rmtmp(dir);
 }
 
+/* ---- the findings database: load ---- */
+
+static const char FINDINGS[] =
+    "{\"format\":\"prodfuzz-findings\",\"version\":1,\"findings\":[{\"target\":\"t\","
+    "\"signature\":\"sig\",\"kind\":\"heap-buffer-overflow\",\"title\":\"T\","
+    "\"explanation\":[\"a\",\"b\"],\"top_line\":1e30,\"reproducer\":\"r\","
+    "\"first_seen\":\"2026-11-01\",\"last_seen\":\"2026-11-02\",\"count\":3,"
+    "\"status\":\"fixed\",\"environment\":{\"binary\":\"/b\",\"timeout_s\":1.5,"
+    "\"env\":[\"A=B\"]}}],\"nights\":[{\"date\":\"2026-11-02\",\"new\":1,"
+    "\"classes\":{\"null\":2,\"deep\":1}}]}";
+
+static int run_ndb_load(void *ctx, pf_err *err)
+{
+    pf_ndb db;
+    int rc = pf_ndb_load(ctx, &db, err);
+    pf_fault_disarm();
+    if (rc == 0) {
+        /* loaded means loaded whole: no member lost to a failed copy */
+        assert_int_equal(db.n, 1);
+        const pf_nfinding *f = &db.f[0];
+        assert_string_equal(f->kind, "heap-buffer-overflow");
+        assert_string_equal(f->title, "T");
+        assert_int_equal(f->nexplain, 2);
+        assert_string_equal(f->explain[1], "b");
+        assert_int_equal(f->top_line, 2147483647); /* clamped, not overflowed */
+        assert_string_equal(f->binary, "/b");
+        assert_int_equal(f->nenv, 1);
+        assert_string_equal(f->env[0], "A=B");
+        assert_int_equal(f->status, PF_NS_FIXED);
+        assert_int_equal(db.nnights, 1);
+        assert_int_equal(db.nights[0].nclasses, 2);
+        assert_string_equal(db.nights[0].classes[1], "deep");
+        pf_ndb_free(&db);
+    }
+    return rc;
+}
+
+static void findings_database_load_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char path[300];
+    snprintf(path, sizeof path, "%s/findings.json", dir);
+    pf_test_write(path, FINDINGS, sizeof FINDINGS - 1);
+    assert_true(pf_fault_each_allocation("pf_ndb_load", run_ndb_load, path) > 10);
+    pf_test_rmtmp(dir);
+}
+
+/* ---- the report set ---- */
+
+static int run_reports(void *ctx, pf_err *err)
+{
+    const char *dir = ctx;
+    pf_report r;
+    pf_report_init(&r, "nightly", "run-1");
+    pf_finding f;
+    memset(&f, 0, sizeof f);
+    f.target = "fuzz_orders";
+    f.outcome = PF_OUT_CRASH;
+    f.signature = "heap-buffer-overflow parse_order";
+    f.kind = "heap-buffer-overflow";
+    f.title = "Heap buffer overflow in parse_order";
+    f.mclass = "oversize";
+    f.path = "$.customer.name";
+    char *ex[] = {"oversize: $.customer.name is 4097 bytes", "\xff invalid"};
+    f.explain = ex;
+    f.nexplain = 2;
+    f.top_file = "/src/orders.c";
+    f.top_line = 42;
+    int rc = pf_report_add_target(&r, "fuzz_orders", "libfuzzer", err) &&
+                     pf_report_add_failure(&r, &f, err) &&
+                     pf_report_add_night(&r, "2026-12-01", err)
+                 ? pf_report_write_all(&r, dir, err)
+                 : -1;
+    pf_report_free(&r);
+    return rc;
+}
+
+static void reports_fail_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    assert_true(pf_fault_each_allocation("pf_report_write_all", run_reports, dir) > 10);
+    /* the last, complete run wrote every report */
+    static const char *const names[] = {"report.json", "report.md", "report.sarif",
+                                        "junit.xml", "report.html"};
+    for (size_t i = 0; i < 5; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        size_t n = 0;
+        char *got = pf_test_read(p, &n);
+        assert_non_null(got);
+        assert_true(n > 0);
+        free(got);
+    }
+    pf_test_rmtmp(dir);
+}
+
 /* ---- corpus write ---- */
 
 static int count_entries(const char *dir)
@@ -344,6 +444,8 @@ int main(void)
         cmocka_unit_test(a_mutation_class_never_hides_out_of_memory),
         cmocka_unit_test(jsonl_read_fails_cleanly_at_every_allocation),
         cmocka_unit_test(corpus_write_fails_cleanly_and_leaves_nothing_half_written),
+        cmocka_unit_test(findings_database_load_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(reports_fail_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
