@@ -138,7 +138,7 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
 }
 
 /* Write data as stage/fname unless that file exists (a duplicate);
- * sha1 (40 hex) goes into the manifest's documents_sha1. */
+ * sha1 (40 hex), when not NULL, goes into the manifest's documents_sha1. */
 static int add_file(pf_corpus *c, const char *fname, const char *sha1,
                     const void *data, size_t len, pf_err *err)
 {
@@ -177,7 +177,8 @@ static int add_file(pf_corpus *c, const char *fname, const char *sha1,
     free(path);
     if (rc < 0)
         return pf_err_prefix(err, "corpus %s", c->dir);
-    pf_buf_add(&c->names, sha1, 40); /* oom is sticky: the manifest says it */
+    if (sha1)
+        pf_buf_add(&c->names, sha1, 40); /* oom is sticky: the manifest says it */
     c->written++;
     c->bytes += len;
     return 1;
@@ -199,10 +200,8 @@ int pf_corpus_add_named(pf_corpus *c, const char *fname, const void *data,
 {
     if (!fname[0] || fname[0] == '.' || strchr(fname, '/'))
         return pf_err_set(err, PF_E_INTERNAL, "corpus %s: bad file name", c->dir);
-    char sha1[41];
-    if (pf_sha1_hex(data, len, sha1, err) < 0)
-        return -1;
-    return add_file(c, fname, sha1, data, len, err);
+    c->named = 1;
+    return add_file(c, fname, NULL, data, len, err);
 }
 
 int pf_corpus_commit(pf_corpus *c, const char *manifest_json, pf_err *err)
@@ -317,8 +316,9 @@ int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
                     "\"transform_version\":%d,\"key_random\":%s,\"verified\":%s",
                     m->policy_digest, m->key_fingerprint, m->transform_version,
                     m->key_random ? "true" : "false", m->verified ? "true" : "false");
-    /* sorted, so a corpus's manifest does not depend on thread timing */
-    size_t n = c->names.len / 40;
+    /* sorted, so a corpus's manifest does not depend on thread timing; a
+     * corpus of the caller's names lists its files itself */
+    size_t n = c->named ? 0 : c->names.len / 40;
     char *names = NULL;
     if (n) {
         names = malloc(c->names.len);
@@ -327,14 +327,17 @@ int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
         memcpy(names, c->names.data, c->names.len);
         qsort(names, n, 40, cmp_name);
     }
-    pf_buf_adds(out, ",\"documents_sha1\":[");
-    for (size_t i = 0; i < n; i++) {
-        pf_buf_adds(out, i ? ",\"" : "\"");
-        pf_buf_add(out, names + 40 * i, 40);
-        pf_buf_addc(out, '"');
+    if (!c->named) {
+        pf_buf_adds(out, ",\"documents_sha1\":[");
+        for (size_t i = 0; i < n; i++) {
+            pf_buf_adds(out, i ? ",\"" : "\"");
+            pf_buf_add(out, names + 40 * i, 40);
+            pf_buf_addc(out, '"');
+        }
+        pf_buf_addc(out, ']');
     }
     free(names);
-    pf_buf_adds(out, "]}\n");
+    pf_buf_adds(out, "}\n");
     return pf_buf_ok(out, err);
 }
 

@@ -31,6 +31,7 @@ typedef struct pf_corpus {
     uint64_t written;   /* distinct files */
     uint64_t duplicates;
     uint64_t bytes;
+    int named;       /* files added under the caller's names: no documents_sha1 */
     int keep_old;    /* start from the files of the existing corpus */
     pf_buf names;    /* the SHA-1 names of the files, 40 hex each, unsorted */
 } pf_corpus;
@@ -50,9 +51,11 @@ int pf_corpus_add(pf_corpus *c, const void *data, size_t len, char *name_out,
                   pf_err *err);
 /* Add one document under a file name of the caller's (prodfuzz mutate's
  * CLASS-PATH-HASH) instead of its SHA-1; a plain name, not starting with
- * '.'. Its SHA-1 still goes into the manifest's documents_sha1. Returns 1
- * if new, 0 if a file of that name was already added (a duplicate), -1
- * on error. */
+ * '.'. Such a corpus's manifest has no documents_sha1 (its files are not
+ * SHA-1 named, and a listing check would take them all for foreign
+ * files): the command lists its files in its own members. Returns 1 if
+ * new, 0 if a file of that name was already added (a duplicate), -1 on
+ * error. */
 int pf_corpus_add_named(pf_corpus *c, const char *fname, const void *data,
                         size_t len, pf_err *err);
 /* Write the manifest (a JSON object text) and swap the folder in. */
