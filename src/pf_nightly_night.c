@@ -34,14 +34,6 @@
 #include "pf_report.h"
 #include "pf_shape.h"
 
-/* pf_explain is its own module and lands on its own: a build without it
- * runs the night and says its findings go unexplained, instead of failing
- * to link (the prodfuzz command links it through `prodfuzz explain`) */
-#pragma weak pf_explainer_open
-#pragma weak pf_explainer_explain
-#pragma weak pf_explainer_close
-#pragma weak pf_explanation_free
-
 /* imported reproducers are named so: one that does not fail here is no
  * finding (an engine's artifact that does not replay still is one) */
 #define IMPORTED "imported-"
@@ -1094,10 +1086,7 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
         free(tmp);
     }
     /* 4. and 5. */
-    if (!pf_explainer_open) {
-        say(n, 1, "%s: no explanations (this build has no pf_explain)", name);
-        x = NULL;
-    } else if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {
+    if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {
         say(n, 1, "%s: no explanations (%s)", name, terr.msg);
         x = NULL;
     }
