@@ -71,6 +71,8 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
     "                        junit.xml, report.html into DIR\n"
     "  --max-doc-size SIZE   longest input document read (256M)\n"
     "  --json                print a JSON summary on standard output\n"
+    "  --outcomes FILE       write every input's outcome to FILE, one JSON\n"
+    "                        object a line (input, class, outcome, signature)\n"
     "\n"
     "Exit: 0 all inputs ok or rejected, 1 failures, 2 bad option or input,\n"
     "3 the target cannot be run.\n"
@@ -83,7 +85,7 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
 
 enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_SHAPE, O_MUTANTS,
        O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_THREADS, O_SHARD, O_FRESH,
-       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON, O_LINES };
+       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON, O_LINES, O_OUTCOMES };
 
 typedef struct finding {
     char *signature;
@@ -476,10 +478,12 @@ static int run(int argc, char **argv)
         {"max-doc-size", required_argument, 0, O_MAX_DOC},
         {"json", no_argument, 0, O_JSON},
         {"lines", no_argument, 0, O_LINES},
+        {"outcomes", required_argument, 0, O_OUTCOMES},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_check;
     const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *shape_path = NULL,
-               *classes = NULL, *repro_dir = NULL, *report_dir = NULL;
+               *classes = NULL, *repro_dir = NULL, *report_dir = NULL,
+               *outcomes_path = NULL;
     uint64_t mutants = 10, seed = 1, threads = 1;
     unsigned shard_k = 1, shard_n = 1;
     size_t max_doc = 0;
@@ -500,6 +504,7 @@ static int run(int argc, char **argv)
         case O_ROUNDTRIP: roundtrip = 1; break;
         case O_JSON: json = 1; break;
         case O_LINES: lines = 1; break;
+        case O_OUTCOMES: outcomes_path = optarg; break;
         case O_MUTANTS:
             if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
                 return EXIT_USAGE;
@@ -591,6 +596,7 @@ static int run(int argc, char **argv)
     pf_report_init(&rep, "check", pf_cli_g.run_id);
     pf_report_target *tgt = NULL;
     char *repro_own = NULL;
+    pf_buf outcomes = PF_BUF_INIT; /* --outcomes: one JSON line per input */
     rc = 0;
     if (pf_inputs_read(&ck.in, pos + first_input, (size_t)(npos - first_input),
                        max_doc, &err) < 0 ||
@@ -637,6 +643,17 @@ static int run(int argc, char **argv)
             goto out;
         }
         ck.table[in->row][res.outcome]++;
+        if (outcomes_path) {
+            pf_buf_adds(&outcomes, "{\"input\":");
+            json_str(&outcomes, in->origin);
+            pf_buf_addf(&outcomes, ",\"class\":\"%s\",\"outcome\":\"%s\"",
+                        row_name(in->row), pf_outcome_name(res.outcome));
+            if (pf_outcome_is_failure(res.outcome)) {
+                pf_buf_adds(&outcomes, ",\"signature\":");
+                json_str(&outcomes, sig_of(&res));
+            }
+            pf_buf_adds(&outcomes, "}\n");
+        }
         if (pf_outcome_is_failure(res.outcome)) {
             ck.failures++;
             if (!made_dir && pf_fs_mkdirs(repro_dir, 0755, &err) < 0) {
@@ -699,8 +716,16 @@ static int run(int argc, char **argv)
     if (report_dir && !json)
         printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n",
                report_dir, report_dir);
+    if (outcomes_path &&
+        (pf_buf_ok(&outcomes, &err) < 0 ||
+         pf_fs_write_atomic(outcomes_path, outcomes.data ? outcomes.data : "",
+                            outcomes.len, 0644, &err) < 0)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
     rc = ck.nf ? EXIT_FINDINGS : 0;
 out:
+    pf_buf_free(&outcomes);
     pf_report_free(&rep);
     pf_runner_close(runner);
     pf_result_free(&res);
