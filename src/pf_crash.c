@@ -302,6 +302,8 @@ static hdr classify(pf_crash *c, line l, pf_err *err)
     (void)err;
     if ((k = after(l, "ERROR: AddressSanitizer: ")) ||
         (k = after(l, "ERROR: HWAddressSanitizer: ")) ||
+        /* a UBSan-only build's deadly signal: "SEGV on unknown address" */
+        (k = after(l, "ERROR: UndefinedBehaviorSanitizer: ")) ||
         (k = after(l, "WARNING: MemorySanitizer: ")) ||
         (k = after(l, "ERROR: MemorySanitizer: "))) {
         size_t n = (size_t)(l.p + l.n - k);
@@ -554,73 +556,152 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Frames that are not the target's own code: libc and the loader, the
- * sanitizer runtimes, libFuzzer, AFL++, the C++ runtime, and prodfuzz's own
- * mutator and worker. */
+/* Frames that are not the target's own code, in the spirit of
+ * ClusterFuzz's crash-state ignore list: the sanitizer runtimes (their
+ * entry points, their interceptors and the helpers the interceptors call,
+ * such as printf_common), libc and the loader, libFuzzer, AFL++, the C++
+ * runtime, and prodfuzz's own mutator and worker. A bug the sanitizer
+ * reports from inside snprintf's interceptor is the caller's bug: the
+ * signature and the top frame start at the first frame below these. */
+
+/* Function names that begin so. */
+static const char *const ign_func_prefix[] = {
+    /* sanitizer runtimes and their interceptors */
+    "__asan", "__lsan", "__ubsan", "__tsan", "__msan", "__hwasan",
+    "__sanitizer", "__interceptor", "___interceptor", "__interception",
+    "_asan_", "asan_", "printf_common", "scanf_common",
+    "MemcmpInterceptorCommon", "StrstrCheck", "CharCmpX",
+    /* libFuzzer, AFL++, the C++ runtime, prodfuzz's own hooks */
+    "fuzzer::", "__afl", "afl_", "std::", "__cxa", "__gnu_cxx::",
+    "__cxxabiv1", "operator new", "operator delete",
+    "LLVMFuzzerCustom", "LLVMFuzzerInitialize", "pf_worker", "pf_mutate",
+    "pf_mtok", "pf_run",
+    /* glibc: internal names, the start-up code, the optimized string
+     * functions (__strlen_avx2, __memcpy_evex_unaligned_erms, ...) and
+     * stdio's internals */
+    "__libc", "__GI", "__pthread", "pthread_", "_start", "__assert",
+    "__stack_chk", "__fortify", "__chk_fail", "_dl_", "__clone",
+    "start_thread", "__tls_", "__memcpy", "__memmove", "__memset",
+    "__memchr", "__memrchr", "__memcmp", "__mempcpy", "__rawmemchr",
+    "__strlen", "__strnlen", "__strcmp", "__strncmp", "__strcasecmp",
+    "__strchr", "__strrchr", "__strcpy", "__strncpy", "__stpcpy",
+    "__strcat", "__strncat", "__strstr", "__strspn", "__strcspn",
+    "__strpbrk", "__strtol", "__strtoul", "__strtod", "____strto",
+    "__wcs", "__wmem", "__vfprintf", "__vsnprintf", "__vsprintf",
+    "__vfwprintf", "__printf", "__fprintf", "__sprintf", "__snprintf",
+    "__isoc99_", "__vfscanf", "__vsscanf", "_IO_", "__run_exit_handlers",
+};
+/* Function names that are exactly these (libc entry points and their
+ * interceptors, as ASan names them when it has no file for the frame). */
+static const char *const ign_func_exact[] = {
+    "malloc", "calloc", "realloc", "free", "memcpy", "memmove", "memset",
+    "memcmp", "bcmp", "memchr", "memrchr", "memmem", "mempcpy", "strlen",
+    "strnlen", "strcpy", "strncpy", "stpcpy", "strcmp", "strncmp",
+    "strcasecmp", "strncasecmp", "strcat", "strncat", "strdup", "strndup",
+    "strchr", "strrchr", "strstr", "strcasestr", "strspn", "strcspn",
+    "strpbrk", "strtok", "strtok_r", "strtol", "strtoll", "strtoul",
+    "strtoull", "strtod", "strtof", "atoi", "atol", "atoll", "atof",
+    "wcslen", "wcsnlen", "abort", "raise", "exit", "_exit",
+    "posix_memalign", "aligned_alloc", "valloc", "memalign", "sprintf",
+    "snprintf", "vsprintf", "vsnprintf", "asprintf", "vasprintf", "printf",
+    "vprintf", "fprintf", "vfprintf", "dprintf", "sscanf", "vsscanf",
+    "scanf", "fscanf", "puts", "fputs", "fwrite", "fread", "fgets",
+    "getline", "getdelim", "read", "write", "clone", "gsignal", "tgkill",
+    "pthread_kill", "__assert_fail", "kill", "main_loop", "qsort",
+    "bsearch",
+};
+/* Source folders of the sanitizer runtimes, libFuzzer, AFL++ and the C++
+ * library, anywhere in the path. */
+static const char *const ign_file_part[] = {
+    "/compiler-rt/", "/sanitizer_common/", "/lib/asan/", "/lib/ubsan/",
+    "/lib/lsan/", "/lib/tsan/", "/lib/msan/", "/libfuzzer/",
+    "/fuzzer/Fuzzer", "/include/c++/", "libstdc++", "/glibc", "/AFLplusplus/",
+    "fuzz/pf_libfuzzer.c", "fuzz/pf_afl.c",
+};
+/* glibc's source folders, as Debian's glibc debug information names
+ * them: relative, and the folder followed by "./" or "../"
+ * ("string/../sysdeps/x86_64/multiarch/strlen-evex.S",
+ * "stdio-common/./stdio-common/snprintf.c", "csu/../csu/libc-start.c").
+ * The target's own "src/string/x.c" or "io/reader.c" is not libc. */
+static const char *const ign_glibc_dir[] = {
+    "string/", "stdio-common/", "libio/", "stdlib/", "sysdeps/", "csu/",
+    "nptl/", "malloc/", "posix/", "elf/", "misc/", "wcsmbs/", "iconv/",
+    "locale/", "time/", "signal/", "io/", "assert/", "debug/", "setjmp/",
+    "dlfcn/", "resolv/",
+};
+static const char *const ign_file_base[] = {
+    "pf_libfuzzer.c", "pf_afl.c", "pf_worker.c", "pf_run.c",
+    "pf_mutate.c", "pf_mutate_classes.c",
+};
+static const char *const ign_module_part[] = {
+    "libc.so", "ld-linux", "libstdc++", "libm.so", "libpthread",
+    "libgcc_s", "libclang_rt", "libasan", "libubsan", "libtsan",
+    "ld.so", "libdl.so", "afl-", "prodfuzz_afl.so", "linux-vdso",
+};
+
+static int in_list(const char *s, const char *const *list, size_t n,
+                   int (*match)(const char *, const char *))
+{
+    for (size_t i = 0; i < n; i++)
+        if (match(s, list[i]))
+            return 1;
+    return 0;
+}
+
+static int eq(const char *s, const char *x) { return strcmp(s, x) == 0; }
+static int has(const char *s, const char *x) { return strstr(s, x) != NULL; }
+#define IN(s, list, how) in_list((s), (list), sizeof(list) / sizeof(*(list)), (how))
+
+static int ends(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A "file" that is an object of a runtime built without line tables:
+ * Debian's ASan prints "printf_common(...) asan_interceptors.cpp.o". The
+ * target's own code has a source file or only a module offset. */
+static int runtime_object(const char *base)
+{
+    return ends(base, ".cpp.o") || ends(base, ".cc.o") ||
+           ((starts(base, "asan_") || starts(base, "sanitizer_") ||
+             starts(base, "ubsan_") || starts(base, "lsan_") ||
+             starts(base, "tsan_") || starts(base, "msan_") ||
+             starts(base, "interception_") || starts(base, "Fuzzer")) &&
+            ends(base, ".o"));
+}
+
+static int glibc_source(const char *file)
+{
+    for (size_t i = 0; i < sizeof(ign_glibc_dir) / sizeof(*ign_glibc_dir); i++) {
+        const char *d = ign_glibc_dir[i];
+        if (starts(file, d)) {
+            const char *rest = file + strlen(d);
+            if (starts(rest, "./") || starts(rest, "../"))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static int is_own(const pf_frame *f)
 {
-    static const char *const func_prefix[] = {
-        "__asan", "__lsan", "__ubsan", "__tsan", "__msan", "__hwasan",
-        "__sanitizer", "__interceptor", "___interceptor", "__interception",
-        "__sanitizer_", "fuzzer::", "__libc_", "__GI_", "__pthread",
-        "pthread_", "__afl", "afl_", "std::", "__cxa", "__gnu_cxx::",
-        "__cxxabiv1", "operator new", "operator delete", "_start",
-        "__assert", "__stack_chk", "__fortify", "__memcpy", "__memmove",
-        "__memset", "__strlen", "__strcmp", "__GI", "__libc", "_dl_",
-        "LLVMFuzzerCustom", "LLVMFuzzerInitialize", "pf_worker", "pf_mutate",
-        "pf_mtok", "pf_run", "__clone", "start_thread", "__tls_",
-    };
-    static const char *const func_exact[] = {
-        "malloc", "calloc", "realloc", "free", "memcpy", "memmove", "memset",
-        "memcmp", "strlen", "strnlen", "strcpy", "strncpy", "strcmp",
-        "strncmp", "strcat", "strdup", "strndup", "abort", "raise", "exit",
-        "_exit", "posix_memalign", "aligned_alloc", "valloc", "memchr",
-        "strchr", "strrchr", "strstr", "sprintf", "snprintf", "vsnprintf",
-        "printf", "fprintf", "fwrite", "fread", "read", "write", "clone",
-        "gsignal", "__assert_fail", "kill", "main_loop",
-    };
-    static const char *const file_part[] = {
-        "/compiler-rt/", "/sanitizer_common/", "/libfuzzer/", "/fuzzer/Fuzzer",
-        "sysdeps/", "csu/", "nptl/", "/include/c++/", "libstdc++",
-        "stdlib/", "libio/", "string/", "/glibc", "afl-", "/AFLplusplus/",
-        "fuzz/pf_libfuzzer.c", "fuzz/pf_afl.c",
-    };
-    static const char *const file_base[] = {
-        "pf_libfuzzer.c", "pf_afl.c", "pf_worker.c", "pf_run.c",
-        "pf_mutate.c", "pf_mutate_classes.c",
-    };
-    static const char *const module_part[] = {
-        "libc.so", "ld-linux", "libstdc++", "libm.so", "libpthread",
-        "libgcc_s", "libclang_rt", "libasan", "libubsan", "libtsan",
-        "ld.so", "libdl.so", "afl-", "prodfuzz_afl.so", "linux-vdso",
-    };
     if (!f->func && !f->file)
         return 0; /* only a module offset: not stable, not symbolized */
     if (f->func) {
-        for (size_t i = 0; i < sizeof(func_prefix) / sizeof(*func_prefix); i++)
-            if (starts(f->func, func_prefix[i]))
-                return 0;
-        for (size_t i = 0; i < sizeof(func_exact) / sizeof(*func_exact); i++)
-            if (strcmp(f->func, func_exact[i]) == 0)
-                return 0;
+        if (IN(f->func, ign_func_prefix, starts) || IN(f->func, ign_func_exact, eq))
+            return 0;
         if (!f->file && strcmp(f->func, "main") == 0)
             return 0; /* libFuzzer's or AFL's main, not symbolized */
     }
     if (f->file) {
-        for (size_t i = 0; i < sizeof(file_part) / sizeof(*file_part); i++)
-            if (strstr(f->file, file_part[i]))
-                return 0;
         const char *b = base_name(f->file);
-        for (size_t i = 0; i < sizeof(file_base) / sizeof(*file_base); i++)
-            if (strcmp(b, file_base[i]) == 0)
-                return 0;
-        if (starts(b, "pf_mutate"))
+        if (IN(f->file, ign_file_part, has) || glibc_source(f->file) ||
+            runtime_object(b) || IN(b, ign_file_base, eq) || starts(b, "pf_mutate"))
             return 0;
     }
-    if (f->module)
-        for (size_t i = 0; i < sizeof(module_part) / sizeof(*module_part); i++)
-            if (strstr(f->module, module_part[i]))
-                return 0;
+    if (f->module && IN(f->module, ign_module_part, has))
+        return 0;
     return 1;
 }
 

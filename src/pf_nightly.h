@@ -129,6 +129,12 @@ typedef struct pf_engine_cfg {
     pf_nlimits lim;
     double seconds;
     int jobs;
+    /* libFuzzer only: 0 restart mode (--jobs processes, each restarted
+     * after every failure), 1 fork mode (one `-fork=JOBS` process with
+     * -ignore_crashes/timeouts/ooms and -keep_seed=1; the run is refused
+     * when libFuzzer reports fewer seed inputs than the production seeds
+     * plus the state corpus hold) */
+    int fork_mode;
     volatile sig_atomic_t *stop; /* set by a signal handler: stop cleanly */
     /* called about once a second with the latest sample */
     void (*progress)(void *ctx, const pf_nsample *s, unsigned restarts,
@@ -143,15 +149,19 @@ typedef struct pf_engine_result {
     pf_nsample *samples; size_t nsamples;
     uint64_t max_cov;
     size_t seed_files;      /* production seeds the engine loaded */
+    size_t seed_expected;   /* fork mode: files in the seeds and state
+                               corpus folders when the night began */
     int stopped;            /* ended by *stop */
 } pf_engine_result;
 
 void pf_engine_result_free(pf_engine_result *r);
 
 /* Run the engine for cfg->seconds (restarting after every crash; --jobs
- * processes at once); artifacts land in WORK/artifacts/, new inputs in
+ * processes at once, or one libFuzzer fork-mode process with --jobs
+ * children); artifacts land in WORK/artifacts/, new inputs in
  * WORK/corpus/, engine logs in cfg->logs. An engine that cannot start,
- * or that says the prodfuzz mutator is off, is a PF_E_ENV error. */
+ * that says the prodfuzz mutator is off, or (fork mode) that would fuzz
+ * without every production seed is a PF_E_ENV error. */
 int pf_engine_run(const pf_engine_cfg *cfg, pf_engine_result *res,
                   pf_err *err);
 
@@ -302,6 +312,7 @@ typedef struct pf_nconfig {
     double budget_s;     /* 0: not set in the file */
     int jobs;            /* 0: not set */
     char *engine;        /* NULL: not set */
+    int fork_mode;       /* -1: not set, 0 restart, 1 fork ("mode") */
     char *suppressions;  /* NULL: not set */
 } pf_nconfig;
 
@@ -328,6 +339,7 @@ typedef struct pf_night_cfg {
     double budget_s;         /* shared by the targets by their shares */
     int jobs;
     const char *engine;      /* "libfuzzer", "afl", "both" */
+    int fork_mode;           /* libFuzzer's fork mode (pf_engine_cfg) */
     const char *afl_mutator; /* prodfuzz_afl.so for AFL++ */
     const char *suppressions;/* file, may be NULL */
     const char *today;       /* YYYY-MM-DD, for suppressions */

@@ -2,7 +2,7 @@
  * pf_nightly_config: the nightly config file (docs/nightly.md).
  *
  *   {
- *     "budget": "8h", "jobs": 2, "engine": "libfuzzer",
+ *     "budget": "8h", "jobs": 2, "engine": "libfuzzer", "mode": "restart",
  *     "suppressions": "suppressions.json",
  *     "targets": [
  *       {"name": "orders", "binary": "build/svc/service_orders_pf",
@@ -27,7 +27,11 @@
 #include "pf_nightly.h"
 #include "pf_run.h"
 
-void pf_nconfig_init(pf_nconfig *c) { memset(c, 0, sizeof *c); }
+void pf_nconfig_init(pf_nconfig *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fork_mode = -1;
+}
 
 static void target_free(pf_ntarget *t)
 {
@@ -134,7 +138,7 @@ static const char *const target_keys[] = {
     "name", "binary", "afl_binary", "corpus", "shape", "dict", "classes",
     "share", "timeout", "rss_limit", "max_len", "env", "args",
     "coverage_binary", NULL};
-static const char *const top_keys[] = {"budget", "jobs", "engine",
+static const char *const top_keys[] = {"budget", "jobs", "engine", "mode",
                                        "suppressions", "targets", NULL};
 
 static int known(const char *k, const char *const *keys)
@@ -307,6 +311,15 @@ int pf_nconfig_load(const char *path, pf_nconfig *c, pf_err *err)
         pf_err_set(err, PF_E_NOMEM, "out of memory");
         goto out;
     }
+    v = cJSON_GetObjectItemCaseSensitive(root, "mode");
+    if (v && (!cJSON_IsString(v) || (strcmp(v->valuestring, "restart") &&
+                                     strcmp(v->valuestring, "fork")))) {
+        pf_err_set(err, PF_E_INPUT, "%s: mode: wants \"restart\" or \"fork\"",
+                   path);
+        goto out;
+    }
+    if (v)
+        c->fork_mode = !strcmp(v->valuestring, "fork") ? 1 : 0;
     if (member_str(root, "suppressions", "config", path, dir, 1,
                    &c->suppressions, err) < 0)
         goto out;

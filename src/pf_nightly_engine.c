@@ -2,15 +2,25 @@
  * pf_nightly_engine: run a fuzzing engine for a target's share of the
  * night, under supervision.
  *
- * libFuzzer stops at the first crash. Instead of its fork mode (which,
- * with -ignore_crashes, rebuilds its corpus from what its children
- * report and was seen to cut a 471-document production corpus to two
- * inputs), each job is a plain libFuzzer process restarted after every
- * crash, timeout, out-of-memory or leak, until the time is up. Every
- * start reads the same folders: the night's new inputs (written by the
- * engine, first folder), the production seeds and the state corpus (both
- * read only), so each restart, and each night, starts from all the
- * production seeds plus what was learned.
+ * libFuzzer stops at the first crash. Two ways past that:
+ *   - restart mode (the default): each job is a plain libFuzzer process
+ *     restarted after every crash, timeout, out-of-memory or leak, until
+ *     the time is up;
+ *   - fork mode: one libFuzzer `-fork=JOBS` process whose children are
+ *     restarted by libFuzzer itself (-ignore_crashes, -ignore_timeouts,
+ *     -ignore_ooms). Left to itself, fork mode first merges its seed
+ *     folders down to the inputs that add coverage, which cut a
+ *     471-document production corpus to two inputs; -keep_seed=1 keeps
+ *     every seed in its corpus instead, and the run checks libFuzzer's
+ *     "N seed inputs" line against the files of the seed folders: fewer
+ *     (an older libFuzzer, or -keep_seed=0 among the target's flags)
+ *     stops the engine with an error rather than fuzz without them.
+ * Either way every start reads the same folders: the night's new inputs
+ * (written by the engine, first folder), the production seeds and the
+ * state corpus (both read only), so each restart, and each night, starts
+ * from all the production seeds plus what was learned. Fork mode's
+ * scratch folder goes in the work folder (TMPDIR), and stopping signals
+ * go to the engine's whole process group, children included.
  *
  * The engine's stderr goes to WORK/logs/; the status lines ("#N NEW cov:
  * C ... exec/s: E") are sampled about once a second into the time series
@@ -156,6 +166,9 @@ static pid_t spawn(char **argv, char **env, const char *log, int log_fd,
         dprintf(2, "prodfuzz: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    /* its own process group (also set by the child: whichever runs
+     * first), so a stop reaches fork mode's children too */
+    setpgid(pid, pid);
     if (log_fd < 0)
         close(fd);
     return pid;
@@ -192,6 +205,16 @@ static void parse_line(job *j, const char *l)
         j->mutator_off = 1;
     if (!strncmp(l, "INFO: seed corpus: files: ", 26))
         j->seeds = (size_t)strtoull(l + 26, NULL, 10);
+    /* fork mode: "INFO: -fork=2: 471 seed inputs, starting to fuzz in ..." */
+    const char *fk = strstr(l, " seed inputs, starting to fuzz");
+    if (!strncmp(l, "INFO: -fork=", 12) && fk) {
+        const char *c = strchr(l + 12, ':');
+        if (c && c < fk) {
+            j->seeds = (size_t)strtoull(c + 1, NULL, 10);
+            j->inited = 1;
+        }
+        return;
+    }
     if (!strncmp(l, "stat::number_of_executed_units: ", 32)) {
         j->execs = strtoull(l + 32, NULL, 10);
         return;
@@ -204,8 +227,11 @@ static void parse_line(job *j, const char *l)
     uint64_t c = field_u64(l, "cov: ");
     if (c)
         j->cov = c;
+    /* "exec/s: E" (a fuzzing process), "exec/s E" (fork mode's parent) */
     if (strstr(l, "exec/s: "))
         j->eps = (double)field_u64(l, "exec/s: ");
+    else if (strstr(l, "exec/s "))
+        j->eps = (double)field_u64(l, "exec/s ");
 }
 
 static void read_log(job *j)
@@ -278,9 +304,19 @@ static int lf_argv(const pf_engine_cfg *c, double seconds, char ***argv,
         pf_argv_pushf(argv, &n, err, "-max_total_time=%u", secs ? secs : 1) < 0 ||
         pf_argv_pushf(argv, &n, err, "-artifact_prefix=%s", art) < 0 ||
         pf_argv_push(argv, &n, "-print_final_stats=1", err) < 0 ||
-        pf_argv_push(argv, &n, "-reload=1", err) < 0 ||
         (c->dict && pf_argv_pushf(argv, &n, err, "-dict=%s", c->dict) < 0))
         goto out;
+    if (c->fork_mode) {
+        /* children restarted by libFuzzer; every seed kept (see above) */
+        if (pf_argv_pushf(argv, &n, err, "-fork=%d", c->jobs > 0 ? c->jobs : 1) < 0 ||
+            pf_argv_push(argv, &n, "-ignore_crashes=1", err) < 0 ||
+            pf_argv_push(argv, &n, "-ignore_timeouts=1", err) < 0 ||
+            pf_argv_push(argv, &n, "-ignore_ooms=1", err) < 0 ||
+            pf_argv_push(argv, &n, "-keep_seed=1", err) < 0)
+            goto out;
+    } else if (pf_argv_push(argv, &n, "-reload=1", err) < 0) {
+        goto out;
+    }
     for (char **a = c->extra_args; a && *a; a++)
         if (pf_argv_push(argv, &n, *a, err) < 0)
             goto out;
@@ -331,7 +367,7 @@ static void stop_all(job *jobs, int n)
 {
     for (int i = 0; i < n; i++)
         if (jobs[i].pid > 0)
-            kill(jobs[i].pid, SIGINT);
+            kill(-jobs[i].pid, SIGINT);
     /* libFuzzer prints its final stats on SIGINT; give it a moment */
     double until = now_s() + 5.0;
     for (;;) {
@@ -354,7 +390,7 @@ static void stop_all(job *jobs, int n)
         if (now_s() > until) {
             for (int i = 0; i < n; i++)
                 if (jobs[i].pid > 0) {
-                    kill(jobs[i].pid, SIGKILL);
+                    kill(-jobs[i].pid, SIGKILL);
                     waitpid(jobs[i].pid, NULL, 0);
                     jobs[i].pid = 0;
                     job_close_log(&jobs[i]);
@@ -396,18 +432,53 @@ static int prepare_work(const pf_engine_cfg *c, pf_err *err)
     return 0;
 }
 
+/* Files directly in dir (0 when it does not exist). */
+static size_t count_files(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0;
+    pf_err e = PF_ERR_INIT;
+    if (!dir || !pf_fs_is_dir(dir) || pf_dir_files(dir, &names, &n, &e) < 0)
+        return 0;
+    pf_dir_files_free(names, n);
+    return n;
+}
+
+/* The engine's environment; fork mode keeps its scratch folder (children's
+ * corpora and logs) in the work folder, removed with it. */
+static char **lf_env(const pf_engine_cfg *c, pf_err *err)
+{
+    if (!c->fork_mode)
+        return pf_engine_env(c->env, &c->lim, err);
+    char **extra = NULL, **env = NULL;
+    size_t n = 0;
+    for (char **p = c->env; p && *p; p++)
+        if (pf_argv_push(&extra, &n, *p, err) < 0)
+            goto out;
+    if (!env_has(extra, "TMPDIR") &&
+        pf_argv_pushf(&extra, &n, err, "TMPDIR=%s", c->work) < 0)
+        goto out;
+    env = pf_engine_env(extra, &c->lim, err);
+out:
+    pf_argv_free(extra);
+    return env;
+}
+
 static int run_libfuzzer(const pf_engine_cfg *c, pf_engine_result *res,
                          pf_err *err)
 {
-    int nj = c->jobs > 0 ? c->jobs : 1;
+    /* fork mode: one libFuzzer process, --jobs children of its own */
+    int nj = c->fork_mode ? 1 : c->jobs > 0 ? c->jobs : 1;
     job *jobs = calloc((size_t)nj, sizeof *jobs);
-    char **env = pf_engine_env(c->env, &c->lim, err);
+    char **env = lf_env(c, err);
     int rc = -1;
     if (!jobs || !env) {
         if (!jobs)
             pf_err_set(err, PF_E_NOMEM, "out of memory");
         goto out;
     }
+    if (c->fork_mode)
+        res->seed_expected = count_files(c->seeds) + count_files(c->learned);
     double t0 = now_s(), end = t0 + c->seconds, last_sample = t0;
     for (int i = 0; i < nj; i++)
         if (job_start(c, &jobs[i], i, env, c->seconds, err) < 0) {
@@ -428,6 +499,16 @@ static int run_libfuzzer(const pf_engine_cfg *c, pf_engine_result *res,
                            "%s: the prodfuzz mutator did not start (its "
                            "reason is in %s); a night without it is refused",
                            c->target, j->log);
+                goto out;
+            }
+            if (c->fork_mode && j->inited && j->seeds < res->seed_expected) {
+                stop_all(jobs, nj);
+                pf_err_set(err, PF_E_ENV,
+                           "%s: libFuzzer's fork mode kept %zu of the %zu "
+                           "production seeds and learned inputs (its -keep_seed=1 "
+                           "was not honoured; see %s); a night without every "
+                           "production seed is refused: use the restart mode",
+                           c->target, j->seeds, res->seed_expected, j->log);
                 goto out;
             }
             int st;

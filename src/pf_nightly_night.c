@@ -34,14 +34,6 @@
 #include "pf_report.h"
 #include "pf_shape.h"
 
-/* pf_explain is its own module and lands on its own: a build without it
- * runs the night and says its findings go unexplained, instead of failing
- * to link (the prodfuzz command links it through `prodfuzz explain`) */
-#pragma weak pf_explainer_open
-#pragma weak pf_explainer_explain
-#pragma weak pf_explainer_close
-#pragma weak pf_explanation_free
-
 /* imported reproducers are named so: one that does not fail here is no
  * finding (an engine's artifact that does not replay still is one) */
 #define IMPORTED "imported-"
@@ -942,7 +934,10 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
 {
     int afl = !strcmp(eng, "afl");
     char *name = afl ? fmt("%s-afl", t->name) : strdup(t->name);
-    pf_report_target *rt = name ? pf_report_add_target(n->rep, name, afl ? "afl" : "libfuzzer", err)
+    int forked = !afl && n->c->fork_mode;
+    pf_report_target *rt = name ? pf_report_add_target(n->rep, name,
+                                                       afl ? "afl" : forked ? "libfuzzer-fork"
+                                                                            : "libfuzzer", err)
                                 : NULL;
     char *work = fmt("%s/%s%s", n->work, t->name, afl ? "-afl" : "");
     char *learned = fmt("%s/%s/corpus", n->st.dir, t->name);
@@ -990,11 +985,13 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
     ec.lim = t->lim;
     ec.seconds = seconds;
     ec.jobs = n->c->jobs;
+    ec.fork_mode = forked;
     ec.stop = n->c->stop;
     struct { const night *n; const char *name; } pctx = {n, name};
     ec.progress = engine_progress;
     ec.ctx = &pctx;
-    say(n, 0, "%s: %s for %.0f s, %d job%s, seeds %s", name, ec.engine, seconds,
+    say(n, 0, "%s: %s%s for %.0f s, %d job%s, seeds %s", name, ec.engine,
+        forked ? " (fork mode)" : "", seconds,
         ec.jobs > 0 ? ec.jobs : 1, ec.jobs > 1 ? "s" : "",
         t->corpus ? t->corpus : "(none)");
     if (t->import && copy_in_dir(t->import, work, &terr) < 0) {
@@ -1063,6 +1060,10 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
             say(n, 0, "%s: %llu executions, %u restarts, state corpus %lld "
                 "inputs", name, (unsigned long long)er.execs, er.restarts,
                 (long long)kept);
+        if (forked && er.seed_files)
+            say(n, 0, "%s: fork mode kept all %zu seed inputs (production "
+                "seeds and state corpus: %zu)", name, er.seed_files,
+                er.seed_expected);
         free(man);
         free(merged);
         free(wcorp);
@@ -1094,10 +1095,7 @@ static int run_target(night *n, pf_ntarget *t, double seconds, const char *eng,
         free(tmp);
     }
     /* 4. and 5. */
-    if (!pf_explainer_open) {
-        say(n, 1, "%s: no explanations (this build has no pf_explain)", name);
-        x = NULL;
-    } else if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {
+    if (pf_explainer_open(t->shape, t->corpus, &x, &terr) < 0) {
         say(n, 1, "%s: no explanations (%s)", name, terr.msg);
         x = NULL;
     }

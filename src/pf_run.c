@@ -29,6 +29,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -161,9 +162,12 @@ struct pf_runner {
     int has_at;        /* CMD: "@@" somewhere in argv */
     void *dl;
     pf_worker_fn fn;
-    /* the live worker (WORKER and LIB) */
+    /* the live worker (WORKER and LIB) or line server (CMD, lines) */
     pid_t pid;
     int sock, out_fd, err_fd;
+    int lines, in_fd;  /* line server: its stdin */
+    pf_buf lout;       /* line server: stdout read so far */
+    pf_buf line;       /* line server: the input and its newline */
 };
 
 static double now_s(void)
@@ -445,7 +449,8 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
     r->threads = t->threads > 1 ? t->threads : 1;
     r->lim = lim ? *lim : (pf_limits){0, 0, 0, 0};
     r->pid = -1;
-    r->sock = r->out_fd = r->err_fd = -1;
+    r->sock = r->out_fd = r->err_fd = r->in_fd = -1;
+    r->lines = t->kind == PF_TARGET_CMD && t->lines;
     r->model = "none";
 
     if (t->kind == PF_TARGET_LIB) {
@@ -499,6 +504,11 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
         for (size_t i = 0; r->argv[i]; i++)
             if (strstr(r->argv[i], "@@"))
                 r->has_at = 1;
+        if (r->lines && r->has_at) {
+            pf_err_set(err, PF_E_USAGE, "a line server reads its inputs on "
+                       "standard input: no @@ in its command");
+            goto fail;
+        }
         if (r->has_at) {
             /* memory-backed when there is one: writing each input to a
              * disk file system costs more than starting the command */
@@ -578,7 +588,7 @@ static void child_setup(pf_runner *r, int in_fd, int out_fd, int err_fd,
         set_limit(RLIMIT_NOFILE, r->lim.nofile < WORKER_FD + 2 && sock >= 0
                                      ? WORKER_FD + 2 : r->lim.nofile);
     /* CPU time: one process per input gets the timeout plus a second */
-    if (r->lim.timeout_s > 0 && r->kind == PF_TARGET_CMD)
+    if (r->lim.timeout_s > 0 && r->kind == PF_TARGET_CMD && !r->lines)
         set_limit(RLIMIT_CPU, (uint64_t)ceil(r->lim.timeout_s) + 1);
 }
 
@@ -862,6 +872,55 @@ static int classify(pf_runner *r, pf_result *res, int wst, int timed_out,
     return 0;
 }
 
+/* Two JSON values are equal: same type, numbers equal as doubles (to the
+ * last bit of precision), strings byte for byte, arrays element by
+ * element, objects with the same members in any order. cJSON_Compare
+ * compares every object member twice (a's in b, then b's in a), which is
+ * 2^depth comparisons for nested objects: a `deep` mutant of 30 nested
+ * objects took minutes. Here each member is compared once, and b's keys
+ * are only looked up. */
+static int json_equal(const cJSON *a, const cJSON *b)
+{
+    if ((a->type & 0xFF) != (b->type & 0xFF))
+        return 0;
+    switch (a->type & 0xFF) {
+    case cJSON_Number: {
+        double x = a->valuedouble, y = b->valuedouble;
+        double m = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+        return fabs(x - y) <= m * DBL_EPSILON;
+    }
+    case cJSON_String:
+    case cJSON_Raw:
+        if (!a->valuestring || !b->valuestring)
+            return a->valuestring == b->valuestring;
+        return strcmp(a->valuestring, b->valuestring) == 0;
+    case cJSON_Array: {
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y; x = x->next, y = y->next)
+            if (!json_equal(x, y))
+                return 0;
+        return !x && !y;
+    }
+    case cJSON_Object: {
+        size_t na = 0, nb = 0;
+        for (const cJSON *x = a->child; x; x = x->next) {
+            const cJSON *y = x->string ? cJSON_GetObjectItemCaseSensitive(b, x->string) : NULL;
+            if (!y || !json_equal(x, y))
+                return 0;
+            na++;
+        }
+        for (const cJSON *y = b->child; y; y = y->next) {
+            if (!y->string || !cJSON_GetObjectItemCaseSensitive(a, y->string))
+                return 0;
+            nb++;
+        }
+        return na == nb;
+    }
+    default: /* null, true, false */
+        return 1;
+    }
+}
+
 /* --roundtrip: the output must parse back to the input's value. Inputs
  * that are not JSON have no value to compare. */
 static void check_roundtrip(const uint8_t *data, size_t len, pf_result *res)
@@ -873,7 +932,7 @@ static void check_roundtrip(const uint8_t *data, size_t len, pf_result *res)
         return;
     cJSON *b = res->out.len ? cJSON_ParseWithLength(res->out.data, res->out.len)
                             : NULL;
-    if (!b || !cJSON_Compare(a, b, 1)) {
+    if (!b || !json_equal(a, b)) {
         res->outcome = PF_OUT_ROUNDTRIP;
         set_kind(&res->crash, "roundtrip", b ? NULL : "|unparsable-output");
     }
@@ -1064,6 +1123,9 @@ static void worker_stop(pf_runner *r, int *wst, struct rusage *ru)
     if (r->sock >= 0)
         close(r->sock);
     r->sock = -1;
+    if (r->in_fd >= 0) /* a line server ends at the end of its input */
+        close(r->in_fd);
+    r->in_fd = -1;
     int st = 0;
     struct rusage u;
     /* end of file ends a healthy worker; give it a moment, then kill */
@@ -1291,10 +1353,182 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
     return classify(r, res, wst, timed_out, 1, err);
 }
 
+/* ---- line servers (CMD with lines) ----------------------------------- */
+
+/* The protocol (docs/check.md): one input per line on the server's stdin,
+ * one answer line on its stdout. An answer that begins with "ok" (alone,
+ * or followed by a blank or ':') accepts the input; any other answer is a
+ * clean rejection. No answer (the server exits, dies or closes its
+ * output) or no answer in time is the server's failure, classified like a
+ * worker that died mid-input; the server is started again for the next
+ * input. With roundtrip, the text after "ok " must parse back to the
+ * input's value. */
+
+static int answer_ok(const char *a, size_t n)
+{
+    return n >= 2 && a[0] == 'o' && a[1] == 'k' &&
+           (n == 2 || a[2] == ' ' || a[2] == '\t' || a[2] == ':' || a[2] == '\r');
+}
+
+/* The server is gone (reaped elsewhere, or to be dropped): close its pipes. */
+static void lines_forget(pf_runner *r)
+{
+    if (r->in_fd >= 0)
+        close(r->in_fd);
+    if (r->out_fd >= 0)
+        close(r->out_fd);
+    if (r->err_fd >= 0)
+        close(r->err_fd);
+    r->in_fd = r->out_fd = r->err_fd = -1;
+    r->pid = -1;
+    pf_buf_reset(&r->lout);
+}
+
+static int lines_start(pf_runner *r, pf_err *err)
+{
+    child c;
+    if (spawn(r, r->argv, 1, 0, &c, err) < 0)
+        return -1;
+    r->pid = c.pid;
+    r->in_fd = c.in_fd;
+    r->out_fd = c.out_fd;
+    r->err_fd = c.err_fd;
+    pf_buf_reset(&r->lout);
+    return 0;
+}
+
+static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
+                     pf_result *res, pf_err *err)
+{
+    if (len && memchr(data, '\n', len))
+        return pf_err_set(err, PF_E_INPUT, "a line server takes one line per "
+                          "input, and this input holds a newline byte");
+    int wst = 0;
+    if (r->pid > 0 && waitpid(r->pid, &wst, WNOHANG) == r->pid) {
+        kill_group(r->pid, SIGKILL); /* it ended between inputs */
+        lines_forget(r);
+    }
+    if (r->pid <= 0 && lines_start(r, err) < 0)
+        return -1;
+    /* what the server wrote after its last answer is not this input's;
+     * a server that closed its output since is started again first */
+    pf_buf junk = PF_BUF_INIT;
+    int out_eof = drain(r->out_fd, &junk, 0);
+    int err_eof = drain(r->err_fd, &junk, 0);
+    if (out_eof) {
+        kill_group(r->pid, SIGKILL);
+        reap(r->pid, 0, &wst, NULL);
+        lines_forget(r);
+        if (lines_start(r, err) < 0) {
+            pf_buf_free(&junk);
+            return -1;
+        }
+        out_eof = err_eof = 0;
+    }
+    pf_buf_free(&junk);
+    pf_buf_reset(&r->lout);
+    pf_buf_reset(&r->line);
+    pf_buf_add(&r->line, data, len);
+    pf_buf_addc(&r->line, '\n');
+    if (pf_buf_ok(&r->line, err) < 0)
+        return -1;
+    double t0 = now_s();
+    double deadline = r->lim.timeout_s > 0 ? t0 + r->lim.timeout_s : 0;
+    size_t put = 0;
+    int timed_out = 0;
+    const char *nl = NULL;
+    while (!(nl = r->lout.len ? memchr(r->lout.data, '\n', r->lout.len) : NULL) &&
+           !out_eof) {
+        struct pollfd p[3];
+        int np = 0, io, ie = -1, ii = -1;
+        io = np;
+        p[np++] = (struct pollfd){r->out_fd, POLLIN, 0};
+        if (!err_eof) { ie = np; p[np++] = (struct pollfd){r->err_fd, POLLIN, 0}; }
+        if (r->in_fd >= 0 && put < r->line.len) {
+            ii = np;
+            p[np++] = (struct pollfd){r->in_fd, POLLOUT, 0};
+        }
+        int ms = -1;
+        if (deadline > 0) {
+            double left = deadline - now_s();
+            if (left <= 0) {
+                timed_out = 1;
+                break;
+            }
+            ms = (int)(left * 1000) + 1;
+        }
+        int n = poll(p, (nfds_t)np, ms);
+        if (n < 0 && errno != EINTR)
+            return pf_err_errno(err, errno, "poll");
+        if (n <= 0)
+            continue;
+        if (p[io].revents)
+            out_eof = drain(r->out_fd, &r->lout, OUT_CAP);
+        if (ie >= 0 && p[ie].revents)
+            err_eof = drain(r->err_fd, &res->err, ERR_CAP);
+        if (ii >= 0 && p[ii].revents) {
+            ssize_t w = (p[ii].revents & POLLOUT)
+                            ? write_nosig(r->in_fd, r->line.data + put, r->line.len - put)
+                            : -1;
+            if (w > 0)
+                put += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                put = r->line.len; /* it stopped reading: its exit tells */
+        }
+    }
+    res->seconds = now_s() - t0;
+    if (nl) {
+        size_t alen = (size_t)(nl - r->lout.data);
+        drain(r->err_fd, &res->err, ERR_CAP);
+        int ok = answer_ok(r->lout.data, alen);
+        /* the answer is the output; after "ok " it is the value (roundtrip) */
+        size_t skip = ok ? 2 : 0;
+        while (ok && skip < alen && (r->lout.data[skip] == ' ' || r->lout.data[skip] == ':'))
+            skip++;
+        pf_buf_add(&res->out, r->lout.data + skip, alen - skip);
+        pf_buf_reset(&r->lout);
+        /* a report the runtime printed without dying is still a crash */
+        int rep = res->err.len ? pf_crash_parse(res->err.data, res->err.len,
+                                                &res->crash, err) : 0;
+        if (rep < 0)
+            return -1;
+        if (rep == 1) {
+            res->outcome = pf_crash_is_oom(&res->crash) ? PF_OUT_OOM : PF_OUT_CRASH;
+            return 0;
+        }
+        res->outcome = ok ? PF_OUT_OK : PF_OUT_REJECTED;
+        if (r->roundtrip)
+            check_roundtrip(data, len, res);
+        return 0;
+    }
+    /* no answer: the server is done for; how it ended decides */
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    if (r->in_fd >= 0) {
+        close(r->in_fd);
+        r->in_fd = -1;
+    }
+    if (timed_out || reap(r->pid, deadline > 0 ? deadline : now_s() + 1.0,
+                          &wst, &ru) < 0) {
+        timed_out = timed_out || deadline > 0;
+        kill_group(r->pid, SIGKILL);
+        reap(r->pid, 0, &wst, &ru);
+    } else {
+        kill_group(r->pid, SIGKILL); /* stragglers of the group */
+    }
+    drain(r->err_fd, &res->err, ERR_CAP);
+    lines_forget(r);
+    res->seconds = now_s() - t0;
+    res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
+    return classify(r, res, wst, timed_out, 1, err);
+}
+
 int pf_runner_run(pf_runner *r, const uint8_t *data, size_t len,
                   pf_result *res, pf_err *err)
 {
     result_reset(res);
+    if (r->lines)
+        return run_lines(r, data, len, res, err);
     if (r->kind == PF_TARGET_CMD)
         return run_cmd(r, data, len, res, err);
     return run_worker(r, data, len, res, err);
@@ -1315,6 +1549,8 @@ void pf_runner_close(pf_runner *r)
         rmdir(r->tmpdir);
     free(r->infile);
     free(r->tmpdir);
+    pf_buf_free(&r->lout);
+    pf_buf_free(&r->line);
     strv_free(r->argv);
     strv_free(r->env);
     if (r->dl)

@@ -11,6 +11,10 @@
  *     respawned after a crash. fresh_process forks a copy per input.
  *   - PF_TARGET_CMD: a black-box command (argv; "@@" is replaced by the
  *     input file's path, otherwise the input goes to stdin), any language.
+ *     With lines set, a line server instead: started once, it reads one
+ *     input per line on stdin and answers one line on stdout ("ok..." or
+ *     anything else for a clean rejection); it is started again after a
+ *     crash, a timeout or a missing answer (docs/check.md).
  *   - PF_TARGET_LIB: an uninstrumented shared library and a symbol with
  *     the signature int fn(const uint8_t *, size_t), loaded in a forked
  *     worker of prodfuzz itself.
@@ -75,6 +79,11 @@ typedef struct pf_target {
                              threads at once (races, with TSan); 0 or 1:
                              one (added after the first contract; zero
                              keeps the old behaviour) */
+    int lines;            /* CMD without "@@": a persistent line server
+                             (added after the first contract; zero keeps
+                             the old behaviour). An input holding a
+                             newline byte cannot be one line: run returns
+                             PF_E_INPUT for it. */
 } pf_target;
 
 typedef struct pf_result {

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cli_target.h"
 #include "pf_docs.h"
+#include "pf_explain.h"
 #include "pf_fs.h"
 #include "pf_hash.h"
 #include "pf_inputs.h"
@@ -28,6 +29,7 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on production-shaped inputs under limits",
     "usage: prodfuzz check TARGET INPUT... [options]\n"
     "       prodfuzz check --cmd 'CMD @@' INPUT... [options]\n"
+    "       prodfuzz check --cmd 'CMD' --lines INPUT... [options]\n"
     "       prodfuzz check --lib app.so --symbol FN INPUT... [options]\n"
     "\n"
     "Runs a target on every input (corpus folders, JSONL files, files) and\n"
@@ -44,6 +46,10 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
     "\n"
     "  --cmd 'CMD @@'        a black-box command, any language: @@ is the input\n"
     "                        file, otherwise the input goes to stdin\n"
+    "  --lines               --cmd is a line server: started once, it reads one\n"
+    "                        input per line on stdin and answers one line each\n"
+    "                        (\"ok...\" accepts, anything else rejects); restarted\n"
+    "                        after a crash, a timeout or a missing answer\n"
     "  --lib SO --symbol FN  an uninstrumented library's int FN(const uint8_t *,\n"
     "                        size_t), run in a forked worker\n"
     "  --shape PROFILE       mutants relative to production's shape\n"
@@ -65,6 +71,8 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
     "                        junit.xml, report.html into DIR\n"
     "  --max-doc-size SIZE   longest input document read (256M)\n"
     "  --json                print a JSON summary on standard output\n"
+    "  --outcomes FILE       write every input's outcome to FILE, one JSON\n"
+    "                        object a line (input, class, outcome, signature)\n"
     "\n"
     "Exit: 0 all inputs ok or rejected, 1 failures, 2 bad option or input,\n"
     "3 the target cannot be run.\n"
@@ -77,7 +85,7 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
 
 enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_SHAPE, O_MUTANTS,
        O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_THREADS, O_SHARD, O_FRESH,
-       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON };
+       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON, O_LINES, O_OUTCOMES };
 
 typedef struct finding {
     char *signature;
@@ -89,6 +97,9 @@ typedef struct finding {
     char *origin;
     int row;
     uint64_t count;
+    char **explain;      /* pf_explain's lines for the reproducer */
+    size_t nexplain;
+    char *ex_class, *ex_path; /* its first line's class and path */
 } finding;
 
 typedef struct check {
@@ -97,6 +108,7 @@ typedef struct check {
     size_t nf;
     uint64_t table[1 + PF_M_NCLASSES][PF_OUT__COUNT];
     uint64_t failures;
+    uint64_t not_run;  /* --lines: inputs holding a newline byte */
 } check;
 
 #define row_name pf_inputs_row_name
@@ -110,8 +122,107 @@ static void check_free(check *c)
         free(c->f[i].repro);
         free(c->f[i].replay);
         free(c->f[i].origin);
+        for (size_t k = 0; k < c->f[i].nexplain; k++)
+            free(c->f[i].explain[k]);
+        free(c->f[i].explain);
+        free(c->f[i].ex_class);
+        free(c->f[i].ex_path);
     }
     free(c->f);
+}
+
+/* An explainer of this run's production: the profile (--shape) and the
+ * production documents among the inputs (the mutants are not production). */
+static int explainer_make(const check *c, const char *shape_path, pf_explainer **x,
+                          pf_err *err)
+{
+    if (pf_explainer_new(x, err) < 0)
+        return -1;
+    if (shape_path) {
+        pf_buf text = PF_BUF_INIT;
+        int r = pf_fs_read_file(shape_path, (size_t)256 << 20, &text, err);
+        if (r == 0)
+            r = pf_explainer_set_shape(*x, text.data ? text.data : "", text.len,
+                                       shape_path, err);
+        pf_buf_free(&text);
+        if (r < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < c->in.ndocs && i < c->in.n; i++)
+        if (pf_explainer_add_doc(*x, c->in.in[i].origin,
+                                 (const uint8_t *)c->in.in[i].data, c->in.in[i].len,
+                                 err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Explain every finding's (smallest) reproducer: how it differs from what
+ * production has shown. An input pf_explain cannot explain keeps no lines. */
+static int explain_findings(check *c, pf_explainer *x, pf_err *err)
+{
+    for (size_t i = 0; i < c->nf; i++) {
+        finding *f = &c->f[i];
+        pf_buf data = PF_BUF_INIT;
+        pf_explanation e;
+        memset(&e, 0, sizeof e);
+        if (pf_fs_read_file(f->repro, (size_t)1 << 30, &data, err) < 0)
+            return -1;
+        int r = pf_explainer_explain(x, (const uint8_t *)(data.data ? data.data : ""),
+                                     data.len, &e, err);
+        pf_buf_free(&data);
+        if (r < 0)
+            return -1;
+        if (e.n && !(f->explain = calloc(e.n, sizeof *f->explain))) {
+            pf_explanation_free(&e);
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+        for (size_t k = 0; k < e.n; k++)
+            if ((f->explain[f->nexplain] = strdup(e.items[k].text)))
+                f->nexplain++;
+        size_t want = e.n;
+        if (e.n) {
+            f->ex_class = e.items[0].cls ? strdup(e.items[0].cls) : NULL;
+            f->ex_path = e.items[0].path ? strdup(e.items[0].path) : NULL;
+        }
+        pf_explanation_free(&e);
+        if (f->nexplain < want)
+            return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* The explanations into the report model's findings (same signature). */
+static int explain_report(const check *c, pf_report *rep, pf_err *err)
+{
+    for (size_t i = 0; i < c->nf; i++) {
+        const finding *f = &c->f[i];
+        for (size_t k = 0; k < rep->nfindings; k++) {
+            pf_finding *t = &rep->findings[k];
+            if (!t->signature || strcmp(t->signature, f->signature) || !f->nexplain)
+                continue;
+            char **lines = calloc(f->nexplain, sizeof *lines);
+            if (!lines)
+                return pf_err_set(err, PF_E_NOMEM, "out of memory");
+            size_t n = 0;
+            for (size_t j = 0; j < f->nexplain; j++)
+                if ((lines[n] = strdup(f->explain[j])))
+                    n++;
+            for (size_t j = 0; j < t->nexplain; j++)
+                free(t->explain[j]);
+            free(t->explain);
+            t->explain = lines;
+            t->nexplain = n;
+            /* a mutant's class is what made it; a production document's
+             * failure takes the explanation's */
+            if (!t->mclass && f->ex_class)
+                t->mclass = strdup(f->ex_class);
+            if (!t->path && f->ex_path)
+                t->path = strdup(f->ex_path);
+            if (n < f->nexplain)
+                return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        }
+    }
+    return 0;
 }
 
 static int record_failure(check *c, const pf_input *in, const pf_result *res,
@@ -265,9 +376,10 @@ static void json_str(pf_buf *b, const char *s)
 static void print_json(const check *c, const char *model, double secs)
 {
     pf_buf b = PF_BUF_INIT;
-    pf_buf_addf(&b, "{\"inputs\":%zu,\"seconds\":%.3f,\"memory_limit\":\"%s\","
-                "\"failures\":%llu,\"outcomes\":{", c->in.n, secs, model,
-                (unsigned long long)c->failures);
+    pf_buf_addf(&b, "{\"inputs\":%llu,\"seconds\":%.3f,\"memory_limit\":\"%s\","
+                "\"failures\":%llu,\"not_run\":%llu,\"outcomes\":{",
+                (unsigned long long)(c->in.n - c->not_run), secs, model,
+                (unsigned long long)c->failures, (unsigned long long)c->not_run);
     for (int k = 0; k < PF_OUT__COUNT; k++) {
         uint64_t n = 0;
         for (int r = 0; r <= PF_M_NCLASSES; r++)
@@ -308,6 +420,21 @@ static void print_json(const check *c, const char *model, double secs)
         json_str(&b, f->replay);
         pf_buf_adds(&b, ",\"origin\":");
         json_str(&b, f->origin);
+        pf_buf_adds(&b, ",\"explain\":[");
+        for (size_t k = 0; k < f->nexplain; k++) {
+            if (k)
+                pf_buf_addc(&b, ',');
+            json_str(&b, f->explain[k]);
+        }
+        pf_buf_adds(&b, "]");
+        if (f->ex_class) {
+            pf_buf_adds(&b, ",\"explain_class\":");
+            json_str(&b, f->ex_class);
+        }
+        if (f->ex_path) {
+            pf_buf_adds(&b, ",\"explain_path\":");
+            json_str(&b, f->ex_path);
+        }
         pf_buf_addc(&b, '}');
     }
     pf_buf_adds(&b, "]}\n");
@@ -323,6 +450,8 @@ static void print_findings(const check *c, FILE *o)
                 f->title, (unsigned long long)f->count, f->count == 1 ? "" : "s",
                 row_name(f->row));
         fprintf(o, "  input:      %s\n", f->origin);
+        if (f->nexplain)
+            fprintf(o, "  explain:    %s\n", f->explain[0]);
         fprintf(o, "  reproducer: %s (%zu bytes)\n", f->repro, f->repro_len);
         fprintf(o, "  replay:     %s\n", f->replay);
     }
@@ -348,16 +477,19 @@ static int run(int argc, char **argv)
         {"report", required_argument, 0, O_REPORT},
         {"max-doc-size", required_argument, 0, O_MAX_DOC},
         {"json", no_argument, 0, O_JSON},
+        {"lines", no_argument, 0, O_LINES},
+        {"outcomes", required_argument, 0, O_OUTCOMES},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_check;
     const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *shape_path = NULL,
-               *classes = NULL, *repro_dir = NULL, *report_dir = NULL;
+               *classes = NULL, *repro_dir = NULL, *report_dir = NULL,
+               *outcomes_path = NULL;
     uint64_t mutants = 10, seed = 1, threads = 1;
     unsigned shard_k = 1, shard_n = 1;
     size_t max_doc = 0;
     pf_limits lim = {.mem_bytes = 512ull << 20, .timeout_s = 2.0,
                      .fsize_bytes = 256ull << 20, .nofile = 1024};
-    int json = 0, fresh = 0, roundtrip = 0, c;
+    int json = 0, fresh = 0, roundtrip = 0, lines = 0, c;
     pf_err err = PF_ERR_INIT;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -371,6 +503,8 @@ static int run(int argc, char **argv)
         case O_FRESH: fresh = 1; break;
         case O_ROUNDTRIP: roundtrip = 1; break;
         case O_JSON: json = 1; break;
+        case O_LINES: lines = 1; break;
+        case O_OUTCOMES: outcomes_path = optarg; break;
         case O_MUTANTS:
             if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
                 return EXIT_USAGE;
@@ -420,6 +554,13 @@ static int run(int argc, char **argv)
     int npos = argc - optind;
     if (cmd_str && threads > 1)
         return cli_usage(cmd, "--threads needs an in-process target (TARGET or --lib)");
+    if (lines && !cmd_str)
+        return cli_usage(cmd, "--lines needs a command (--cmd)");
+    if (lines && strstr(cmd_str, "@@"))
+        return cli_usage(cmd, "--lines: a line server reads its inputs on stdin, "
+                              "so its command has no @@");
+    if (lines && fresh)
+        return cli_usage(cmd, "--lines and --fresh-process contradict each other");
     int first_input = !cmd_str && !lib;
     if (first_input && npos < 1)
         return cli_usage(cmd, "no TARGET: give a worker binary, --cmd or --lib");
@@ -430,6 +571,7 @@ static int run(int argc, char **argv)
     ct.t.fresh_process = fresh;
     ct.t.roundtrip = roundtrip;
     ct.t.threads = (int)threads;
+    ct.t.lines = lines;
     int rc = EXIT_USAGE;
     if (npos - first_input < 1) {
         rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
@@ -454,6 +596,7 @@ static int run(int argc, char **argv)
     pf_report_init(&rep, "check", pf_cli_g.run_id);
     pf_report_target *tgt = NULL;
     char *repro_own = NULL;
+    pf_buf outcomes = PF_BUF_INIT; /* --outcomes: one JSON line per input */
     rc = 0;
     if (pf_inputs_read(&ck.in, pos + first_input, (size_t)(npos - first_input),
                        max_doc, &err) < 0 ||
@@ -491,11 +634,26 @@ static int run(int argc, char **argv)
     double t0 = cli_now();
     for (size_t i = 0; i < ck.in.n; i++) {
         pf_input *in = &ck.in.in[i];
+        if (lines && in->len && memchr(in->data, '\n', in->len)) {
+            ck.not_run++; /* no way to send it as one line */
+            continue;
+        }
         if (pf_runner_run(runner, (const uint8_t *)in->data, in->len, &res, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
         ck.table[in->row][res.outcome]++;
+        if (outcomes_path) {
+            pf_buf_adds(&outcomes, "{\"input\":");
+            json_str(&outcomes, in->origin);
+            pf_buf_addf(&outcomes, ",\"class\":\"%s\",\"outcome\":\"%s\"",
+                        row_name(in->row), pf_outcome_name(res.outcome));
+            if (pf_outcome_is_failure(res.outcome)) {
+                pf_buf_adds(&outcomes, ",\"signature\":");
+                json_str(&outcomes, sig_of(&res));
+            }
+            pf_buf_adds(&outcomes, "}\n");
+        }
         if (pf_outcome_is_failure(res.outcome)) {
             ck.failures++;
             if (!made_dir && pf_fs_mkdirs(repro_dir, 0755, &err) < 0) {
@@ -520,16 +678,33 @@ static int run(int argc, char **argv)
     double secs = cli_now() - t0;
     if (pf_cli_g.progress)
         cli_progress_done();
+    if (ck.nf) {
+        pf_explainer *x = NULL;
+        int r = explainer_make(&ck, shape_path, &x, &err) < 0 ||
+                        explain_findings(&ck, x, &err) < 0 ||
+                        explain_report(&ck, &rep, &err) < 0
+                    ? -1 : 0;
+        pf_explainer_close(x);
+        if (r < 0) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+    }
     if (json) {
         print_json(&ck, pf_runner_limit_model(runner), secs);
     } else {
         print_table(&ck, stdout);
         print_findings(&ck, stdout);
-        printf("\n%zu inputs in %.2fs, memory limit by %s: %s\n", ck.in.n, secs,
+        if (ck.not_run)
+            printf("\n%llu input%s not run: a line server takes one line per "
+                   "input, and they hold a newline byte\n",
+                   (unsigned long long)ck.not_run, ck.not_run == 1 ? "" : "s");
+        printf("\n%llu inputs in %.2fs, memory limit by %s: %s\n",
+               (unsigned long long)(ck.in.n - ck.not_run), secs,
                pf_runner_limit_model(runner),
                ck.nf ? "failures found" : "no failures");
     }
-    tgt->inputs = ck.in.n;
+    tgt->inputs = ck.in.n - ck.not_run;
     tgt->seconds = secs;
     cli_iso_now(stamp, sizeof stamp);
     rep.finished = strdup(stamp);
@@ -541,8 +716,16 @@ static int run(int argc, char **argv)
     if (report_dir && !json)
         printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n",
                report_dir, report_dir);
+    if (outcomes_path &&
+        (pf_buf_ok(&outcomes, &err) < 0 ||
+         pf_fs_write_atomic(outcomes_path, outcomes.data ? outcomes.data : "",
+                            outcomes.len, 0644, &err) < 0)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
     rc = ck.nf ? EXIT_FINDINGS : 0;
 out:
+    pf_buf_free(&outcomes);
     pf_report_free(&rep);
     pf_runner_close(runner);
     pf_result_free(&res);

@@ -26,14 +26,16 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "                        [--import DIR]]...\n"
     "                        --state DIR --out DIR\n"
     "                        [--budget 10m] [--jobs N] [--engine libfuzzer|afl|both]\n"
+    "                        [--mode restart|fork]\n"
     "                        [--rss-limit 512M] [--timeout 2s] [--max-len 1M]\n"
     "                        [--suppressions FILE] [--json]\n"
     "\n"
     "Runs each target (a libFuzzer binary linked with the prodfuzz mutator)\n"
-    "for its share of the budget, restarting the engine after every crash so\n"
-    "one bug never ends the night. Every night starts from the production\n"
-    "seeds plus what earlier nights learned (the state corpus, merged with\n"
-    "-merge=1 and swapped in whole). Findings are deduplicated by sanitizer\n"
+    "for its share of the budget, restarting the engine after every crash\n"
+    "(or in libFuzzer's fork mode) so one bug never ends the night. Every\n"
+    "night starts from the production seeds plus what earlier nights\n"
+    "learned (the state corpus, merged with -merge=1 and swapped in whole).\n"
+    "Findings are deduplicated by sanitizer\n"
     "error kind and the top three own frames, minimized with that signature\n"
     "held fixed, explained against the shape profile, and tracked in\n"
     "STATE/findings.json (new, open, fixed, suppressed). Reports: report.json,\n"
@@ -59,6 +61,9 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
     "                        no fuzzing, only imports and earlier findings)\n"
     "  --jobs N              engine processes per target (1)\n"
     "  --engine E            libfuzzer (default), afl or both\n"
+    "  --mode M              how libFuzzer outlives a crash: restart (default:\n"
+    "                        --jobs processes, each restarted) or fork (one\n"
+    "                        -fork=JOBS process; every production seed kept)\n"
     "  --rss-limit SIZE      the application's heap in production (512M); see\n"
     "                        docs/nightly.md for what ASan adds on top\n"
     "  --timeout DURATION    per input (2s)\n"
@@ -84,7 +89,7 @@ const pf_cmd pf_cmd_nightly = {"nightly", "fuzz every target for a night: dedup,
 enum { O_CONFIG = CLI_OPT_FIRST_FREE, O_TARGET, O_CORPUS, O_SHAPE, O_DICT,
        O_CLASSES, O_AFL_TARGET, O_STATE, O_OUT, O_BUDGET, O_JOBS, O_ENGINE,
        O_RSS, O_TIMEOUT, O_MAX_LEN, O_SUPP, O_MINIMIZE, O_CAP, O_AFL_MUT,
-       O_JSON, O_ENV, O_LINK_FLAGS, O_IMPORT, O_COVERAGE };
+       O_JSON, O_ENV, O_LINK_FLAGS, O_IMPORT, O_COVERAGE, O_MODE };
 
 static volatile sig_atomic_t g_stop;
 
@@ -170,6 +175,7 @@ typedef struct opts {
     const char *config, *state, *out, *engine, *supp, *afl_mut;
     double budget, minimize;
     int jobs, json;
+    int fork_mode;       /* -1: not given */
     uint64_t cap;
     pf_nlimits lim;
     int has_timeout, has_heap, has_max_len, has_budget, has_jobs;
@@ -210,6 +216,7 @@ static int run(int argc, char **argv)
         {"budget", required_argument, 0, O_BUDGET},
         {"jobs", required_argument, 0, O_JOBS},
         {"engine", required_argument, 0, O_ENGINE},
+        {"mode", required_argument, 0, O_MODE},
         {"rss-limit", required_argument, 0, O_RSS},
         {"timeout", required_argument, 0, O_TIMEOUT},
         {"max-len", required_argument, 0, O_MAX_LEN},
@@ -229,6 +236,7 @@ static int run(int argc, char **argv)
     o.budget = 600;
     o.minimize = 10;
     o.jobs = 1;
+    o.fork_mode = -1;
     o.cap = 10000;
     pf_nlimits_default(&o.lim);
     pf_nconfig cl, conf;
@@ -292,6 +300,13 @@ static int run(int argc, char **argv)
                 goto out;
             }
             o.engine = optarg;
+            break;
+        case O_MODE:
+            if (strcmp(optarg, "restart") && strcmp(optarg, "fork")) {
+                rc = cli_usage(cmd, "--mode is restart or fork, not '%s'", optarg);
+                goto out;
+            }
+            o.fork_mode = !strcmp(optarg, "fork");
             break;
         case O_BUDGET:
             if (!strcmp(optarg, "0")) {
@@ -423,6 +438,8 @@ static int run(int argc, char **argv)
         o.jobs = conf.jobs;
     if (!o.engine)
         o.engine = conf.engine ? conf.engine : "libfuzzer";
+    if (o.fork_mode < 0)
+        o.fork_mode = conf.fork_mode > 0;
     if (!o.supp)
         o.supp = conf.suppressions;
     afl_mut = o.afl_mut ? strdup(o.afl_mut) : default_afl_mutator();
@@ -451,6 +468,7 @@ static int run(int argc, char **argv)
     nc.budget_s = o.budget;
     nc.jobs = o.jobs;
     nc.engine = o.engine;
+    nc.fork_mode = o.fork_mode;
     nc.afl_mutator = afl_mut;
     nc.suppressions = o.supp;
     nc.today = today;

@@ -73,17 +73,84 @@ t_grep "and says so" 'no failures' "$T_OUT"
 t_exit "a black-box command: failures exit 1" 1 "$PF" check --cmd "python3 $FX/app.py @@" docs.jsonl --mutants 0 --timeout 2s --mem 512M --repro-dir bb
 t_grep "each class of the script is seen" '^production +8 +2 +1 +2 +1 +1 +1 +0' "$T_OUT"
 t_grep "the command's memory limit is RLIMIT_AS" 'memory limit by rlimit' "$T_OUT"
-replay=$(grep -A3 '^crash:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
+replay=$(grep -A5 '^crash:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
 t_exit "the black-box crash replays as printed (killed by SIGSEGV)" 139 bash -c "$replay"
 t_exit "stdin mode works too" 1 "$PF" check --cmd "python3 $FX/app.py" docs.jsonl --mutants 0 --timeout 2s --repro-dir bb2
 t_grep "with the same classes" '^production +8 +2 +1 +2 +1 +1 +1 +0' "$T_OUT"
-replay=$(grep -A3 '^silent-exit:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
+replay=$(grep -A5 '^silent-exit:' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
 t_exit "a stdin reproducer replays with <" 3 bash -c "$replay"
 
 printf '{"a":1}\n{"bad":1}\n' >rt.jsonl
 t_exit "--roundtrip finds output that does not parse back" 1 "$PF" check --cmd "python3 $FX/app.py @@" rt.jsonl --mutants 0 --roundtrip --repro-dir rt
 t_grep "as a roundtrip failure" '^roundtrip: ' "$T_OUT"
 t_eq "its reproducer is the changed document" "$(cat rt/roundtrip-*)" '{"bad":1}'
+
+# every failure is explained: how its reproducer differs from production
+cat >nullb.py <<'PY'
+import json, os, sys
+d = json.loads(open(sys.argv[1]).read())
+if isinstance(d, dict) and "b" in d and d["b"] is None:
+    os.abort()
+print(json.dumps(d))
+PY
+printf '{"a":1,"b":"xy"}\n{"a":2,"b":"zw"}\n{"a":3,"b":"uv"}\n' >prod.jsonl
+t_exit "a null the code cannot take is a finding" 1 "$PF" check --cmd "python3 nullb.py @@" prod.jsonl \
+    --mutants 4 --classes null --timeout 10s --repro-dir ex --report exr
+t_grep "its explain line is printed" '^  explain: +\$\.b is null; never null in 3 sampled documents' "$T_OUT"
+"$PF" check --cmd "python3 nullb.py @@" prod.jsonl --mutants 4 --classes null --timeout 10s \
+    --repro-dir ex2 --json >ex.json
+t_exit "--json has the explanation, class and path" 0 python3 -c "
+import json, sys
+f = json.load(open(sys.argv[1]))['findings'][0]
+assert f['explain'][0].startswith('\$.b is null'), f
+assert f['explain_class'] == 'null' and f['explain_path'] == '\$.b', f
+" ex.json
+t_exit "and so does report.json" 0 python3 -c "
+import json, sys
+f = json.load(open(sys.argv[1]))['findings'][0]
+assert f['explain'][0].startswith('\$.b is null'), f
+assert f['class'] == 'null' and f['path'] == '\$.b', f
+" exr/report.json
+t_grep "and report.md" 'b is null; never null' exr/report.md
+
+# a line server: started once, one answer line per input, restarted after
+# a failure (tests/fixtures/run/line_app.py counts its starts)
+LA="$FX/line_app.py"
+printf 'ok\nreject\ncrash 1\ncrash 22\n{"a":1,"b":"xy"}\nhang\nexit\noom\nraise\nok again\n' >ldocs.jsonl
+export LINE_APP_STARTS=$W/starts
+t_exit "a line server with failures exits 1" 1 "$PF" check --cmd "python3 $LA" --lines \
+    ldocs.jsonl --mutants 0 --timeout 2s --mem 512M --repro-dir lr
+t_grep "every outcome class of the line server is seen" '^production +10 +3 +1 +3 +1 +1 +1 +0' "$T_OUT"
+t_eq "it was started once, and again after each of its six failures" "$(wc -l <"$W/starts")" 7
+replay=$(grep -A4 '^crash: SEGV' "$T_OUT" | sed -n 's/^  replay: *//p' | head -1)
+t_exit "its crash reproducer replays as printed (killed by SIGSEGV)" 139 bash -c "$replay"
+for i in $(seq 1 200); do printf '{"n":%d}\n' "$i"; done >many.jsonl
+rm -f "$W/starts"
+t_exit "200 documents through one line server" 0 "$PF" check --cmd "python3 $LA" \
+    --lines many.jsonl --mutants 0
+t_eq "one start for all of them" "$(wc -l <"$W/starts")" 1
+unset LINE_APP_STARTS
+printf '{"a":1}\n{"bad":1}\n' >lrt.jsonl
+t_exit "--roundtrip reads the value after ok" 1 "$PF" check --cmd "python3 $LA" --lines lrt.jsonl \
+    --mutants 0 --roundtrip --repro-dir lrt
+t_grep "as a roundtrip failure" '^roundtrip: ' "$T_OUT"
+# Python's json gives up past about 1,000 levels (RecursionError, not the
+# ValueError line_app.py catches): the deep mutants end the server
+t_exit "mutants through a line server: the deep ones end it (exit 1)" 1 "$PF" check --cmd "python3 $LA" \
+    --lines good.jsonl --mutants 3 --classes deep,null --json --repro-dir lm
+t_exit "as a crash of class deep, explained by the depth; the null mutants are ok" 0 python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [f for f in d['findings'] if f['class'] == 'deep']
+assert f and f[0]['outcome'] == 'crash' and f[0]['signature'] == 'exit-1', d['findings']
+assert 'deep' in f[0]['explain'][0], f[0]['explain']
+assert d['classes']['null'] == {'ok': 3}, d['classes']
+" "$T_OUT"
+printf '{"a":\n1}' >nl.json
+t_exit "a document with a newline byte is not run" 0 "$PF" check --cmd "python3 $LA" --lines nl.json --mutants 0
+t_grep "and the summary says so" '^1 input not run: a line server takes one line per input' "$T_OUT"
+t_exit "--lines needs --cmd" 2 "$PF" check ./w --lines good.jsonl
+t_exit "--lines takes no @@" 2 "$PF" check --cmd "python3 $LA @@" --lines good.jsonl
 
 # sharding: the shards are disjoint and cover the run
 "$PF" check --cmd cat good.jsonl --mutants 5 --seed 7 --json >all.json

@@ -54,6 +54,17 @@ static void crash_fixtures_give_kind_and_signature(void **st)
         {"libfuzzer-assert.txt", "assert|LLVMFuzzerTestOneInput fa.c:4"},
         {"glibc-assert.txt", "assert|main as.c:2"},
         {"tsan-data-race.txt", "data-race|bump race.c:3|w race.c:4"},
+        /* reported from inside an interceptor or libc (interceptors.c) */
+        {"asan-printf-common.txt",
+         "heap-buffer-overflow|fmt_name interceptors.c:8|render interceptors.c:9|main interceptors.c:18"},
+        {"asan-segv-printf-common.txt", "SEGV|fmt_qty interceptors.c:10|main interceptors.c:19"},
+        {"asan-memcmp-interceptor.txt",
+         "heap-buffer-overflow|same_sku interceptors.c:11|main interceptors.c:20"},
+        {"asan-scanf-common.txt",
+         "heap-buffer-overflow|read_code interceptors.c:12|main interceptors.c:21"},
+        {"asan-strlen-interceptor.txt",
+         "heap-buffer-overflow|name_len interceptors.c:13|main interceptors.c:22"},
+        {"ubsan-segv-glibc-vfprintf.txt", "SEGV|fmt_qty interceptors.c:10|main interceptors.c:19"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char path[256];
@@ -290,6 +301,102 @@ static void crash_ten_inputs_one_bug_one_signature_two_bugs_two(void **st)
     pf_test_rmtmp(dir);
 }
 
+/* A bug the sanitizer reports from inside an interceptor (printf_common,
+ * __interceptor_snprintf, MemcmpInterceptorCommon, scanf_common,
+ * __sanitizer::internal_strlen) or from glibc's own code (__strlen_evex,
+ * __vfprintf_internal) is the caller's: those frames are never own, and
+ * the top frame and the title name the target's function. */
+static void crash_interceptor_and_libc_frames_are_not_the_targets(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *file;
+        int skipped;        /* frames above the first own one */
+        const char *first;  /* the first skipped frame's function */
+        const char *title;
+    } cases[] = {
+        {"asan-printf-common.txt", 2, "printf_common",
+         "heap-buffer-overflow READ 5 in fmt_name (interceptors.c:8)"},
+        {"asan-segv-printf-common.txt", 4, "__sanitizer::internal_strlen",
+         "SEGV READ in fmt_qty (interceptors.c:10)"},
+        {"asan-memcmp-interceptor.txt", 2, "MemcmpInterceptorCommon",
+         "heap-buffer-overflow READ 9 in same_sku (interceptors.c:11)"},
+        {"asan-scanf-common.txt", 2, "scanf_common",
+         "heap-buffer-overflow WRITE 11 in read_code (interceptors.c:12)"},
+        {"asan-strlen-interceptor.txt", 1, "strlen",
+         "heap-buffer-overflow READ 6 in name_len (interceptors.c:13)"},
+        {"ubsan-segv-glibc-vfprintf.txt", 4, "__strlen_evex",
+         "SEGV READ in fmt_qty (interceptors.c:10)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), FIX "%s", cases[i].file);
+        pf_crash c;
+        int rc;
+        char *text = parse_file(path, &c, &rc);
+        assert_int_equal(rc, 1);
+        assert_true(c.nframes > cases[i].skipped);
+        assert_non_null(c.frames[0].func);
+        if (strncmp(c.frames[0].func, cases[i].first, strlen(cases[i].first)) != 0)
+            fail_msg("%s: frame 0 is '%s'", cases[i].file, c.frames[0].func);
+        for (int k = 0; k < cases[i].skipped; k++)
+            if (c.frames[k].own)
+                fail_msg("%s: frame %d (%s) counted as the target's own", cases[i].file,
+                         k, c.frames[k].func ? c.frames[k].func : "?");
+        assert_ptr_equal(pf_crash_top_frame(&c), &c.frames[cases[i].skipped]);
+        pf_buf t = PF_BUF_INIT;
+        pf_crash_title(&c, &t);
+        if (strcmp(pf_buf_str(&t), cases[i].title) != 0)
+            fail_msg("%s: title '%s', want '%s'", cases[i].file, pf_buf_str(&t),
+                     cases[i].title);
+        pf_buf_free(&t);
+        pf_crash_free(&c);
+        free(text);
+    }
+    /* one bug (a bad %s pointer), two sanitizers: ASan's interceptor and
+     * UBSan's glibc stack give one signature */
+    pf_crash a, u;
+    int rc;
+    char *ta = parse_file(FIX "asan-segv-printf-common.txt", &a, &rc);
+    char *tu = parse_file(FIX "ubsan-segv-glibc-vfprintf.txt", &u, &rc);
+    assert_string_equal(a.signature, u.signature);
+    pf_crash_free(&a);
+    pf_crash_free(&u);
+    free(ta);
+    free(tu);
+}
+
+/* The ignore list is about libc and the runtimes, not about names that
+ * look like theirs: the target's own files in folders called string/ or
+ * io/, or an absolute path through them, stay own; only glibc's
+ * "string/../sysdeps/..." form is libc. */
+static void crash_own_code_in_libc_like_folders_stays_own(void **st)
+{
+    (void)st;
+    static const char report[] =
+        "==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000018 "
+        "at pc 0x1 bp 0x2 sp 0x3\n"
+        "READ of size 1 at 0x602000000018 thread T0\n"
+        "    #0 0x55 in __strlen_evex string/../sysdeps/x86_64/multiarch/strlen-evex.S:79\n"
+        "    #1 0x56 in scan_token string/scan.c:12:3\n"
+        "    #2 0x57 in read_doc io/reader.c:40:9\n"
+        "    #3 0x58 in load /home/me/app/string/load.c:7:2\n"
+        "    #4 0x59 in __libc_start_main csu/../csu/libc-start.c:360:3\n";
+    pf_crash c;
+    pf_crash_init(&c);
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_crash_parse(report, strlen(report), &c, &e), 1);
+    assert_int_equal(c.nframes, 5);
+    assert_false(c.frames[0].own);
+    assert_true(c.frames[1].own);
+    assert_true(c.frames[2].own);
+    assert_true(c.frames[3].own);
+    assert_false(c.frames[4].own);
+    assert_string_equal(c.signature,
+                        "heap-buffer-overflow|scan_token scan.c:12|read_doc reader.c:40|load load.c:7");
+    pf_crash_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +405,8 @@ int main(void)
         cmocka_unit_test(crash_signature_survives_aslr_build_path_and_columns),
         cmocka_unit_test(crash_text_without_report_is_none_and_junk_never_crashes),
         cmocka_unit_test(crash_ten_inputs_one_bug_one_signature_two_bugs_two),
+        cmocka_unit_test(crash_interceptor_and_libc_frames_are_not_the_targets),
+        cmocka_unit_test(crash_own_code_in_libc_like_folders_stays_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

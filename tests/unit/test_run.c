@@ -233,6 +233,98 @@ static void command_script_gets_each_outcome_class(void **state)
     }
 }
 
+/* Roundtrip compares values once per member: 40 nested objects (2^40
+ * comparisons the way cJSON_Compare goes) are equal to themselves at
+ * once, and a change at the bottom is still seen. */
+static void roundtrip_compare_of_deep_objects_is_linear(void **state)
+{
+    (void)state;
+    char *argv[] = {"cat", NULL};
+    pf_target t = {.kind = PF_TARGET_CMD, .argv = argv, .roundtrip = 1};
+    pf_limits lim = {.timeout_s = 10.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    pf_buf doc = PF_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        pf_buf_adds(&doc, "{\"a\":1,\"k\":");
+    pf_buf_adds(&doc, "[1,2,\"x\"]");
+    for (int i = 0; i < 40; i++)
+        pf_buf_adds(&doc, ",\"z\":null}");
+    expect(r, pf_buf_str(&doc), PF_OUT_OK);
+    pf_buf_free(&doc);
+    pf_runner_close(r);
+    /* the value must still be equal: a member missing on one side or a
+     * changed number is a roundtrip failure */
+    char *argv2[] = {"sh", "-c", "sed 's/\"z\":null//; s/,}/}/'", NULL};
+    t.argv = argv2;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "{\"a\":{\"b\":1,\"z\":null}}", PF_OUT_ROUNDTRIP);
+    expect(r, "{\"a\":{\"b\":1}}", PF_OUT_OK);
+    pf_runner_close(r);
+}
+
+/* A line server (tests/fixtures/run/line_app.py) is started once, answers
+ * one line per input, and is started again after each input it did not
+ * answer: every outcome class, one start more after each of the five
+ * failures that end it. */
+static void line_server_gets_each_outcome_class_and_is_restarted(void **state)
+{
+    (void)state;
+    char app[600], starts[700];
+    snprintf(app, sizeof app, "%s/tests/fixtures/run/line_app.py", root());
+    char *dir = pf_test_tmpdir();
+    snprintf(starts, sizeof starts, "LINE_APP_STARTS=%s/starts", dir);
+    char *argv[] = {"python3", app, NULL};
+    char *env[] = {starts, NULL};
+    pf_target t = {.kind = PF_TARGET_CMD, .argv = argv, .lines = 1, .env = env};
+    pf_limits lim = {.mem_bytes = 512u << 20, .timeout_s = 2.0,
+                     .fsize_bytes = 1 << 20, .nofile = 64};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "fine", PF_OUT_OK);
+    expect(r, "{\"a\":1}", PF_OUT_OK);
+    expect(r, "reject", PF_OUT_REJECTED);
+    expect(r, "fine again", PF_OUT_OK);       /* start 1 so far */
+    expect(r, "crash", PF_OUT_CRASH);         /* start 2 runs the next one */
+    expect(r, "oom", PF_OUT_OOM);             /* and 3 */
+    expect(r, "exit", PF_OUT_SILENT_EXIT);    /* 4 */
+    expect(r, "raise", PF_OUT_CRASH);         /* 5: a traceback, exit 1 */
+    expect(r, "hang", PF_OUT_TIMEOUT);        /* 6 */
+    expect(r, "", PF_OUT_OK);                 /* an empty line is an input */
+    pf_result res;
+    pf_result_init(&res);
+    assert_int_equal(pf_runner_run(r, (const uint8_t *)"a\nb", 3, &res, &err), -1);
+    assert_int_equal(err.code, PF_E_INPUT);
+    pf_result_free(&res);
+    pf_runner_close(r);
+    char path[700];
+    snprintf(path, sizeof path, "%s/starts", dir);
+    size_t n;
+    char *log = pf_test_read(path, &n);
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += log[i] == '\n';
+    free(log);
+    assert_int_equal(lines, 6);
+
+    /* roundtrip: the answer after "ok " is the value */
+    t.roundtrip = 1;
+    t.env = NULL;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "{\"a\": [1, 2.5, \"x\"]}", PF_OUT_OK);
+    expect(r, "{\"bad\": 1}", PF_OUT_ROUNDTRIP);
+    pf_runner_close(r);
+
+    /* a line server reads stdin: @@ is refused */
+    char *at[] = {"python3", app, "@@", NULL};
+    t.argv = at;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), -1);
+    assert_int_equal(err.code, PF_E_USAGE);
+    pf_test_rmtmp(dir);
+}
+
 static void threads_surface_a_data_race_under_tsan(void **state)
 {
     (void)state;
@@ -310,6 +402,8 @@ int main(void)
         cmocka_unit_test(binary_without_the_worker_is_an_environment_error),
         cmocka_unit_test(worker_asan_target_gets_each_outcome_class_and_is_respawned),
         cmocka_unit_test(worker_roundtrip_compares_the_kits_output_as_json),
+        cmocka_unit_test(roundtrip_compare_of_deep_objects_is_linear),
+        cmocka_unit_test(line_server_gets_each_outcome_class_and_is_restarted),
         cmocka_unit_test(libfuzzer_binary_with_prodfuzz_library_serves_as_worker),
         cmocka_unit_test(lib_target_runs_in_a_forked_worker),
         cmocka_unit_test(command_script_gets_each_outcome_class),
