@@ -42,8 +42,11 @@ static int copy_file(const char *from, const char *to, pf_err *err)
 }
 
 /* A run replaces the whole folder: refuse one that holds anything but an
- * earlier corpus, so a slip such as "-o ~/" never costs a home folder. */
-int pf_corpus_check_target(const char *dir, pf_err *err)
+ * earlier corpus, so a slip such as "-o ~/" never costs a home folder, and
+ * an earlier corpus that holds files its manifest does not list (libFuzzer
+ * writes its new inputs into the first folder it is given), so a sample
+ * never silently deletes a fuzzer's findings. */
+int pf_corpus_check_target(const char *dir, int flags, pf_err *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -57,15 +60,33 @@ int pf_corpus_check_target(const char *dir, pf_err *err)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
             empty = 0;
     closedir(d);
-    if (is_corpus || empty)
+    if (!is_corpus && empty)
         return 0;
-    return pf_err_set(err, PF_E_INPUT, "%s: the folder exists, is not empty and is not "
-                      "a prodfuzz corpus (no %s): refusing to replace it; choose a "
-                      "new or empty folder", dir, PF_MANIFEST_REL);
+    if (!is_corpus)
+        return pf_err_set(err, PF_E_INPUT, "%s: the folder exists, is not empty and is not "
+                          "a prodfuzz corpus (no %s): refusing to replace it; choose a "
+                          "new or empty folder", dir, PF_MANIFEST_REL);
+    if (flags & PF_CORPUS_FORCE)
+        return 0;
+    pf_corpus_listing l;
+    if (pf_corpus_listing_read(dir, &l, err) < 0)
+        return -1;
+    uint64_t n = l.unlisted + l.other;
+    int rc = 0;
+    if (n)
+        rc = pf_err_set(err, PF_E_INPUT, "%s holds %llu file%s its manifest does not "
+                        "list (such as %s; libFuzzer writes new inputs into the first "
+                        "folder it is given): replacing the folder would delete them. "
+                        "Move them out or choose another output, or pass --force to "
+                        "replace it anyway", dir, (unsigned long long)n, n == 1 ? "" : "s",
+                        l.first_unlisted);
+    pf_corpus_listing_free(&l);
+    return rc;
 }
 
-int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
+int pf_corpus_open(pf_corpus *c, const char *dir, int flags, pf_err *err)
 {
+    int merge = flags & PF_CORPUS_MERGE;
     memset(c, 0, sizeof *c);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
@@ -80,7 +101,7 @@ int pf_corpus_open(pf_corpus *c, const char *dir, int merge, pf_err *err)
         c->dir = NULL;
         return -1;
     }
-    if (!merge && pf_corpus_check_target(c->dir, err) < 0) {
+    if (!merge && pf_corpus_check_target(c->dir, flags, err) < 0) {
         free(c->dir);
         c->dir = NULL;
         return -1;
@@ -273,11 +294,28 @@ void pf_manifest_init(pf_manifest *m, const char *command)
     snprintf(m->command, sizeof m->command, "%s", command ? command : "");
     m->manifest_version = PF_MANIFEST_VERSION;
     pf_buf_init(&m->body);
+    pf_buf_init(&m->corpora);
 }
 
 void pf_manifest_free(pf_manifest *m)
 {
     pf_buf_free(&m->body);
+    pf_buf_free(&m->corpora);
+}
+
+void pf_manifest_add_corpus(pf_manifest *m, const char *table, const char *path,
+                            int jsonl, uint64_t documents, const char *sha1)
+{
+    pf_buf *b = &m->corpora;
+    pf_buf_adds(b, b->len ? ",{\"table\":" : "{\"table\":");
+    pf_buf_add_json_str(b, table, strlen(table));
+    pf_buf_adds(b, ",\"path\":");
+    pf_buf_add_json_str(b, path, strlen(path));
+    pf_buf_addf(b, ",\"format\":\"%s\",\"documents\":%llu", jsonl ? "jsonl" : "corpus",
+                (unsigned long long)documents);
+    if (sha1 && *sha1)
+        pf_buf_addf(b, ",\"sha1\":\"%s\"", sha1);
+    pf_buf_addc(b, '}');
 }
 
 void pf_manifest_set_anon(pf_manifest *m, const char *fingerprint,
@@ -297,7 +335,7 @@ static int cmp_name(const void *a, const void *b) { return memcmp(a, b, 40); }
 int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
                      pf_err *err)
 {
-    if (c->names.oom || m->body.oom)
+    if (c->names.oom || m->body.oom || m->corpora.oom)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     pf_buf_reset(out);
     pf_buf_addf(out, "{\"tool\":\"prodfuzz\",\"version\":\"%s\",\"manifest_version\":%d,"
@@ -316,6 +354,11 @@ int pf_manifest_text(const pf_manifest *m, const pf_corpus *c, pf_buf *out,
                     "\"transform_version\":%d,\"key_random\":%s,\"verified\":%s",
                     m->policy_digest, m->key_fingerprint, m->transform_version,
                     m->key_random ? "true" : "false", m->verified ? "true" : "false");
+    if (m->corpora.len) {
+        pf_buf_adds(out, ",\"layout\":\"per-table\",\"corpora\":[");
+        pf_buf_add(out, m->corpora.data, m->corpora.len);
+        pf_buf_addc(out, ']');
+    }
     /* sorted, so a corpus's manifest does not depend on thread timing; a
      * corpus of the caller's names lists its files itself */
     size_t n = c->named ? 0 : c->names.len / 40;
@@ -414,4 +457,209 @@ int pf_manifest_check_join(const pf_manifest *a, const char *adir,
                       adir, bdir, a->key_fingerprint[0] ? a->key_fingerprint : "?",
                       a->transform_version, b->key_fingerprint[0] ? b->key_fingerprint : "?",
                       b->transform_version);
+}
+
+/* ---- per-table outputs and listings ------------------------------------------ */
+
+void pf_corpus_table_entry(const char *label, char *out, size_t n)
+{
+    /* a label is a table name (any characters SQL allows in a quoted
+     * identifier): keep it readable, never a path or a dot file */
+    size_t k = 0;
+    for (const char *p = label; *p && k + 1 < n; p++, k++)
+        out[k] = (*p == '/' || (k == 0 && *p == '.')) ? '_' : *p;
+    if (k == 0 && n > 1)
+        out[k++] = '_';
+    if (n)
+        out[k] = '\0';
+}
+
+static int cmp_str40(const void *a, const void *b) { return memcmp(a, b, 40); }
+
+static void note_unlisted(pf_corpus_listing *l, const char *prefix, const char *name)
+{
+    if (!l->first_unlisted[0])
+        snprintf(l->first_unlisted, sizeof l->first_unlisted, "%s%s", prefix, name);
+}
+
+int pf_corpus_listing_has(const pf_corpus_listing *l, const char *name)
+{
+    if (!l->nnames || strlen(name) != 40)
+        return 0;
+    return bsearch(name, l->names, l->nnames, 40, cmp_str40) != NULL;
+}
+
+void pf_corpus_listing_free(pf_corpus_listing *l)
+{
+    free(l->names);
+    for (size_t i = 0; i < l->ntables; i++) {
+        free(l->tables[i].table);
+        free(l->tables[i].path);
+    }
+    free(l->tables);
+    memset(l, 0, sizeof *l);
+}
+
+/* The manifest's "documents_sha1" and "corpora" into l. */
+static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l, pf_err *err)
+{
+    cJSON *j = cJSON_ParseWithLength(t->data, t->len);
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return pf_err_set(err, PF_E_INPUT, "%s/%s: not a JSON object", dir, PF_MANIFEST_REL);
+    }
+    int rc = 0;
+    const cJSON *docs = cJSON_GetObjectItemCaseSensitive(j, "documents_sha1");
+    const cJSON *corp = cJSON_GetObjectItemCaseSensitive(j, "corpora");
+    if (cJSON_IsArray(docs)) {
+        l->listed = 1;
+        int n = cJSON_GetArraySize(docs);
+        l->names = n ? malloc((size_t)n * 40) : NULL;
+        if (n && !l->names)
+            rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+        const cJSON *x;
+        cJSON_ArrayForEach(x, docs) {
+            if (rc || !cJSON_IsString(x) || strlen(x->valuestring) != 40)
+                continue;
+            memcpy(l->names + 40 * l->nnames++, x->valuestring, 40);
+        }
+        if (l->nnames)
+            qsort(l->names, l->nnames, 40, cmp_str40);
+    }
+    if (!rc && cJSON_IsArray(corp)) {
+        l->per_table = 1;
+        int n = cJSON_GetArraySize(corp);
+        l->tables = n ? calloc((size_t)n, sizeof *l->tables) : NULL;
+        if (n && !l->tables)
+            rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+        const cJSON *x;
+        cJSON_ArrayForEach(x, corp) {
+            if (rc)
+                break;
+            const cJSON *tb = cJSON_GetObjectItemCaseSensitive(x, "table");
+            const cJSON *pa = cJSON_GetObjectItemCaseSensitive(x, "path");
+            const cJSON *fo = cJSON_GetObjectItemCaseSensitive(x, "format");
+            const cJSON *dc = cJSON_GetObjectItemCaseSensitive(x, "documents");
+            const cJSON *sh = cJSON_GetObjectItemCaseSensitive(x, "sha1");
+            /* a path is one entry of this folder, never a way out of it */
+            if (!cJSON_IsString(tb) || !cJSON_IsString(pa) || !pa->valuestring[0] ||
+                pa->valuestring[0] == '.' || strchr(pa->valuestring, '/')) {
+                rc = pf_err_set(err, PF_E_INPUT, "%s/%s: a \"corpora\" entry without a "
+                                "table or with a path that is not a plain name", dir,
+                                PF_MANIFEST_REL);
+                break;
+            }
+            pf_corpus_table *c = &l->tables[l->ntables++];
+            c->table = strdup(tb->valuestring);
+            c->path = strdup(pa->valuestring);
+            if (!c->table || !c->path)
+                rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+            c->jsonl = cJSON_IsString(fo) && !strcmp(fo->valuestring, "jsonl");
+            if (cJSON_IsNumber(dc) && dc->valuedouble >= 0)
+                c->documents = (uint64_t)dc->valuedouble;
+            if (cJSON_IsString(sh) && strlen(sh->valuestring) == 40)
+                memcpy(c->sha1, sh->valuestring, 41);
+        }
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+int pf_corpus_listing_read(const char *dir, pf_corpus_listing *l, pf_err *err)
+{
+    memset(l, 0, sizeof *l);
+    pf_buf t = PF_BUF_INIT;
+    if (pf_corpus_read_manifest(dir, &t, err) < 0) {
+        pf_buf_free(&t);
+        return -1;
+    }
+    if (!t.len) {
+        pf_buf_free(&t);
+        return 0;
+    }
+    l->manifest = 1;
+    int rc = listing_parse(dir, &t, l, err);
+    pf_buf_free(&t);
+    if (rc < 0 || (!l->listed && !l->per_table)) {
+        if (rc < 0)
+            pf_corpus_listing_free(l);
+        return rc;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        rc = pf_err_errno(err, errno, "cannot open folder %s", dir);
+        pf_corpus_listing_free(l);
+        return rc;
+    }
+    uint64_t found = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        const char *nm = e->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, ".prodfuzz"))
+            continue;
+        char *full = join(dir, nm);
+        struct stat st;
+        if (!full) {
+            rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+            break;
+        }
+        int isreg = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+        int isdir = !isreg && S_ISDIR(st.st_mode);
+        const pf_corpus_table *tb = NULL;
+        for (size_t i = 0; i < l->ntables; i++)
+            if (!strcmp(l->tables[i].path, nm))
+                tb = &l->tables[i];
+        if (tb && tb->jsonl && isreg) {
+            char h[41];
+            if (pf_sha1_file_hex(full, h, err) < 0) {
+                rc = -1;
+            } else if (tb->sha1[0] && strcmp(h, tb->sha1)) {
+                l->unlisted++; /* changed since it was written */
+                note_unlisted(l, "", nm);
+            } else {
+                l->documents += tb->documents;
+                found++;
+            }
+        } else if (tb && !tb->jsonl && isdir) {
+            pf_corpus_listing sub;
+            if (pf_corpus_listing_read(full, &sub, err) < 0) {
+                rc = -1;
+            } else {
+                l->documents += sub.documents;
+                l->unlisted += sub.unlisted;
+                l->other += sub.other;
+                l->missing += sub.missing;
+                if (!sub.manifest || (!sub.listed && !sub.per_table)) {
+                    /* a table folder that lost its manifest: nothing in
+                     * it is known to be what sampling wrote */
+                    l->unlisted++;
+                    note_unlisted(l, "", nm);
+                } else if (sub.first_unlisted[0]) {
+                    char pre[300];
+                    snprintf(pre, sizeof pre, "%s/", nm);
+                    note_unlisted(l, pre, sub.first_unlisted);
+                }
+                found++;
+                pf_corpus_listing_free(&sub);
+            }
+        } else if (!tb && isreg && nm[0] != '.' && pf_corpus_listing_has(l, nm)) {
+            l->documents++;
+            found++;
+        } else if (isreg && nm[0] != '.') {
+            l->unlisted++;
+            note_unlisted(l, "", nm);
+        } else {
+            l->other++;
+            note_unlisted(l, "", nm);
+        }
+        free(full);
+    }
+    closedir(d);
+    if (rc < 0) {
+        pf_corpus_listing_free(l);
+        return -1;
+    }
+    uint64_t want = l->nnames + l->ntables;
+    l->missing += want > found ? want - found : 0;
+    return 0;
 }

@@ -5,6 +5,9 @@
 
 #include <openssl/evp.h>
 
+#include <errno.h>
+#include <stdio.h>
+
 void pf_hex(const unsigned char *in, size_t n, char *out)
 {
     static const char hx[] = "0123456789abcdef";
@@ -34,4 +37,35 @@ int pf_sha1_hex(const void *data, size_t len, char out[41], pf_err *err)
 int pf_sha256_hex(const void *data, size_t len, char out[65], pf_err *err)
 {
     return digest(EVP_sha256(), data, len, out, err);
+}
+
+int pf_sha1_file_hex(const char *path, char out[41], pf_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return pf_err_errno(err, errno, "cannot read %s", path);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = 0;
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
+        rc = pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
+    } else {
+        unsigned char blk[65536];
+        size_t n;
+        while ((n = fread(blk, 1, sizeof blk, fp)) > 0)
+            if (!EVP_DigestUpdate(ctx, blk, n)) {
+                rc = pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
+                break;
+            }
+        if (rc == 0 && ferror(fp))
+            rc = pf_err_errno(err, EIO, "cannot read %s", path);
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned int dn = 0;
+        if (rc == 0 && !EVP_DigestFinal_ex(ctx, d, &dn))
+            rc = pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
+        if (rc == 0)
+            pf_hex(d, dn, out);
+    }
+    EVP_MD_CTX_free(ctx);
+    fclose(fp);
+    return rc;
 }

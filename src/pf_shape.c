@@ -127,6 +127,8 @@ void pf_shape_builder_free(pf_shape_builder *b)
 }
 
 uint64_t pf_shape_builder_documents(const pf_shape_builder *b) { return b->docs; }
+void pf_shape_builder_add_unlisted(pf_shape_builder *b, uint64_t n) { b->unlisted += n; }
+uint64_t pf_shape_builder_unlisted(const pf_shape_builder *b) { return b->unlisted; }
 uint64_t pf_shape_builder_invalid(const pf_shape_builder *b) { return b->invalid; }
 
 /* ---- the path table ------------------------------------------------------- */
@@ -1171,6 +1173,7 @@ void pf_shape_free(pf_shape *s)
 }
 
 uint64_t pf_shape_documents(const pf_shape *s) { return s->b->docs; }
+uint64_t pf_shape_unlisted(const pf_shape *s) { return s->b->unlisted; }
 uint64_t pf_shape_invalid(const pf_shape *s) { return s->b->invalid; }
 int pf_shape_max_depth(const pf_shape *s) { return s->b->max_depth; }
 uint64_t pf_shape_max_bytes(const pf_shape *s) { return s->b->max_bytes; }

@@ -53,6 +53,9 @@ int pf_shape_parse(const char *text, size_t len, const char *name,
                    pf_shape **out, pf_err *err);
 void pf_shape_free(pf_shape *s);
 uint64_t pf_shape_documents(const pf_shape *s);
+/* Documents profiled that no corpus manifest lists ("unlisted_documents":
+ * shape --include-unlisted); 0 for a profile of production data alone. */
+uint64_t pf_shape_unlisted(const pf_shape *s);
 int pf_shape_max_depth(const pf_shape *s);
 uint64_t pf_shape_max_bytes(const pf_shape *s);
 size_t pf_shape_npaths(const pf_shape *s);
@@ -112,6 +115,10 @@ int pf_shape_builder_merge_file(pf_shape_builder *b, const char *path,
 /* Adopt the settings of a profile file (for --merge: the first input). */
 int pf_shape_opts_from_file(const char *path, pf_shape_opts *o, pf_err *err);
 uint64_t pf_shape_builder_documents(const pf_shape_builder *b);
+/* Record that n of the documents are not listed in their corpus manifest
+ * (written in the profile as "unlisted_documents", summed by merges). */
+void pf_shape_builder_add_unlisted(pf_shape_builder *b, uint64_t n);
+uint64_t pf_shape_builder_unlisted(const pf_shape_builder *b);
 uint64_t pf_shape_builder_invalid(const pf_shape_builder *b);
 /* The profile JSON text (replaces out's content). */
 int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *out,

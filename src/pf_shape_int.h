@@ -71,6 +71,7 @@ struct pf_shape_builder {
     size_t *tab; /* open addressing: index + 1, 0 empty */
     size_t tcap;
     uint64_t docs, invalid, too_deep, serial;
+    uint64_t unlisted; /* documents no corpus manifest lists (--include-unlisted) */
     uint64_t deep_paths, deep_last; /* documents with paths past MAX_PATH_DEPTH */
     uint64_t over_cjson;            /* documents nested deeper than CJSON_DEPTH */
     int max_depth;

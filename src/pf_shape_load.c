@@ -378,8 +378,9 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
                    b->o.max_examples, b->o.max_keys);
         goto out;
     }
-    uint64_t docs, inv, deep, mb, md, dp, oc;
+    uint64_t docs, inv, deep, mb, md, dp, oc, unl;
     if (member_u64(&ld, 0, "documents", &docs, 1) < 0 || member_u64(&ld, 0, "invalid", &inv, 0) < 0 ||
+        member_u64(&ld, 0, "unlisted_documents", &unl, 0) < 0 ||
         member_u64(&ld, 0, "deep_paths", &dp, 0) < 0 ||
         member_u64(&ld, 0, "over_cjson_depth", &oc, 0) < 0 ||
         member_u64(&ld, 0, "too_deep", &deep, 0) < 0 || member_u64(&ld, 0, "max_bytes", &mb, 0) < 0 ||
@@ -482,6 +483,7 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         goto out;
     b->docs += docs;
     b->invalid += inv;
+    b->unlisted += unl;
     b->too_deep += deep;
     b->deep_paths += dp;
     b->over_cjson += oc;

@@ -181,6 +181,10 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
     pf_buf_adds(o, "{\"format\": \"prodfuzz-shape\", \"version\": 1");
     add_u64(o, "documents", b->docs, 1);
     add_u64(o, "invalid", b->invalid, 1);
+    /* written only when some were included, so profiles of production
+     * data alone stay as they were */
+    if (b->unlisted)
+        add_u64(o, "unlisted_documents", b->unlisted, 1);
     add_u64(o, "too_deep", b->too_deep, 1);
     add_u64(o, "deep_paths", b->deep_paths, 1);
     add_u64(o, "over_cjson_depth", b->over_cjson, 1);

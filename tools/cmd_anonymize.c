@@ -27,7 +27,7 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     "anonymize JSON Lines (keyed, deterministic, shape-preserving, default-deny)",
     "usage: prodfuzz anonymize [--policy FILE] [--key-file FILE]\n"
     "                          [--verify | --no-verify] [--skip-bad]\n"
-    "                          [--max-doc-size N] [--jobs N] [--json]\n"
+    "                          [--max-doc-size N] [--jobs N] [--json] [--force]\n"
     "                          [IN.jsonl ...] [-o OUT.jsonl | -o DIR/]\n"
     "\n"
     "Every string and number, at every depth, and object keys that hold\n"
@@ -51,6 +51,9 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     "                     when OUT ends with / or is an existing folder;\n"
     "                     default stdout\n"
     "  --json             summary as one JSON object on stdout (needs -o)\n"
+    "  --force            replace a corpus folder even when it holds files its\n"
+    "                     manifest does not list (a fuzzer's inputs): they are\n"
+    "                     deleted (default: refused, exit 2)\n"
     "\n"
     "Inputs default to stdin; '-' is stdin.\n"
     "Exit: 0 done, 1 a leak was found, 2 bad input/policy/key file, 3 I/O.\n"
@@ -62,7 +65,7 @@ const pf_cmd pf_cmd_anonymize = {"anonymize",
     run};
 
 enum { OPT_POLICY = CLI_OPT_FIRST_FREE, OPT_KEY, OPT_VERIFY, OPT_NO_VERIFY,
-       OPT_SKIP_BAD, OPT_MAX_DOC, OPT_JSON, OPT_JOBS };
+       OPT_SKIP_BAD, OPT_MAX_DOC, OPT_JSON, OPT_JOBS, OPT_FORCE };
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
@@ -124,7 +127,7 @@ static int emit_doc(void *vc, const pf_anon_result *r, pf_err *err)
 /* The command line, parsed. */
 typedef struct anon_opts {
     const char *policy_path, *key_path, *outp;
-    int verify, skip_bad, json, jobs;
+    int verify, skip_bad, json, jobs, force;
     size_t max_doc;
 } anon_opts;
 
@@ -141,6 +144,7 @@ static int parse_options(int argc, char **argv, anon_opts *o)
         {"output", required_argument, 0, 'o'},
         {"json", no_argument, 0, OPT_JSON},
         {"jobs", required_argument, 0, OPT_JOBS},
+        {"force", no_argument, 0, OPT_FORCE},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -155,6 +159,7 @@ static int parse_options(int argc, char **argv, anon_opts *o)
         case OPT_NO_VERIFY: o->verify = 0; break;
         case OPT_SKIP_BAD: o->skip_bad = 1; break;
         case OPT_JSON: o->json = 1; break;
+        case OPT_FORCE: o->force = 1; break;
         case 'o': o->outp = optarg; break;
         case OPT_JOBS: {
             char *end;
@@ -286,7 +291,7 @@ static int run(int argc, char **argv)
         size_t ol = strlen(outp);
         if (outp[ol - 1] == '/' || pf_fs_is_dir(outp)) {
             out.kind = 2;
-            if (pf_corpus_open(&out.corpus, outp, 0, &err) < 0)
+            if (pf_corpus_open(&out.corpus, outp, o.force ? PF_CORPUS_FORCE : 0, &err) < 0)
                 rc = cli_fail(&err);
         } else {
             out.kind = 1;

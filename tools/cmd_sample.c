@@ -93,7 +93,9 @@ enum {
     OPT_OUT,
     OPT_JSON,
     OPT_BYTEA,
-    OPT_JOBS
+    OPT_JOBS,
+    OPT_FORCE,
+    OPT_FORMAT
 };
 
 static volatile sig_atomic_t g_sig;
@@ -103,11 +105,26 @@ static void on_signal(int s) { g_sig = s; }
 #define MAX_TABLES 64
 #define MAX_COUNTS (MAX_TABLES * 4) /* manifest entries: tables and followed FKs */
 
+/* One table's output inside a per-table folder: its own corpus folder
+ * (staged inside the folder's staging copy) or JSONL file. */
+typedef struct tab_out {
+    char label[200];
+    char entry[256];   /* "orders" or "orders.jsonl" */
+    pf_corpus corpus;  /* corpus format */
+    FILE *fp;          /* jsonl format */
+    char *path;        /* jsonl: the file in the staging folder */
+    char sha1[41];     /* jsonl: the file's SHA-1, at commit */
+    uint64_t rows, docs;
+} tab_out;
+
 typedef struct out_ctx {
     pf_anon_pool *pool;
     int jsonl;
-    pf_corpus corpus;
+    int per_table;     /* one corpus folder (or JSONL file) per table */
+    pf_corpus corpus;  /* the folder (per-table: holds the tables) */
     pf_tmpfile tmp;
+    tab_out tabs[MAX_COUNTS];
+    int ntabs, last;
     pf_buf line;
     const pf_pg_col *col; /* column mode */
     uint64_t rows;        /* over all tables */
@@ -157,6 +174,20 @@ static int emit_row(void *vctx, const pf_anon_result *r, pf_err *err)
     }
     o->rows++;
     o->bytes_in += r->in_len;
+    tab_out *t = NULL;
+    if (o->per_table) {
+        if (o->last < o->ntabs && !strcmp(o->tabs[o->last].label, r->table))
+            t = &o->tabs[o->last];
+        for (int i = 0; !t && i < o->ntabs; i++)
+            if (!strcmp(o->tabs[i].label, r->table)) {
+                t = &o->tabs[i];
+                o->last = i;
+            }
+        if (!t)
+            return pf_err_set(err, PF_E_INTERNAL, "a row of %s, a table without an output",
+                              r->table);
+        t->rows++;
+    }
     if (o->jsonl) {
         pf_buf_reset(&o->line);
         if (!r->text) {
@@ -174,9 +205,12 @@ static int emit_row(void *vctx, const pf_anon_result *r, pf_err *err)
         }
         pf_buf_addc(&o->line, '\n');
         if (pf_buf_ok(&o->line, err) < 0 ||
-            pf_fs_fwrite(o->tmp.fp, o->line.data, o->line.len, "writing the JSONL output", err) < 0)
+            pf_fs_fwrite(t ? t->fp : o->tmp.fp, o->line.data, o->line.len,
+                         "writing the JSONL output", err) < 0)
             return -1;
-    } else if (pf_corpus_add(&o->corpus, r->out, r->out_len, NULL, err) < 0) {
+        if (t)
+            t->docs++;
+    } else if (pf_corpus_add(t ? &t->corpus : &o->corpus, r->out, r->out_len, NULL, err) < 0) {
         return -1;
     }
     if (pf_cli_g.progress) {
@@ -202,6 +236,8 @@ typedef struct opts {
     int json;
     int jobs;
     int percent_set, method_set;
+    int force;
+    int format; /* 0 from --out's name, 1 corpus, 2 jsonl */
 } opts;
 
 typedef struct table_count {
@@ -216,6 +252,52 @@ static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* Per-table output: make sure table label has its own corpus folder or
+ * JSONL file in the staging folder before its first row arrives. */
+static int tab_open(out_ctx *o, const char *label, pf_err *err)
+{
+    if (!o->per_table)
+        return 0;
+    for (int i = 0; i < o->ntabs; i++)
+        if (!strcmp(o->tabs[i].label, label))
+            return 0;
+    if (o->ntabs >= MAX_COUNTS)
+        return pf_err_set(err, PF_E_USAGE, "more than %d tables to write", MAX_COUNTS);
+    tab_out *t = &o->tabs[o->ntabs];
+    memset(t, 0, sizeof *t);
+    snprintf(t->label, sizeof t->label, "%s", label);
+    char base[200];
+    pf_corpus_table_entry(label, base, sizeof base);
+    /* two labels that read the same once made a file name ("a/b", "a_b") */
+    for (int k = 1;; k++) {
+        if (k == 1)
+            snprintf(t->entry, sizeof t->entry, "%s%s", base, o->jsonl ? ".jsonl" : "");
+        else
+            snprintf(t->entry, sizeof t->entry, "%s~%d%s", base, k, o->jsonl ? ".jsonl" : "");
+        int clash = 0;
+        for (int i = 0; i < o->ntabs; i++)
+            clash |= !strcmp(o->tabs[i].entry, t->entry);
+        if (!clash)
+            break;
+    }
+    pf_buf p = PF_BUF_INIT;
+    pf_buf_addf(&p, "%s/%s", o->corpus.stage, t->entry);
+    if (pf_buf_ok(&p, err) < 0)
+        return -1;
+    int rc = 0;
+    if (o->jsonl) {
+        t->path = pf_buf_detach(&p, NULL);
+        t->fp = t->path ? fopen(t->path, "wx") : NULL;
+        if (!t->fp)
+            rc = pf_err_errno(err, errno, "cannot create %s in %s", t->entry, o->corpus.dir);
+    } else {
+        rc = pf_corpus_open(&t->corpus, p.data, 0, err);
+    }
+    pf_buf_free(&p);
+    o->ntabs++; /* even on failure: abort_output cleans it */
+    return rc;
 }
 
 static void count_add(table_count *counts, int *ncounts, const char *label,
@@ -258,7 +340,10 @@ static int follow_fks(pf_pg *pg, const opts *op, const pf_pg_table *t,
             snprintf(what, sizeof what, "following foreign keys of %s to %s", t->label,
                      parent.label);
             o->phase = phase;
-            rc = pf_pg_stream_rows(pg, &parent, sql.data, &whole, what, on_row, o, &ps, err);
+            rc = tab_open(o, parent.label, err);
+            if (rc == 0)
+                rc = pf_pg_stream_rows(pg, &parent, sql.data, &whole, what, on_row, o, &ps,
+                                       err);
             o->phase = NULL;
             if (rc == 0) {
                 count_add(counts, ncounts, parent.label, &ps, depth);
@@ -290,7 +375,9 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
         /* Column mode: each table's own column of that name. */
         o->col = s.column ? pf_pg_table_col(&tabs[i], s.column) : NULL;
         o->phase = NULL;
-        int rc = pf_pg_sample_sql(pg, &tabs[i], &s, &inner, &est, err);
+        int rc = tab_open(o, tabs[i].label, err);
+        if (rc == 0)
+            rc = pf_pg_sample_sql(pg, &tabs[i], &s, &inner, &est, err);
         if (rc == 0)
             rc = pf_pg_stream_rows(pg, &tabs[i], inner.data, &s, what, on_row, o, &st, err);
         if (rc == 0) {
@@ -306,10 +393,12 @@ static int sample_all(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
     return 0;
 }
 
-static int open_output(out_ctx *o, const char *out, pf_err *err)
+static int open_output(out_ctx *o, const opts *op, pf_err *err)
 {
-    if (o->jsonl) {
+    o->ntabs = o->last = 0;
+    if (o->jsonl && !o->per_table) {
         /* Like a corpus folder, a JSONL file gets its parent folders. */
+        const char *out = op->out;
         const char *slash = strrchr(out, '/');
         if (slash && slash != out) {
             char *parent = strndup(out, (size_t)(slash - out));
@@ -322,12 +411,23 @@ static int open_output(out_ctx *o, const char *out, pf_err *err)
         }
         return pf_tmpfile_open(&o->tmp, out, 0600, err);
     }
-    return pf_corpus_open(&o->corpus, out, 0, err);
+    return pf_corpus_open(&o->corpus, op->out, op->force ? PF_CORPUS_FORCE : 0, err);
 }
 
 static void abort_output(out_ctx *o)
 {
-    if (o->jsonl) {
+    for (int i = 0; i < o->ntabs; i++) {
+        tab_out *t = &o->tabs[i];
+        if (t->fp)
+            fclose(t->fp);
+        t->fp = NULL;
+        free(t->path);
+        t->path = NULL;
+        if (t->corpus.stage)
+            pf_corpus_abort(&t->corpus);
+    }
+    o->ntabs = 0;
+    if (o->jsonl && !o->per_table) {
         if (o->tmp.fp || o->tmp.tmp)
             pf_tmpfile_abort(&o->tmp);
     } else if (o->corpus.stage) {
@@ -337,8 +437,10 @@ static void abort_output(out_ctx *o)
 
 /* The manifest (pf_corpus writes it): the source, the sampling settings,
  * counts and times; pf_corpus adds files, key fingerprint and names. */
+/* tab: one table's manifest in a per-table output (NULL: the output's
+ * own, which lists the tables' corpora when per table). */
 static int build_manifest(pf_buf *text, const opts *op, const table_count *counts,
-                          int n, const out_ctx *o, const pf_key *key,
+                          int n, const out_ctx *o, const tab_out *tab, const pf_key *key,
                           const char *digest, const char *started, double secs,
                           pf_pg *pg, pf_err *err)
 {
@@ -389,15 +491,58 @@ static int build_manifest(pf_buf *text, const opts *op, const table_count *count
     }
     pf_buf_addf(m, ",\"follow_fks\":%d,\"bytea\":\"%s\"},", op->follow,
                 op->s.bytea_base64 ? "base64" : "hex");
-    pf_buf_addf(m, "\"rows\":%llu,\"documents\":%llu,", (unsigned long long)o->rows,
-                (unsigned long long)o->corpus.written);
+    uint64_t docs = o->corpus.written;
+    if (tab) {
+        pf_buf_adds(m, "\"table\":");
+        pf_buf_add_json_str(m, tab->label, strlen(tab->label));
+        pf_buf_addc(m, ',');
+    } else {
+        for (int i = 0; i < o->ntabs; i++) {
+            docs += o->tabs[i].docs;
+            pf_manifest_add_corpus(&man, o->tabs[i].label, o->tabs[i].entry, o->jsonl,
+                                   o->tabs[i].docs, o->tabs[i].sha1);
+        }
+    }
+    pf_buf_addf(m, "\"rows\":%llu,\"documents\":%llu,",
+                (unsigned long long)(tab ? tab->rows : o->rows),
+                (unsigned long long)(tab ? tab->docs : docs));
     pf_buf_addf(m, "\"started\":\"%s\",\"finished\":\"%s\",\"seconds\":%.3f", started,
                 fin, secs);
     pf_manifest_set_anon(&man, key->fingerprint, digest, PF_ANON_TRANSFORM_VERSION,
                          key->random, op->verify);
-    int rc = pf_manifest_text(&man, &o->corpus, text, err);
+    int rc = pf_manifest_text(&man, tab ? &tab->corpus : &o->corpus, text, err);
     pf_manifest_free(&man);
     return rc;
+}
+
+/* Per-table output: each table's corpus gets its manifest and moves into
+ * the staging folder (JSONL files are closed and hashed); the folder
+ * itself is swapped in by the caller, so all tables appear at once. */
+static int commit_tables(out_ctx *o, const opts *op, const table_count *counts, int n,
+                         const pf_key *key, const char *digest, const char *started,
+                         double secs, pf_pg *pg, pf_err *err)
+{
+    for (int i = 0; i < o->ntabs; i++) {
+        tab_out *t = &o->tabs[i];
+        if (o->jsonl) {
+            FILE *fp = t->fp;
+            t->fp = NULL;
+            if (fclose(fp) != 0)
+                return pf_err_errno(err, errno, "cannot write %s", t->entry);
+            if (pf_sha1_file_hex(t->path, t->sha1, err) < 0)
+                return -1;
+            continue;
+        }
+        t->docs = t->corpus.written;
+        pf_buf man = PF_BUF_INIT;
+        int rc = build_manifest(&man, op, counts, n, o, t, key, digest, started, secs, pg, err);
+        if (rc == 0)
+            rc = pf_corpus_commit(&t->corpus, man.data, err);
+        pf_buf_free(&man);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int parse(int argc, char **argv, opts *op, int *done)
@@ -420,6 +565,8 @@ static int parse(int argc, char **argv, opts *op, int *done)
         {"json", no_argument, 0, OPT_JSON},
         {"bytea", required_argument, 0, OPT_BYTEA},
         {"jobs", required_argument, 0, OPT_JOBS},
+        {"force", no_argument, 0, OPT_FORCE},
+        {"format", required_argument, 0, OPT_FORMAT},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_sample;
@@ -526,6 +673,17 @@ static int parse(int argc, char **argv, opts *op, int *done)
         case OPT_JSON:
             op->json = 1;
             break;
+        case OPT_FORCE:
+            op->force = 1;
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "corpus"))
+                op->format = 1;
+            else if (!strcmp(optarg, "jsonl"))
+                op->format = 2;
+            else
+                return cli_usage(cmd, "--format takes 'corpus' or 'jsonl', not '%s'", optarg);
+            break;
         case OPT_BYTEA:
             if (!strcmp(optarg, "base64"))
                 op->s.bytea_base64 = 1;
@@ -559,6 +717,11 @@ static int parse(int argc, char **argv, opts *op, int *done)
         op->s.method = PF_PG_BERNOULLI;
     if (op->follow && op->s.column)
         return cli_usage(cmd, "--follow-fks works on whole rows, not with --column");
+    if (op->format != 1 && ends_with(op->out, ".jsonl") && (op->ntables > 1 || op->follow))
+        return cli_usage(cmd, "several tables (--table given more than once, or "
+                         "--follow-fks) give one output per table, not one JSONL file: "
+                         "use --out DIR (a corpus folder per table, DIR/TABLE/) or --out "
+                         "DIR --format jsonl (DIR/TABLE.jsonl)");
     if (op->s.column && op->s.bytea_base64)
         return cli_usage(cmd, "--bytea applies to whole rows; --column decodes bytea");
     return 0;
@@ -596,7 +759,9 @@ static int run(int argc, char **argv)
     out_ctx o;
     memset(&o, 0, sizeof o);
     pf_buf_init(&o.line);
-    o.jsonl = ends_with(op.out, ".jsonl");
+    int one_jsonl = op.format != 1 && ends_with(op.out, ".jsonl");
+    o.jsonl = one_jsonl || op.format == 2;
+    o.per_table = !one_jsonl && (op.ntables > 1 || op.follow || op.format == 2);
     table_count counts[MAX_COUNTS];
     int ncounts = 0;
     pf_buf man = PF_BUF_INIT;
@@ -604,7 +769,7 @@ static int run(int argc, char **argv)
     char started[32];
     cli_iso_now(started, sizeof started);
 
-    if (!o.jsonl && pf_corpus_check_target(op.out, &err) < 0)
+    if (!one_jsonl && pf_corpus_check_target(op.out, op.force ? PF_CORPUS_FORCE : 0, &err) < 0)
         goto fail;
     const char *keyfile = op.keyfile ? op.keyfile : getenv("PRODFUZZ_KEY_FILE");
     if (keyfile && *keyfile) {
@@ -644,7 +809,7 @@ static int run(int argc, char **argv)
         o.rows = 0;
         o.bytes_in = 0;
         o.t0 = cli_now();
-        if (open_output(&o, op.out, &err) < 0)
+        if (open_output(&o, &op, &err) < 0)
             goto fail;
         opened = 1;
         rc = sample_all(pg, &op, tabs, &o, counts, &ncounts, &err);
@@ -685,10 +850,12 @@ static int run(int argc, char **argv)
         pf_err_set(&err, PF_E_ENV, "interrupted");
         goto fail;
     }
-    if (build_manifest(&man, &op, counts, ncounts, &o, &key, digest, started, secs, pg,
+    if (commit_tables(&o, &op, counts, ncounts, &key, digest, started, secs, pg, &err) < 0)
+        goto fail;
+    if (build_manifest(&man, &op, counts, ncounts, &o, NULL, &key, digest, started, secs, pg,
                        &err) < 0)
         goto fail;
-    if (o.jsonl) {
+    if (o.jsonl && !o.per_table) {
         if (pf_tmpfile_commit(&o.tmp, &err) < 0)
             goto fail;
     } else if (pf_corpus_commit(&o.corpus, man.data, &err) < 0) {
@@ -699,12 +866,18 @@ static int run(int argc, char **argv)
         pf_buf j = PF_BUF_INIT;
         pf_buf_adds(&j, "{\"ok\":true,\"out\":");
         pf_buf_add_json_str(&j, op.out, strlen(op.out));
-        pf_buf_addf(&j, ",\"format\":\"%s\",\"rows\":%llu", o.jsonl ? "jsonl" : "corpus",
+        pf_buf_addf(&j, ",\"format\":\"%s\",\"per_table\":%s,\"rows\":%llu",
+                    o.jsonl ? "jsonl" : "corpus", o.per_table ? "true" : "false",
                     (unsigned long long)o.rows);
-        if (!o.jsonl)
+        if (!o.jsonl || o.per_table) {
+            uint64_t docs = o.corpus.written, dups = o.corpus.duplicates;
+            for (int i = 0; i < o.ntabs; i++) {
+                docs += o.tabs[i].docs;
+                dups += o.tabs[i].corpus.duplicates;
+            }
             pf_buf_addf(&j, ",\"documents\":%llu,\"duplicates\":%llu",
-                        (unsigned long long)o.corpus.written,
-                        (unsigned long long)o.corpus.duplicates);
+                        (unsigned long long)docs, (unsigned long long)dups);
+        }
         pf_buf_addf(&j, ",\"seconds\":%.3f,\"rows_per_second\":%.0f,\"leaks\":0,"
                     "\"key_fingerprint\":\"%s\",\"policy_digest\":\"%s\",\"manifest\":",
                     secs, secs > 0 ? (double)o.rows / secs : 0.0, key.fingerprint, digest);
@@ -715,6 +888,10 @@ static int run(int argc, char **argv)
     } else if (!pf_cli_g.quiet) {
         cli_info("sampled %llu rows into %s in %.1fs", (unsigned long long)o.rows, op.out,
                  secs);
+        for (int i = 0; o.per_table && i < o.ntabs; i++)
+            cli_info("  %s: %llu rows, %llu documents -> %s/%s", o.tabs[i].label,
+                     (unsigned long long)o.tabs[i].rows, (unsigned long long)o.tabs[i].docs,
+                     op.out, o.tabs[i].entry);
     }
     goto out;
 

@@ -22,6 +22,7 @@
 #include "pf_corpus.h"
 #include "pf_docs.h"
 #include "pf_fs.h"
+#include "pf_hash.h"
 #include "pf_shape.h"
 
 static int run(int argc, char **argv);
@@ -79,12 +80,68 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
 enum {
     O_DICT = CLI_OPT_FIRST_FREE, O_RAW_OK, O_MAX_EX, O_ENUM_CAP, O_RARE, O_MAX_KEYS,
     O_MAX_DOC, O_JSONL, O_SHOW, O_MERGE, O_DIFF, O_JSON, O_MIN_SHARE, O_LEN_SLACK,
-    O_IGNORE, O_MAX_DRIFT
+    O_IGNORE, O_MAX_DRIFT, O_INCLUDE_UNLISTED
 };
 
 /* ---- input checks --------------------------------------------------------- */
 
-static int check_inputs(char **in, int n, int raw_ok)
+/* What the checks learned about each input, for the build. */
+typedef struct input_info {
+    pf_corpus_listing l; /* a folder whose manifest lists its documents */
+    int checked;         /* l is filled: verify each document's content */
+    int all_unlisted;    /* a JSONL file changed since sampling wrote it */
+} input_info;
+
+/* The per-table entry of a JSONL file's folder that names it, if any:
+ * 1 found (sha1 set, anonymized from the folder's manifest), 0 none. */
+static int jsonl_entry(const char *file, char sha1[41], int *anonymized, pf_err *e)
+{
+    char *dir = strdup(file);
+    if (!dir)
+        return pf_err_set(e, PF_E_NOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : file;
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    pf_corpus_listing l;
+    int found = 0;
+    if (pf_corpus_listing_read(dir, &l, e) == 0) {
+        for (size_t i = 0; i < l.ntables && !found; i++)
+            if (l.tables[i].jsonl && !strcmp(l.tables[i].path, base)) {
+                memcpy(sha1, l.tables[i].sha1, 41);
+                found = 1;
+            }
+        pf_corpus_listing_free(&l);
+        if (found) {
+            pf_manifest m;
+            if (pf_manifest_read(dir, &m, e) < 0)
+                found = -1;
+            else
+                *anonymized = m.anonymized;
+            pf_manifest_free(&m);
+        }
+    } else {
+        pf_err_clear(e); /* not a prodfuzz folder: the file stands alone */
+    }
+    free(dir);
+    return found;
+}
+
+static void say_unlisted(const char *what, uint64_t n, const char *example)
+{
+    cli_error("%s holds %llu document%s its manifest does not list (such as %s): files "
+              "a fuzzer or a person added after sampling (libFuzzer writes new inputs "
+              "into the first folder it is given). A profile of them would take the "
+              "fuzzer's mutants for production's shape. Move them out (give libFuzzer a "
+              "working folder first and this corpus after it, as read-only seeds), or "
+              "pass --include-unlisted to profile them too (the profile records how many)",
+              what, (unsigned long long)n, n == 1 ? "" : "s", example);
+}
+
+static int check_inputs(char **in, int n, int raw_ok, int include_unlisted,
+                        input_info *info, uint64_t *unlisted)
 {
     const char *first = NULL; /* the first anonymized corpus */
     pf_manifest first_m;
@@ -108,16 +165,82 @@ static int check_inputs(char **in, int n, int raw_ok)
             rc = cli_fail(&e);
             break;
         }
-        if (raw_ok)
-            continue;
+        pf_err e = PF_ERR_INIT;
         if (!S_ISDIR(st.st_mode)) {
+            /* a JSONL file of a per-table output: its folder's manifest
+             * has its SHA-1, so it is known to be what sampling wrote */
+            char sha1[41] = "", h[41];
+            int anon = 0;
+            int found = jsonl_entry(in[i], sha1, &anon, &e);
+            if (found < 0) {
+                rc = cli_fail(&e);
+                break;
+            }
+            if (found && sha1[0]) {
+                if (pf_sha1_file_hex(in[i], h, &e) < 0) {
+                    rc = cli_fail(&e);
+                    break;
+                }
+                if (strcmp(h, sha1)) {
+                    if (!include_unlisted) {
+                        cli_error("%s changed since sampling wrote it (its SHA-1 is not the "
+                                  "one its folder's manifest records): profile only what "
+                                  "sampling wrote, or pass --include-unlisted to profile it "
+                                  "anyway (the profile records its documents as unlisted)",
+                                  in[i]);
+                        rc = EXIT_USAGE;
+                        break;
+                    }
+                    info[i].all_unlisted = 1;
+                }
+                if (anon)
+                    continue;
+            }
+            if (raw_ok)
+                continue;
             cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
                       "copies values (examples, enums, dictionary); anonymize it first "
                       "('prodfuzz anonymize') or pass --raw-ok", in[i]);
             rc = EXIT_USAGE;
             break;
         }
-        pf_err e = PF_ERR_INIT;
+        pf_corpus_listing *l = &info[i].l;
+        if (pf_corpus_listing_read(in[i], l, &e) < 0) {
+            rc = cli_fail(&e);
+            break;
+        }
+        if (l->per_table) {
+            cli_error("%s holds one corpus per table (%s/%s, ...): profile it alone (one "
+                      "profile per table into -o FOLDER) or give one table's corpus",
+                      in[i], in[i], l->ntables ? l->tables[0].path : "TABLE");
+            rc = EXIT_USAGE;
+            break;
+        }
+        if (!l->manifest) {
+            if (raw_ok) {
+                cli_warn("%s has no manifest (%s): nothing guarantees its documents are "
+                         "production data", in[i], PF_MANIFEST_REL);
+                continue;
+            }
+        } else if (l->listed) {
+            if (l->unlisted && !include_unlisted) {
+                say_unlisted(in[i], l->unlisted, l->first_unlisted);
+                rc = EXIT_USAGE;
+                break;
+            }
+            *unlisted += l->unlisted;
+            info[i].checked = 1;
+            if (l->missing)
+                cli_warn("%s: %llu document%s its manifest lists %s missing (deleted after "
+                         "sampling?)", in[i], (unsigned long long)l->missing,
+                         l->missing == 1 ? "" : "s", l->missing == 1 ? "is" : "are");
+        } else {
+            cli_warn("%s: its manifest lists no documents (written by an older prodfuzz or "
+                     "not by sample/anonymize): nothing tells production documents from "
+                     "others", in[i]);
+        }
+        if (raw_ok)
+            continue;
         pf_manifest m;
         int found = pf_manifest_read(in[i], &m, &e);
         if (found < 0) {
@@ -132,6 +255,7 @@ static int check_inputs(char **in, int n, int raw_ok)
             first = in[i];
             first_m = m;
             pf_buf_init(&m.body); /* moved into first_m */
+            pf_buf_init(&m.corpora);
         } else if (pf_manifest_check_join(&first_m, first, &m, in[i], &e) < 0) {
             rc = cli_fail(&e);
         }
@@ -181,13 +305,30 @@ static int finish(pf_shape_builder *b, const char *out, const char *dict)
 
 /* ---- build ---------------------------------------------------------------- */
 
+/* A document of a listed folder must still be what sampling wrote: its
+ * SHA-1 is its name. 1 listed and intact, 0 not (unlisted), -1 error. */
+static int doc_listed(const input_info *ii, const char *origin, const char *doc, size_t len,
+                      pf_err *e)
+{
+    const char *name = strrchr(origin, '/');
+    name = name ? name + 1 : origin;
+    if (!pf_corpus_listing_has(&ii->l, name))
+        return 0;
+    char h[41];
+    if (pf_sha1_hex(doc, len, h, e) < 0)
+        return -1;
+    return strcmp(h, name) == 0;
+}
+
 static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int jsonl,
-                 const char *out, const char *dict)
+                 const char *out, const char *dict, const input_info *info,
+                 int include_unlisted, uint64_t unlisted)
 {
     pf_err e = PF_ERR_INIT;
     pf_shape_builder *b = pf_shape_builder_new(o, &e);
     if (!b)
         return cli_fail(&e);
+    pf_shape_builder_add_unlisted(b, unlisted);
     pf_docs d;
     if (pf_docs_open(&d, in, (size_t)n, max_doc, &e) < 0) {
         pf_shape_builder_free(b);
@@ -216,6 +357,32 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
             rc = cli_fail(&e);
             break;
         }
+        /* d.cur is the input being read while in a folder or JSONL file */
+        if (d.cur < (size_t)n && ((d.mode == 2 && info[d.cur].checked) ||
+                                  (d.mode == 1 && info[d.cur].all_unlisted))) {
+            int ok = info[d.cur].all_unlisted ? 0
+                                              : doc_listed(&info[d.cur], pf_docs_origin(&d),
+                                                           doc, len, &e);
+            if (ok < 0) {
+                rc = cli_fail(&e);
+                break;
+            }
+            /* unlisted names were counted by the check; here the listed
+             * names whose content changed, and changed JSONL files */
+            if (!ok && (info[d.cur].all_unlisted ||
+                        pf_corpus_listing_has(&info[d.cur].l,
+                                              strrchr(pf_docs_origin(&d), '/') + 1))) {
+                if (!include_unlisted) {
+                    cli_error("%s changed after sampling wrote it (its content no longer "
+                              "has the SHA-1 its name and manifest record): profile only "
+                              "what sampling wrote, or pass --include-unlisted",
+                              pf_docs_origin(&d));
+                    rc = EXIT_USAGE;
+                    break;
+                }
+                pf_shape_builder_add_unlisted(b, 1);
+            }
+        }
         if (pf_shape_add_doc(b, doc, len, pf_docs_origin(&d), &e) < 0) {
             rc = cli_fail(&e);
             break;
@@ -234,6 +401,10 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
         rc = finish(b, out, dict);
     if (!rc) {
         uint64_t inv = pf_shape_builder_invalid(b);
+        if (pf_shape_builder_unlisted(b))
+            cli_warn("%llu of the documents are not listed in their corpus manifest "
+                     "(--include-unlisted): the profile says so (\"unlisted_documents\")",
+                     (unsigned long long)pf_shape_builder_unlisted(b));
         cli_info("profiled %llu documents%s in %.1f s -> %s",
                  (unsigned long long)pf_shape_builder_documents(b),
                  inv ? " (some invalid: see \"invalid_at\" in the profile)" : "",
@@ -242,6 +413,78 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
             cli_warn("%llu invalid documents counted, not profiled", (unsigned long long)inv);
     }
     pf_shape_builder_free(b);
+    return rc;
+}
+
+/* shape DIR, where DIR holds one corpus (or JSONL file) per table: one
+ * profile per table, OUT/TABLE.shape.json (and DICT/TABLE.dict). Every
+ * table is checked before any profile is written. */
+static int build_tables(const char *dir, const pf_shape_opts *so, size_t max_doc, int jsonl,
+                        const char *out, const char *dict, int raw_ok, int include_unlisted)
+{
+    pf_err e = PF_ERR_INIT;
+    pf_corpus_listing l;
+    if (pf_corpus_listing_read(dir, &l, &e) < 0)
+        return cli_fail(&e);
+    if (!out || !strcmp(out, "-")) {
+        cli_error("%s holds one corpus per table (%s/%s, ...): give -o FOLDER for one "
+                  "profile per table (FOLDER/TABLE.shape.json), or profile one table's "
+                  "corpus", dir, dir, l.ntables ? l.tables[0].path : "TABLE");
+        pf_corpus_listing_free(&l);
+        return EXIT_USAGE;
+    }
+    size_t nt = l.ntables;
+    char **child = calloc(nt ? nt : 1, sizeof *child);
+    input_info *info = calloc(nt ? nt : 1, sizeof *info);
+    uint64_t *unl = calloc(nt ? nt : 1, sizeof *unl);
+    int rc = 0;
+    if (!child || !info || !unl) {
+        pf_err_set(&e, PF_E_NOMEM, "out of memory");
+        rc = cli_fail(&e);
+    }
+    for (size_t i = 0; i < nt && !rc; i++) {
+        pf_buf p = PF_BUF_INIT;
+        pf_buf_addf(&p, "%s/%s", dir, l.tables[i].path);
+        child[i] = pf_buf_detach(&p, NULL);
+        if (!child[i]) {
+            pf_err_set(&e, PF_E_NOMEM, "out of memory");
+            rc = cli_fail(&e);
+            break;
+        }
+        rc = check_inputs(&child[i], 1, raw_ok, include_unlisted, &info[i], &unl[i]);
+    }
+    if (!rc && (pf_fs_mkdirs(out, 0755, &e) < 0 || (dict && pf_fs_mkdirs(dict, 0755, &e) < 0)))
+        rc = cli_fail(&e);
+    for (size_t i = 0; i < nt && !rc; i++) {
+        char base[256];
+        snprintf(base, sizeof base, "%s", l.tables[i].path);
+        size_t bl = strlen(base);
+        if (l.tables[i].jsonl && bl > 6 && !strcmp(base + bl - 6, ".jsonl"))
+            base[bl - 6] = '\0';
+        pf_buf po = PF_BUF_INIT, pd = PF_BUF_INIT;
+        pf_buf_addf(&po, "%s/%s.shape.json", out, base);
+        if (dict)
+            pf_buf_addf(&pd, "%s/%s.dict", dict, base);
+        if (pf_buf_ok(&po, &e) < 0 || pf_buf_ok(&pd, &e) < 0)
+            rc = cli_fail(&e);
+        else
+            rc = build(&child[i], 1, so, max_doc, jsonl, po.data, dict ? pd.data : NULL,
+                       &info[i], include_unlisted, unl[i]);
+        pf_buf_free(&po);
+        pf_buf_free(&pd);
+    }
+    if (!rc)
+        cli_info("one profile per table (%zu) in %s", nt, out);
+    for (size_t i = 0; i < nt; i++) {
+        if (child)
+            free(child[i]);
+        if (info)
+            pf_corpus_listing_free(&info[i].l);
+    }
+    free(child);
+    free(info);
+    free(unl);
+    pf_corpus_listing_free(&l);
     return rc;
 }
 
@@ -306,9 +549,10 @@ static int show(const char *path, int json)
     uint64_t docs = pf_shape_documents(s);
     pf_buf o = PF_BUF_INIT;
     if (json) {
-        pf_buf_addf(&o, "{\"documents\": %llu, \"invalid\": %llu, \"max_depth\": %d, "
-                    "\"max_bytes\": %llu, \"paths\": [",
+        pf_buf_addf(&o, "{\"documents\": %llu, \"invalid\": %llu, \"unlisted_documents\": "
+                    "%llu, \"max_depth\": %d, \"max_bytes\": %llu, \"paths\": [",
                     (unsigned long long)docs, (unsigned long long)pf_shape_invalid(s),
+                    (unsigned long long)pf_shape_unlisted(s),
                     pf_shape_max_depth(s), (unsigned long long)pf_shape_max_bytes(s));
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
@@ -325,6 +569,11 @@ static int show(const char *path, int json)
                     path, (unsigned long long)docs, (unsigned long long)pf_shape_invalid(s),
                     pf_shape_npaths(s), pf_shape_max_depth(s),
                     (unsigned long long)pf_shape_max_bytes(s));
+        if (pf_shape_unlisted(s))
+            pf_buf_addf(&o, "not production data alone: %llu of the documents are not listed "
+                        "in their corpus manifest (profiled with --include-unlisted: a "
+                        "fuzzer's inputs or hand-made files)\n",
+                        (unsigned long long)pf_shape_unlisted(s));
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
             pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)", p->path,
@@ -547,6 +796,7 @@ static int run(int argc, char **argv)
         {"output", required_argument, 0, 'o'},
         {"dict", required_argument, 0, O_DICT},
         {"raw-ok", no_argument, 0, O_RAW_OK},
+        {"include-unlisted", no_argument, 0, O_INCLUDE_UNLISTED},
         {"max-examples", required_argument, 0, O_MAX_EX},
         {"enum-cap", required_argument, 0, O_ENUM_CAP},
         {"rare-cutoff", required_argument, 0, O_RARE},
@@ -567,7 +817,7 @@ static int run(int argc, char **argv)
     pf_shape_opts_default(&so);
     diffopt dopt = {0, 0, 0, 0, 0};
     const char *out = NULL, *dict = NULL;
-    int raw_ok = 0, jsonl = 0, mode = 0, c;
+    int raw_ok = 0, jsonl = 0, mode = 0, include_unlisted = 0, c;
     size_t max_doc = 0;
     uint64_t u;
     double f;
@@ -576,6 +826,7 @@ static int run(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_DICT: dict = optarg; break;
         case O_RAW_OK: raw_ok = 1; break;
+        case O_INCLUDE_UNLISTED: include_unlisted = 1; break;
         case O_JSONL: jsonl = 1; break;
         case O_JSON: dopt.json = 1; break;
         case O_SHOW:
@@ -667,8 +918,27 @@ static int run(int argc, char **argv)
     }
     if (n < 1)
         return cli_usage(cmd, "no input: give corpus folders, JSONL files or '-'");
-    int rc = check_inputs(in, n, raw_ok);
-    if (rc)
-        return rc;
-    return build(in, n, &so, max_doc, jsonl, out, dict);
+    for (int i = 0; i < n; i++) {
+        pf_corpus_listing l;
+        pf_err e = PF_ERR_INIT;
+        int per_table = strcmp(in[i], "-") && pf_fs_is_dir(in[i]) &&
+                        pf_corpus_listing_read(in[i], &l, &e) == 0 && l.per_table;
+        if (per_table)
+            pf_corpus_listing_free(&l);
+        if (per_table && n == 1)
+            return build_tables(in[0], &so, max_doc, jsonl, out, dict, raw_ok,
+                                include_unlisted);
+        /* n > 1 with a per-table folder: check_inputs says what to do */
+    }
+    input_info *info = calloc((size_t)n, sizeof *info);
+    if (!info)
+        return EXIT_ENV;
+    uint64_t unlisted = 0;
+    int rc = check_inputs(in, n, raw_ok, include_unlisted, info, &unlisted);
+    if (!rc)
+        rc = build(in, n, &so, max_doc, jsonl, out, dict, info, include_unlisted, unlisted);
+    for (int i = 0; i < n; i++)
+        pf_corpus_listing_free(&info[i].l);
+    free(info);
+    return rc;
 }
