@@ -35,7 +35,8 @@ const pf_cmd pf_cmd_sample = {"sample",
     "         [--column COL] [--limit N] [--percent P [--method bernoulli|system]]\n"
     "         [--seed S] [--where SQL] [--follow-fks[=DEPTH]] [--policy FILE]\n"
     "         [--key-file FILE] [--no-verify] [--statement-timeout SECS]\n"
-    "         [--bytea base64] [--jobs N] [--json] --out DIR|FILE.jsonl\n"
+    "         [--bytea base64] [--jobs N] [--json] [--force]\n"
+    "         [--format corpus|jsonl] --out DIR|FILE.jsonl\n"
     "\n"
     "Streams rows from a read-only snapshot (REPEATABLE READ, READ ONLY) and\n"
     "anonymizes every row before it touches disk (default-deny: every value\n"
@@ -63,17 +64,30 @@ const pf_cmd pf_cmd_sample = {"sample",
     "  --bytea base64       whole-row mode: bytea as base64 (default hex)\n"
     "  --jobs N             anonymizing threads (default: the online CPUs);\n"
     "                       the output and the leak check are the same for any N\n"
-    "  --out DIR|FILE.jsonl corpus folder (SHA-1 names) or JSONL file\n"
+    "  --out DIR|FILE.jsonl corpus folder (SHA-1 names) or JSONL file; several\n"
+    "                       tables (--table more than once, or --follow-fks)\n"
+    "                       give one corpus per table, DIR/TABLE/, each with\n"
+    "                       its own manifest\n"
+    "  --format jsonl       DIR/TABLE.jsonl per table instead of corpus folders\n"
+    "  --force              replace DIR even when it holds files its manifest\n"
+    "                       does not list (a fuzzer's inputs): they are deleted\n"
+    "                       (default: refused, exit 2)\n"
     "  --json               a JSON summary on stdout\n"
     "\n"
     "Exit: 0 ok, 1 an original value survived anonymization, 2 bad option,\n"
     "missing table or column, SQL error in --where, 3 connection,\n"
     "authentication, permission, timeout or I/O error; 130/143 interrupted.\n"
     "\n"
+    "The corpus is production's: libFuzzer writes new inputs into the first\n"
+    "folder it is given, so give it a working folder first and the corpus\n"
+    "after it (read-only seeds): ./my_fuzzer work/ corpus/shop/orders/\n"
+    "\n"
     "Example:\n"
     "  umask 077; head -c 32 /dev/urandom > prodfuzz.key\n"
     "  prodfuzz sample --db 'postgresql:///shop' --table orders --limit 1000 \\\n"
-    "      --seed 7 --follow-fks --key-file prodfuzz.key --out corpus/orders\n",
+    "      --seed 7 --follow-fks --key-file prodfuzz.key --out corpus/shop\n"
+    "  ls corpus/shop        # orders/ users/: one corpus per table\n"
+    "  prodfuzz shape corpus/shop -o shapes    # shapes/orders.shape.json, ...\n",
     run};
 
 enum {
@@ -908,6 +922,8 @@ fail:
         exitc = cli_fail(&err);
     }
 out:
+    for (int i = 0; i < o.ntabs; i++)
+        free(o.tabs[i].path); /* committed: the files are in place */
     pf_buf_free(&man);
     pf_buf_free(&o.line);
     pf_anon_pool_free(o.pool);

@@ -39,9 +39,18 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
     "lengths, object keys, enums and rare legacy variants. The format is in\n"
     "docs/shape.md. Outputs are written atomically.\n"
     "\n"
+    "A corpus folder is profiled only when it holds what sampling wrote: the\n"
+    "documents its manifest lists. A folder of one corpus per table (sample\n"
+    "of several tables) gives one profile per table: -o FOLDER receives\n"
+    "TABLE.shape.json (and --dict FOLDER, TABLE.dict).\n"
+    "\n"
     "Building:\n"
     "  -o, --output FILE     the profile (default: standard output)\n"
     "  --dict FILE           also write a libFuzzer/AFL++ dictionary\n"
+    "  --include-unlisted    also profile documents a corpus folder's manifest\n"
+    "                        does not list (a fuzzer's inputs, hand-made files;\n"
+    "                        default: refused, exit 2); the profile records how\n"
+    "                        many (\"unlisted_documents\", shown by --show)\n"
     "  --raw-ok              accept input that is not an anonymized corpus\n"
     "                        (JSONL files, stdin, folders without a manifest\n"
     "                        saying \"anonymized\"): the profile copies values\n"
@@ -67,7 +76,8 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
     "  --json                print data (show, diff) as JSON\n"
     "\n"
     "Exit: 0 ok (diff: no drift beyond thresholds), 1 drift, 2 bad option or\n"
-    "input (unreadable file, not a profile, input not anonymized), 3 I/O.\n"
+    "input (unreadable file, not a profile, input not anonymized, documents\n"
+    "the corpus manifest does not list), 3 I/O.\n"
     "Invalid documents are counted in the profile, not an error.\n"
     "\n"
     "Examples:\n"
@@ -921,10 +931,12 @@ static int run(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         pf_corpus_listing l;
         pf_err e = PF_ERR_INIT;
-        int per_table = strcmp(in[i], "-") && pf_fs_is_dir(in[i]) &&
-                        pf_corpus_listing_read(in[i], &l, &e) == 0 && l.per_table;
-        if (per_table)
+        int per_table = 0;
+        if (strcmp(in[i], "-") && pf_fs_is_dir(in[i]) &&
+            pf_corpus_listing_read(in[i], &l, &e) == 0) {
+            per_table = l.per_table;
             pf_corpus_listing_free(&l);
+        }
         if (per_table && n == 1)
             return build_tables(in[0], &so, max_doc, jsonl, out, dict, raw_ok,
                                 include_unlisted);

@@ -71,6 +71,15 @@ for f in "$W"/corpus/*; do
     python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f" || t_fail "corpus file is valid JSON" "$f"
 done
 t_pass "corpus files are valid JSON"
+t_exit "anonymize rewrites its own earlier corpus" 0 "$P" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/corpus/"
+# a file the manifest does not list (libFuzzer writes new inputs into the
+# first folder it is given): replacing the folder would delete it
+printf '{"email":"x"}' >"$W/corpus/$(printf '{"email":"x"}' | sha1sum | cut -c1-40)"
+t_exit "anonymize refuses to replace a corpus holding unlisted files" 2 "$P" anonymize --key-file "$W/key" "$W/in.jsonl" -o "$W/corpus/"
+t_grep "the refusal names how many and --force" "holds 1 file its manifest does not list.*--force" "$T_ERR"
+t_eq "the unlisted file is kept" "$(ls "$W/corpus" | wc -l)" 3
+t_exit "anonymize --force replaces it" 0 "$P" anonymize --force --key-file "$W/key" "$W/in.jsonl" -o "$W/corpus/"
+t_eq "after --force only its documents remain" "$(ls "$W/corpus" | wc -l)" 2
 
 printf '{"format":"prodfuzz-policy","version":1,"keys":"keep"}' > "$W/leaky.json"
 printf '{"contacts":{"alice.wonder@example.com":{"n":1}}}\n' > "$W/leak.jsonl"

@@ -102,16 +102,17 @@ t_eq "sample_bigint_above_2_53_keeps_its_16_digits" "${#big}" 16
 t_grep "sample_numeric_12_2_keeps_two_decimals" '"balance":-?[0-9]{10}\.[0-9]{2},' "$W/u1.jsonl"
 
 # ---- joins across tables ----------------------------------------------------------
-t_exit "sample_follow_fks_exits_0" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/j.jsonl"
+t_exit "sample_follow_fks_exits_0" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/j" --format jsonl
+cat "$W/j/orders.jsonl" "$W/j/users.jsonl" >"$W/j.jsonl"
 if $CHECK joins "$W/j.jsonl" >"$W/joins.out" 2>&1; then t_pass "sample_keeps_joins_across_tables ($(cat "$W/joins.out"))"
 else t_fail "sample_keeps_joins_across_tables" "$(cat "$W/joins.out")"; fi
 nu=$(grep -c '"full_name"' "$W/j.jsonl")
 t_eq "sample_follow_fks_brings_the_referenced_users" "$([ "$nu" -ge 1 ] && [ "$nu" -le 40 ] && echo yes)" yes
 
-t_exit "follow_fks_two_levels_exits_0" 0 "$P" sample --table order_items --limit 10 --seed 2 --follow-fks=2 "${K1[@]}" --out "$W/j2.jsonl" --json
-if python3 - "$W/j2.jsonl" "$T_OUT" <<'PY'
+t_exit "follow_fks_two_levels_exits_0" 0 "$P" sample --table order_items --limit 10 --seed 2 --follow-fks=2 "${K1[@]}" --out "$W/j2" --format jsonl --json
+if python3 - "$W/j2" "$T_OUT" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [json.loads(l) for t in ("order_items", "orders", "users") for l in open(f"{sys.argv[1]}/{t}.jsonl")]
 items = [r for r in rows if "sku" in r and "order_id" in r]
 orders = {r["id"] for r in rows if "amount" in r}
 users = {r["id"] for r in rows if "full_name" in r}
@@ -304,8 +305,9 @@ t_exit "out_replaces_an_earlier_corpus" 0 "$P" sample --table canary "${K1[@]}" 
 
 # ---- several tables come from one snapshot (--where applies to every table) ---------------------
 ( sleep 1; "${PSQL[@]}" -c "INSERT INTO canary VALUES (2)" ) &
-t_exit "two_tables_exit_0_while_another_session_writes" 0 "$P" sample --table big --where 'CASE WHEN id % 1000 = 0 THEN pg_sleep(0.015) IS NOT NULL ELSE id < 10 END' --table canary --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/snap.jsonl"
+t_exit "two_tables_exit_0_while_another_session_writes" 0 "$P" sample --table big --where 'CASE WHEN id % 1000 = 0 THEN pg_sleep(0.015) IS NOT NULL ELSE id < 10 END' --table canary --policy "$W/keepid.json" --no-verify "${K1[@]}" --out "$W/snap" --format jsonl
 wait
+cat "$W/snap/big.jsonl" "$W/snap/canary.jsonl" >"$W/snap.jsonl"
 t_eq "the_insert_happened_during_the_run" "$("${PSQL[@]}" -Atc 'SELECT count(*) FROM canary')" 2
 t_eq "rows_committed_during_the_run_are_not_in_the_sample" "$(grep -vc email "$W/snap.jsonl")" 1
 "${PSQL[@]}" -c "DELETE FROM canary WHERE id = 2"
@@ -315,6 +317,92 @@ t_exit "several_tables_in_one_run" 0 "$P" sample --table users --table orders --
 if python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); t=o["manifest"]["source"]["tables"]; assert o["ok"] and o["rows"]==10 and [x["table"] for x in t]==["users","orders"] and o["manifest"]["source"]["limit"]==5' "$T_OUT"; then
     t_pass "json_summary_lists_tables_rows_and_limit"
 else t_fail "json_summary_lists_tables_rows_and_limit" "$(head -c 600 "$T_OUT")"; fi
+# ---- one corpus per table ---------------------------------------------------------------------
+t_exit "follow_fks_into_a_folder_exits_0" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/pt"
+t_eq "follow_fks_gives_one_folder_per_table" "$(cd "$W/pt" && ls -d */ | tr '\n' ' ')" "orders/ users/ "
+if python3 - "$W/pt" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+top = json.load(open(f"{d}/.prodfuzz/manifest.json"))
+assert top["layout"] == "per-table", top
+assert [(c["table"], c["path"], c["format"]) for c in top["corpora"]] == [("orders", "orders", "corpus"), ("users", "users", "corpus")], top["corpora"]
+for c in top["corpora"]:
+    m = json.load(open(f"{d}/{c['path']}/.prodfuzz/manifest.json"))
+    files = sorted(f for f in os.listdir(f"{d}/{c['path']}") if not f.startswith("."))
+    assert m["table"] == c["table"] and m["anonymized"] is True, m
+    assert m["documents_sha1"] == files and m["files"] == len(files) == c["documents"], (c, len(files))
+    docs = [json.load(open(f"{d}/{c['path']}/{f}")) for f in files]
+    # each entry point gets the documents it parses: orders only in orders/
+    key = "amount" if c["table"] == "orders" else "full_name"
+    assert all(key in x for x in docs), c["table"]
+assert top["corpora"][0]["documents"] == 40, top["corpora"]
+PY
+then t_pass "follow_fks_each_table_folder_has_its_manifest_and_only_its_rows"
+else t_fail "follow_fks_each_table_folder_has_its_manifest_and_only_its_rows"; fi
+t_exit "two_tables_give_one_folder_per_table" 0 "$P" sample --table users --table orders --limit 5 "${K1[@]}" --out "$W/pt2"
+t_eq "two_tables_folders" "$(cd "$W/pt2" && ls -d */ | tr '\n' ' ')" "orders/ users/ "
+t_exit "one_table_keeps_one_flat_corpus" 0 "$P" sample --table users --limit 5 "${K1[@]}" --out "$W/flat"
+t_eq "one_table_layout_has_no_subfolder" "$(find "$W/flat" -mindepth 1 -maxdepth 1 -type d ! -name .prodfuzz | wc -l) $(find "$W/flat" -maxdepth 1 -type f | wc -l)" "0 5"
+t_exit "several_tables_into_one_jsonl_file_is_refused" 2 "$P" sample --table orders --follow-fks "${K1[@]}" --out "$W/x.jsonl"
+t_grep "the_refusal_says_what_to_use" '--out DIR --format jsonl' "$T_ERR"
+t_exit "shape_of_a_per_table_folder_profiles_each_table" 0 "$P" shape "$W/pt" -o "$W/ptshape" --dict "$W/ptdict"
+if python3 - "$W/ptshape" <<'PY'
+import json, sys
+o = json.load(open(f"{sys.argv[1]}/orders.shape.json"))
+u = json.load(open(f"{sys.argv[1]}/users.shape.json"))
+assert o["documents"] == 40 and "$.amount" in o["paths"] and "$.full_name" not in o["paths"], o["documents"]
+assert "$.full_name" in u["paths"] and "$.amount" not in u["paths"]
+# every document of a table has the table's columns: nothing "missing" from mixing
+assert o["paths"]["$.amount"]["count"] == 40
+PY
+then t_pass "per_table_profiles_do_not_mix_tables"
+else t_fail "per_table_profiles_do_not_mix_tables" "$(ls "$W/ptshape")"; fi
+t_eq "per_table_dictionaries" "$(ls "$W/ptdict" | tr '\n' ' ')" "orders.dict users.dict "
+t_exit "shape_of_a_per_table_folder_needs_an_output_folder" 2 "$P" shape "$W/pt"
+t_grep "the_shape_refusal_names_a_table_folder" 'one corpus per table.*pt/orders' "$T_ERR"
+t_exit "per_table_jsonl_exits_0" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/ptj" --format jsonl
+t_exit "shape_of_a_listed_jsonl_needs_no_raw_ok" 0 "$P" shape "$W/ptj/orders.jsonl" -o "$W/ptj.json"
+echo '{"amount":-6}' >>"$W/ptj/orders.jsonl"
+t_exit "shape_refuses_a_jsonl_changed_after_sampling" 2 "$P" shape "$W/ptj/orders.jsonl" -o "$W/ptj.json"
+t_grep "the_jsonl_refusal_names_the_option" 'changed since sampling.*--include-unlisted' "$T_ERR"
+
+# ---- production and fuzzer data never mix ----------------------------------------------------
+# libFuzzer writes its new inputs into the first folder it is given: a real
+# run pointed at the sampled corpus leaves its mutants there.
+FZ="$ROOT/build/fuzz/service_orders"
+if [ -x "$FZ" ]; then
+    n0=$(find "$W/pt/orders" -maxdepth 1 -type f | wc -l)
+    "$FZ" -runs=3000 -seed=1 "$W/pt/orders" >"$W/lf.log" 2>&1
+    nf=$(( $(find "$W/pt/orders" -maxdepth 1 -type f | wc -l) - n0 ))
+    t_eq "libfuzzer_wrote_into_the_corpus_it_was_given_first" "$([ "$nf" -gt 0 ] && echo yes)" yes
+    t_exit "shape_refuses_a_corpus_holding_fuzzer_inputs" 2 "$P" shape "$W/pt/orders" -o "$W/fz.json"
+    t_grep "shape_names_how_many_and_how_to_proceed" "holds $nf documents its manifest does not list.*--include-unlisted" "$T_ERR"
+    [ ! -e "$W/fz.json" ] && t_pass "shape_wrote_no_profile_of_fuzzer_inputs" || t_fail "shape_wrote_no_profile_of_fuzzer_inputs"
+    t_exit "shape_of_the_parent_refuses_too" 2 "$P" shape "$W/pt" -o "$W/fzdir"
+    t_exit "include_unlisted_profiles_them" 0 "$P" shape --include-unlisted "$W/pt/orders" -o "$W/fz.json"
+    t_grep "the_profile_records_the_unlisted_documents" "\"unlisted_documents\": $nf," "$W/fz.json"
+    t_exit "shape_show_of_it_exits_0" 0 "$P" shape --show "$W/fz.json"
+    t_grep "shape_show_says_it_is_not_production_data_alone" "not production data alone: $nf of the documents" "$T_OUT"
+    "$P" shape "$W/pt/users" -o "$W/u.json" 2>/dev/null
+    t_nogrep "a_clean_profile_has_no_unlisted_field" 'unlisted_documents' "$W/u.json"
+    t_exit "sample_refuses_to_replace_a_corpus_holding_fuzzer_inputs" 2 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/pt"
+    t_grep "sample_names_how_many_and_force" "holds $nf files its manifest does not list.*--force" "$T_ERR"
+    t_eq "the_fuzzer_inputs_are_still_there" "$(find "$W/pt/orders" -maxdepth 1 -type f | wc -l)" "$((n0 + nf))"
+    t_exit "sample_force_replaces_it" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks --force "${K1[@]}" --out "$W/pt"
+    t_eq "after_force_only_sampled_documents_remain" "$(find "$W/pt/orders" -maxdepth 1 -type f | wc -l)" "$n0"
+    # the right way: a working folder first, the production corpus after it
+    mkdir -p "$W/work"
+    "$FZ" -runs=3000 -seed=1 "$W/work" "$W/pt/orders" >"$W/lf2.log" 2>&1
+    t_eq "libfuzzer_with_a_working_folder_first_leaves_the_corpus_alone" "$(find "$W/pt/orders" -maxdepth 1 -type f | wc -l) $([ "$(find "$W/work" -type f | wc -l)" -gt 0 ] && echo wrote-work)" "$n0 wrote-work"
+    t_exit "shape_accepts_the_untouched_corpus" 0 "$P" shape "$W/pt/orders" -o "$W/ok.json"
+    t_exit "sample_rewrites_its_own_earlier_output" 0 "$P" sample --table orders --limit 40 --seed 3 --follow-fks "${K1[@]}" --out "$W/pt"
+else
+    t_skip "libfuzzer_wrote_into_the_corpus_it_was_given_first" "build/fuzz/service_orders not built (make fuzz)"
+fi
+echo '{"a":1}' >"$W/flat/hand-made"
+t_exit "sample_refuses_to_replace_a_flat_corpus_holding_other_files" 2 "$P" sample --table users --limit 5 "${K1[@]}" --out "$W/flat"
+t_grep "flat_refusal_names_the_file" 'holds 1 file its manifest does not list \(such as hand-made' "$T_ERR"
+
 t_exit "sample_help_exits_0" 0 "$P" sample --help
 t_grep "sample_help_has_an_example" 'prodfuzz sample --db' "$T_OUT"
 t_done
