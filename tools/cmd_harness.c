@@ -151,7 +151,10 @@ static void lines(const opts *o, pf_buf *build, pf_buf *afl, pf_buf *runl)
                      "/usr/lib/afl/libAFLDriver.a $(pkg-config --cflags --libs prodfuzz) "
                      "-o %s_afl",
                 o->out, pf_buf_str(&srcs), o->name);
-    pf_buf_addf(runl, "mkdir -p corpus && %s./%s_fuzz -max_len=1048576 -timeout=10 corpus/",
+    /* libFuzzer writes new inputs into the first folder: a working folder
+     * first, the production corpus after it as read-only seeds */
+    pf_buf_addf(runl, "mkdir -p work corpus && %s./%s_fuzz -max_len=1048576 -timeout=10 "
+                      "work/ corpus/",
                 o->shape ? "" : "PRODFUZZ_SHAPE=shape.json ", o->name);
     pf_buf_free(&srcs);
 }
@@ -224,7 +227,8 @@ static int init(opts *o)
         pf_buf_free(&j);
     } else {
         printf("# wrote %s; build it for libFuzzer with the prodfuzz mutator:\n%s\n"
-               "# run it (make a shape profile first: prodfuzz shape CORPUS -o shape.json):\n%s\n"
+               "# run it (make a shape profile first: prodfuzz shape CORPUS -o shape.json);\n"
+               "# new inputs go to work/, corpus/ (prodfuzz sample --out corpus) is only read:\n%s\n"
                "# or for AFL++ (run with AFL_CUSTOM_MUTATOR_LIBRARY=.../prodfuzz_afl.so):\n%s\n",
                o->out, build.data, runl.data, afl.data);
     }

@@ -6,7 +6,9 @@
 #   2. `prodfuzz sample` of the orders' payload column, anonymized on the
 #      way with tools/demo/orders-policy.json and a key made for the demo;
 #   3. `prodfuzz shape` of that corpus (profile + fuzz dictionary);
-#   4. a short `prodfuzz nightly` on the example service
+#   4. a short `prodfuzz nightly` on the example service (the sampled
+#      corpus is its read-only seeds: nightly fuzzes in its state folder,
+#      so the corpus stays what sampling wrote and `shape` keeps accepting it)
 #      (harnesses/service_orders.c, deliberate production-shaped bugs
 #      switched on): libFuzzer with the prodfuzz mutator for about 30
 #      seconds, findings deduplicated by signature, minimized, explained
@@ -59,7 +61,15 @@ step "4. A short night: fuzz the orders service with the prodfuzz mutator (${SEC
 st=${PIPESTATUS[0]}
 pg_stop
 [ "$st" -le 1 ] || die "the nightly run failed (exit $st)"
+# the night fuzzed in its state folder: the corpus is still production's
+"$P" shape "$OUT/corpus" -o "$OUT/shape.after.json" 2>/dev/null \
+    || die "the sampled corpus no longer holds only what sampling wrote"
+rm -f "$OUT/shape.after.json"
 echo
 echo "Everything is in $OUT (corpus/, shape.json, orders.dict, state/, night/)."
 echo "The PostgreSQL server is stopped and its folder removed."
+echo "To run libFuzzer yourself, give it a working folder first (it writes new inputs"
+echo "there) and the sampled corpus after it, as read-only seeds:"
+echo "  mkdir -p $OUT/work && PRODFUZZ_SHAPE=$OUT/shape.json PF_BUG=all \\"
+echo "    $ROOT/build/svc/service_orders_pf -max_len=1048576 -dict=$OUT/orders.dict $OUT/work $OUT/corpus"
 echo "HTML report: $OUT/night/report.html"

@@ -130,12 +130,117 @@ static void manifests_of_other_keys_or_versions_do_not_join(void **st)
     pf_test_rmtmp(dir);
 }
 
+static void listing_counts_what_the_manifest_does_not_list(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char *c = corpus_with(dir, "aaaaaaaaaaaaaaaa", 3);
+    pf_corpus_listing l;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_listing_read(c, &l, &e), 0);
+    assert_true(l.manifest && l.listed && !l.per_table);
+    assert_int_equal(l.documents, 2);
+    assert_int_equal(l.unlisted + l.other + l.missing, 0);
+    assert_true(pf_corpus_listing_has(&l, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"));
+    assert_false(pf_corpus_listing_has(&l, "0000000000000000000000000000000000000000"));
+    pf_corpus_listing_free(&l);
+    assert_int_equal(pf_corpus_check_target(c, 0, &e), 0); /* its own output */
+    /* what libFuzzer leaves: a new input, a dot file; one listed file gone */
+    char p[600];
+    snprintf(p, sizeof p, "%s/0000000000000000000000000000000000000001", c);
+    pf_test_write(p, "{}", 2);
+    snprintf(p, sizeof p, "%s/.lock", c);
+    pf_test_write(p, "", 0);
+    snprintf(p, sizeof p, "%s/7c211433f02071597741e6ff5a8ea34789abbf43", c); /* "world" */
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(pf_corpus_listing_read(c, &l, &e), 0);
+    assert_int_equal(l.documents, 1);
+    assert_int_equal(l.unlisted, 1);
+    assert_int_equal(l.other, 1);
+    assert_int_equal(l.missing, 1);
+    pf_corpus_listing_free(&l);
+    assert_int_equal(pf_corpus_check_target(c, 0, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    assert_non_null(strstr(e.msg, "holds 2 files its manifest does not list"));
+    assert_non_null(strstr(e.msg, "--force"));
+    pf_corpus cc;
+    assert_int_equal(pf_corpus_open(&cc, c, 0, &e), -1);
+    assert_int_equal(pf_corpus_check_target(c, PF_CORPUS_FORCE, &e), 0);
+    assert_int_equal(pf_corpus_open(&cc, c, PF_CORPUS_FORCE, &e), 0);
+    pf_corpus_abort(&cc);
+    /* a manifest that lists nothing (nightly's, mutate's) is not checked */
+    char m[600];
+    snprintf(m, sizeof m, "%s/%s", c, PF_MANIFEST_REL);
+    pf_test_write(m, "{\"tool\":\"prodfuzz nightly\"}", 27);
+    assert_int_equal(pf_corpus_listing_read(c, &l, &e), 0);
+    assert_true(l.manifest && !l.listed);
+    assert_int_equal(l.unlisted, 0);
+    pf_corpus_listing_free(&l);
+    assert_int_equal(pf_corpus_check_target(c, 0, &e), 0);
+    free(c);
+    pf_test_rmtmp(dir);
+}
+
+/* A per-table output: the tables' corpora are staged inside the folder's
+ * staging copy and appear together; the folder's manifest names them and
+ * a file added to one table's corpus counts against the whole. */
+static void per_table_output_lists_each_table(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[400], p[600];
+    snprintf(out, sizeof out, "%s/shop", dir);
+    pf_corpus top, t1;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_open(&top, out, 0, &e), 0);
+    char entry[64];
+    pf_corpus_table_entry("sales/x", entry, sizeof entry);
+    assert_string_equal(entry, "sales_x");
+    pf_corpus_table_entry(".hidden", entry, sizeof entry);
+    assert_string_equal(entry, "_hidden");
+    snprintf(p, sizeof p, "%s/orders", top.stage);
+    assert_int_equal(pf_corpus_open(&t1, p, 0, &e), 0);
+    assert_int_equal(pf_corpus_add(&t1, "hello", 5, NULL, &e), 1);
+    pf_manifest m;
+    pf_manifest_init(&m, "sample");
+    assert_int_equal(pf_corpus_commit_manifest(&t1, &m, &e), 0);
+    pf_manifest_add_corpus(&m, "orders", "orders", 0, 1, NULL);
+    assert_int_equal(access(out, F_OK), -1); /* nothing visible yet */
+    assert_int_equal(pf_corpus_commit_manifest(&top, &m, &e), 0);
+    pf_manifest_free(&m);
+    pf_corpus_listing l;
+    assert_int_equal(pf_corpus_listing_read(out, &l, &e), 0);
+    assert_true(l.per_table);
+    assert_int_equal(l.ntables, 1);
+    assert_string_equal(l.tables[0].table, "orders");
+    assert_false(l.tables[0].jsonl);
+    assert_int_equal(l.documents, 1);
+    assert_int_equal(l.unlisted + l.other + l.missing, 0);
+    pf_corpus_listing_free(&l);
+    snprintf(p, sizeof p, "%s/orders/crash-1", out);
+    pf_test_write(p, "x", 1);
+    assert_int_equal(pf_corpus_listing_read(out, &l, &e), 0);
+    assert_int_equal(l.unlisted, 1);
+    assert_string_equal(l.first_unlisted, "orders/crash-1");
+    pf_corpus_listing_free(&l);
+    assert_int_equal(pf_corpus_check_target(out, 0, &e), -1);
+    /* a "corpora" path that leaves the folder is refused */
+    snprintf(p, sizeof p, "%s/%s", out, PF_MANIFEST_REL);
+    const char *bad = "{\"corpora\":[{\"table\":\"t\",\"path\":\"../x\"}]}";
+    pf_test_write(p, bad, strlen(bad));
+    assert_int_equal(pf_corpus_listing_read(out, &l, &e), -1);
+    assert_int_equal(e.code, PF_E_INPUT);
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(manifest_round_trips_key_version_counts_and_names),
         cmocka_unit_test(manifest_of_an_older_corpus_reads_as_version_1),
         cmocka_unit_test(manifests_of_other_keys_or_versions_do_not_join),
+        cmocka_unit_test(listing_counts_what_the_manifest_does_not_list),
+        cmocka_unit_test(per_table_output_lists_each_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
