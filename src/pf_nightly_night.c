@@ -26,10 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_corpus.h"
 #include "pf_crash.h"
 #include "pf_explain.h"
 #include "pf_fs.h"
 #include "pf_mutate.h"
+#include "pf_corpus.h"
 #include "pf_nightly.h"
 #include "pf_report.h"
 #include "pf_shape.h"
@@ -132,6 +134,23 @@ static int check_target(const night *n, const pf_ntarget *t, int afl,
     if (t->corpus && !pf_fs_is_dir(t->corpus))
         return pf_err_set(err, PF_E_ENV, "target %s: the seed corpus %s is not "
                           "a folder", t->name, t->corpus);
+    if (t->corpus) {
+        /* one corpus per table (sample of several tables): an entry point
+         * parses one kind of document, and libFuzzer would read every
+         * table's folder */
+        pf_corpus_listing l;
+        if (pf_corpus_listing_read(t->corpus, &l, err) < 0)
+            return pf_err_prefix(err, "target %s", t->name);
+        int per_table = l.per_table;
+        char first[300];
+        snprintf(first, sizeof first, "%s/%s", t->corpus,
+                 l.ntables ? l.tables[0].path : "TABLE");
+        pf_corpus_listing_free(&l);
+        if (per_table)
+            return pf_err_set(err, PF_E_ENV, "target %s: the seed corpus %s holds one "
+                              "corpus per table: give the table this target parses "
+                              "(such as %s)", t->name, t->corpus, first);
+    }
     if (afl) {
         if (!t->afl_binary)
             return pf_err_set(err, PF_E_ENV, "target %s: --engine afl needs an "

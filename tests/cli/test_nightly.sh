@@ -98,6 +98,12 @@ while read -r id _; do
     t_grep "repro $id says it still fails with the same signature" "^$id still fails: " "$W/repro.out"
 done <"$W/db1"
 t_exit "repro of an unknown finding is exit 2" 2 "$P" repro --state "$W/state" ffffffffffff
+# seeds sampled one corpus per table: the target gets its table's folder
+mkdir -p "$W/pt/.prodfuzz" "$W/pt/orders/.prodfuzz"
+echo '{"command":"sample","layout":"per-table","corpora":[{"table":"orders","path":"orders","format":"corpus","documents":0}],"documents_sha1":[]}' >"$W/pt/.prodfuzz/manifest.json"
+echo '{"command":"sample","documents_sha1":[]}' >"$W/pt/orders/.prodfuzz/manifest.json"
+t_exit "a per-table seed folder is refused (a target nightly cannot run: exit 3)" 3 "$P" nightly --target "$SVC" --corpus "$W/pt" --state "$W/ptstate" --out "$W/ptout" --budget 1s
+t_grep "the refusal names the table folder to give" "one corpus per table.*pt/orders" "$T_ERR"
 ncorp=$(ls "$W/state/service_orders_pf/corpus" | wc -l)
 [ "$ncorp" -ge 1 ] && t_pass "the state corpus holds what the night learned ($ncorp)" \
     || t_fail "the state corpus holds what the night learned" "$ncorp"
