@@ -26,7 +26,7 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of documents into a folder",
     "usage: prodfuzz mutate INPUT... --out DIR [--shape PROFILE] [--count N]\n"
     "                       [--seed X] [--classes LIST] [--max-size SIZE]\n"
-    "                       [--byte-share F] [--json]\n"
+    "                       [--byte-share F] [--json] [--force]\n"
     "\n"
     "Mutates documents (corpus folders, JSONL files, single files) one value\n"
     "at a time past the boundaries production has shown, and writes the\n"
@@ -48,6 +48,8 @@ const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of docu
     "  --byte-share F        share of byte-level mutants (0)\n"
     "  --max-doc-size SIZE   longest input document read (256M)\n"
     "  --json                print a JSON summary on standard output\n"
+    "  --force               replace DIR even when it is a corpus holding files\n"
+    "                        its manifest does not list (they are deleted)\n"
     "\n"
     "Exit: 0 written, 2 bad option or input, 3 cannot write.\n"
     "\n"
@@ -56,7 +58,7 @@ const pf_cmd pf_cmd_mutate = {"mutate", "write production-shaped mutants of docu
     "      --out /tmp/mutants && ls /tmp/mutants\n", run};
 
 enum { O_SHAPE = CLI_OPT_FIRST_FREE, O_COUNT, O_SEED, O_CLASSES, O_MAX_SIZE,
-       O_BYTE_SHARE, O_MAX_DOC, O_JSON };
+       O_BYTE_SHARE, O_MAX_DOC, O_JSON, O_FORCE };
 
 /* ---- options --------------------------------------------------------------- */
 
@@ -67,7 +69,7 @@ typedef struct mutate_opts {
     uint64_t count, seed;
     size_t max_size, max_doc;
     double byte_share;
-    int json;
+    int json, force;
 } mutate_opts;
 
 /* CLI_GO_ON when the options are good, else the exit status. */
@@ -83,6 +85,7 @@ static int parse_options(int argc, char **argv, mutate_opts *o)
         {"byte-share", required_argument, 0, O_BYTE_SHARE},
         {"max-doc-size", required_argument, 0, O_MAX_DOC},
         {"json", no_argument, 0, O_JSON},
+        {"force", no_argument, 0, O_FORCE},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_mutate;
     *o = (mutate_opts){.count = 100, .seed = 1, .max_size = 1u << 20};
@@ -93,6 +96,7 @@ static int parse_options(int argc, char **argv, mutate_opts *o)
         case O_SHAPE: o->shape_path = optarg; break;
         case O_CLASSES: o->classes = optarg; break;
         case O_JSON: o->json = 1; break;
+        case O_FORCE: o->force = 1; break;
         case O_COUNT:
             if (cli_parse_u64(cmd, "--count", optarg, &o->count) < 0)
                 return EXIT_USAGE;
@@ -325,7 +329,7 @@ static int mutate_all(const mutate_opts *o, mutate_result *r, pf_err *err)
     if (ds.set.n == 0) {
         pf_err_set(err, PF_E_INPUT, "no documents in the inputs");
     } else if ((m = pf_mutator_new(&cfg, err)) != NULL &&
-               pf_corpus_open(&c, o->out, 0, err) == 0) {
+               pf_corpus_open(&c, o->out, o->force ? PF_CORPUS_FORCE : 0, err) == 0) {
         r->inputs = ds.set.n;
         manifest_head(&man, o, ds.set.n);
         if (mutate_into(o, &ds, m, &c, &man, r, err) < 0) {

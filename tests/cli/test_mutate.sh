@@ -137,4 +137,10 @@ assert sorted(x['file'] for x in m['mutants']) == files, 'mutants differ from th
 assert m['files'] == len(files), m['files']
 assert m['bytes'] == sum(os.path.getsize(os.path.join(d, f)) for f in files), m['bytes']
 " "$W/h"
+# a sampled corpus holding a fuzzer's input is not silently replaced
+printf '{"a":1}\n{"a":2}\n' | "$PF" anonymize -o "$W/anon/" 2>/dev/null
+echo '{"a":-6}' >"$W/anon/crash-1"
+t_exit "mutate refuses to replace a corpus holding unlisted files" 2 "$PF" mutate "$SEEDS" --count 5 --out "$W/anon"
+t_grep "the refusal names --force" "holds 1 file its manifest does not list.*--force" "$T_ERR"
+t_exit "mutate --force replaces it" 0 "$PF" mutate "$SEEDS" --count 5 --force --out "$W/anon"
 t_done
