@@ -17,6 +17,7 @@
 
 #include "pf_fs.h"
 #include "pf_hash.h"
+#include "pf_json.h"
 #include "pf_version.h"
 
 static char *join(const char *a, const char *b)
@@ -52,7 +53,11 @@ int pf_corpus_check_target(const char *dir, int flags, pf_err *err)
     if (!d)
         return errno == ENOENT ? 0 : pf_err_errno(err, errno, "cannot open folder %s", dir);
     char *man = join(dir, PF_MANIFEST_REL);
-    int is_corpus = man && access(man, F_OK) == 0;
+    if (!man) {
+        closedir(d);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    int is_corpus = access(man, F_OK) == 0;
     free(man);
     int empty = 1;
     struct dirent *e;
@@ -288,6 +293,30 @@ int pf_corpus_read_manifest(const char *dir, pf_buf *out, pf_err *err)
 
 /* ---- the manifest ---------------------------------------------------------- */
 
+/* The manifest text as a cJSON object. cJSON says NULL both for text that
+ * is not JSON and for an allocation that failed: our own tokenizer tells
+ * the two apart, so running out of memory is never reported as a corrupt
+ * manifest. */
+static cJSON *manifest_json(const char *dir, const pf_buf *t, pf_err *err)
+{
+    cJSON *j = cJSON_ParseWithLength(t->data, t->len);
+    if (j && cJSON_IsObject(j))
+        return j;
+    cJSON_Delete(j);
+    if (!j) {
+        pf_json v = PF_JSON_INIT;
+        pf_err e = PF_ERR_INIT;
+        int valid = pf_json_parse(&v, t->data, t->len, &e) == 0;
+        pf_json_free(&v);
+        if (valid || e.code == PF_E_NOMEM) {
+            pf_err_set(err, PF_E_NOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    pf_err_set(err, PF_E_INPUT, "%s/%s: not a JSON object", dir, PF_MANIFEST_REL);
+    return NULL;
+}
+
 void pf_manifest_init(pf_manifest *m, const char *command)
 {
     memset(m, 0, sizeof *m);
@@ -410,12 +439,10 @@ int pf_manifest_read(const char *dir, pf_manifest *m, pf_err *err)
         pf_buf_free(&t);
         return 0;
     }
-    cJSON *j = cJSON_ParseWithLength(t.data, t.len);
+    cJSON *j = manifest_json(dir, &t, err);
     pf_buf_free(&t);
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        return pf_err_set(err, PF_E_INPUT, "%s/%s: not a JSON object", dir, PF_MANIFEST_REL);
-    }
+    if (!j)
+        return -1;
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     const cJSON *mv = cJSON_GetObjectItemCaseSensitive(j, "manifest_version");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
@@ -503,11 +530,9 @@ void pf_corpus_listing_free(pf_corpus_listing *l)
 /* The manifest's "documents_sha1" and "corpora" into l. */
 static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l, pf_err *err)
 {
-    cJSON *j = cJSON_ParseWithLength(t->data, t->len);
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        return pf_err_set(err, PF_E_INPUT, "%s/%s: not a JSON object", dir, PF_MANIFEST_REL);
-    }
+    cJSON *j = manifest_json(dir, t, err);
+    if (!j)
+        return -1;
     int rc = 0;
     const cJSON *docs = cJSON_GetObjectItemCaseSensitive(j, "documents_sha1");
     const cJSON *corp = cJSON_GetObjectItemCaseSensitive(j, "corpora");

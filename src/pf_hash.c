@@ -46,7 +46,9 @@ int pf_sha1_file_hex(const char *path, char out[41], pf_err *err)
         return pf_err_errno(err, errno, "cannot read %s", path);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc = 0;
-    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
+    if (!ctx) {
+        rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+    } else if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
         rc = pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
     } else {
         unsigned char blk[65536];

@@ -433,6 +433,49 @@ static void corpus_write_fails_cleanly_and_leaves_nothing_half_written(void **st
     pf_test_rmtmp(dir);
 }
 
+/* ---- replacing a corpus: the manifest listing ---- */
+
+/* A per-table output whose orders corpus holds a file its manifest does
+ * not list (a fuzzer's input): the check must refuse it, or fail with
+ * "out of memory", never take it for something else. */
+static void corpus_listing_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[300], p[400];
+    snprintf(out, sizeof out, "%s/shop", dir);
+    pf_corpus top, t1;
+    pf_err e = PF_ERR_INIT;
+    assert_int_equal(pf_corpus_open(&top, out, 0, &e), 0);
+    snprintf(p, sizeof p, "%s/orders", top.stage);
+    assert_int_equal(pf_corpus_open(&t1, p, 0, &e), 0);
+    assert_int_equal(pf_corpus_add(&t1, DOC, sizeof DOC - 1, NULL, &e), 1);
+    pf_manifest m;
+    pf_manifest_init(&m, "sample");
+    assert_int_equal(pf_corpus_commit_manifest(&t1, &m, &e), 0);
+    pf_manifest_add_corpus(&m, "orders", "orders", 0, 1, NULL);
+    assert_int_equal(pf_corpus_commit_manifest(&top, &m, &e), 0);
+    pf_manifest_free(&m);
+    snprintf(p, sizeof p, "%s/orders/crash-1", out);
+    pf_test_write(p, "x", 1);
+    for (unsigned long n = 1; n < 10000; n++) {
+        pf_err fe = PF_ERR_INIT;
+        pf_fault_arm(n);
+        int rc = pf_corpus_check_target(out, 0, &fe);
+        int fired = pf_fault_fired();
+        pf_fault_disarm();
+        assert_int_equal(rc, -1);
+        if (fired && fe.code != PF_E_NOMEM)
+            fail_msg("listing: allocation %lu: code %d: %s", n, fe.code, fe.msg);
+        if (!fired) {
+            assert_int_equal(fe.code, PF_E_INPUT);
+            assert_non_null(strstr(fe.msg, "holds 1 file its manifest does not list"));
+            break;
+        }
+    }
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +489,7 @@ int main(void)
         cmocka_unit_test(corpus_write_fails_cleanly_and_leaves_nothing_half_written),
         cmocka_unit_test(findings_database_load_fails_cleanly_at_every_allocation),
         cmocka_unit_test(reports_fail_cleanly_at_every_allocation),
+        cmocka_unit_test(corpus_listing_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
