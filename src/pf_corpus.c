@@ -580,7 +580,7 @@ static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l,
             if (!c->table || !c->path)
                 rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
             c->jsonl = cJSON_IsString(fo) && !strcmp(fo->valuestring, "jsonl");
-            if (cJSON_IsNumber(dc) && dc->valuedouble >= 0)
+            if (cJSON_IsNumber(dc) && dc->valuedouble >= 0 && dc->valuedouble < 1e15)
                 c->documents = (uint64_t)dc->valuedouble;
             if (cJSON_IsString(sh) && strlen(sh->valuestring) == 40)
                 memcpy(c->sha1, sh->valuestring, 41);
