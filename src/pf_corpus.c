@@ -464,6 +464,7 @@ int pf_manifest_read(const char *dir, pf_manifest *m, pf_err *err)
     m->transform_version = cJSON_IsNumber(v) ? v->valueint : m->anonymized ? 1 : 0;
     m->key_random = cJSON_IsTrue(kr);
     m->verified = cJSON_IsTrue(vf);
+    m->per_table = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "corpora"));
     cJSON_Delete(j);
     return 1;
 }
@@ -628,8 +629,16 @@ int pf_corpus_listing_read(const char *dir, pf_corpus_listing *l, pf_err *err)
             rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
             break;
         }
-        int isreg = stat(full, &st) == 0 && S_ISREG(st.st_mode);
-        int isdir = !isreg && S_ISDIR(st.st_mode);
+        /* the entry's type from readdir when the file system gives it:
+         * a stat per document would double the cost of a big corpus */
+        int isreg, isdir;
+        if (e->d_type == DT_REG || e->d_type == DT_DIR) {
+            isreg = e->d_type == DT_REG;
+            isdir = e->d_type == DT_DIR;
+        } else {
+            isreg = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+            isdir = !isreg && S_ISDIR(st.st_mode);
+        }
         const pf_corpus_table *tb = NULL;
         for (size_t i = 0; i < l->ntables; i++)
             if (!strcmp(l->tables[i].path, nm))

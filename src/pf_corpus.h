@@ -135,6 +135,7 @@ typedef struct pf_manifest {
     char policy_digest[65];    /* "" unless anonymized */
     int transform_version;     /* read: 1 when anonymized and absent */
     int key_random, verified;
+    int per_table;             /* read: one corpus per table ("corpora") */
     /* the command's own members as JSON text, "\"name\":value,..." without
      * braces (pf_buf_add_json_str for strings); written after "command" */
     pf_buf body;

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 
 void pf_hex(const unsigned char *in, size_t n, char *out)
@@ -16,6 +17,30 @@ void pf_hex(const unsigned char *in, size_t n, char *out)
         out[2 * i + 1] = hx[in[i] & 15];
     }
     out[2 * n] = '\0';
+}
+
+/* Fetched once: EVP_sha1() and EVP_sha256() make OpenSSL 3 look the
+ * implementation up on every call, which costs more than hashing a small
+ * document. Reachable for the life of the process, so never a leak. */
+static EVP_MD *g_sha1, *g_sha256;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void fetch_mds(void)
+{
+    g_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *md_sha1(void)
+{
+    pthread_once(&g_once, fetch_mds);
+    return g_sha1 ? g_sha1 : EVP_sha1();
+}
+
+static const EVP_MD *md_sha256(void)
+{
+    pthread_once(&g_once, fetch_mds);
+    return g_sha256 ? g_sha256 : EVP_sha256();
 }
 
 static int digest(const EVP_MD *md, const void *data, size_t len, char *out,
@@ -31,12 +56,12 @@ static int digest(const EVP_MD *md, const void *data, size_t len, char *out,
 
 int pf_sha1_hex(const void *data, size_t len, char out[41], pf_err *err)
 {
-    return digest(EVP_sha1(), data, len, out, err);
+    return digest(md_sha1(), data, len, out, err);
 }
 
 int pf_sha256_hex(const void *data, size_t len, char out[65], pf_err *err)
 {
-    return digest(EVP_sha256(), data, len, out, err);
+    return digest(md_sha256(), data, len, out, err);
 }
 
 int pf_sha1_file_hex(const char *path, char out[41], pf_err *err)
@@ -48,7 +73,7 @@ int pf_sha1_file_hex(const char *path, char out[41], pf_err *err)
     int rc = 0;
     if (!ctx) {
         rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
-    } else if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
+    } else if (!EVP_DigestInit_ex(ctx, md_sha1(), NULL)) {
         rc = pf_err_set(err, PF_E_INTERNAL, "OpenSSL digest failed");
     } else {
         unsigned char blk[65536];

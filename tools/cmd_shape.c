@@ -929,13 +929,12 @@ static int run(int argc, char **argv)
     if (n < 1)
         return cli_usage(cmd, "no input: give corpus folders, JSONL files or '-'");
     for (int i = 0; i < n; i++) {
-        pf_corpus_listing l;
-        pf_err e = PF_ERR_INIT;
         int per_table = 0;
-        if (strcmp(in[i], "-") && pf_fs_is_dir(in[i]) &&
-            pf_corpus_listing_read(in[i], &l, &e) == 0) {
-            per_table = l.per_table;
-            pf_corpus_listing_free(&l);
+        if (strcmp(in[i], "-") && pf_fs_is_dir(in[i])) {
+            pf_manifest m;
+            pf_err e = PF_ERR_INIT;
+            per_table = pf_manifest_read(in[i], &m, &e) == 1 && m.per_table;
+            pf_manifest_free(&m); /* an unreadable one: check_inputs says so */
         }
         if (per_table && n == 1)
             return build_tables(in[0], &so, max_doc, jsonl, out, dict, raw_ok,
