@@ -591,6 +591,21 @@ static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l,
     return rc;
 }
 
+int pf_corpus_listing_manifest(const char *dir, pf_corpus_listing *l, pf_err *err)
+{
+    memset(l, 0, sizeof *l);
+    pf_buf t = PF_BUF_INIT;
+    int rc = pf_corpus_read_manifest(dir, &t, err);
+    if (rc == 0 && t.len) {
+        l->manifest = 1;
+        rc = listing_parse(dir, &t, l, err);
+        if (rc < 0)
+            pf_corpus_listing_free(l);
+    }
+    pf_buf_free(&t);
+    return rc;
+}
+
 int pf_corpus_listing_read(const char *dir, pf_corpus_listing *l, pf_err *err)
 {
     memset(l, 0, sizeof *l);

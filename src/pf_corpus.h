@@ -87,6 +87,9 @@ typedef struct pf_corpus_listing {
  * manifest 0 or listed 0 and no counts. -1 on an unreadable folder or a
  * manifest that is not JSON (PF_E_INPUT). */
 int pf_corpus_listing_read(const char *dir, pf_corpus_listing *l, pf_err *err);
+/* Only what DIR's manifest says (names, tables), without looking at the
+ * folder: no counts, nothing hashed. */
+int pf_corpus_listing_manifest(const char *dir, pf_corpus_listing *l, pf_err *err);
 /* Is name (a file name in the folder) one of the listed documents? */
 int pf_corpus_listing_has(const pf_corpus_listing *l, const char *name);
 void pf_corpus_listing_free(pf_corpus_listing *l);

@@ -117,7 +117,7 @@ static int jsonl_entry(const char *file, char sha1[41], int *anonymized, pf_err 
         strcpy(dir, ".");
     pf_corpus_listing l;
     int found = 0;
-    if (pf_corpus_listing_read(dir, &l, e) == 0) {
+    if (pf_corpus_listing_manifest(dir, &l, e) == 0) {
         for (size_t i = 0; i < l.ntables && !found; i++)
             if (l.tables[i].jsonl && !strcmp(l.tables[i].path, base)) {
                 memcpy(sha1, l.tables[i].sha1, 41);
@@ -434,7 +434,7 @@ static int build_tables(const char *dir, const pf_shape_opts *so, size_t max_doc
 {
     pf_err e = PF_ERR_INIT;
     pf_corpus_listing l;
-    if (pf_corpus_listing_read(dir, &l, &e) < 0)
+    if (pf_corpus_listing_manifest(dir, &l, &e) < 0)
         return cli_fail(&e);
     if (!out || !strcmp(out, "-")) {
         cli_error("%s holds one corpus per table (%s/%s, ...): give -o FOLDER for one "
