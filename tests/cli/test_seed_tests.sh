@@ -195,6 +195,37 @@ t_exit "and fails when the bug comes back" 2 make -s -f ra/seed_test.mk \
     SEED_TEST_CFLAGS=-DBUG=1 SEED_TEST_BIN="$W/bin-ra1"
 t_grep "naming the reproducer" '^not ok - ok-reproducer-[0-9a-f]+\.json: outcome crash, recorded ok$' "$T_OUT"
 
+# ---- every outcome class: the runners classify as prodfuzz does ----------
+RUN="$ROOT/tests/fixtures/run"
+printf 'ok\nreject\ncrash 1\nsegv\nhang\nexit\noom\n{"a":1}\n{"bad":1}\n' >classes.jsonl
+$CC -o bw "$RUN/buggy.c" "$RUNNER_LIB"
+t_exit "seed-tests records a worker with a bug per outcome class" 0 "$PF" seed-tests classes.jsonl \
+    --target ./bw --out cw --mutants 0 --timeout 1s --mem 256M
+t_grep "a warning says the runner expects the failures" '5 fixtures record a failure' "$T_ERR"
+t_exit "one fixture per class and kind" 0 python3 -c "
+import json; m = json.load(open('cw/fixtures.json'))
+got = sorted((f['outcome'], f['kind'] or '') for f in m['fixtures'])
+assert got == [('crash', 'SEGV'), ('crash', 'heap-buffer-overflow'), ('ok', ''), ('ok', ''), ('ok', ''),
+               ('oom', 'allocation-size-too-big'), ('rejected', ''), ('silent-exit', 'silent-exit'),
+               ('timeout', 'timeout')], got
+outs = {f['file']: f['output'] for f in m['fixtures'] if f['output']}
+assert len(outs) == 2 and all(o['json'] for o in outs.values()), outs"
+t_exit "the C runner agrees on every class" 0 make -s -f cw/seed_test.mk SEED_TEST_CC=clang \
+    SEED_TEST_LINK="$RUN/buggy.c" SEED_TEST_BIN="$W/bin-cw"
+t_grep "all of them" '^9 passed, 0 failed$' "$T_OUT"
+for mode in "@@" ""; do
+    rm -rf cs
+    t_exit "seed-tests records a script with a bug per class (${mode:-stdin})" 0 "$PF" seed-tests \
+        classes.jsonl --cmd "python3 $RUN/app.py $mode" --out cs --mutants 0 --timeout 1s --mem 512M
+    t_exit "the shell runner agrees on every class (${mode:-stdin})" 0 sh cs/run_tests.sh
+    t_grep "all of them" '^8 passed, 0 failed$' "$T_OUT"
+    t_nogrep "and the shell's own notes stay out" 'Segmentation' "$T_ERR"
+done
+t_exit "the classes are the expected ones" 0 python3 -c "
+import json; m = json.load(open('cs/fixtures.json'))
+got = sorted(f['outcome'] for f in m['fixtures'])
+assert got == ['crash', 'ok', 'ok', 'ok', 'oom', 'rejected', 'silent-exit', 'timeout'], got"
+
 t_exit "--json gives a summary" 0 "$PF" seed-tests docs.jsonl --target ./kit0 --out kj --mutants 0 --json
 t_exit "the JSON summary parses" 0 python3 -c "
 import json, sys
