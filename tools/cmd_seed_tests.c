@@ -10,6 +10,7 @@
  * stay fixed.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,55 +101,66 @@ static int same_output(const char *a, const char *b)
     return rc;
 }
 
-/* --add PATH: a nightly state folder gives its findings' reproducers */
+/* append a copy of p to the NULL-terminated list v of n */
+static int push(char ***v, size_t *n, char *p, pf_err *err)
+{
+    char **nv = p ? realloc(*v, (*n + 2) * sizeof *nv) : NULL;
+    if (!nv) {
+        free(p);
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+    }
+    nv[(*n)++] = p;
+    nv[*n] = NULL;
+    *v = nv;
+    return 0;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --add PATH: a file or folder as given; a nightly state folder (it has
+ * findings.json and findings/) gives each findings/ID/reproducer */
 static int add_paths(const char *p, char ***v, size_t *n, pf_err *err)
 {
-    char *list[1024];
-    size_t k = 0;
-    pf_buf b = PF_BUF_INIT;
-    pf_buf_addf(&b, "%s/findings", p);
-    if (pf_buf_ok(&b, err) < 0)
-        return -1;
-    pf_buf db = PF_BUF_INIT;
+    pf_buf f = PF_BUF_INIT, db = PF_BUF_INIT;
+    pf_buf_addf(&f, "%s/findings", p);
     pf_buf_addf(&db, "%s/findings.json", p);
-    int state = pf_fs_is_dir(b.data) && pf_buf_ok(&db, err) == 0 &&
-                access(db.data, F_OK) == 0;
+    if (pf_buf_ok(&f, err) < 0 || pf_buf_ok(&db, err) < 0) {
+        pf_buf_free(&f);
+        pf_buf_free(&db);
+        return -1;
+    }
+    int state = pf_fs_is_dir(f.data) && access(db.data, F_OK) == 0;
     pf_buf_free(&db);
-    if (state) {
-        DIR *d = opendir(b.data);
+    int rc = 0;
+    if (!state) {
+        rc = push(v, n, strdup(p), err);
+    } else {
+        size_t first = *n;
+        DIR *d = opendir(f.data);
+        if (!d)
+            rc = pf_err_errno(err, errno, "%s", f.data);
         struct dirent *e;
-        while (d && (e = readdir(d)) && k < 1024) {
+        while (rc == 0 && d && (e = readdir(d))) {
             if (e->d_name[0] == '.')
                 continue;
             char *r = NULL;
-            if (asprintf(&r, "%s/%s/reproducer", b.data, e->d_name) < 0) {
-                closedir(d);
-                pf_buf_free(&b);
-                return pf_err_set(err, PF_E_NOMEM, "out of memory");
-            }
-            if (access(r, R_OK) == 0)
-                list[k++] = r;
+            if (asprintf(&r, "%s/%s/reproducer", f.data, e->d_name) < 0)
+                rc = pf_err_set(err, PF_E_NOMEM, "out of memory");
+            else if (access(r, R_OK) == 0)
+                rc = push(v, n, r, err);
             else
                 free(r);
         }
         if (d)
             closedir(d);
-    } else if (!(list[k++] = strdup(p))) {
-        pf_buf_free(&b);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
+        if (rc == 0) /* in name order, as pf_docs reads a folder */
+            qsort(*v + first, *n - first, sizeof **v, cmp_path);
     }
-    pf_buf_free(&b);
-    char **nv = realloc(*v, (*n + k + 1) * sizeof *nv);
-    if (!nv) {
-        for (size_t i = 0; i < k; i++)
-            free(list[i]);
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    }
-    *v = nv;
-    for (size_t i = 0; i < k; i++)
-        nv[(*n)++] = list[i];
-    nv[*n] = NULL;
-    return 0;
+    pf_buf_free(&f);
+    return rc;
 }
 
 static void print_json(const pf_seed *s, const char *dir, const char *runner)
