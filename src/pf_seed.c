@@ -53,6 +53,10 @@ static int collect(void *ctx, const pf_json *j, int tok, int key,
     (void)key;
     (void)err;
     sigctx *c = ctx;
+    if (pf_path_ok(path, NULL) < 0) { /* a path that could not grow */
+        c->oom = 1;
+        return -1;
+    }
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 64;
         char **p = realloc(c->pairs, nc * sizeof *p);
@@ -330,6 +334,7 @@ int pf_seed_name(pf_seed *s, pf_err *err)
         if (name_taken(s, i, b.data)) /* the same bytes twice: reproducers */
             pf_buf_addf(&b, "-%zu", i);
         free(f->name);
+        f->name = NULL;
         if (pf_buf_ok(&b, err) < 0 || !(f->name = strdup(b.data))) {
             pf_buf_free(&b);
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
