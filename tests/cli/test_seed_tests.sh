@@ -232,4 +232,30 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 assert s['inputs'] == 4 and s['fixtures'] == 4 and s['outcomes'] == {'ok': 3, 'rejected': 1}, s
 " "$T_OUT"
+# ---- the README's example, once the README has it -------------------------
+# (between <!-- seed-example --> markers, run in the folder the kit example
+# between <!-- kit-example --> markers made, as a reader would)
+readme_block() {
+    sed -n "/^<!-- $1 -->\$/,/^<!-- \/$1 -->\$/p" "$ROOT/README.md" | sed '1d;$d' |
+        sed '1{/^```sh$/d}' | sed '${/^```$/d}'
+}
+if ! grep -q '^<!-- seed-example -->$' "$ROOT/README.md"; then
+    t_skip "the README's seed-tests example runs as pasted" "README.md has no seed-example block yet"
+elif ! [ -f "$ROOT/build/lib/libprodfuzz_libfuzzer.a" ] || ! [ -x "$ROOT/build/bin/prodfuzz" ]; then
+    t_skip "the README's seed-tests example runs as pasted" "build/lib/libprodfuzz_libfuzzer.a not built (make)"
+else
+    mkdir -p readme/bin
+    ln -s "$ROOT/build/bin/prodfuzz" readme/bin/prodfuzz
+    readme_block kit-example | grep -v -- '-max_total_time' >readme/kit.sh
+    readme_block seed-example >readme/seed.sh
+    (cd readme && export PATH="$W/readme/bin:$PATH" PKG_CONFIG_PATH="$ROOT/build/lib/pkgconfig" &&
+        unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS && bash -e kit.sh >kit.out 2>&1 &&
+        timeout 300 bash -e seed.sh) >readme/out 2>&1
+    st=$?
+    if [ "$st" -eq 0 ]; then t_pass "the README's seed-tests example runs as pasted"
+    else t_fail "the README's seed-tests example runs as pasted" "exit $st" "$(tail -5 readme/out)"; fi
+    t_grep "its runner passes on the parser as it was" '^[1-9][0-9]* passed, 0 failed$' readme/out
+    t_grep "and catches the change" '^not ok - ok-[a-z]+-\$\.currency-[0-9a-f]+\.json: outcome rejected, recorded ok$' readme/out
+fi
+
 t_done
