@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -306,6 +307,12 @@ static int run(int argc, char **argv)
             goto out_adds;
         }
         bin = pos[--npos];
+        struct stat st;
+        if (stat(bin, &st) < 0 || !S_ISREG(st.st_mode) || access(bin, X_OK) < 0) {
+            rc = cli_usage(cmd, "the last argument is not an executable file: give "
+                           "INPUT... TARGET, or --target BIN, --cmd or --lib");
+            goto out_adds;
+        }
     }
     if (npos < 1 && !nadds) {
         rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");

@@ -42,6 +42,8 @@ t_grep "and its runner passes" '^[1-9][0-9]* passed, 0 failed$' "$T_OUT"
 t_exit "no --out is a usage error" 2 "$PF" seed-tests --cmd cat "$INV"
 t_exit "no target is a usage error" 2 "$PF" seed-tests --out o1 "$INV"
 t_exit "no input is a usage error" 2 "$PF" seed-tests --cmd cat --out o1
+t_exit "inputs without a target are a usage error" 2 "$PF" seed-tests "$INV" "$SHAPE" --out o1
+t_grep "that says where the target goes" 'not an executable file: give INPUT... TARGET' "$T_ERR"
 t_exit "a missing input is an input error" 2 "$PF" seed-tests --cmd cat --out o1 nope.jsonl
 t_eq "and nothing was written" "$(ls -d o1 2>/dev/null)" ""
 
