@@ -223,6 +223,11 @@ for mode in "@@" ""; do
     t_grep "all of them" '^8 passed, 0 failed$' "$T_OUT"
     t_nogrep "and the shell's own notes stay out" 'Segmentation' "$T_ERR"
 done
+printf 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n' >kill9.py
+t_exit "a command killed at once is recorded as a silent exit" 0 "$PF" seed-tests classes.jsonl \
+    --cmd 'python3 kill9.py @@' --out ck --mutants 0 --timeout 5s
+t_grep "named so" '^  silent-exit-killed-production-' "$T_OUT"
+t_exit "and the shell runner agrees (a kill before the deadline is no timeout)" 0 sh ck/run_tests.sh
 t_exit "the classes are the expected ones" 0 python3 -c "
 import json; m = json.load(open('cs/fixtures.json'))
 got = sorted(f['outcome'] for f in m['fixtures'])
