@@ -528,6 +528,11 @@ int pf_json_walk(const pf_json *j, pf_json_visit_fn fn, void *ctx, pf_err *err)
             /* a key: its segment covers its value */
             pf_buf key = PF_BUF_INIT;
             pf_json_unescape(j, i, &key);
+            if (pf_buf_ok(&key, err) < 0) { /* else the path says [""] */
+                pf_buf_free(&key);
+                rc = -1;
+                break;
+            }
             pf_path_push_key(&path, pf_buf_str(&key), key.len);
             pf_buf_free(&key);
             st[depth].end = j->next[i];

@@ -152,7 +152,7 @@ struct pf_runner {
     pf_target_kind kind;
     char **argv;
     char **env;        /* the child's whole environment */
-    int fresh, roundtrip, threads;
+    int fresh, roundtrip, threads, reply_output;
     pf_limits lim;
     const char *model; /* memory limit model */
     int sanitized;
@@ -446,6 +446,7 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
     r->kind = t->kind;
     r->fresh = t->fresh_process;
     r->roundtrip = t->roundtrip;
+    r->reply_output = t->reply_output;
     r->threads = t->threads > 1 ? t->threads : 1;
     r->lim = lim ? *lim : (pf_limits){0, 0, 0, 0};
     r->pid = -1;
@@ -1290,7 +1291,8 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
                       (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
         /* a report written before the reply (a sanitizer that goes on,
          * halt_on_error=0) was readable in the same poll, and drained */
-        if (r->roundtrip) { /* the kit's serialized output, not stdout */
+        if (r->roundtrip || r->reply_output) { /* the kit's serialized
+                                                  output, not stdout */
             pf_buf_reset(&res->out);
             pf_buf_add(&res->out, rep.data + 8, rep.len - 8);
         }

@@ -84,6 +84,11 @@ typedef struct pf_target {
                              the old behaviour). An input holding a
                              newline byte cannot be one line: run returns
                              PF_E_INPUT for it. */
+    int reply_output;     /* WORKER/LIB: res->out is the output the target
+                             handed pf_worker_output for this input (the
+                             kit's serialized text), not its stdout, which
+                             stdio buffers across inputs (seed-tests; added
+                             after the first contract, 0 keeps stdout) */
 } pf_target;
 
 typedef struct pf_result {
@@ -92,7 +97,9 @@ typedef struct pf_result {
     int signal;           /* 0 when it exited */
     double seconds;
     uint64_t peak_rss;    /* bytes, when known */
-    pf_buf out;           /* target's stdout (capped) */
+    pf_buf out;           /* target's stdout (capped); WORKER/LIB with
+                             roundtrip or reply_output: the bytes the
+                             target gave pf_worker_output for this input */
     pf_buf err;           /* target's stderr (capped) */
     pf_crash crash;       /* parsed report when outcome is crash/oom/timeout */
 } pf_result;

@@ -34,5 +34,3 @@ static int planned(const pf_cmd *cmd, int argc, char **argv)
 PLANNED(diff, "diff", "gate a parser change: old vs new on the same inputs",
         "Runs an old and a new build of a parser on the same inputs and\n"
         "reports where they disagree.")
-PLANNED(seed_tests, "seed-tests", "turn a production snapshot into regression tests",
-        "Writes regression fixtures from a corpus for a test runner.")

@@ -16,6 +16,7 @@
 #include "pf_mutate.h"
 #include "pf_nightly.h"
 #include "pf_report.h"
+#include "pf_seed.h"
 #include "pf_shape.h"
 
 /* ---- policy parse ---- */
@@ -476,6 +477,65 @@ static void corpus_listing_fails_cleanly_at_every_allocation(void **st)
     pf_test_rmtmp(dir);
 }
 
+/* ---- seed-tests fixtures ---- */
+
+static int run_seed(void *ctx, pf_err *err)
+{
+    const char *dir = ctx;
+    char out[300];
+    snprintf(out, sizeof out, "%s/seed", dir);
+    pf_seed s;
+    pf_seed_init(&s);
+    pf_result r;
+    pf_result_init(&r);
+    r.outcome = PF_OUT_OK;
+    pf_buf_adds(&r.out, "{\"ok\":1}");
+    int rc = pf_buf_ok(&r.out, err);
+    static const char *in[] = {"{\"a\":1,\"b\":[1,2]}", "{\"a\":2,\"b\":[3]}",
+                               "{\"a\":null}", "not json"};
+    for (int i = 0; i < 4 && rc == 0; i++)
+        rc = pf_seed_offer(&s, in[i], strlen(in[i]), "d.jsonl:1", i == 2 ? "$.a" : NULL,
+                           i == 2 ? "null" : "production", i == 3, &r, 1, err) < 0 ? -1 : 0;
+    pf_seed_meta m = {.engine = "cmd", .target = "cat @@", .timeout_s = 2,
+                      .mem_model = "rlimit", .mem_bytes = 1 << 20, .outputs = 1,
+                      .created = "now", .prodfuzz = "/bin/false"};
+    if (rc == 0 && (pf_seed_name(&s, err) < 0 || pf_seed_write(&s, &m, out, 0, err) < 0))
+        rc = -1;
+    if (rc == 0 && s.n != 3)
+        rc = pf_err_set(err, PF_E_INTERNAL, "%zu fixtures, wanted 3", s.n);
+    pf_result_free(&r);
+    pf_seed_free(&s);
+    return rc;
+}
+
+static void seed_write_fails_cleanly_and_leaves_nothing_half_written(void **st)
+{
+    (void)st;
+    char *dir = pf_test_tmpdir();
+    char out[300];
+    snprintf(out, sizeof out, "%s/seed", dir);
+    for (unsigned long n = 1; n < 10000; n++) {
+        pf_err e = PF_ERR_INIT;
+        pf_fault_arm(n);
+        int rc = run_seed(dir, &e);
+        int fired = pf_fault_fired();
+        pf_fault_disarm();
+        if (rc < 0) {
+            if (e.code != PF_E_NOMEM)
+                fail_msg("seed: allocation %lu: code %d: %s", n, e.code, e.msg);
+            /* nothing visible: no folder, no temporary one left */
+            assert_int_equal(count_entries(dir), 0);
+        }
+        if (!fired) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+        pf_fs_remove_tree(out, NULL);
+    }
+    assert_int_equal(count_entries(out), 3); /* fixtures/, fixtures.json, run_tests.sh */
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +550,7 @@ int main(void)
         cmocka_unit_test(findings_database_load_fails_cleanly_at_every_allocation),
         cmocka_unit_test(reports_fail_cleanly_at_every_allocation),
         cmocka_unit_test(corpus_listing_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(seed_write_fails_cleanly_and_leaves_nothing_half_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
