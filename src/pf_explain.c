@@ -72,6 +72,8 @@ struct pf_explainer {
     unsigned ws_kinds; /* 1 space, 2 newline, 4 tab, 8 CR */
     int ascii_escapes; /* some document spelled plain ASCII as \u00XX */
     uint64_t corpus_docs;
+    int unfinished;    /* documents added since finish() ran (after a
+                          given profile, too) */
 };
 
 /* ---- items ----------------------------------------------------------------- */
@@ -1843,6 +1845,7 @@ static int add_doc(pf_explainer *x, const char *name, const char *file,
     }
     x->ndocs++;
     x->corpus_docs++;
+    x->unfinished = 1;
     return 0;
 }
 
@@ -1901,6 +1904,7 @@ static int finish(pf_explainer *x, pf_err *err)
         }
         result_free(&r);
     }
+    x->unfinished = 0;
     return 0;
 }
 
@@ -2134,7 +2138,7 @@ int pf_explainer_explain_named(pf_explainer *x, const char *name, const uint8_t 
                                size_t len, pf_explanation *out, pf_err *err)
 {
     memset(out, 0, sizeof *out);
-    if (!x->built && finish(x, err) < 0)
+    if ((!x->built || x->unfinished) && finish(x, err) < 0)
         return -1;
     result r;
     if (analyze(x, data, len, x->ndocs > 0, &r, err) < 0) {

@@ -1,6 +1,7 @@
 /*
  * pf_outcome: the names of run outcome classes (pf_run.h), shared by
- * reports, `check` tables and the findings database so they cannot drift.
+ * reports, `check` tables and the findings database so they cannot drift,
+ * and a result's one-line title (check's findings, diff's two sides).
  */
 #include "pf_run.h"
 
@@ -35,4 +36,20 @@ int pf_outcome_from_name(const char *s)
 int pf_outcome_is_failure(pf_outcome o)
 {
     return o != PF_OUT_OK && o != PF_OUT_REJECTED && (unsigned)o < PF_OUT__COUNT;
+}
+
+void pf_result_title(const pf_result *res, pf_buf *out)
+{
+    if (res->outcome == PF_OUT_CRASH || res->outcome == PF_OUT_OOM) {
+        pf_crash_title(&res->crash, out);
+        return;
+    }
+    pf_buf_adds(out, pf_outcome_name(res->outcome));
+    if (res->outcome == PF_OUT_TIMEOUT)
+        pf_buf_addf(out, " (ran %.1fs)", res->seconds);
+    else if (res->outcome == PF_OUT_SILENT_EXIT)
+        pf_buf_addf(out, res->signal ? " (killed by signal %d)" : " (exit %d)",
+                    res->signal ? res->signal : res->exit_code);
+    else if (res->outcome == PF_OUT_REJECTED)
+        pf_buf_addf(out, " (status %d)", res->exit_code);
 }

@@ -126,4 +126,10 @@ const char *pf_runner_limit_model(const pf_runner *r);
 int pf_parse_size(const char *s, uint64_t *out, pf_err *err);
 int pf_parse_duration(const char *s, double *out, pf_err *err);
 
+/* One line for a result, appended to out: the crash title for crash and
+ * oom ("heap-buffer-overflow READ 1 in f (a.c:12)"), else the outcome's
+ * name with what explains it: "timeout (ran 2.0s)", "silent-exit (exit
+ * 3)", "rejected (status 1)", "ok". */
+void pf_result_title(const pf_result *res, pf_buf *out);
+
 #endif

@@ -266,16 +266,7 @@ static int record_failure(check *c, const pf_input *in, const pf_result *res,
     f->repro_len = in->len;
     cli_target_replay(&b, ct, f->repro);
     f->replay = pf_buf_detach(&b, NULL);
-    if (res->outcome == PF_OUT_CRASH || res->outcome == PF_OUT_OOM) {
-        pf_crash_title(&res->crash, &b);
-    } else {
-        pf_buf_adds(&b, pf_outcome_name(res->outcome));
-        if (res->outcome == PF_OUT_TIMEOUT)
-            pf_buf_addf(&b, " (ran %.1fs)", res->seconds);
-        else if (res->outcome == PF_OUT_SILENT_EXIT)
-            pf_buf_addf(&b, res->signal ? " (killed by signal %d)" : " (exit %d)",
-                        res->signal ? res->signal : res->exit_code);
-    }
+    pf_result_title(res, &b);
     f->title = pf_buf_detach(&b, NULL);
     f->signature = strdup(sig);
     f->origin = strdup(in->origin);
