@@ -44,7 +44,7 @@ HDR := $(wildcard src/*.h)
 # (tests/cli/test_build.sh fails on a src/*.h that is neither listed nor
 # named *_int.h / *_impl.h). The harness kit's header is installed beside them.
 PUBLIC_HDR := harnesses/kit/prodfuzz_harness.h src/pf_anon.h src/pf_buf.h src/pf_corpus.h src/pf_crash.h \
-  src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
+  src/pf_diff.h src/pf_docs.h src/pf_err.h src/pf_explain.h src/pf_format.h src/pf_fpe.h \
   src/pf_fs.h src/pf_hash.h src/pf_inputs.h src/pf_json.h src/pf_jsonl.h src/pf_mutate.h \
   src/pf_path.h src/pf_pg.h src/pf_report.h src/pf_run.h src/pf_seed.h src/pf_shape.h \
   src/pf_version.h src/pf_worker.h src/pf_nightly.h
