@@ -7,7 +7,9 @@
  *     plain loop over the documents of a JSONL file in one process
  *     (prints inputs per second);
  * and, with -DBENCH_CMD, the black-box command: main() parses the file
- * named by argv[1] once and exits.
+ * named by argv[1] once and exits. With -DBENCH_OUTPUT the worker hands
+ * its serialized text to the worker's reply (pf_worker_output), the
+ * output `prodfuzz diff` compares (tools/bench/50_diff.sh).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,10 @@
 
 #include <cjson/cJSON.h>
 
+#ifdef BENCH_OUTPUT
+void pf_worker_output(const void *data, size_t len);
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     cJSON *v = cJSON_ParseWithLength((const char *)data, len);
@@ -24,6 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         return 1;
     char *s = cJSON_PrintUnformatted(v);
     int bad = s == NULL;
+#ifdef BENCH_OUTPUT
+    if (s)
+        pf_worker_output(s, strlen(s));
+#endif
     free(s);
     cJSON_Delete(v);
     return bad;
