@@ -113,6 +113,8 @@ typedef struct group {
     char *old_title, *new_title;
     pf_outcome old_out, new_out;
     pf_allow_rule *rule; /* allowed by, or NULL */
+    int repeats;        /* the reproducer run again on both builds gave
+                           the same kind (1), another or none (0) */
     /* filled at the end */
     char *repro, *replay_old, *replay_new;
     char **explain;
@@ -329,6 +331,22 @@ static int finish_group(group *g, const diffrun *d, const char *repro_dir,
     return 0;
 }
 
+/* Run the group's reproducer on both builds again: a divergence that
+ * came from state a worker kept, or from timing, does not repeat. */
+static int confirm_group(group *g, const diffrun *d, pf_runner *runner[2],
+                         pf_result res[2], const pf_diff_opts *o, pf_diff *df,
+                         pf_err *err)
+{
+    const pf_input *in = &d->in.in[g->input];
+    for (int s = 0; s < 2; s++)
+        if (pf_runner_run(runner[s], (const uint8_t *)in->data, in->len, &res[s], err) < 0)
+            return pf_err_prefix(err, "%s build", s ? "new" : "old");
+    if (pf_diff_results(&res[0], &res[1], o, df, err) < 0)
+        return -1;
+    g->repeats = df->verdict == PF_DIFF_DIVERGED && !strcmp(df->kind, g->kind);
+    return 0;
+}
+
 /* ---- output ---------------------------------------------------------------- */
 
 static void print_outcomes(const diffrun *d, const cli_target *ct[2], FILE *o)
@@ -374,6 +392,9 @@ static void print_groups(const diffrun *d, const pf_allow *allow, FILE *o)
         fprintf(o, "  input:      %s\n", in->origin);
         fprintf(o, "  old:        %s\n", g->old_title);
         fprintf(o, "  new:        %s\n", g->new_title);
+        if (!g->repeats)
+            fprintf(o, "  repeats:    no (run again, the reproducer did not diverge the "
+                       "same way: state kept between inputs, or timing)\n");
         for (size_t k = 0; k < g->nexplain; k++)
             fprintf(o, "  %s %s\n", k ? "           " : "explain:   ", g->explain[k]);
         fprintf(o, "  reproducer: %s (%zu bytes)\n", g->repro, in->len);
@@ -428,7 +449,7 @@ static void json_group(pf_buf *b, const group *g, const diffrun *d, const pf_all
                 pf_buf_addc(b, ',');
             json_str(b, g->explain[k]);
         }
-        pf_buf_adds(b, "],\"replay_old\":");
+        pf_buf_addf(b, "],\"repeats\":%s,\"replay_old\":", g->repeats ? "true" : "false");
         json_str(b, g->replay_old);
         pf_buf_adds(b, ",");
     } else {
@@ -808,7 +829,8 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < d.ng + d.nb; i++) {
         group *g = i < d.ng ? &d.g[i] : &d.b[i - d.ng];
         const pf_input *in = &d.in.in[g->input];
-        if (finish_group(g, &d, repro_dir, &ct_old, &ct_new, &err) < 0 ||
+        if ((i < d.ng && confirm_group(g, &d, runner, res, &dopts, &df, &err) < 0) ||
+            finish_group(g, &d, repro_dir, &ct_old, &ct_new, &err) < 0 ||
             (in->row && !x && explainer_open(&x, shape_path, pos, npos, max_doc, &err) < 0) ||
             explain_group(g, in, x, &err) < 0) {
             rc = cli_fail(&err);

@@ -8,7 +8,8 @@
 # (key order, whitespace, 7.0) is no divergence unless --exact-output;
 # python commands with reordered keys agree and a changed value is an
 # output divergence at its path; identical builds exit 0; a crash in both
-# builds is listed as such, not as a divergence.
+# builds is listed as such, not as a divergence; a divergence that does
+# not repeat when its reproducer runs again is marked so.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PF=${PF_BIN:-$ROOT/build/asan/bin/prodfuzz}
@@ -135,6 +136,14 @@ printf 'ok\ncrash 1\nreject\n' >bugs.jsonl
 t_exit "a crash in both builds: exit 0" 0 "$PF" diff --old ./w --new ./w bugs.jsonl --mutants 0 --repro-dir r8
 t_grep "listed as in both" '^in both: heap-buffer-overflow READ 1 in LLVMFuzzerTestOneInput' "$T_OUT"
 t_grep "and counted" 'no divergence; 1 finding in both builds' "$T_OUT"
+
+# a divergence that came from state the new build kept does not repeat
+printf '{"a":1}\n{"a":22}\n' >two.jsonl
+t_exit "every other input rejected by new: a divergence" 1 "$PF" diff --old-cmd cat \
+    --new-cmd 'if [ -e flag ]; then rm flag; echo no >&2; exit 1; fi; touch flag; cat' two.jsonl --mutants 0 --repro-dir r10
+t_grep "that did not repeat when run again, and says so" '^  repeats: +no ' "$T_OUT"
+t_exit "a divergence that repeats says nothing of it" 1 "$PF" diff --old-cmd cat --new-cmd 'echo no >&2; exit 1' two.jsonl --mutants 0 --repro-dir r11
+t_nogrep "(no repeats line)" 'repeats:' "$T_OUT"
 
 # black-box commands
 cat >app_a.py <<'EOF'
