@@ -145,6 +145,29 @@ t_grep "that did not repeat when run again, and says so" '^  repeats: +no ' "$T_
 t_exit "a divergence that repeats says nothing of it" 1 "$PF" diff --old-cmd cat --new-cmd 'echo no >&2; exit 1' two.jsonl --mutants 0 --repro-dir r11
 t_nogrep "(no repeats line)" 'repeats:' "$T_OUT"
 
+# libraries: one .so with two entry points, a side each
+cat >lib.c <<'C'
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+int parse_v1(const uint8_t *d, size_t n) { (void)d; return n == 0; }
+int parse_v2(const uint8_t *d, size_t n) { return n == 0 || memmem(d, n, "null", 4) != NULL; }
+C
+clang -shared -fPIC -O1 -o libp.so lib.c
+t_exit "--old-lib/--new-lib with a symbol each: accept->reject on nulls" 1 "$PF" diff --old-lib ./libp.so --old-symbol parse_v1 \
+    --new-lib ./libp.so --new-symbol parse_v2 orders.jsonl --mutants 10 --classes null --json --repro-dir r12
+t_exit "grouped by the paths the null mutants changed" 0 python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = d['divergences']
+assert g and all(x['kind'] == 'accept->reject' and x['class'] == 'null' for x in g), g
+assert {x['path'] for x in g} <= {'\$', '\$.id', '\$.name', '\$.email'}, g
+assert d['old']['engine'] == 'lib' and d['new']['target'] == 'parse_v2', d['new']
+assert 'prodfuzz check --mutants 0 --lib ./libp.so --symbol parse_v2 ' in g[0]['replay_new'], g[0]
+" "$T_OUT"
+t_exit "--symbol for both: the same entry point, no divergence" 0 "$PF" diff --old-lib ./libp.so --new-lib ./libp.so --symbol parse_v2 orders.jsonl --mutants 5 --classes null
+
 # black-box commands
 cat >app_a.py <<'EOF'
 import json, sys
