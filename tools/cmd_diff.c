@@ -115,6 +115,8 @@ typedef struct group {
     pf_allow_rule *rule; /* allowed by, or NULL */
     int repeats;        /* the reproducer run again on both builds gave
                            the same kind (1), another or none (0) */
+    pf_crash crash;     /* the report of the failing side (new's when both
+                           failed), for the reports' stack and location */
     /* filled at the end */
     char *repro, *replay_old, *replay_new;
     char **explain;
@@ -133,6 +135,7 @@ typedef struct diffrun {
 
 static void group_free(group *g)
 {
+    pf_crash_free(&g->crash);
     free(g->path);
     free(g->old_title);
     free(g->new_title);
@@ -199,6 +202,7 @@ static int file_input(group **gv, size_t *ng, const char *kind, const char *path
     *gv = nv;
     group *g = &nv[*ng];
     memset(g, 0, sizeof *g);
+    pf_crash_init(&g->crash);
     snprintf(g->kind, sizeof g->kind, "%s", kind);
     g->path = strdup(path);
     g->count = 1;
@@ -208,6 +212,21 @@ static int file_input(group **gv, size_t *ng, const char *kind, const char *path
     if (!g->path)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
     return set_titles(g, o, n, err);
+}
+
+/* The group's reproducer is this input now: keep the failing side's
+ * report (moved out of the result, which the next run resets). */
+static void keep_crash(group *g, pf_result res[2])
+{
+    pf_result *r = pf_outcome_is_failure(res[1].outcome) ? &res[1]
+                   : pf_outcome_is_failure(res[0].outcome) ? &res[0]
+                                                           : NULL;
+    pf_crash_free(&g->crash);
+    pf_crash_init(&g->crash);
+    if (r && r->crash.kind[0]) {
+        g->crash = r->crash;
+        pf_crash_init(&r->crash);
+    }
 }
 
 /* The path a divergence is grouped by: the mutant's, else the first
@@ -523,7 +542,10 @@ static int report_groups(pf_report *rep, const diffrun *d, const cli_target *nt,
             pf_finding t;
             memset(&t, 0, sizeof t);
             pf_buf sig = PF_BUF_INIT, title = PF_BUF_INIT, cmd = PF_BUF_INIT,
-                   reason = PF_BUF_INIT;
+                   reason = PF_BUF_INIT, ctitle = PF_BUF_INIT, stack = PF_BUF_INIT;
+            if (g->crash.kind[0]) /* stack and location; kind, title and
+                                     signature are set below */
+                pf_finding_from_crash(&t, &g->crash, &ctitle, &stack);
             if (pass == 0) {
                 pf_buf_addf(&sig, "divergence|%s|%s", g->kind, g->path);
                 pf_buf_addf(&title, "%s at %s: %s -> %s", g->kind, g->path, g->old_title,
@@ -542,7 +564,7 @@ static int report_groups(pf_report *rep, const diffrun *d, const cli_target *nt,
                 pf_buf_addf(&title, "%s (in both builds)", g->new_title);
                 pf_buf_adds(&cmd, g->replay_new);
                 t.outcome = g->new_out;
-                t.kind = (char *)"";
+                t.kind = (char *)g->crash.kind;
                 t.path = in->path;
                 t.status = PF_STATUS_OPEN;
             }
@@ -564,6 +586,8 @@ static int report_groups(pf_report *rep, const diffrun *d, const cli_target *nt,
             pf_buf_free(&title);
             pf_buf_free(&cmd);
             pf_buf_free(&reason);
+            pf_buf_free(&ctitle);
+            pf_buf_free(&stack);
             if (!got)
                 return -1;
         }
@@ -813,6 +837,8 @@ static int run(int argc, char **argv)
             pf_buf_free(&id);
             goto out;
         }
+        if (g && g->input == i)
+            keep_crash(g, res);
         if (pf_cli_g.progress)
             cli_progress("diff: %zu of %zu inputs, %llu divergent", i + 1, d.in.n,
                          (unsigned long long)d.divergent);

@@ -118,6 +118,7 @@ assert set(fs) == {'accept->reject', 'new-crash'}, fs
 assert all(f['outcome'] == 'divergence' for f in fs.values())
 assert fs['accept->reject']['status'] == 'suppressed' and fs['new-crash']['status'] == 'new', fs
 assert os.path.exists(fs['new-crash']['reproducer'])
+assert fs['new-crash']['top_file'].endswith('orders.c') and 'stack' in fs['new-crash'], fs['new-crash']
 assert fs['new-crash']['reproducer'].startswith(os.path.join(d, 'reproducers'))
 " rep
 t_grep "JUnit fails the divergence and skips the allowed one" 'skipped="1"' rep/junit.xml
