@@ -332,6 +332,52 @@ static void explain_file_name_breaks_ties_only(void **st)
     pf_explainer_close(x);
 }
 
+/* A profile given as text, then documents added one by one (diff hands
+ * its production documents over this way): the documents are still the
+ * candidates for the nearest one. */
+static void explain_given_profile_then_documents(void **st)
+{
+    (void)st;
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *sb = pf_shape_builder_new(&o, &err);
+    pf_buf b = PF_BUF_INIT, prof = PF_BUF_INIT;
+    for (int i = 0; i < 50; i++) {
+        order(&b, i, NULL, NULL, NULL);
+        assert_int_equal(pf_shape_add_doc(sb, b.data, b.len, "t", &err), 1);
+    }
+    assert_int_equal(pf_shape_builder_write(sb, &prof, &err), 0);
+    pf_explainer *x = NULL;
+    assert_int_equal(pf_explainer_new(&x, &err), 0);
+    assert_int_equal(pf_explainer_set_shape(x, prof.data, prof.len, "shape", &err), 0);
+    for (int i = 0; i < 50; i++) {
+        order(&b, i, NULL, NULL, NULL);
+        char name[32];
+        snprintf(name, sizeof name, "doc%03d", i);
+        assert_int_equal(pf_explainer_add_doc(x, name, (const uint8_t *)b.data, b.len, &err), 0);
+    }
+    order(&b, 7, NULL, NULL, "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
+    pf_explanation e;
+    explain(x, NULL, b.data, b.len, &e);
+    assert_first(&e, "oversize", "$.customer.name");
+    assert_non_null(e.nearest); /* none before: the documents had no features */
+    assert_int_equal(strncmp(e.nearest, "doc", 3), 0);
+    assert_true(e.nearest_diffs > 0);
+    pf_explanation_free(&e);
+    /* a document added after an explanation counts too: the same one */
+    assert_int_equal(pf_explainer_add_doc(x, "late", (const uint8_t *)b.data, b.len, &err), 0);
+    assert_int_equal(pf_explainer_explain(x, (const uint8_t *)b.data, b.len, &e, &err), 0);
+    assert_non_null(e.nearest);
+    assert_string_equal(e.nearest, "late");
+    assert_int_equal(e.nearest_diffs, 0);
+    pf_explanation_free(&e);
+    pf_explainer_close(x);
+    pf_shape_builder_free(sb);
+    pf_buf_free(&b);
+    pf_buf_free(&prof);
+}
+
 static void explain_given_profile_and_corpus_folder(void **st)
 {
     (void)st;
@@ -398,6 +444,7 @@ int main(void)
         cmocka_unit_test(explain_never_prints_long_raw_values),
         cmocka_unit_test(explain_file_name_breaks_ties_only),
         cmocka_unit_test(explain_given_profile_and_corpus_folder),
+        cmocka_unit_test(explain_given_profile_then_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
