@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_runopts.h"
 #include "cli_target.h"
 #include "pf_diff.h"
 #include "pf_explain.h"
@@ -98,9 +99,7 @@ const pf_cmd pf_cmd_diff = {"diff", "gate a parser change: old vs new on the sam
     run};
 
 enum { O_OLD = CLI_OPT_FIRST_FREE, O_NEW, O_OLD_CMD, O_NEW_CMD, O_OLD_LIB,
-       O_NEW_LIB, O_SYMBOL, O_OLD_SYMBOL, O_NEW_SYMBOL, O_ALLOW, O_EXACT,
-       O_SHAPE, O_MUTANTS, O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_SHARD,
-       O_FRESH, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON };
+       O_NEW_LIB, O_SYMBOL, O_OLD_SYMBOL, O_NEW_SYMBOL, O_ALLOW, O_EXACT };
 
 /* A group: the divergent inputs of one kind and path, or (kind "") the
  * inputs that failed the same way in both builds. The smallest input is
@@ -637,33 +636,22 @@ static int run(int argc, char **argv)
         {"new-symbol", required_argument, 0, O_NEW_SYMBOL},
         {"allow", required_argument, 0, O_ALLOW},
         {"exact-output", no_argument, 0, O_EXACT},
-        {"shape", required_argument, 0, O_SHAPE},
-        {"mutants", required_argument, 0, O_MUTANTS},
-        {"classes", required_argument, 0, O_CLASSES},
-        {"seed", required_argument, 0, O_SEED},
-        {"mem", required_argument, 0, O_MEM},
-        {"timeout", required_argument, 0, O_TIMEOUT},
-        {"shard", required_argument, 0, O_SHARD},
-        {"fresh-process", no_argument, 0, O_FRESH},
-        {"repro-dir", required_argument, 0, O_REPRO},
-        {"report", required_argument, 0, O_REPORT},
-        {"max-doc-size", required_argument, 0, O_MAX_DOC},
-        {"json", no_argument, 0, O_JSON},
-        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        CLI_RUN_LONGOPTS, CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_diff;
     side_opts side[2];
     memset(side, 0, sizeof side);
-    const char *symbol = NULL, *allow_path = NULL, *shape_path = NULL, *classes = NULL,
-               *repro_dir = NULL, *report_dir = NULL;
-    uint64_t mutants = 10, seed = 1;
-    unsigned shard_k = 1, shard_n = 1;
-    size_t max_doc = 0;
-    pf_limits lim = {.mem_bytes = 512ull << 20, .timeout_s = 2.0,
-                     .fsize_bytes = 256ull << 20, .nofile = 1024};
-    int json = 0, fresh = 0, c;
+    const char *symbol = NULL, *allow_path = NULL;
+    cli_runopts ro;
+    cli_runopts_init(&ro);
+    int c;
     pf_diff_opts dopts = {0};
     pf_err err = PF_ERR_INIT;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int r = cli_runopts_opt(cmd, &ro, c, optarg);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
         switch (c) {
         case O_OLD: side[0].bin = optarg; break;
         case O_NEW: side[1].bin = optarg; break;
@@ -676,41 +664,6 @@ static int run(int argc, char **argv)
         case O_SYMBOL: symbol = optarg; break;
         case O_ALLOW: allow_path = optarg; break;
         case O_EXACT: dopts.exact_output = 1; break;
-        case O_SHAPE: shape_path = optarg; break;
-        case O_CLASSES: classes = optarg; break;
-        case O_REPRO: repro_dir = optarg; break;
-        case O_REPORT: report_dir = optarg; break;
-        case O_FRESH: fresh = 1; break;
-        case O_JSON: json = 1; break;
-        case O_MUTANTS:
-            if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
-                return EXIT_USAGE;
-            if (mutants > 1000000)
-                return cli_usage(cmd, "--mutants must be at most 1000000");
-            break;
-        case O_SEED:
-            if (cli_parse_u64(cmd, "--seed", optarg, &seed) < 0)
-                return EXIT_USAGE;
-            break;
-        case O_MEM:
-            if (pf_parse_size(optarg, &lim.mem_bytes, &err) < 0)
-                return cli_usage(cmd, "--mem: %s", err.msg);
-            break;
-        case O_TIMEOUT:
-            if (pf_parse_duration(optarg, &lim.timeout_s, &err) < 0)
-                return cli_usage(cmd, "--timeout: %s", err.msg);
-            break;
-        case O_SHARD: {
-            char tail;
-            if (sscanf(optarg, "%u/%u%c", &shard_k, &shard_n, &tail) != 2 ||
-                shard_n < 1 || shard_k < 1 || shard_k > shard_n)
-                return cli_usage(cmd, "--shard wants K/N with 1 <= K <= N, e.g. 2/4");
-            break;
-        }
-        case O_MAX_DOC:
-            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
-                return EXIT_USAGE;
-            break;
         case '?':
             return cli_bad_option(cmd);
         default: {
@@ -723,10 +676,10 @@ static int run(int argc, char **argv)
     char **pos = argv + optind;
     size_t npos = (size_t)(argc - optind);
     cli_target ct_old, ct_new;
-    int rc = make_side(cmd, &ct_old, "old", &side[0], symbol, fresh);
+    int rc = make_side(cmd, &ct_old, "old", &side[0], symbol, ro.fresh);
     if (rc)
         return rc;
-    if ((rc = make_side(cmd, &ct_new, "new", &side[1], symbol, fresh))) {
+    if ((rc = make_side(cmd, &ct_new, "new", &side[1], symbol, ro.fresh))) {
         cli_target_free(&ct_old);
         return rc;
     }
@@ -745,36 +698,21 @@ static int run(int argc, char **argv)
     pf_report rep;
     pf_report_init(&rep, "diff", pf_cli_g.run_id);
     pf_explainer *x = NULL;
-    char *repro_own = NULL;
-    unsigned mask = PF_M_ALL;
     rc = EXIT_USAGE;
     if (npos < 1) {
         rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
         goto out;
     }
-    if (classes && pf_mclass_parse(classes, &mask, &err) < 0) {
-        rc = cli_usage(cmd, "--classes: %s", err.msg);
-        goto out;
-    }
-    if ((allow_path && pf_allow_load(&allow, allow_path, &err) < 0) ||
-        (shape_path && pf_shape_load(shape_path, &shape, &err) < 0) ||
-        pf_inputs_read(&d.in, pos, npos, max_doc, &err) < 0 ||
-        pf_inputs_mutants(&d.in, d.in.n, mutants, mask, shape, seed, 1u << 20, &err) < 0 ||
-        (shard_n > 1 && pf_inputs_shard(&d.in, shard_k, shard_n, &err) < 0)) {
+    if (allow_path && pf_allow_load(&allow, allow_path, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
+    if ((rc = cli_runopts_inputs(cmd, &ro, pos, npos, &d.in, &shape)))
+        goto out;
+    const char *repro_dir = cli_runopts_repro_dir(&ro, "prodfuzz-diff");
     if (!repro_dir) {
-        if (report_dir) {
-            if (asprintf(&repro_own, "%s/reproducers", report_dir) < 0) {
-                repro_own = NULL;
-                rc = cli_usage(cmd, "out of memory");
-                goto out;
-            }
-            repro_dir = repro_own;
-        } else {
-            repro_dir = "prodfuzz-diff";
-        }
+        rc = cli_usage(cmd, "out of memory");
+        goto out;
     }
     char stamp[32];
     cli_iso_now(stamp, sizeof stamp);
@@ -782,7 +720,7 @@ static int run(int argc, char **argv)
     pf_report_target *tgt[2];
     for (int s = 0; s < 2; s++) {
         if (!(tgt[s] = pf_report_add_target(&rep, ct[s]->name, ct[s]->engine, &err)) ||
-            pf_runner_open(&ct[s]->t, &lim, &runner[s], &err) < 0) {
+            pf_runner_open(&ct[s]->t, &ro.lim, &runner[s], &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -857,13 +795,13 @@ static int run(int argc, char **argv)
         const pf_input *in = &d.in.in[g->input];
         if ((i < d.ng && confirm_group(g, &d, runner, res, &dopts, &df, &err) < 0) ||
             finish_group(g, &d, repro_dir, &ct_old, &ct_new, &err) < 0 ||
-            (in->row && !x && explainer_open(&x, shape_path, pos, npos, max_doc, &err) < 0) ||
+            (in->row && !x && explainer_open(&x, ro.shape_path, pos, npos, ro.max_doc, &err) < 0) ||
             explain_group(g, in, x, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
     }
-    if (json) {
+    if (ro.json) {
         print_json(&d, ct, &allow, secs);
     } else {
         print_outcomes(&d, ct, stdout);
@@ -891,15 +829,15 @@ static int run(int argc, char **argv)
     }
     cli_iso_now(stamp, sizeof stamp);
     rep.finished = strdup(stamp);
-    if (report_dir && (report_groups(&rep, &d, &ct_new, &allow, &err) < 0 ||
-                       pf_fs_mkdirs(report_dir, 0755, &err) < 0 ||
-                       pf_report_write_all(&rep, report_dir, &err) < 0)) {
+    if (ro.report_dir && (report_groups(&rep, &d, &ct_new, &allow, &err) < 0 ||
+                          pf_fs_mkdirs(ro.report_dir, 0755, &err) < 0 ||
+                          pf_report_write_all(&rep, ro.report_dir, &err) < 0)) {
         rc = cli_fail(&err);
         goto out;
     }
-    if (report_dir && !json)
-        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n", report_dir,
-               report_dir);
+    if (ro.report_dir && !ro.json)
+        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n", ro.report_dir,
+               ro.report_dir);
     rc = d.not_allowed ? EXIT_FINDINGS : 0;
 out:
     pf_explainer_close(x);
@@ -912,7 +850,7 @@ out:
     diffrun_free(&d);
     pf_shape_free(shape);
     pf_allow_free(&allow);
-    free(repro_own);
+    cli_runopts_free(&ro);
     cli_target_free(&ct_old);
     cli_target_free(&ct_new);
     return rc;

@@ -1,0 +1,65 @@
+/*
+ * cli_runopts: the options of a run over production-shaped inputs under
+ * limits, shared by check, diff and seed-tests so they are spelled,
+ * defaulted and checked the same way: --shape, --mutants, --classes,
+ * --seed, --mem, --timeout, --shard, --fresh-process, --repro-dir,
+ * --report, --max-doc-size, --json. A command puts CLI_RUN_LONGOPTS in
+ * its getopt_long table and hands every code to cli_runopts_opt first.
+ */
+#ifndef PF_CLI_RUNOPTS_H
+#define PF_CLI_RUNOPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "pf_inputs.h"
+#include "pf_run.h"
+#include "pf_shape.h"
+
+typedef struct cli_runopts {
+    const char *shape_path, *classes, *repro_dir, *report_dir;
+    uint64_t mutants;      /* per class (10) */
+    uint64_t seed;         /* (1) */
+    unsigned shard_k, shard_n; /* (1/1) */
+    size_t max_doc;        /* 0: pf_docs' default */
+    pf_limits lim;         /* 512M, 2s, 256M files, 1024 open files */
+    int fresh, json;
+    char *repro_own;
+} cli_runopts;
+
+/* Between the common options (1000...) and a command's own
+ * (CLI_OPT_FIRST_FREE). */
+enum {
+    CLI_RUN_SHAPE = 1050, CLI_RUN_MUTANTS, CLI_RUN_CLASSES, CLI_RUN_SEED,
+    CLI_RUN_MEM, CLI_RUN_TIMEOUT, CLI_RUN_SHARD, CLI_RUN_FRESH, CLI_RUN_REPRO,
+    CLI_RUN_REPORT, CLI_RUN_MAX_DOC, CLI_RUN_JSON
+};
+#define CLI_RUN_LONGOPTS                                          \
+    {"shape", required_argument, 0, CLI_RUN_SHAPE},               \
+    {"mutants", required_argument, 0, CLI_RUN_MUTANTS},           \
+    {"classes", required_argument, 0, CLI_RUN_CLASSES},           \
+    {"seed", required_argument, 0, CLI_RUN_SEED},                 \
+    {"mem", required_argument, 0, CLI_RUN_MEM},                   \
+    {"timeout", required_argument, 0, CLI_RUN_TIMEOUT},           \
+    {"shard", required_argument, 0, CLI_RUN_SHARD},               \
+    {"fresh-process", no_argument, 0, CLI_RUN_FRESH},             \
+    {"repro-dir", required_argument, 0, CLI_RUN_REPRO},           \
+    {"report", required_argument, 0, CLI_RUN_REPORT},             \
+    {"max-doc-size", required_argument, 0, CLI_RUN_MAX_DOC},      \
+    {"json", no_argument, 0, CLI_RUN_JSON}
+
+void cli_runopts_init(cli_runopts *o);
+void cli_runopts_free(cli_runopts *o);
+/* 1 handled, 0 not a run option, -1 a usage error (printed). */
+int cli_runopts_opt(const pf_cmd *cmd, cli_runopts *o, int c, const char *arg);
+/* The input set: the documents of paths, --mutants per class of
+ * --classes (relative to --shape, loaded into *shape), cut to --shard.
+ * 0, or the exit code after printing the error. */
+int cli_runopts_inputs(const pf_cmd *cmd, const cli_runopts *o, char **paths,
+                       size_t n, pf_inputs *in, pf_shape **shape);
+/* --repro-dir, else REPORT/reproducers with --report, else dflt; NULL
+ * when out of memory. */
+const char *cli_runopts_repro_dir(cli_runopts *o, const char *dflt);
+
+#endif
