@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_fs.h"
 #include "pf_mutate.h"
 
 void cli_runopts_init(cli_runopts *o)
@@ -101,4 +102,25 @@ const char *cli_runopts_repro_dir(cli_runopts *o, const char *dflt)
         return NULL;
     }
     return o->repro_own;
+}
+
+int cli_runopts_explainer(const cli_runopts *o, const pf_input *docs, size_t ndocs,
+                          pf_explainer **x, pf_err *err)
+{
+    if (pf_explainer_new(x, err) < 0)
+        return -1;
+    if (o->shape_path) {
+        pf_buf text = PF_BUF_INIT;
+        int r = pf_fs_read_file(o->shape_path, (size_t)256 << 20, &text, err);
+        if (r == 0)
+            r = pf_explainer_set_shape(*x, pf_buf_str(&text), text.len, o->shape_path, err);
+        pf_buf_free(&text);
+        if (r < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < ndocs; i++)
+        if (pf_explainer_add_doc(*x, docs[i].origin, (const uint8_t *)docs[i].data,
+                                 docs[i].len, err) < 0)
+            return -1;
+    return 0;
 }

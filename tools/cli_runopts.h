@@ -3,10 +3,9 @@
  * limits, spelled, defaulted and checked as check does: --shape,
  * --mutants, --classes, --seed, --mem, --timeout, --shard,
  * --fresh-process, --repro-dir, --report, --max-doc-size, --json, and the
- * input set they make. A command puts CLI_RUN_LONGOPTS in its
- * getopt_long table and hands every code to cli_runopts_opt first. diff
- * uses it; check's own copy of these options moves here once the
- * branches that change check's options have landed (one table, so the
+ * input set they make, and the explainer of that production. A command
+ * puts CLI_RUN_LONGOPTS in its getopt_long table and hands every code to
+ * cli_runopts_opt first. check and diff use it (one table, so the
  * commands cannot drift).
  */
 #ifndef PF_CLI_RUNOPTS_H
@@ -16,6 +15,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "pf_explain.h"
 #include "pf_inputs.h"
 #include "pf_run.h"
 #include "pf_shape.h"
@@ -64,5 +64,10 @@ int cli_runopts_inputs(const pf_cmd *cmd, const cli_runopts *o, char **paths,
 /* --repro-dir, else REPORT/reproducers with --report, else dflt; NULL
  * when out of memory. */
 const char *cli_runopts_repro_dir(cli_runopts *o, const char *dflt);
+/* An explainer of this run's production: the profile (--shape) and the
+ * production documents docs[0..ndocs) (the mutants are not production).
+ * On error *x may be set: close it. */
+int cli_runopts_explainer(const cli_runopts *o, const pf_input *docs, size_t ndocs,
+                          pf_explainer **x, pf_err *err);
 
 #endif

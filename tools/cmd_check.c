@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_runopts.h"
 #include "cli_target.h"
 #include "pf_docs.h"
 #include "pf_explain.h"
@@ -83,9 +84,8 @@ const pf_cmd pf_cmd_check = {"check", "run an app's entry point or command on pr
     "      --mutants 2 --classes null,type,deep --timeout 10s\n",
     run};
 
-enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_SHAPE, O_MUTANTS,
-       O_CLASSES, O_SEED, O_MEM, O_TIMEOUT, O_THREADS, O_SHARD, O_FRESH,
-       O_ROUNDTRIP, O_REPRO, O_REPORT, O_MAX_DOC, O_JSON, O_LINES, O_OUTCOMES };
+enum { O_CMD = CLI_OPT_FIRST_FREE, O_LIB, O_SYMBOL, O_THREADS, O_ROUNDTRIP,
+       O_LINES, O_OUTCOMES };
 
 typedef struct finding {
     char *signature;
@@ -129,31 +129,6 @@ static void check_free(check *c)
         free(c->f[i].ex_path);
     }
     free(c->f);
-}
-
-/* An explainer of this run's production: the profile (--shape) and the
- * production documents among the inputs (the mutants are not production). */
-static int explainer_make(const check *c, const char *shape_path, pf_explainer **x,
-                          pf_err *err)
-{
-    if (pf_explainer_new(x, err) < 0)
-        return -1;
-    if (shape_path) {
-        pf_buf text = PF_BUF_INIT;
-        int r = pf_fs_read_file(shape_path, (size_t)256 << 20, &text, err);
-        if (r == 0)
-            r = pf_explainer_set_shape(*x, text.data ? text.data : "", text.len,
-                                       shape_path, err);
-        pf_buf_free(&text);
-        if (r < 0)
-            return -1;
-    }
-    for (size_t i = 0; i < c->in.ndocs && i < c->in.n; i++)
-        if (pf_explainer_add_doc(*x, c->in.in[i].origin,
-                                 (const uint8_t *)c->in.in[i].data, c->in.in[i].len,
-                                 err) < 0)
-            return -1;
-    return 0;
 }
 
 /* Explain every finding's (smallest) reproducer: how it differs from what
@@ -454,90 +429,40 @@ static int run(int argc, char **argv)
         {"cmd", required_argument, 0, O_CMD},
         {"lib", required_argument, 0, O_LIB},
         {"symbol", required_argument, 0, O_SYMBOL},
-        {"shape", required_argument, 0, O_SHAPE},
-        {"mutants", required_argument, 0, O_MUTANTS},
-        {"classes", required_argument, 0, O_CLASSES},
-        {"seed", required_argument, 0, O_SEED},
-        {"mem", required_argument, 0, O_MEM},
-        {"timeout", required_argument, 0, O_TIMEOUT},
         {"threads", required_argument, 0, O_THREADS},
-        {"shard", required_argument, 0, O_SHARD},
-        {"fresh-process", no_argument, 0, O_FRESH},
         {"roundtrip", no_argument, 0, O_ROUNDTRIP},
-        {"repro-dir", required_argument, 0, O_REPRO},
-        {"report", required_argument, 0, O_REPORT},
-        {"max-doc-size", required_argument, 0, O_MAX_DOC},
-        {"json", no_argument, 0, O_JSON},
         {"lines", no_argument, 0, O_LINES},
         {"outcomes", required_argument, 0, O_OUTCOMES},
-        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        CLI_RUN_LONGOPTS, CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_check;
-    const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *shape_path = NULL,
-               *classes = NULL, *repro_dir = NULL, *report_dir = NULL,
-               *outcomes_path = NULL;
-    uint64_t mutants = 10, seed = 1, threads = 1;
-    unsigned shard_k = 1, shard_n = 1;
-    size_t max_doc = 0;
-    pf_limits lim = {.mem_bytes = 512ull << 20, .timeout_s = 2.0,
-                     .fsize_bytes = 256ull << 20, .nofile = 1024};
-    int json = 0, fresh = 0, roundtrip = 0, lines = 0, c;
+    const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *outcomes_path = NULL;
+    uint64_t threads = 1;
+    cli_runopts ro;
+    cli_runopts_init(&ro);
+    int roundtrip = 0, lines = 0, c, r;
     pf_err err = PF_ERR_INIT;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = cli_runopts_opt(cmd, &ro, c, optarg)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case O_CMD: cmd_str = optarg; break;
         case O_LIB: lib = optarg; break;
         case O_SYMBOL: symbol = optarg; break;
-        case O_SHAPE: shape_path = optarg; break;
-        case O_CLASSES: classes = optarg; break;
-        case O_REPRO: repro_dir = optarg; break;
-        case O_REPORT: report_dir = optarg; break;
-        case O_FRESH: fresh = 1; break;
         case O_ROUNDTRIP: roundtrip = 1; break;
-        case O_JSON: json = 1; break;
         case O_LINES: lines = 1; break;
         case O_OUTCOMES: outcomes_path = optarg; break;
-        case O_MUTANTS:
-            if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
-                return EXIT_USAGE;
-            if (mutants > 1000000)
-                return cli_usage(cmd, "--mutants must be at most 1000000");
-            break;
-        case O_SEED:
-            if (cli_parse_u64(cmd, "--seed", optarg, &seed) < 0)
-                return EXIT_USAGE;
-            break;
         case O_THREADS:
             if (cli_parse_u64(cmd, "--threads", optarg, &threads) < 0)
                 return EXIT_USAGE;
             if (threads < 1 || threads > 64)
                 return cli_usage(cmd, "--threads must be between 1 and 64");
             break;
-        case O_MEM:
-            if (pf_parse_size(optarg, &lim.mem_bytes, &err) < 0)
-                return cli_usage(cmd, "--mem: %s", err.msg);
-            break;
-        case O_TIMEOUT:
-            if (pf_parse_duration(optarg, &lim.timeout_s, &err) < 0)
-                return cli_usage(cmd, "--timeout: %s", err.msg);
-            break;
-        case O_SHARD: {
-            char tail;
-            if (sscanf(optarg, "%u/%u%c", &shard_k, &shard_n, &tail) != 2 ||
-                shard_n < 1 || shard_k < 1 || shard_k > shard_n)
-                return cli_usage(cmd, "--shard wants K/N with 1 <= K <= N, e.g. 2/4");
-            break;
-        }
-        case O_MAX_DOC:
-            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
-                return EXIT_USAGE;
-            break;
-        case '?':
-            return cli_bad_option(cmd);
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
-        }
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
         }
     }
     /* GNU getopt moved the operands to the end */
@@ -550,7 +475,7 @@ static int run(int argc, char **argv)
     if (lines && strstr(cmd_str, "@@"))
         return cli_usage(cmd, "--lines: a line server reads its inputs on stdin, "
                               "so its command has no @@");
-    if (lines && fresh)
+    if (lines && ro.fresh)
         return cli_usage(cmd, "--lines and --fresh-process contradict each other");
     int first_input = !cmd_str && !lib;
     if (first_input && npos < 1)
@@ -559,7 +484,7 @@ static int run(int argc, char **argv)
     if (cli_target_make(&ct, first_input ? pos[0] : NULL, cmd_str, lib, symbol,
                         &err) < 0)
         return err.code == PF_E_USAGE ? cli_usage(cmd, "%s", err.msg) : cli_fail(&err);
-    ct.t.fresh_process = fresh;
+    ct.t.fresh_process = ro.fresh;
     ct.t.roundtrip = roundtrip;
     ct.t.threads = (int)threads;
     ct.t.lines = lines;
@@ -568,16 +493,7 @@ static int run(int argc, char **argv)
         rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
         goto out_early;
     }
-    unsigned mask = PF_M_ALL;
-    if (classes && pf_mclass_parse(classes, &mask, &err) < 0) {
-        rc = cli_usage(cmd, "--classes: %s", err.msg);
-        goto out_early;
-    }
     pf_shape *shape = NULL;
-    if (shape_path && pf_shape_load(shape_path, &shape, &err) < 0) {
-        rc = cli_fail(&err);
-        goto out_early;
-    }
     check ck;
     memset(&ck, 0, sizeof ck);
     pf_runner *runner = NULL;
@@ -586,28 +502,14 @@ static int run(int argc, char **argv)
     pf_report rep;
     pf_report_init(&rep, "check", pf_cli_g.run_id);
     pf_report_target *tgt = NULL;
-    char *repro_own = NULL;
     pf_buf outcomes = PF_BUF_INIT; /* --outcomes: one JSON line per input */
-    rc = 0;
-    if (pf_inputs_read(&ck.in, pos + first_input, (size_t)(npos - first_input),
-                       max_doc, &err) < 0 ||
-        pf_inputs_mutants(&ck.in, ck.in.n, mutants, mask, shape, seed, 1u << 20,
-                          &err) < 0 ||
-        (shard_n > 1 && pf_inputs_shard(&ck.in, shard_k, shard_n, &err) < 0)) {
-        rc = cli_fail(&err);
+    if ((rc = cli_runopts_inputs(cmd, &ro, pos + first_input,
+                                 (size_t)(npos - first_input), &ck.in, &shape)))
         goto out;
-    }
+    const char *repro_dir = cli_runopts_repro_dir(&ro, "prodfuzz-repro");
     if (!repro_dir) {
-        if (report_dir) {
-            if (asprintf(&repro_own, "%s/reproducers", report_dir) < 0) {
-                repro_own = NULL;
-                rc = cli_usage(cmd, "out of memory");
-                goto out;
-            }
-            repro_dir = repro_own;
-        } else {
-            repro_dir = "prodfuzz-repro";
-        }
+        rc = cli_usage(cmd, "out of memory");
+        goto out;
     }
     char stamp[32];
     cli_iso_now(stamp, sizeof stamp);
@@ -617,7 +519,7 @@ static int run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    if (pf_runner_open(&ct.t, &lim, &runner, &err) < 0) {
+    if (pf_runner_open(&ct.t, &ro.lim, &runner, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -671,7 +573,7 @@ static int run(int argc, char **argv)
         cli_progress_done();
     if (ck.nf) {
         pf_explainer *x = NULL;
-        int r = explainer_make(&ck, shape_path, &x, &err) < 0 ||
+        int r = cli_runopts_explainer(&ro, ck.in.in, ck.in.ndocs, &x, &err) < 0 ||
                         explain_findings(&ck, x, &err) < 0 ||
                         explain_report(&ck, &rep, &err) < 0
                     ? -1 : 0;
@@ -681,7 +583,7 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    if (json) {
+    if (ro.json) {
         print_json(&ck, pf_runner_limit_model(runner), secs);
     } else {
         print_table(&ck, stdout);
@@ -699,14 +601,14 @@ static int run(int argc, char **argv)
     tgt->seconds = secs;
     cli_iso_now(stamp, sizeof stamp);
     rep.finished = strdup(stamp);
-    if (report_dir && (pf_fs_mkdirs(report_dir, 0755, &err) < 0 ||
-                       pf_report_write_all(&rep, report_dir, &err) < 0)) {
+    if (ro.report_dir && (pf_fs_mkdirs(ro.report_dir, 0755, &err) < 0 ||
+                          pf_report_write_all(&rep, ro.report_dir, &err) < 0)) {
         rc = cli_fail(&err);
         goto out;
     }
-    if (report_dir && !json)
+    if (ro.report_dir && !ro.json)
         printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n",
-               report_dir, report_dir);
+               ro.report_dir, ro.report_dir);
     if (outcomes_path &&
         (pf_buf_ok(&outcomes, &err) < 0 ||
          pf_fs_write_atomic(outcomes_path, outcomes.data ? outcomes.data : "",
@@ -722,8 +624,8 @@ out:
     pf_result_free(&res);
     check_free(&ck);
     pf_shape_free(shape);
-    free(repro_own);
 out_early:
     cli_target_free(&ct);
+    cli_runopts_free(&ro);
     return rc;
 }

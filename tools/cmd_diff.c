@@ -254,26 +254,14 @@ static void kind_slug(pf_buf *b, const char *kind)
 
 /* The explainer over the production documents (read again: the run's own
  * set may be one shard) and the profile; made when first needed. */
-static int explainer_open(pf_explainer **x, const char *shape_path, char **paths,
-                          size_t npaths, size_t max_doc, pf_err *err)
+static int explainer_open(pf_explainer **x, const cli_runopts *ro, char **paths,
+                          size_t npaths, pf_err *err)
 {
-    if (pf_explainer_new(x, err) < 0)
-        return -1;
-    if (shape_path) {
-        pf_buf t = PF_BUF_INIT;
-        int rc = pf_fs_read_file(shape_path, 256u << 20, &t, err);
-        if (rc == 0)
-            rc = pf_explainer_set_shape(*x, pf_buf_str(&t), t.len, shape_path, err);
-        pf_buf_free(&t);
-        if (rc < 0)
-            return -1;
-    }
     pf_inputs docs;
     pf_inputs_init(&docs);
-    int rc = pf_inputs_read(&docs, paths, npaths, max_doc, err);
-    for (size_t i = 0; rc == 0 && i < docs.n; i++)
-        rc = pf_explainer_add_doc(*x, docs.in[i].origin, (const uint8_t *)docs.in[i].data,
-                                  docs.in[i].len, err);
+    int rc = pf_inputs_read(&docs, paths, npaths, ro->max_doc, err);
+    if (rc == 0)
+        rc = cli_runopts_explainer(ro, docs.in, docs.n, x, err);
     pf_inputs_free(&docs);
     return rc;
 }
@@ -664,13 +652,9 @@ static int run(int argc, char **argv)
         case O_SYMBOL: symbol = optarg; break;
         case O_ALLOW: allow_path = optarg; break;
         case O_EXACT: dopts.exact_output = 1; break;
-        case '?':
-            return cli_bad_option(cmd);
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r)
-                return r > 0 ? 0 : EXIT_USAGE;
-        }
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
         }
     }
     char **pos = argv + optind;
@@ -795,7 +779,7 @@ static int run(int argc, char **argv)
         const pf_input *in = &d.in.in[g->input];
         if ((i < d.ng && confirm_group(g, &d, runner, res, &dopts, &df, &err) < 0) ||
             finish_group(g, &d, repro_dir, &ct_old, &ct_new, &err) < 0 ||
-            (in->row && !x && explainer_open(&x, ro.shape_path, pos, npos, ro.max_doc, &err) < 0) ||
+            (in->row && !x && explainer_open(&x, &ro, pos, npos, &err) < 0) ||
             explain_group(g, in, x, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
