@@ -11,6 +11,7 @@
 #include "pf_anon.h"
 #include "pf_anon_int.h"
 #include "pf_corpus.h"
+#include "pf_diff.h"
 #include "pf_fault.h"
 #include "pf_jsonl.h"
 #include "pf_mutate.h"
@@ -18,6 +19,64 @@
 #include "pf_report.h"
 #include "pf_seed.h"
 #include "pf_shape.h"
+
+/* ---- diff: the allow file, outputs, a pair of results ---- */
+
+static const char ALLOW[] = "# intended\naccept->reject $.customer.email\n"
+                            "output $.totals.**\nfixed-* *\nnew-crash $[\"odd key\"].x\n";
+
+static int run_allow_parse(void *ctx, pf_err *err)
+{
+    (void)ctx;
+    pf_allow a;
+    pf_allow_init(&a);
+    int rc = pf_allow_parse(&a, ALLOW, sizeof ALLOW - 1, "allow.txt", err);
+    pf_fault_disarm();
+    /* a success has every rule, none with a lost path */
+    if (rc == 0 && (a.n != 4 || !a.rules[0].path || !a.rules[1].path || a.rules[2].path ||
+                    !pf_allow_match(&a, "output", "$.totals.net")))
+        rc = pf_err_set(err, PF_E_INTERNAL, "an allow rule was lost");
+    pf_allow_free(&a);
+    return rc;
+}
+
+static void allow_parse_fails_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    assert_true(pf_fault_each_allocation("pf_allow_parse", run_allow_parse, NULL) > 3);
+}
+
+/* The outputs are equal but for the one value at $.b[*].c: at every N,
+ * out of memory or that path, never another verdict. */
+static int run_diff_results(void *ctx, pf_err *err)
+{
+    (void)ctx;
+    pf_result o, n;
+    pf_result_init(&o);
+    pf_result_init(&n);
+    pf_buf_adds(&o.out, "{\"a\":1.0,\"b\":[{\"c\":1,\"d\":\"x\"}],\"e\":null}");
+    pf_buf_adds(&n.out, "{\"e\":null,\"b\":[{\"d\":\"x\",\"c\":2}],\"a\":1}");
+    pf_diff d;
+    pf_diff_init(&d);
+    pf_diff_opts opt = {0};
+    int rc = (o.out.oom || n.out.oom) ? pf_err_set(err, PF_E_NOMEM, "out of memory")
+                                      : pf_diff_results(&o, &n, &opt, &d, err);
+    pf_fault_disarm();
+    if (rc == 0 && (d.verdict != PF_DIFF_DIVERGED || strcmp(d.kind, "output") ||
+                    strcmp(pf_buf_str(&d.path), "$.b[*].c")))
+        rc = pf_err_set(err, PF_E_INTERNAL, "verdict %d %s at %s", d.verdict, d.kind,
+                        pf_buf_str(&d.path));
+    pf_diff_free(&d);
+    pf_result_free(&o);
+    pf_result_free(&n);
+    return rc;
+}
+
+static void diff_results_fail_cleanly_at_every_allocation(void **st)
+{
+    (void)st;
+    assert_true(pf_fault_each_allocation("pf_diff_results", run_diff_results, NULL) > 2);
+}
 
 /* ---- policy parse ---- */
 
@@ -539,6 +598,8 @@ static void seed_write_fails_cleanly_and_leaves_nothing_half_written(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(allow_parse_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(diff_results_fail_cleanly_at_every_allocation),
         cmocka_unit_test(policy_parse_fails_cleanly_at_every_allocation),
         cmocka_unit_test(policy_default_fails_cleanly_at_every_allocation),
         cmocka_unit_test(anonymize_fails_cleanly_at_every_allocation),
