@@ -772,14 +772,40 @@ static int m_legacy(pf_mctx *c)
 
 /* ---- unicode -------------------------------------------------------------- */
 
-static const char *const hostile_text[] = {
-    "\xff", "\xfe", "\xc3", "\x80", "\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf",
-    "\xf4\x90\x80\x80", "\\ud800", "\\udc00", "\\ud800\\u0041", "\\udbff",
-    "\\u0000", "\xef\xbb\xbf", "\\ufeff", "\xe2\x80\xae", "\xe2\x80\x8f",
-    "\xe2\x80\x8b", "e\xcc\x81", "\xf0\x9f\x98\x80", "\\uffff"};
+/* Text that is not valid UTF-8 (or not valid JSON escapes) but that
+ * production still carries: lone lead and continuation bytes, UTF-8-encoded
+ * surrogates as CESU-8 and Java's "modified UTF-8" write them (lone, and a
+ * whole pair), overlong forms (of '/', of NUL), code points past U+10FFFF,
+ * lone surrogate escapes and pairs in the wrong order or cut short, \u0000. */
+static const char *const invalid_text[] = {
+    "\xff", "\xfe", "\xc3", "\x80", "\xed\xa0\x80", "\xed\xb0\x80",
+    "\xed\xa0\xbd\xed\xb8\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xc0\x80",
+    "\xf0\x80\x80\xaf", "\xf4\x90\x80\x80", "\\ud800", "\\udc00",
+    "\\ud800\\u0041", "\\udbff", "\\ude00\\ud83d", "\\ud83d\\ud83d",
+    "\\ud83d\\t", "\\u0000"};
+/* Valid but rare: what a parser's everyday tests never send, so its
+ * less-travelled code runs. Escaped surrogate pairs (an emoji, the lowest
+ * and highest astral code points, either hex case), escapes that decode to
+ * two and three bytes at their boundaries, four-byte characters raw,
+ * non-characters (U+FFFE, U+FFFF, U+FDD0, U+1FFFE), combining marks (one
+ * and a stack), right-to-left marks, overrides, isolates and RTL text,
+ * zero-width joiners and spaces (an emoji family, a flag), a BOM inside
+ * the text. */
+static const char *const rare_text[] = {
+    "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\ud800\\udc00", "\\udbff\\udfff",
+    "\\ud83d\\udc68\\u200d\\ud83d\\udc69", "\\u0080", "\\u00e9", "\\u07ff",
+    "\\u0800", "\\u20AC", "\\ufeff", "\\uffff", "\\ufffe", "\\ufdd0",
+    "\\u0301", "\\u200d", "\\u202e", "\\u200f", "\xf0\x9f\x98\x80",
+    "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xef\xbf\xbe", "\xef\xbf\xbf",
+    "\xef\xb7\x90", "\xf0\x9f\xbf\xbe", "e\xcc\x81", "a\xcc\x81\xcc\xa7\xcd\x9c",
+    "\xe2\x80\x8f", "\xe2\x80\xae", "\xe2\x81\xa7", "\xd8\xa7\xd9\x84",
+    "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", "\xe2\x80\x8d", "\xe2\x80\x8b",
+    "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7",
+    "\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80",
+    "\xef\xbb\xbf"};
 /* a multi-byte character cut short, put at the very end of the string */
 static const char *const cut_chars[] = {"\xe2\x82", "\xf0\x9f\x98", "\xc3",
-                                        "\xe2"};
+                                        "\xe2", "\xf0", "\xed\xa0"};
 
 /* Control characters from CSV imports, copy-paste and legacy exports:
  * tab, newline, CR, form feed, NUL, backspace, vertical tab, escape, the
@@ -837,6 +863,11 @@ static int control_chars(pf_mctx *c, int i)
     return pf_msplice(c, pos, pos, r->data, r->len);
 }
 
+/* A third each: control characters; text that is not valid UTF-8 (half
+ * of it a multi-byte character cut at the very end of the string, which
+ * a walker that trusts the lead byte reads past); valid but rare text
+ * (surrogate pairs, non-characters, joiners, marks), at a character
+ * boundary, or the whole value made of it. */
 static int m_unicode(pf_mctx *c)
 {
     int i = pf_mpick(c, is_string, NULL);
@@ -845,22 +876,25 @@ static int m_unicode(pf_mctx *c)
         pf_mtok_path(m, c->j, 0);
         return pf_msplice(c, 0, 0, "\xef\xbb\xbf", 3);
     }
-    if (pf_mchance(m, 1, 2))
+    unsigned what = (unsigned)pf_mbelow(m, 6);
+    if (what < 2)
         return control_chars(c, i);
     const pf_jtok *t = &c->j->tok[i];
     const char *s = c->in;
-    size_t pos;
+    size_t pos = (size_t)t->end, end;
     const char *ins;
-    if (pf_mchance(m, 1, 4)) {
-        pos = (size_t)t->end;
+    if (what == 2) {
         ins = cut_chars[pf_mbelow(m, NELEM(cut_chars))];
     } else {
+        ins = what == 3 ? invalid_text[pf_mbelow(m, NELEM(invalid_text))]
+                        : rare_text[pf_mbelow(m, NELEM(rare_text))];
+        if (what == 5 && pf_mchance(m, 1, 4))
+            return pf_msplice(c, (size_t)t->start, pos, ins, strlen(ins));
         pos = char_boundary(s, t, pf_mbelow(m, (uint64_t)(t->end - t->start) + 1));
-        ins = hostile_text[pf_mbelow(m, NELEM(hostile_text))];
     }
-    int replace = pos < (size_t)t->end && pf_mchance(m, 1, 3);
-    size_t end = pos;
-    if (replace) { /* take the place of one plain character */
+    end = pos;
+    if (pos < (size_t)t->end && pf_mchance(m, 1, 3)) {
+        /* take the place of one plain character */
         unsigned char ch = (unsigned char)s[pos];
         if (ch != '\\' && ch < 0x80)
             end = pos + 1;

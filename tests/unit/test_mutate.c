@@ -8,6 +8,8 @@
  */
 #include "pf_test.h"
 
+#include <cjson/cJSON.h>
+
 #include "pf_json.h"
 #include "pf_mutate.h"
 #include "pf_shape.h"
@@ -851,6 +853,108 @@ static void unicode_puts_control_characters_raw_and_escaped(void **st)
     pf_mutator_free(m);
 }
 
+/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t k = 0; k < n;) {
+        unsigned c = s[k];
+        size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!len || k + len > n)
+            return 0;
+        unsigned cp = len == 1 ? c : c & (0x7f >> len);
+        for (size_t x = 1; x < len; x++) {
+            if ((s[k + x] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[k + x] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        k += len;
+    }
+    return 1;
+}
+
+/* An escaped surrogate pair: \uD800-\uDBFF then \uDC00-\uDFFF, any case. */
+static int has_escaped_pair(const char *s, size_t n)
+{
+    for (size_t k = 0; k + 12 <= n; k++) {
+        unsigned hi, lo;
+        char a[7], b[7];
+        memcpy(a, s + k, 6), a[6] = 0;
+        memcpy(b, s + k + 6, 6), b[6] = 0;
+        if (a[0] == '\\' && a[1] == 'u' && b[0] == '\\' && b[1] == 'u' &&
+            sscanf(a + 2, "%4x", &hi) == 1 && sscanf(b + 2, "%4x", &lo) == 1 &&
+            hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff)
+            return 1;
+    }
+    return 0;
+}
+
+#define HAS(lit) (memmem(out.data, out.len, lit, sizeof lit - 1) != NULL)
+
+static void unicode_writes_valid_rare_text_and_surrogate_pairs(void **st)
+{
+    (void)st;
+    pf_mutator *m = new_mutator(0, 0);
+    pf_buf out = PF_BUF_INIT;
+    int pairs = 0, valid = 0, invalid = 0, raw4 = 0, nonchar = 0, zwj = 0;
+    int combining = 0, rtl = 0, cesu = 0, overlong = 0, cut = 0, whole = 0;
+    for (uint64_t seed = 1; seed <= 1500; seed++) {
+        run_class(m, PF_M_UNICODE, seed, MAXSZ, &out);
+        if (pf_mutator_last_amount(m))
+            continue; /* control characters: their own test */
+        assert_non_null(memmem(out.data, out.len, MARK, strlen(MARK)));
+        cJSON *doc = cJSON_ParseWithLength(out.data, out.len);
+        if (has_escaped_pair(out.data, out.len)) {
+            /* a valid pair: cJSON decodes it to one four-byte character */
+            assert_non_null(doc);
+            char *text = cJSON_PrintUnformatted(doc);
+            assert_non_null(text);
+            int four = 0;
+            for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+                four |= *p >= 0xf0 && *p <= 0xf4;
+            assert_true(four);
+            assert_true(utf8_valid((const unsigned char *)text, strlen(text)));
+            cJSON_free(text);
+            pairs++;
+        }
+        if (doc && utf8_valid((const unsigned char *)out.data, out.len))
+            valid++;
+        else
+            invalid++;
+        /* the whole value is the rare text: "id":"<it>" */
+        const char *id = memmem(out.data, out.len, "\"id\":\"", 6);
+        whole += id && (id[6] == '\\' || (unsigned char)id[6] >= 0x80) &&
+                 memcmp(id + 6, "ord-1", 5) && !memmem(id, 12, "ord-1", 5);
+        raw4 += HAS("\xf0\x9f\x98\x80") || HAS("\xf0\x90\x80\x80") || HAS("\xf4\x8f\xbf\xbf");
+        nonchar += HAS("\xef\xbf\xbe") || HAS("\xef\xbf\xbf") || HAS("\xef\xb7\x90");
+        zwj += HAS("\xe2\x80\x8d") || HAS("\\u200d");
+        combining += HAS("\xcc\x81") || HAS("\\u0301");
+        rtl += HAS("\xe2\x80\x8f") || HAS("\xe2\x80\xae") || HAS("\\u202e");
+        cesu += HAS("\xed\xa0\x80") || HAS("\xed\xa0\xbd\xed\xb8\x80") || HAS("\xed\xb0\x80");
+        overlong += HAS("\xc0\x80") || HAS("\xc0\xaf") || HAS("\xe0\x80\xaf");
+        /* a character cut at the end: a lead byte (or a lead and too few
+         * continuation bytes) right before a closing quote */
+        for (size_t k = 1; k + 1 < out.len; k++) {
+            unsigned char ch = (unsigned char)out.data[k];
+            if (out.data[k + 1] == '"' && (ch >= 0xc2 ||
+                (ch >= 0x80 && ch < 0xc0 && (unsigned char)out.data[k - 1] >= 0xe0))) {
+                cut++;
+                break;
+            }
+        }
+        cJSON_Delete(doc);
+    }
+    assert_true(pairs >= 10);
+    assert_true(valid >= 100 && invalid >= 100);
+    assert_true(raw4 > 0 && nonchar > 0 && zwj > 0 && combining > 0 && rtl > 0);
+    assert_true(cesu > 0 && overlong > 0 && cut >= 20 && whole > 0);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
 static void oversize_hits_integer_width_boundaries(void **st)
 {
     (void)st;
@@ -1275,6 +1379,7 @@ int main(void)
         cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
         cmocka_unit_test(empty_empties_a_value_that_had_content),
         cmocka_unit_test(unicode_puts_control_characters_raw_and_escaped),
+        cmocka_unit_test(unicode_writes_valid_rare_text_and_surrogate_pairs),
         cmocka_unit_test(oversize_hits_integer_width_boundaries),
         cmocka_unit_test(oversize_widths_are_relative_to_the_profile),
         cmocka_unit_test(legacy_never_sends_an_ordinary_rare_value),
