@@ -12,6 +12,8 @@
  */
 #include "pf_mutate_impl.h"
 
+#include "pf_format.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -254,10 +256,9 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
     /* repeat the value itself when it is plain ASCII, so a validator that
      * checks the characters still passes; else a letter */
     const char *src = c->in + t->start;
-    int plain = cur > 0;
-    for (size_t k = 0; k < cur && plain; k++)
-        plain = src[k] >= 0x20 && src[k] < 0x7f && src[k] != '"' &&
-                src[k] != '\\';
+    int plain = cur > 0 &&
+                !(pf_cc_mask(src, cur) & ((1u << PF_CC_NONASCII) | (1u << PF_CC_CONTROL))) &&
+                !memchr(src, '"', cur) && !memchr(src, '\\', cur);
     pf_buf *r = &c->m->scratch;
     pf_buf_reset(r);
     if (pf_buf_reserve(r, target + 2) < 0)
@@ -423,18 +424,13 @@ static void int_step(pf_buf *r, const char *s, size_t n, int down)
     pf_buf_add(r, tmp + st, dn + 1 - st);
 }
 
+/* An integer as the profile wrote it: an optional minus, then digits. */
 static int is_int_text(const char *s)
 {
-    if (!s || !*s)
+    if (!s)
         return 0;
-    if (*s == '-')
-        s++;
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
+    s += *s == '-';
+    return pf_fmt_digits(s, strlen(s));
 }
 
 /* Just past what the profile has seen at this path. */
@@ -630,10 +626,10 @@ static void camel_snake(pf_buf *r, const char *k, size_t n)
     int has_us = memchr(k, '_', n) != NULL;
     for (size_t x = 0; x < n; x++) {
         char ch = k[x];
-        if (has_us && ch == '_' && x + 1 < n && k[x + 1] >= 'a' &&
-            k[x + 1] <= 'z') {
+        if (has_us && ch == '_' && x + 1 < n &&
+            pf_cc_of((unsigned char)k[x + 1]) == PF_CC_LOWER) {
             pf_buf_addc(r, (char)(k[++x] - 32));
-        } else if (!has_us && ch >= 'A' && ch <= 'Z') {
+        } else if (!has_us && pf_cc_of((unsigned char)ch) == PF_CC_UPPER) {
             pf_buf_addc(r, '_');
             pf_buf_addc(r, (char)(ch + 32));
         } else {
@@ -761,6 +757,8 @@ static int m_legacy(pf_mctx *c)
         pf_buf_adds(r, rv->example);
     else if (!strcmp(kindname, "type") && rv->what)
         as_type(c, i, rv->what, r);
+    else if (!strcmp(kindname, "format"))
+        return legacy_generic(c); /* no example: the name is no value */
     else if (rv->what && valid_json(c, rv->what))
         pf_buf_adds(r, rv->what);
     else if (rv->what)
@@ -919,7 +917,7 @@ static int m_dupkey(pf_mctx *c)
     pf_buf_addc(r, ',');
     const char *k = c->in + kt->start;
     size_t kn = (size_t)(kt->end - kt->start);
-    if (kn && k[0] >= 'a' && k[0] <= 'z' && pf_mchance(m, 1, 3)) {
+    if (kn && pf_cc_of((unsigned char)k[0]) == PF_CC_LOWER && pf_mchance(m, 1, 3)) {
         /* the same key, spelled with an escape: equal after decoding */
         pf_buf_addf(r, "\"\\u%04x", (unsigned)(unsigned char)k[0]);
         pf_buf_add(r, k + 1, kn - 1);
@@ -968,6 +966,117 @@ static int m_truncate(pf_mctx *c)
 
 /* ---- format --------------------------------------------------------------- */
 
+/* The same date, id or address in another spelling, as another client or
+ * an older export writes it. What the value is comes from pf_format (the
+ * one definition shape and anonymization use too), so a value the profile
+ * counts as a datetime is respelled as one. v[0..n) is the string's
+ * content; 1 with the new JSON string in r, 0 when the value has no
+ * format or none of its spellings applies. */
+static int respell_format(pf_mutator *m, const char *v, size_t n, pf_buf *r)
+{
+    if (memchr(v, '\\', n))
+        return 0; /* escapes: leave them to the escape spellings */
+    pf_fmt f = pf_fmt_detect(v, n);
+    unsigned how = (unsigned)pf_mbelow(m, 4);
+    pf_buf_addc(r, '"');
+    switch (f) {
+    case PF_FMT_DATETIME:
+    case PF_FMT_DATE: {
+        pf_isodt t;
+        if (!pf_fmt_iso(v, n, &t))
+            return 0; /* a text date: no ISO parts to respell */
+        if (!t.has_time) { /* a date: with a time, or basic (20240318) */
+            if (how < 2) {
+                pf_buf_add(r, v, n);
+                pf_buf_adds(r, how ? "T00:00:00Z" : " 00:00:00");
+            } else {
+                pf_buf_add(r, v, 4), pf_buf_add(r, v + 5, 2), pf_buf_add(r, v + 8, 2);
+            }
+            break;
+        }
+        /* date and time: the other separator (or a lower-case t), another
+         * spelling of UTC, nanoseconds, or the date alone */
+        const char *zone = v + t.frac_end;
+        size_t zn = n - t.frac_end;
+        if (how == 3) {
+            pf_buf_add(r, v, t.date_end);
+            break;
+        }
+        pf_buf_add(r, v, t.date_end);
+        pf_buf_addc(r, how == 0 ? (v[t.date_end] == 'T' ? (pf_mchance(m, 1, 2) ? ' ' : 't') : 'T')
+                                : v[t.date_end]);
+        pf_buf_add(r, v + t.date_end + 1, t.frac_end - t.date_end - 1);
+        if (how == 2 && t.has_sec && t.frac_start == t.frac_end)
+            pf_buf_adds(r, ".123456789");
+        if (how == 1)
+            pf_buf_adds(r, zn == 1 && zone[0] == 'Z' ? "+00:00"
+                           : zn == 0 ? "Z" : zn == 6 && !memcmp(zone, "+00:00", 6) ? "+0000" : "Z");
+        else
+            pf_buf_add(r, zone, zn);
+        break;
+    }
+    case PF_FMT_UUID: /* upper case, braces, no dashes, a URN */
+        if (how == 3)
+            pf_buf_adds(r, "urn:uuid:");
+        else if (how == 1)
+            pf_buf_addc(r, '{');
+        for (size_t k = 0; k < n; k++) {
+            char ch = v[k];
+            if (how == 2 && ch == '-')
+                continue;
+            pf_buf_addc(r, how == 0 && pf_cc_of((unsigned char)ch) == PF_CC_LOWER
+                               ? (char)(ch - 32) : ch);
+        }
+        if (how == 1)
+            pf_buf_addc(r, '}');
+        break;
+    case PF_FMT_EMAIL: { /* the domain in upper case, a +tag, a trailing dot */
+        size_t at = pf_fmt_email_at(v, n);
+        pf_buf_add(r, v, at);
+        if (how == 1)
+            pf_buf_adds(r, "+tag");
+        pf_buf_addc(r, '@');
+        for (size_t k = at + 1; k < n; k++)
+            pf_buf_addc(r, how == 0 && pf_cc_of((unsigned char)v[k]) == PF_CC_LOWER
+                               ? (char)(v[k] - 32) : v[k]);
+        if (how >= 2)
+            pf_buf_addc(r, '.');
+        break;
+    }
+    case PF_FMT_IPV4: { /* zero-padded octets, or IPv4-mapped IPv6 */
+        unsigned oct[4];
+        pf_fmt_ipv4(v, n, oct);
+        if (how < 2)
+            pf_buf_addf(r, "%03u.%03u.%03u.%03u", oct[0], oct[1], oct[2], oct[3]);
+        else
+            pf_buf_addf(r, "::ffff:%u.%u.%u.%u", oct[0], oct[1], oct[2], oct[3]);
+        break;
+    }
+    case PF_FMT_DIGITS: /* leading zeros, or grouped with spaces */
+        if (how < 2) {
+            pf_buf_adds(r, "00");
+            pf_buf_add(r, v, n);
+        } else {
+            for (size_t k = 0; k < n; k++) {
+                if (k && (n - k) % 3 == 0)
+                    pf_buf_addc(r, ' ');
+                pf_buf_addc(r, v[k]);
+            }
+        }
+        break;
+    default: /* ipv6, url, phone, hex...: upper case where it had lower */
+        if (f == PF_FMT_NONE || (pf_cc_mask(v, n) & ((1u << PF_CC_NONASCII) |
+                                                     (1u << PF_CC_LOWER))) !=
+                                    (1u << PF_CC_LOWER))
+            return 0;
+        for (size_t k = 0; k < n; k++)
+            pf_buf_addc(r, pf_cc_of((unsigned char)v[k]) == PF_CC_LOWER
+                               ? (char)(v[k] - 32) : v[k]);
+    }
+    pf_buf_addc(r, '"');
+    return 1;
+}
+
 static const char *const spaces[] = {" ", "\t", "\r\n", "\n\n\n", "  \t  "};
 
 static int m_format(pf_mctx *c)
@@ -983,7 +1092,12 @@ static int m_format(pf_mctx *c)
     const char *v = c->in + s;
     size_t n = e - s;
     unsigned what = (unsigned)pf_mbelow(m, 3);
-    if (what == 1 && kind(c, i) == PF_J_STRING) {
+    if (what == 1 && kind(c, i) == PF_J_STRING && pf_mchance(m, 1, 2) &&
+        respell_format(m, c->in + c->j->tok[i].start,
+                       (size_t)(c->j->tok[i].end - c->j->tok[i].start), r)) {
+        /* a date, id or address in another spelling of its format */
+    } else if (what == 1 && kind(c, i) == PF_J_STRING) {
+        pf_buf_reset(r);
         /* escape spellings: \u00XX for letters, \/ for slashes */
         int escaped = 0;
         pf_buf_addc(r, '"');

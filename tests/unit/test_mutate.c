@@ -955,6 +955,85 @@ static void unicode_writes_valid_rare_text_and_surrogate_pairs(void **st)
     pf_mutator_free(m);
 }
 
+/* The decoded string at key k of a cJSON object, or NULL. */
+static const char *str_at(const cJSON *doc, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void format_respells_dates_ids_and_addresses_as_their_format_allows(void **st)
+{
+    (void)st;
+    static const char DOC[] =
+        "{\"ts\":\"2024-03-18T09:12:44Z\",\"day\":\"2024-03-18\","
+        "\"uid\":\"9f1c2e4a-3b5d-4c6e-8f70-1a2b3c4d5e6f\","
+        "\"mail\":\"ada@example.com\",\"ip\":\"10.1.2.3\",\"n\":1}";
+    pf_mutator *m = new_mutator(1u << PF_M_FORMAT, 0);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    int ts = 0, day = 0, uid = 0, mail = 0, ip = 0;
+    char seen[8][40];
+    int nseen = 0;
+    for (uint64_t seed = 1; seed <= 2000; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate_class(m, PF_M_FORMAT, DOC, strlen(DOC), MAXSZ, &out, &err), 1);
+        cJSON *doc = cJSON_ParseWithLength(out.data, out.len);
+        if (!doc)
+            continue; /* a lenient number spelling */
+        const char *v;
+        if ((v = str_at(doc, "ts")) && strcmp(v, "2024-03-18T09:12:44Z")) {
+            /* the same instant: the date stays, the rest is respelled */
+            assert_memory_equal(v, "2024-03-18", 10);
+            int known = 0;
+            for (int k = 0; k < nseen; k++)
+                known |= !strcmp(seen[k], v);
+            if (!known && nseen < 8)
+                snprintf(seen[nseen++], sizeof seen[0], "%s", v);
+            ts++;
+        }
+        if ((v = str_at(doc, "day")) && strcmp(v, "2024-03-18")) {
+            assert_true(!strncmp(v, "2024-03-18", 10) || !strcmp(v, "20240318"));
+            day++;
+        }
+        if ((v = str_at(doc, "uid")) && strcmp(v, "9f1c2e4a-3b5d-4c6e-8f70-1a2b3c4d5e6f")) {
+            char hex[40];
+            size_t h = 0;
+            if (!strncmp(v, "urn:uuid:", 9))
+                v += 9;
+            for (; *v && h < sizeof hex - 1; v++)
+                if (*v != '-' && *v != '{' && *v != '}')
+                    hex[h++] = (char)(*v | 0x20);
+            hex[h] = 0;
+            assert_string_equal(hex, "9f1c2e4a3b5d4c6e8f701a2b3c4d5e6f");
+            uid++;
+        }
+        if ((v = str_at(doc, "mail")) && strcmp(v, "ada@example.com")) {
+            char low[64];
+            size_t h = 0;
+            for (; *v && h < sizeof low - 1; v++)
+                low[h++] = (char)(*v >= 'A' && *v <= 'Z' ? *v | 0x20 : *v);
+            low[h] = 0;
+            assert_true(!strcmp(low, "ada@example.com.") || !strcmp(low, "ada+tag@example.com") ||
+                        !strcmp(low, "ada@example.com"));
+            mail++;
+        }
+        if ((v = str_at(doc, "ip")) && strcmp(v, "10.1.2.3")) {
+            unsigned o[4];
+            if (!strncmp(v, "::ffff:", 7))
+                v += 7;
+            assert_int_equal(sscanf(v, "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]), 4);
+            assert_true(o[0] == 10 && o[1] == 1 && o[2] == 2 && o[3] == 3);
+            ip++;
+        }
+        cJSON_Delete(doc);
+    }
+    assert_true(ts >= 5 && day >= 5 && uid >= 5 && mail >= 5 && ip >= 5);
+    assert_true(nseen >= 3);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
 static void oversize_hits_integer_width_boundaries(void **st)
 {
     (void)st;
@@ -1380,6 +1459,7 @@ int main(void)
         cmocka_unit_test(empty_empties_a_value_that_had_content),
         cmocka_unit_test(unicode_puts_control_characters_raw_and_escaped),
         cmocka_unit_test(unicode_writes_valid_rare_text_and_surrogate_pairs),
+        cmocka_unit_test(format_respells_dates_ids_and_addresses_as_their_format_allows),
         cmocka_unit_test(oversize_hits_integer_width_boundaries),
         cmocka_unit_test(oversize_widths_are_relative_to_the_profile),
         cmocka_unit_test(legacy_never_sends_an_ordinary_rare_value),
