@@ -265,11 +265,12 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
         return 0;
     pf_buf_addc(r, '"');
     if (plain) {
-        size_t left = target;
-        while (left) {
-            size_t n = left < cur ? left : cur;
-            pf_buf_add(r, src, n);
-            left -= n;
+        /* the value once, then what is there doubled: a few copies
+         * instead of one per repetition (65,536 bytes of a 10-byte name) */
+        pf_buf_add(r, src, target < cur ? target : cur);
+        while (r->len - 1 < target && !r->oom) {
+            size_t have = r->len - 1, n = target - have < have ? target - have : have;
+            pf_buf_add(r, r->data + 1, n);
         }
     } else {
         pf_buf_addrep(r, 'A', target);

@@ -88,6 +88,8 @@ void pf_mset_last(pf_mutator *m, pf_mclass cls, int with_path);
  * pf_json_is_ws. */
 
 /* ---- size schedule (pf_mutate_size.c) ---- */
+/* Inputs whose sizes make "typical"; after as many calls it is settled. */
+#define PF_SIZE_LEARNED 1024
 /* Count one input's size, values and depth while learning "typical". */
 void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth);
 /* Past these an input is grown. */

@@ -21,8 +21,7 @@
  * mutants mostly go back towards the typical size, which the engine learns
  * from the sizes of its first inputs (the seeds, in practice). */
 
-#define PF_SIZE_LEARN 1024    /* inputs whose sizes make "typical" */
-#define PF_GROWN_MIN 4096     /* never call an input this small grown */
+#define PF_GROWN_MIN 1024     /* never call an input this small grown */
 #define PF_GROWN_DEPTH 32     /* nor one nested this little */
 #define PF_GROWN_NODES 64     /* nor an input with this few values */
 
@@ -36,7 +35,7 @@ static int log2_bucket(uint64_t v)
 
 void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth)
 {
-    if (m->size_seen >= PF_SIZE_LEARN)
+    if (m->size_seen >= PF_SIZE_LEARNED)
         return;
     m->size_hist[log2_bucket(len)]++;
     m->node_hist[log2_bucket(nodes)]++;
@@ -67,7 +66,7 @@ size_t pf_mutator_typical_size(const pf_mutator *m)
 size_t pf_mutator_grown_size(const pf_mutator *m)
 {
     size_t t = pf_mutator_typical_size(m);
-    return t > PF_GROWN_MIN / 4 ? (t > SIZE_MAX / 4 ? SIZE_MAX : 4 * t)
+    return t > PF_GROWN_MIN / 2 ? (t > SIZE_MAX / 2 ? SIZE_MAX : 2 * t)
                                 : PF_GROWN_MIN;
 }
 
@@ -181,6 +180,7 @@ static uint64_t denest(const char *s, size_t n, uint64_t keep, pf_buf *out)
  * longest string that is not a key (its content's span). */
 #define PF_REDUCE_KEEP 4
 typedef struct cut_plan {
+    uint64_t nodes; /* values, counted as pf_json_scan_depth counts them */
     uint64_t kids;
     size_t close, sep[PF_REDUCE_KEEP];
     size_t s_from, s_to;
@@ -196,6 +196,7 @@ typedef struct open_container {
 static int find_cuts(pf_mutator *m, const char *s, size_t n, cut_plan *f)
 {
     memset(f, 0, sizeof *f);
+    f->nodes = 1;
     size_t depth = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
@@ -215,6 +216,7 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, cut_plan *f)
             continue;
         }
         if (ch == '[' || ch == '{') {
+            f->nodes++;
             if (depth)
                 ((open_container *)m->stack)[depth - 1].nonempty = 1;
             if (depth == m->stack_cap) {
@@ -238,6 +240,7 @@ static int find_cuts(pf_mutator *m, const char *s, size_t n, cut_plan *f)
                 memcpy(f->sep, t->sep, sizeof f->sep);
             }
         } else if (ch == ',' && depth) {
+            f->nodes++;
             open_container *t = &((open_container *)m->stack)[depth - 1];
             if (t->commas < PF_REDUCE_KEEP)
                 t->sep[t->commas] = i;
@@ -272,28 +275,28 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
             return pf_buf_ok(out, err);
         }
     }
-    pf_buf cur = PF_BUF_INIT;
-    pf_buf_add(&cur, in, len);
+    /* each step reads src and writes the other buffer: no copy back, no
+     * allocation once the two have grown (a grown parent keeps coming) */
+    pf_buf *bufs[2] = {out, &m->tmp};
+    const char *src = in;
+    size_t slen = len;
     int steps = 0;
-    for (; steps < 8 && !cur.oom && !out->oom; steps++) {
-        uint64_t nodes;
-        pf_json_scan_depth(cur.data, cur.len, INT_MAX, &nodes);
-        int by_nodes = nodes > pf_msize_grown_nodes(m);
-        if (!by_nodes && cur.len <= pf_mutator_grown_size(m))
-            break;
+    for (; steps < 8; steps++) {
         cut_plan f;
-        if (find_cuts(m, cur.data, cur.len, &f) < 0) {
-            pf_buf_free(&cur);
+        if (find_cuts(m, src, slen, &f) < 0)
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        }
+        int by_nodes = f.nodes > pf_msize_grown_nodes(m);
+        if (!by_nodes && slen <= pf_mutator_grown_size(m))
+            break;
         uint64_t keep = 1 + pf_mbelow(m, PF_REDUCE_KEEP);
-        pf_buf_reset(out);
+        pf_buf *dst = bufs[steps & 1];
+        pf_buf_reset(dst);
         if (f.kids > keep && (by_nodes || f.s_to == f.s_from)) {
             /* drop the children after the keep-th, with their separator */
-            pf_buf_add(out, cur.data, f.sep[keep - 1]);
-            pf_buf_add(out, cur.data + f.close, cur.len - f.close);
+            pf_buf_add(dst, src, f.sep[keep - 1]);
+            pf_buf_add(dst, src + f.close, slen - f.close);
         } else if (f.s_to - f.s_from > 64) {
-            const char *s = cur.data + f.s_from;
+            const char *s = src + f.s_from;
             size_t want = 1 + pf_mbelow(m, 64), k = 0, safe = 0;
             while (k < want) {
                 k += s[k] == '\\' ? (s[k + 1] == 'u' ? 6 : 2) : 1;
@@ -302,24 +305,26 @@ int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,
             }
             while (safe > 0 && ((unsigned char)s[safe] & 0xC0) == 0x80)
                 safe--; /* not inside a UTF-8 character */
-            pf_buf_add(out, cur.data, f.s_from + safe);
-            pf_buf_add(out, cur.data + f.s_to, cur.len - f.s_to);
+            pf_buf_add(dst, src, f.s_from + safe);
+            pf_buf_add(dst, src + f.s_to, slen - f.s_to);
         } else {
             break;
         }
-        pf_buf_reset(&cur);
-        pf_buf_add(&cur, out->data, out->len);
+        if (dst->oom)
+            return pf_buf_ok(dst, err);
+        src = dst->data;
+        slen = dst->len;
     }
-    pf_buf_reset(out);
     size_t typ = pf_mutator_typical_size(m);
-    if (steps == 0 && cur.len > typ) {
+    if (steps == 0 && slen > typ) {
         size_t head = pf_mbelow(m, typ + 1);
-        pf_buf_add(out, cur.data, head);
-        pf_buf_add(out, cur.data + cur.len - (typ - head), typ - head);
-    } else {
-        pf_buf_add(out, cur.data, cur.len);
+        pf_buf_reset(out);
+        pf_buf_add(out, src, head);
+        pf_buf_add(out, src + slen - (typ - head), typ - head);
+    } else if (src != out->data) {
+        pf_buf_reset(out);
+        pf_buf_add(out, src, slen);
     }
-    pf_buf_free(&cur);
     if (out->len > max)
         pf_buf_truncate(out, max); /* keeps the NUL */
     pf_mset_last(m, PF_M_SHRINK, 0);

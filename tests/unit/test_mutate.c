@@ -1250,7 +1250,7 @@ static void schedule_learns_the_typical_size(void **st)
     size_t typ = pf_mutator_typical_size(m);
     /* ORDER is 200-odd bytes: typical is its power-of-two ceiling */
     assert_true(typ >= strlen(ORDER) && typ < 2 * strlen(ORDER) + 2);
-    assert_int_equal(pf_mutator_grown_size(m), 4096); /* the floor */
+    assert_int_equal(pf_mutator_grown_size(m), 1024); /* the floor */
     pf_mutator_free(m);
     pf_mutator *fresh = new_mutator(0, 0);
     assert_int_equal(pf_mutator_typical_size(fresh), 0);
