@@ -1404,7 +1404,7 @@ static void schedule_can_be_switched_off_by_env(void **st)
 static void schedule_makes_growth_classes_rarer(void **st)
 {
     (void)st;
-    int grew[2] = {0, 0}, over = 0, deep = 0;
+    int grew[2] = {0, 0}, over = 0, deep = 0, uni = 0;
     for (int schedule = 0; schedule <= 1; schedule++) {
         pf_mutator *m = loop_mutator(schedule);
         pf_buf out = PF_BUF_INIT;
@@ -1417,16 +1417,19 @@ static void schedule_makes_growth_classes_rarer(void **st)
             if (schedule) {
                 over += c == PF_M_OVERSIZE;
                 deep += c == PF_M_DEEP;
+                uni += c == PF_M_UNICODE;
             }
         }
         pf_buf_free(&out);
         pf_mutator_free(m);
     }
-    /* uniform: 2 in 12 (333 of 2000); in a loop: deep 2 against 8 for
-     * each of the eleven others (oversize 178 of 2000, deep 44) */
+    /* uniform: 2 in 12 (333 of 2000); in a loop: deep 2, unicode 12 and
+     * 8 for each of the ten others (oversize 170 of 2000, deep 43,
+     * unicode 255) */
     assert_true(grew[0] > 250);
     assert_true(over > 120 && over < 240);
     assert_true(deep > 15 && deep < 80);
+    assert_true(uni > 190 && uni < 330 && uni > over + 40);
 }
 
 int main(void)
