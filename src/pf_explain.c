@@ -449,7 +449,43 @@ typedef struct uscan {
     size_t invalid, cut, surrogate, nul, ctl_esc, bom, bidi, ascii_esc;
     int first_bad; /* the first invalid byte's value */
     size_t first_at;
+    size_t rare;           /* valid but rare characters (rare_char) */
+    unsigned rare_cp;      /* the first one */
+    const char *rare_what; /* and what it is */
 } uscan;
+
+/* Valid text that everyday input does not carry and that the mutator's
+ * unicode class writes: what it is, or NULL. pair: written as a UTF-16
+ * surrogate pair escape; esc: written as any \u escape. */
+static const char *rare_char(unsigned cp, int pair, int esc)
+{
+    if ((cp & 0xfffe) == 0xfffe || (cp >= 0xfdd0 && cp <= 0xfdef))
+        return "a Unicode non-character";
+    if (pair)
+        return "a character past U+FFFF written as a surrogate pair escape";
+    if (cp >= 0x200b && cp <= 0x200d)
+        return "a zero-width character";
+    if (cp >= 0x2066 && cp <= 0x2069)
+        return "a bidirectional isolate";
+    if (cp >= 0x0300 && cp <= 0x036f)
+        return "a combining mark";
+    if (cp >= 0x0590 && cp <= 0x08ff)
+        return "right-to-left text";
+    if (cp >= 0x10000)
+        return "a character past U+FFFF (four UTF-8 bytes)";
+    if (esc && cp >= 0x80)
+        return "a non-ASCII character written as a \\u escape";
+    return NULL;
+}
+
+static void note_rare(uscan *u, unsigned cp, int pair, int esc)
+{
+    const char *what = rare_char(cp, pair, esc);
+    if (what && !u->rare++) {
+        u->rare_cp = cp;
+        u->rare_what = what;
+    }
+}
 
 static unsigned hex4(const char *s)
 {
@@ -476,6 +512,8 @@ static void scan_string(const char *s, size_t n, uscan *u)
                 if (v >= 0xd800 && v <= 0xdbff) {
                     if (i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
                         hex4(s + i + 8) >= 0xdc00 && hex4(s + i + 8) <= 0xdfff) {
+                        note_rare(u, 0x10000 + ((v - 0xd800) << 10) + (hex4(s + i + 8) - 0xdc00),
+                                  1, 1);
                         i += 12;
                         continue;
                     }
@@ -493,6 +531,8 @@ static void scan_string(const char *s, size_t n, uscan *u)
                     u->bidi++;
                 } else if (v >= 0x20 && v < 0x7f) {
                     u->ascii_esc++;
+                } else {
+                    note_rare(u, v, 0, 1);
                 }
                 i += 6;
                 continue;
@@ -537,6 +577,10 @@ static void scan_string(const char *s, size_t n, uscan *u)
             i += k ? k : 1;
             continue;
         }
+        unsigned cp = need == 2 ? ch & 0x1fu : need == 3 ? ch & 0x0fu : ch & 0x07u;
+        for (size_t x = 1; x < need; x++)
+            cp = cp << 6 | ((unsigned char)s[i + x] & 0x3fu);
+        note_rare(u, cp, 0, 0);
         if (need == 3 && ch == 0xef && (unsigned char)s[i + 1] == 0xbb &&
             (unsigned char)s[i + 2] == 0xbf)
             u->bom++;
@@ -598,6 +642,10 @@ static void check_string(actx *c, int tok, const char *path,
         add_item(c->items, path, "unicode", B + 1,
                  "%s holds a bidirectional override (U+202E and kin); production text "
                  "had none", path);
+    else if (u.rare)
+        add_item(c->items, path, "unicode", B + 1,
+                 "%s holds %s (U+%04X); production text had none", path, u.rare_what,
+                 u.rare_cp);
     if (u.ascii_esc && !c->x->ascii_escapes)
         add_item(c->items, path, "format", B / 2,
                  "%s spells %s plain character(s) as escapes (\\u00XX, \\/); "

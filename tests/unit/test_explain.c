@@ -109,6 +109,31 @@ static void explain_invalid_utf8_name_is_unicode_not_unrelated_nulls(void **st)
     pf_explainer_close(x);
 }
 
+/* Valid but rare text in a name (what the mutator's unicode class writes
+ * besides broken text): named for what it is, with its code point. */
+static void explain_valid_rare_unicode_names_the_character(void **st)
+{
+    (void)st;
+    static const struct { const char *name, *says; } cases[] = {
+        {"\"Ada \\ud83d\\ude00\"", "surrogate pair escape (U+1F600)"},
+        {"\"Ada \xef\xbf\xbe\"", "non-character (U+FFFE)"},
+        {"\"A\xe2\x80\x8d" "da\"", "zero-width character (U+200D)"},
+        {"\"Ade\xcc\x81\"", "combining mark (U+0301)"},
+    };
+    pf_explainer *x = corpus_explainer();
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        pf_buf b = PF_BUF_INIT;
+        order(&b, 3, NULL, "null", cases[k].name);
+        pf_explanation e;
+        explain(x, NULL, b.data, b.len, &e);
+        assert_first(&e, "unicode", "$.customer.name");
+        assert_non_null(strstr(e.items[0].text, cases[k].says));
+        pf_explanation_free(&e);
+        pf_buf_free(&b);
+    }
+    pf_explainer_close(x);
+}
+
 /* A division by zero on total, with billing_city null as in its nearest
  * production document: total first, billing_city never listed. */
 static void explain_zero_total_is_not_headed_by_a_null_the_nearest_shares(void **st)
@@ -432,6 +457,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(explain_names_a_never_null_field_with_production_count),
         cmocka_unit_test(explain_invalid_utf8_name_is_unicode_not_unrelated_nulls),
+        cmocka_unit_test(explain_valid_rare_unicode_names_the_character),
         cmocka_unit_test(explain_zero_total_is_not_headed_by_a_null_the_nearest_shares),
         cmocka_unit_test(explain_deep_nesting_names_the_value_and_both_depths),
         cmocka_unit_test(explain_truncated_document_names_the_value_it_stops_in),
