@@ -32,7 +32,7 @@ last=$T0
 step() { # step NAME: the time since the previous step
     local t
     t=$(now)
-    printf '%-36s %7.1f s\n' "$1" "$(echo "$t - $last" | bc)"
+    printf '%-36s %7.1f s\n' "$1" "$(awk -v a="$t" -v b="$last" 'BEGIN { print a - b }')"
     last=$t
 }
 fail() { echo "first_crash: $*" >&2; tail -20 "$T/log" >&2; exit 1; }
@@ -65,6 +65,6 @@ cd "$T/try/orders-fuzz" || exit 1
 bash -c "set -e; . '$T/blocks/$explain.sh'" >"$T/explain.out" 2>&1 || { cp "$T/explain.out" "$T/log"; fail "explain failed"; }
 step "5. explain"
 grep -q '^nearest production document' "$T/explain.out" || { cp "$T/explain.out" "$T/log"; fail "no explanation"; }
-printf '%-36s %7.1f s\n' "total: clone to explained crash" "$(echo "$(now) - $T0" | bc)"
+printf '%-36s %7.1f s\n' "total: clone to explained crash" "$(awk -v a="$(now)" -v b="$T0" 'BEGIN { print a - b }')"
 echo "the finding: $(grep -m1 '^SUMMARY' "$T/log")"
 echo "the explanation's first line: $(head -1 "$T/explain.out")"
