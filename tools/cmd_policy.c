@@ -135,12 +135,11 @@ static const wordrule R_PERSONAL[] = {
     {"ip", "a network address"}, {"mac", "a network address"},
     {"card", "payment details"}, {"iban", "payment details"}, {"bic", "payment details"},
     {"account", "payment details"}, {"pan", "payment details"}, {"cvv", "payment details"},
-    {"ssn", "a national identifier"}, {"tax", "a national identifier"},
-    {"vat", "a national identifier"}, {"*passport", "a national identifier"},
+    {"ssn", "a national identifier"}, {"*passport", "a national identifier"},
     {"license", "a national identifier"}, {"licence", "a national identifier"},
     {"*birth", "a personal attribute"}, {"dob", "a personal attribute"},
     {"age", "a personal attribute"}, {"gender", "a personal attribute"},
-    {"sex", "a personal attribute"}, {"height", "a personal attribute"},
+    {"sex", "a personal attribute"},
     {"*salary", "a personal attribute"}, {"income", "a personal attribute"},
     {"wage", "a personal attribute"},
     {"user", "a person's identity"}, {"login", "a person's identity"},
@@ -157,9 +156,11 @@ static const wordrule R_PERSONAL[] = {
     {"device", "a device"}, {"agent", "a device"}, {"imei", "a device"},
     {NULL, NULL}};
 static const wordrule R_BIRTH[] = {{"*birth", ""}, {"dob", ""}, {NULL, NULL}};
-/* Identifiers by name: a row's identity, whoever it belongs to. */
+/* Identifiers by name: a row's identity, whoever it belongs to ("tax_id",
+ * "vat_number": an identifier; "tax_amount": an amount). */
 static const wordrule R_ID[] = {{"id", ""}, {"uuid", ""}, {"guid", ""}, {"key", ""},
-    {"ref", ""}, {"no", ""}, {"nr", ""}, {"serial", ""}, {"code", ""}, {NULL, NULL}};
+    {"ref", ""}, {"no", ""}, {"nr", ""}, {"number", ""}, {"serial", ""}, {"code", ""},
+    {NULL, NULL}};
 /* Measures, amounts, counts and quantities: not personal by themselves. */
 static const wordrule R_QUANTITY[] = {{"qty", ""}, {"*quantity", ""}, {"*amount", ""},
     {"*price", ""}, {"total", ""}, {"subtotal", ""}, {"*count", ""}, {"cnt", ""},
@@ -167,7 +168,7 @@ static const wordrule R_QUANTITY[] = {{"qty", ""}, {"*quantity", ""}, {"*amount"
     {"version", ""}, {"position", ""}, {"sort", ""}, {"priority", ""}, {"duration", ""},
     {"percent", ""}, {"percentage", ""}, {"rate", ""}, {"ratio", ""}, {"cost", ""},
     {"fee", ""}, {"tax", ""}, {"discount", ""}, {"balance", ""}, {"length", ""},
-    {"width", ""}, {"depth", ""}, {"volume", ""}, {"capacity", ""}, {"stock", ""},
+    {"width", ""}, {"height", ""}, {"depth", ""}, {"volume", ""}, {"capacity", ""}, {"stock", ""},
     {"limit", ""}, {"min", ""}, {"max", ""}, {"avg", ""}, {"sum", ""}, {NULL, NULL}};
 
 typedef struct verdict {

@@ -73,20 +73,23 @@ CREATE TABLE readings (
     latitude    double precision, -- a location
     age         integer,          -- a personal attribute
     paid_amount numeric(10,2),    -- an amount ("paid" is not "id")
-    width_mm    integer           -- a measure by its name
+    width_mm    integer,          -- a measure by its name
+    tax_amount  numeric(10,2),    -- an amount, though "tax"
+    tax_number  bigint            -- an identifier by its name
 );
-INSERT INTO readings (user_id, sensor_no, floor, ticket, reading, latitude, age, paid_amount, width_mm)
+INSERT INTO readings (user_id, sensor_no, floor, ticket, reading, latitude, age, paid_amount,
+                      width_mm, tax_amount, tax_number)
 SELECT 101 + g % 50, g, g % 5, 700000 + g * 13, g * 0.37, 48.1 + g / 1000.0, 20 + g % 60,
-       g * 1.25, 10 + g % 7
+       g * 1.25, 10 + g % 7, g * 0.19, 990000000 + g
 FROM generate_series(1, 200) AS g;
 SQL
 for pass in sample stats; do
     [ "$pass" = stats ] && "${PSQL[@]}" -c "ANALYZE readings" >/dev/null
     t_exit "policy_init_numbers_${pass}_exits_0" 0 "$P" policy init --table readings -o "$W/num-$pass.json"
-    for keep in floor reading paid_amount width_mm; do
+    for keep in floor reading paid_amount width_mm tax_amount; do
         t_grep "policy_init_keeps_measure_${keep}_${pass}" "\"path\": \"\\\$\\.$keep\", \"action\": \"keep\"" "$W/num-$pass.json"
     done
-    for tr in id user_id sensor_no ticket latitude age; do
+    for tr in id user_id sensor_no ticket latitude age tax_number; do
         t_grep "policy_init_transforms_${tr}_${pass}" "\"path\": \"\\\$\\.$tr\", \"action\": \"scramble\"" "$W/num-$pass.json"
     done
     t_grep "policy_init_reason_primary_key_${pass}" '^  id +bigint +scramble +primary key: a surrogate id' "$T_ERR"
