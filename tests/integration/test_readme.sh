@@ -20,6 +20,7 @@
 #   <!-- readme-test: exit 1 -->        the exit codes it ends with (0)
 #   <!-- readme-test: planned CMD -->   skipped while `prodfuzz help` lists
 #                                       CMD as "(planned)", run after that
+# (exit goes with planned: a planned block's exit code once it runs)
 # Output samples (fences with no language) are not run.
 . "$(dirname "$0")/../lib/assert.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
@@ -69,7 +70,7 @@ else t_fail "the README has its sh blocks" "found $nsh"; fi
 "$P" help >"$W/help.txt" 2>&1
 
 # ---- every block, in order ------------------------------------------------
-while IFS=$'\t' read -r no lang line marker arg; do
+while IFS=$'\t' read -r no lang line marker arg want; do
     f="$W/blocks/$no.$lang"
     label="README block $no ($lang, line $line)"
     case "$marker" in
@@ -81,8 +82,6 @@ while IFS=$'\t' read -r no lang line marker arg; do
             continue
         fi ;;
     esac
-    want=0
-    [ "$marker" = exit ] && want=$arg
     case "$lang" in
     sh)
         timeout 600 bash "$W/state/run-block.sh" "$W/state" "$f" </dev/null >"$W/logs/$no.out" 2>&1
