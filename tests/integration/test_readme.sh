@@ -28,7 +28,8 @@ P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PSQL=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
 W=$(mktemp -d /tmp/pf-readme.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+# PF_KEEP_README=1 keeps the folder (each block's output in logs/NNN.out).
+trap '[ -n "${PF_KEEP_README:-}" ] && echo "# kept $W" || rm -rf "$W"' EXIT
 if ! [ -f "$ROOT/build/lib/libprodfuzz_libfuzzer.a" ]; then
     t_skip "README blocks" "build/lib/libprodfuzz_libfuzzer.a not built (make)"; exit 0
 fi
