@@ -46,6 +46,10 @@ int pf_policy_default(pf_policy **out, pf_err *err);
 void pf_policy_free(pf_policy *p);
 /* SHA-256 of the canonical policy, for manifests. */
 void pf_policy_digest(const pf_policy *p, char out[65]);
+/* The action ("keep", "scramble", ...) the policy gives the values at a
+ * canonical path of a table's documents (table may be NULL): the first
+ * matching rule's, else the default's. */
+const char *pf_policy_action_at(const pf_policy *p, const char *table, const char *path);
 
 /* ---- the engine ----------------------------------------------------------- */
 typedef struct pf_anon pf_anon;

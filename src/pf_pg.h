@@ -158,9 +158,10 @@ int pf_pg_stream_rows(pf_pg *pg, const pf_pg_table *t, const char *rows_sql,
                       void *ctx, pf_pg_stats *st, pf_err *err);
 
 /* Run a bounded count(DISTINCT col) on at most `rows` rows of t: for
- * policy init when pg_stats has nothing. -1 on error. */
+ * policy init when pg_stats has nothing. -1 on error; *nonnull (when not
+ * NULL) gets how many of those rows had a value. */
 int64_t pf_pg_count_distinct(pf_pg *pg, const pf_pg_table *t, const char *col,
-                             long rows, pf_err *err);
+                             long rows, int64_t *nonnull, pf_err *err);
 
 /* ---- decoding what the server sends (exposed for tests and fuzzing) ---- */
 /* One single-column row of COPY's text format (with or without its

@@ -258,7 +258,7 @@ int pf_pg_table_stats(pf_pg *pg, pf_pg_table *t, pf_err *err)
 }
 
 int64_t pf_pg_count_distinct(pf_pg *pg, const pf_pg_table *t, const char *col,
-                             long rows, pf_err *err)
+                             long rows, int64_t *nonnull, pf_err *err)
 {
     char *qc = pf_pg_ident(pg, col, err);
     if (!qc)
@@ -273,7 +273,7 @@ int64_t pf_pg_count_distinct(pf_pg *pg, const pf_pg_table *t, const char *col,
         pf_err_set(err, PF_E_NOMEM, "out of memory");
         return -1;
     }
-    snprintf(sql, n, "SELECT count(DISTINCT x) FROM (SELECT %s AS x FROM %s LIMIT $1::bigint) s",
+    snprintf(sql, n, "SELECT count(DISTINCT x), count(x) FROM (SELECT %s AS x FROM %s LIMIT $1::bigint) s",
              qc, t->qname);
     free(qc);
     PGresult *r = pf_pg_exec(pg, sql, 1, p, "counting distinct values", err);
@@ -281,6 +281,8 @@ int64_t pf_pg_count_distinct(pf_pg *pg, const pf_pg_table *t, const char *col,
     if (!r)
         return -1;
     int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    if (nonnull)
+        *nonnull = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     PQclear(r);
     return v;
 }

@@ -433,3 +433,9 @@ const pf_rule *pf_policy_match(const pf_policy *p, const char *table,
     }
     return NULL;
 }
+
+const char *pf_policy_action_at(const pf_policy *p, const char *table, const char *path)
+{
+    const pf_rule *r = pf_policy_match(p, table, path);
+    return pf_act_name(r ? r->act.kind : p->deflt.kind);
+}

@@ -1177,6 +1177,8 @@ uint64_t pf_shape_unlisted(const pf_shape *s) { return s->b->unlisted; }
 uint64_t pf_shape_invalid(const pf_shape *s) { return s->b->invalid; }
 int pf_shape_max_depth(const pf_shape *s) { return s->b->max_depth; }
 uint64_t pf_shape_max_bytes(const pf_shape *s) { return s->b->max_bytes; }
+int pf_shape_anonymized(const pf_shape *s) { return s->b->anonymized; }
+void pf_shape_builder_set_anonymized(pf_shape_builder *b, int yes) { b->anonymized = !!yes; }
 size_t pf_shape_npaths(const pf_shape *s) { return s->n; }
 
 const pf_shape_path *pf_shape_at(const pf_shape *s, size_t i)

@@ -69,6 +69,10 @@ size_t pf_shape_formats(const pf_shape *s, const pf_shape_path *p,
                         const char **names, uint64_t *counts, size_t max);
 /* Documents counted as invalid and nesting too deep (a subset). */
 uint64_t pf_shape_invalid(const pf_shape *s);
+/* 1 when the documents were anonymized (the profile's "anonymized"): a
+ * number path the policy did not keep holds the scrambled values' range,
+ * not production's. */
+int pf_shape_anonymized(const pf_shape *s);
 
 /* ---- builder ---------------------------------------------------------------
  *
@@ -127,5 +131,8 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *out,
  * tokens; one entry per line, non-printable bytes as \xNN. */
 int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out,
                           pf_err *err);
+/* Mark the documents as anonymized (the profile's "anonymized"; merging
+ * keeps the mark). */
+void pf_shape_builder_set_anonymized(pf_shape_builder *b, int yes);
 
 #endif

@@ -76,6 +76,7 @@ struct pf_shape_builder {
     uint64_t over_cjson;            /* documents nested deeper than CJSON_DEPTH */
     int max_depth;
     uint64_t max_bytes;
+    int anonymized; /* built from (or merged with) an anonymized corpus */
     char *invalid_at[MAX_INVALID_AT];
     size_t ninvalid_at;
     pf_json j;

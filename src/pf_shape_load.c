@@ -491,6 +491,10 @@ int pf_sh_parse_into(pf_shape_builder *b, pf_shape_opts *opts_out,
         b->max_bytes = mb;
     if ((int)md > b->max_depth)
         b->max_depth = (int)md;
+    /* absent (older profiles): not known to be anonymized */
+    int an = member(&j, 0, "anonymized");
+    if (is_kind(&j, an, PF_J_BOOL) && text[j.tok[an].start] == 't')
+        b->anonymized = 1;
     rc = 0;
 out:
     pf_json_free(&j);

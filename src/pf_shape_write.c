@@ -190,6 +190,7 @@ int pf_shape_builder_write(const pf_shape_builder *b, pf_buf *o, pf_err *err)
     add_u64(o, "over_cjson_depth", b->over_cjson, 1);
     pf_buf_addf(o, ", \"max_depth\": %d", b->max_depth);
     add_u64(o, "max_bytes", b->max_bytes, 1);
+    pf_buf_addf(o, ", \"anonymized\": %s", b->anonymized ? "true" : "false");
     pf_buf_adds(o, ",\n  \"invalid_at\": [");
     for (size_t i = 0; i < b->ninvalid_at; i++) {
         if (i)

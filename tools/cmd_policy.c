@@ -3,11 +3,14 @@
  * (`policy init`) and show what a policy will do, path by path, on a few
  * rows (`policy explain`: paths and actions, never values).
  *
- * init reads column types, names, comments, pg_stats and PostgreSQL
+ * init reads column types, names, keys, pg_stats and PostgreSQL
  * Anonymizer security labels (SECURITY LABEL FOR anon ... IS 'MASKED WITH
  * ...'), marks obviously non-personal columns keep (booleans, small
- * enums, quantities, timestamps such as created_at) so their real ranges
- * survive, and transforms everything else. It is a start: review it.
+ * enums, timestamps such as created_at, and numbers that are measures,
+ * amounts, counts or quantities) so their real ranges survive in the shape
+ * profile, and transforms everything else: ids, free text, names, contacts
+ * and anything naming a person. Each suggestion prints its own reason. It
+ * is a start: review it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -31,11 +34,15 @@ const pf_cmd pf_cmd_policy = {"policy", "write a starting policy, explain a poli
     "       prodfuzz policy explain --policy FILE [--rows N]\n"
     "                            ([--db CONNINFO] --table T [--column COL] | IN.jsonl)\n"
     "\n"
-    "init writes a policy from the catalog: booleans, small enums (pg_stats, or a\n"
-    "bounded count of distinct values), quantities and timestamps are kept so\n"
-    "their real ranges survive; e-mail columns get the email action, secrets are\n"
-    "hashed, PostgreSQL Anonymizer labels (SECURITY LABEL FOR anon) are honoured,\n"
-    "everything else is scrambled. The reasons go to stderr; review the file.\n"
+    "init writes a policy from the catalog. Kept, so their real ranges survive\n"
+    "into the shape profile: booleans, small enums (pg_stats, or a bounded count\n"
+    "of distinct values), timestamps, and numbers that are measures, amounts,\n"
+    "counts or quantities (by name, a fractional type, or whole numbers that\n"
+    "repeat in pg_stats). Transformed: primary and foreign keys and other ids,\n"
+    "free text, names, contacts, addresses and anything naming a person.\n"
+    "E-mail columns get the email action, secrets are hashed, PostgreSQL\n"
+    "Anonymizer labels (SECURITY LABEL FOR anon) are honoured. Each column's\n"
+    "reason goes to stderr; review the file.\n"
     "\n"
     "explain runs the policy on a few rows (default 20) and prints, per JSON\n"
     "path, the action that applies: paths and actions only, never values.\n"
@@ -61,35 +68,113 @@ enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_TABLE, OPT_POLICY, OPT_ROWS, OPT_FORCE,
 
 /* ---- init: classify one column -------------------------------------------- */
 
-static int name_has(const char *name, const char *const *words)
+/* A column name as lower-case words: "fullName" and "full_name" both give
+ * "full" and "name", so a short word such as "id" or "ip" matches a whole
+ * word ("user_id", "last_ip") and never a fragment ("paid", "recipe"). */
+typedef struct words {
+    char w[16][32];
+    int n;
+} words;
+
+static void split_words(const char *name, words *ws)
 {
-    char low[128];
-    size_t i;
-    for (i = 0; name[i] && i < sizeof low - 1; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
-    low[i] = '\0';
-    for (; *words; words++)
-        if (strstr(low, *words))
-            return 1;
-    return 0;
+    ws->n = 0;
+    size_t len = 0;
+    for (const char *p = name;; p++) {
+        unsigned char ch = (unsigned char)*p;
+        int boundary = !ch || !isalpha(ch) ||
+            (isupper(ch) && p > name && islower((unsigned char)p[-1]));
+        if (boundary && len) {
+            ws->w[ws->n][len] = '\0';
+            if (++ws->n == 16)
+                return;
+            len = 0;
+        }
+        if (!ch)
+            return;
+        if (isalpha(ch) && len < sizeof ws->w[0] - 1)
+            ws->w[ws->n][len++] = (char)tolower(ch);
+    }
 }
 
-static const char *const W_EMAIL[] = {"email", "e_mail", "mail", NULL};
-static const char *const W_SECRET[] = {"password", "passwd", "secret", "token", "api_key",
-                                       "apikey", "salt", "otp", NULL};
-static const char *const W_PERSONAL[] = {"name", "phone", "mobile", "tel", "addr", "street",
-    "city", "zip", "postal", "ip", "card", "iban", "account", "ssn", "tax", "passport",
-    "birth", "dob", "gender", "email", "mail", "user", "login", "note", "comment", "lat",
-    "lon", "geo", "location", "device", "agent", "token", "id", NULL};
-static const char *const W_BIRTH[] = {"birth", "dob", NULL};
-static const char *const W_QUANTITY[] = {"qty", "quantity", "amount", "price", "total",
-    "count", "cnt", "num_", "size", "weight", "score", "rank", "level", "version",
-    "position", "sort", "priority", "currency", "duration", "percent", "rate", NULL};
+/* One list entry: a word that matches a whole name word (or its plural), or,
+ * written "*word", one that also matches inside a word ("*phone" in
+ * "telephone"); the reason says what such a column holds. */
+typedef struct wordrule {
+    const char *word;
+    const char *what;
+} wordrule;
+
+static const wordrule *name_rule(const words *ws, const wordrule *rules)
+{
+    for (const wordrule *r = rules; r->word; r++) {
+        int inside = r->word[0] == '*';
+        const char *w = r->word + inside;
+        size_t wl = strlen(w);
+        for (int i = 0; i < ws->n; i++) {
+            const char *x = ws->w[i];
+            if (!strcmp(x, w) || (!strncmp(x, w, wl) && !strcmp(x + wl, "s")) ||
+                (inside && strstr(x, w)))
+                return r;
+        }
+    }
+    return NULL;
+}
+
+static const wordrule R_SECRET[] = {{"*password", ""}, {"passwd", ""}, {"*secret", ""},
+    {"*token", ""}, {"apikey", ""}, {"salt", ""}, {"otp", ""}, {"hash", ""}, {NULL, NULL}};
+static const wordrule R_EMAIL[] = {{"*email", ""}, {"mail", ""}, {NULL, NULL}};
+/* Free text, names, contacts and identifiers of people: never kept. */
+static const wordrule R_PERSONAL[] = {
+    {"*name", "a name"}, {"surname", "a name"}, {"nickname", "a name"},
+    {"*phone", "a phone number"}, {"mobile", "a phone number"}, {"tel", "a phone number"},
+    {"fax", "a phone number"}, {"msisdn", "a phone number"},
+    {"*addr", "an address"}, {"*address", "an address"}, {"*street", "an address"},
+    {"city", "an address"}, {"zip", "an address"}, {"zipcode", "an address"},
+    {"*postal", "an address"}, {"postcode", "an address"},
+    {"ip", "a network address"}, {"mac", "a network address"},
+    {"card", "payment details"}, {"iban", "payment details"}, {"bic", "payment details"},
+    {"account", "payment details"}, {"pan", "payment details"}, {"cvv", "payment details"},
+    {"ssn", "a national identifier"}, {"*passport", "a national identifier"},
+    {"license", "a national identifier"}, {"licence", "a national identifier"},
+    {"*birth", "a personal attribute"}, {"dob", "a personal attribute"},
+    {"age", "a personal attribute"}, {"gender", "a personal attribute"},
+    {"sex", "a personal attribute"},
+    {"*salary", "a personal attribute"}, {"income", "a personal attribute"},
+    {"wage", "a personal attribute"},
+    {"user", "a person's identity"}, {"login", "a person's identity"},
+    {"customer", "a person's identity"}, {"person", "a person's identity"},
+    {"owner", "a person's identity"}, {"patient", "a person's identity"},
+    {"employee", "a person's identity"}, {"member", "a person's identity"},
+    {"*username", "a person's identity"},
+    {"note", "free text"}, {"*comment", "free text"}, {"*description", "free text"},
+    {"*message", "free text"}, {"bio", "free text"}, {"remark", "free text"},
+    {"body", "free text"}, {"text", "free text"},
+    {"lat", "a location"}, {"*latitude", "a location"}, {"lon", "a location"},
+    {"lng", "a location"}, {"*longitude", "a location"}, {"geo", "a location"},
+    {"gps", "a location"}, {"*location", "a location"}, {"coord", "a location"},
+    {"device", "a device"}, {"agent", "a device"}, {"imei", "a device"},
+    {NULL, NULL}};
+static const wordrule R_BIRTH[] = {{"*birth", ""}, {"dob", ""}, {NULL, NULL}};
+/* Identifiers by name: a row's identity, whoever it belongs to ("tax_id",
+ * "vat_number": an identifier; "tax_amount": an amount). */
+static const wordrule R_ID[] = {{"id", ""}, {"uuid", ""}, {"guid", ""}, {"key", ""},
+    {"ref", ""}, {"no", ""}, {"nr", ""}, {"number", ""}, {"serial", ""}, {"code", ""},
+    {NULL, NULL}};
+/* Measures, amounts, counts and quantities: not personal by themselves. */
+static const wordrule R_QUANTITY[] = {{"qty", ""}, {"*quantity", ""}, {"*amount", ""},
+    {"*price", ""}, {"total", ""}, {"subtotal", ""}, {"*count", ""}, {"cnt", ""},
+    {"num", ""}, {"size", ""}, {"weight", ""}, {"score", ""}, {"rank", ""}, {"level", ""},
+    {"version", ""}, {"position", ""}, {"sort", ""}, {"priority", ""}, {"duration", ""},
+    {"percent", ""}, {"percentage", ""}, {"rate", ""}, {"ratio", ""}, {"cost", ""},
+    {"fee", ""}, {"tax", ""}, {"discount", ""}, {"balance", ""}, {"length", ""},
+    {"width", ""}, {"height", ""}, {"depth", ""}, {"volume", ""}, {"capacity", ""}, {"stock", ""},
+    {"limit", ""}, {"min", ""}, {"max", ""}, {"avg", ""}, {"sum", ""}, {NULL, NULL}};
 
 typedef struct verdict {
     const char *action; /* policy action */
     const char *extra;  /* extra JSON members, or "" */
-    char why[160];
+    char why[200];
 } verdict;
 
 /* Map a PostgreSQL Anonymizer masking rule to the nearest action. */
@@ -119,6 +204,117 @@ static void from_seclabel(const char *label, verdict *v)
     snprintf(v->why, sizeof v->why, "PostgreSQL Anonymizer label (%s)", v->action);
 }
 
+static int in_list(char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return 1;
+    return 0;
+}
+
+static int is_fk(const pf_pg_table *t, const char *name)
+{
+    for (int i = 0; i < t->nfks; i++)
+        if (in_list(t->fks[i].cols, t->fks[i].n, name))
+            return 1;
+    return 0;
+}
+
+/* Whole numbers: what identifiers are made of. Fractional types (numeric
+ * with a scale, real, double, money) hold measures and amounts. */
+static int whole_number_type(const pf_pg_col *c)
+{
+    const char *tn = c->typname;
+    if (!strcmp(tn, "int2") || !strcmp(tn, "int4") || !strcmp(tn, "int8") ||
+        !strcmp(tn, "oid"))
+        return 1;
+    /* numeric(p) and numeric(p,0) are whole numbers; plain numeric may be either */
+    if (!strcmp(tn, "numeric")) {
+        const char *comma = strchr(c->type, ',');
+        return !comma || atoi(comma + 1) == 0;
+    }
+    return 0;
+}
+
+/* Distinct values against rows: from pg_stats (a negative n_distinct is a
+ * fraction of the rows), else a bounded count on the table. -1 unknown. */
+static void distinct_stats(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c,
+                           double *nd, double *rows, const char **src)
+{
+    *nd = c->n_distinct;
+    *rows = t->reltuples > 0 ? t->reltuples : -1;
+    *src = "pg_stats";
+    if (*nd < 0 && *rows > 0)
+        *nd = -*nd * *rows;
+    else if (*nd < 0)
+        *nd = -1;
+    if (*nd == 0) {
+        pf_err e = PF_ERR_INIT;
+        int64_t nn = 0;
+        int64_t d = pf_pg_count_distinct(pg, t, c->name, 10000, &nn, &e);
+        *nd = d > 0 ? (double)d : -1;
+        *rows = d > 0 ? (double)nn : -1;
+        *src = "a bounded count";
+    }
+}
+
+/* A number column: keep measures, amounts, counts and quantities (their
+ * real ranges make the shape's boundaries real); transform ids and
+ * anything that names a person. */
+static void classify_number(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c,
+                            const words *ws, verdict *v)
+{
+    const wordrule *r;
+    v->action = "scramble";
+    if (in_list(t->pk, t->npk, c->name)) {
+        snprintf(v->why, sizeof v->why, "primary key: a surrogate id, scrambled "
+                 "(keyed and deterministic, so joins survive)");
+        return;
+    }
+    if (is_fk(t, c->name)) {
+        snprintf(v->why, sizeof v->why, "foreign key: an id, scrambled like the key it "
+                 "references, so joins survive");
+        return;
+    }
+    if ((r = name_rule(ws, R_PERSONAL))) {
+        snprintf(v->why, sizeof v->why, "%s (the column name says \"%s\")", r->what,
+                 r->word + (r->word[0] == '*'));
+        return;
+    }
+    if (name_rule(ws, R_ID)) {
+        snprintf(v->why, sizeof v->why, "an identifier (by its name): scrambled");
+        return;
+    }
+    if ((r = name_rule(ws, R_QUANTITY))) {
+        v->action = "keep";
+        snprintf(v->why, sizeof v->why, "a measure, amount or count (the column name says "
+                 "\"%s\"): real range kept", r->word + (r->word[0] == '*'));
+        return;
+    }
+    if (!whole_number_type(c)) {
+        v->action = "keep";
+        snprintf(v->why, sizeof v->why, "a measure or amount (%s: fractional numbers are "
+                 "not identifiers): real range kept", c->type);
+        return;
+    }
+    double nd, rows;
+    const char *src;
+    distinct_stats(pg, t, c, &nd, &rows, &src);
+    if (nd < 0 || rows <= 0) {
+        snprintf(v->why, sizeof v->why, "whole numbers with no statistics (ANALYZE the "
+                 "table): could be an identifier, scrambled");
+        return;
+    }
+    if (nd > 0.5 * rows) {
+        snprintf(v->why, sizeof v->why, "whole numbers, nearly all distinct (%.0f values "
+                 "in %.0f rows; %s): could be an identifier, scrambled", nd, rows, src);
+        return;
+    }
+    v->action = "keep";
+    snprintf(v->why, sizeof v->why, "a count or measure (whole numbers, %.0f distinct "
+             "values in %.0f rows; %s): real range kept", nd, rows, src);
+}
+
 static void classify(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c, verdict *v)
 {
     v->extra = "";
@@ -127,13 +323,15 @@ static void classify(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c, verdic
         return;
     }
     const char *tn = c->typname;
-    int personal_name = name_has(c->name, W_PERSONAL);
-    if (name_has(c->name, W_SECRET)) {
+    words ws;
+    split_words(c->name, &ws);
+    const wordrule *personal = name_rule(&ws, R_PERSONAL);
+    if (name_rule(&ws, R_SECRET)) {
         v->action = "hash";
         snprintf(v->why, sizeof v->why, "name looks like a secret");
         return;
     }
-    if (name_has(c->name, W_EMAIL) && (c->typcat == 'S' || !strcmp(tn, "citext"))) {
+    if (name_rule(&ws, R_EMAIL) && (c->typcat == 'S' || !strcmp(tn, "citext"))) {
         v->action = "email";
         snprintf(v->why, sizeof v->why, "name looks like an e-mail address");
         return;
@@ -149,7 +347,7 @@ static void classify(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c, verdic
         return;
     }
     if (c->typcat == 'D') {
-        if (name_has(c->name, W_BIRTH)) {
+        if (name_rule(&ws, R_BIRTH)) {
             v->action = "shift-date";
             snprintf(v->why, sizeof v->why, "a birth date: shifted by a keyed offset");
             return;
@@ -163,44 +361,57 @@ static void classify(pf_pg *pg, const pf_pg_table *t, const pf_pg_col *c, verdic
         snprintf(v->why, sizeof v->why, "interval");
         return;
     }
-    if (c->typcat == 'N' && name_has(c->name, W_QUANTITY) && !personal_name) {
-        v->action = "keep";
-        snprintf(v->why, sizeof v->why, "a quantity (by its name)");
+    if (c->typcat == 'N') {
+        classify_number(pg, t, c, &ws, v);
+        return;
+    }
+    v->action = "scramble";
+    if (!strcmp(tn, "json") || !strcmp(tn, "jsonb")) {
+        snprintf(v->why, sizeof v->why, "JSON payload: every leaf scrambled "
+                 "(add rules for its inner paths)");
+        return;
+    }
+    if (in_list(t->pk, t->npk, c->name) || is_fk(t, c->name)) {
+        snprintf(v->why, sizeof v->why, "%s: an id, scrambled (keyed and deterministic, "
+                 "so joins survive)", is_fk(t, c->name) ? "foreign key" : "primary key");
+        return;
+    }
+    if (personal) {
+        snprintf(v->why, sizeof v->why, "%s (the column name says \"%s\")",
+                 personal->what, personal->word + (personal->word[0] == '*'));
+        return;
+    }
+    if (!strcmp(tn, "uuid")) {
+        snprintf(v->why, sizeof v->why, "an identifier (uuid)");
+        return;
+    }
+    if (c->typcat == 'I') {
+        snprintf(v->why, sizeof v->why, "a network address (%s)", c->type);
+        return;
+    }
+    if (c->typcat == 'S' && name_rule(&ws, R_ID)) {
+        snprintf(v->why, sizeof v->why, "an identifier or code (by its name)");
         return;
     }
     /* Small enums: few distinct values, each repeated many times. */
-    if ((c->typcat == 'S' || c->typcat == 'N') && !personal_name &&
-        strcmp(tn, "json") && strcmp(tn, "jsonb")) {
-        double nd = c->n_distinct;
-        if (nd < 0) /* pg_stats: a negative n_distinct is a fraction of the rows */
-            nd = -nd * t->reltuples;
-        int small = 0;
-        if (nd >= 1 && nd <= 20 && t->reltuples >= 10 * nd) {
-            small = 1;
-            snprintf(v->why, sizeof v->why, "small enum (%g distinct values in pg_stats)", nd);
-        } else if (nd == 0) {
-            pf_err e = PF_ERR_INIT;
-            int64_t d = pf_pg_count_distinct(pg, t, c->name, 10000, &e);
-            double rows = t->reltuples > 0 ? t->reltuples : 0;
-            if (d > 0 && d <= 20 && rows >= 10.0 * (double)d) {
-                small = 1;
-                snprintf(v->why, sizeof v->why, "small enum (%lld distinct values in a "
-                         "bounded sample)", (long long)d);
-            }
-        }
-        if (small) {
+    if (c->typcat == 'S') {
+        double nd, rows;
+        const char *src;
+        distinct_stats(pg, t, c, &nd, &rows, &src);
+        if (nd >= 1 && nd <= 20 && rows >= 10 * nd) {
             v->action = "keep";
+            snprintf(v->why, sizeof v->why, "small enum (%.0f distinct values; %s)", nd, src);
             return;
         }
+        snprintf(v->why, sizeof v->why, "text: free text and codes are always transformed");
+        return;
     }
-    v->action = "scramble";
-    if (!strcmp(tn, "json") || !strcmp(tn, "jsonb"))
-        snprintf(v->why, sizeof v->why, "JSON payload: every leaf scrambled "
-                 "(add rules for its inner paths)");
-    else if (personal_name)
-        snprintf(v->why, sizeof v->why, "name suggests personal data");
+    if (c->typcat == 'A')
+        snprintf(v->why, sizeof v->why, "array: every element transformed (default-deny)");
+    else if (!strcmp(tn, "bytea"))
+        snprintf(v->why, sizeof v->why, "binary: transformed (default-deny)");
     else
-        snprintf(v->why, sizeof v->why, "default-deny");
+        snprintf(v->why, sizeof v->why, "default-deny (%s)", c->type);
 }
 
 /* [A-Za-z_][A-Za-z0-9_]*: can be written $.name */

@@ -18,6 +18,7 @@
 
 
 #include "cli.h"
+#include "pf_anon.h"
 #include "pf_buf.h"
 #include "pf_corpus.h"
 #include "pf_docs.h"
@@ -29,7 +30,7 @@ static int run(int argc, char **argv);
 const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JSON path",
     "usage: prodfuzz shape INPUT... [-o PROFILE] [--dict FILE] [options]\n"
     "       prodfuzz shape --merge A.json B.json... -o PROFILE [--dict FILE]\n"
-    "       prodfuzz shape --show PROFILE [--json]\n"
+    "       prodfuzz shape --show PROFILE [--json] [--policy FILE [--table T]]\n"
     "       prodfuzz shape --diff OLD.json NEW.json [--json] [thresholds]\n"
     "\n"
     "Reads documents (corpus folders, JSONL files, single JSON files, '-' for\n"
@@ -75,6 +76,13 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
     "  --max-drift N         drift items tolerated (0)\n"
     "  --json                print data (show, diff) as JSON\n"
     "\n"
+    "Showing an anonymized profile: a number path the policy does not keep\n"
+    "holds the scrambled values' range, not production's; --show says so.\n"
+    "  --policy FILE         the policy the corpus was anonymized with: each\n"
+    "                        number path is marked kept (real range) or\n"
+    "                        scrambled\n"
+    "  --table T             the table whose rules apply (rules naming a table)\n"
+    "\n"
     "Exit: 0 ok (diff: no drift beyond thresholds), 1 drift, 2 bad option or\n"
     "input (unreadable file, not a profile, input not anonymized, documents\n"
     "the corpus manifest does not list), 3 I/O.\n"
@@ -90,7 +98,7 @@ const pf_cmd pf_cmd_shape = {"shape", "learn the shape of production data per JS
 enum {
     O_DICT = CLI_OPT_FIRST_FREE, O_RAW_OK, O_MAX_EX, O_ENUM_CAP, O_RARE, O_MAX_KEYS,
     O_MAX_DOC, O_JSONL, O_SHOW, O_MERGE, O_DIFF, O_JSON, O_MIN_SHARE, O_LEN_SLACK,
-    O_IGNORE, O_MAX_DRIFT, O_INCLUDE_UNLISTED
+    O_IGNORE, O_MAX_DRIFT, O_INCLUDE_UNLISTED, O_POLICY, O_TABLE
 };
 
 /* ---- input checks --------------------------------------------------------- */
@@ -315,6 +323,34 @@ static int finish(pf_shape_builder *b, const char *out, const char *dict)
 
 /* ---- build ---------------------------------------------------------------- */
 
+/* Is any input a corpus folder whose manifest says anonymized? Then a
+ * number path the policy did not keep holds scrambled values' range, and
+ * the profile says so ("anonymized"). */
+static int inputs_anonymized(char **in, int n)
+{
+    int anon = 0;
+    for (int i = 0; i < n && !anon; i++) {
+        struct stat st;
+        pf_err e = PF_ERR_INIT;
+        pf_manifest m;
+        if (!strcmp(in[i], "-") || stat(in[i], &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (pf_manifest_read(in[i], &m, &e) == 1) {
+                anon = m.anonymized;
+                pf_manifest_free(&m);
+            }
+        } else {
+            /* a JSONL file of a per-table output: its folder's manifest */
+            char sha1[41] = "";
+            int a = 0;
+            if (jsonl_entry(in[i], sha1, &a, &e) == 1)
+                anon = a;
+        }
+    }
+    return anon;
+}
+
 /* A document of a listed folder must still be what sampling wrote: its
  * SHA-1 is its name. 1 listed and intact, 0 not (unlisted), -1 error. */
 static int doc_listed(const input_info *ii, const char *origin, const char *doc, size_t len,
@@ -338,6 +374,7 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
     pf_shape_builder *b = pf_shape_builder_new(o, &e);
     if (!b)
         return cli_fail(&e);
+    pf_shape_builder_set_anonymized(b, inputs_anonymized(in, n));
     pf_shape_builder_add_unlisted(b, unlisted);
     pf_docs d;
     if (pf_docs_open(&d, in, (size_t)n, max_doc, &e) < 0) {
@@ -550,27 +587,56 @@ static size_t key_parent_len(const char *p)
     return key ? last : 0;
 }
 
-static int show(const char *path, int json)
+/* Whose range a number path shows: "input" (not anonymized), "kept"
+ * (anonymized, the policy keeps the path: production's real range),
+ * "scrambled" (the policy transforms it: the scrambled values' range) or
+ * "unknown" (anonymized, no policy given). */
+static const char *range_source(const pf_shape *s, const pf_policy *pol, const char *table,
+                                const char *path, const char **action)
+{
+    *action = NULL;
+    if (!pf_shape_anonymized(s))
+        return "input";
+    if (!pol)
+        return "unknown";
+    *action = pf_policy_action_at(pol, table, path);
+    return !strcmp(*action, "keep") ? "kept" : "scrambled";
+}
+
+static int show(const char *path, int json, const char *polpath, const char *table)
 {
     pf_err e = PF_ERR_INIT;
     pf_shape *s;
-    if (pf_shape_load(path, &s, &e) < 0)
+    pf_policy *pol = NULL;
+    if (polpath && pf_policy_load(polpath, &pol, &e) < 0)
         return cli_fail(&e);
+    if (pf_shape_load(path, &s, &e) < 0) {
+        pf_policy_free(pol);
+        return cli_fail(&e);
+    }
     uint64_t docs = pf_shape_documents(s);
+    int anon = pf_shape_anonymized(s);
+    const char *act;
     pf_buf o = PF_BUF_INIT;
     if (json) {
         pf_buf_addf(&o, "{\"documents\": %llu, \"invalid\": %llu, \"unlisted_documents\": "
-                    "%llu, \"max_depth\": %d, \"max_bytes\": %llu, \"paths\": [",
+                    "%llu, \"max_depth\": %d, \"max_bytes\": %llu, \"anonymized\": %s, "
+                    "\"paths\": [",
                     (unsigned long long)docs, (unsigned long long)pf_shape_invalid(s),
                     (unsigned long long)pf_shape_unlisted(s),
-                    pf_shape_max_depth(s), (unsigned long long)pf_shape_max_bytes(s));
+                    pf_shape_max_depth(s), (unsigned long long)pf_shape_max_bytes(s),
+                    anon ? "true" : "false");
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
             pf_buf_adds(&o, i ? ",\n  {\"path\": " : "\n  {\"path\": ");
             pf_buf_add_json_str(&o, p->path, strlen(p->path));
-            pf_buf_addf(&o, ", \"count\": %llu, \"nulls\": %llu, \"rare\": %zu, \"enum\": %zu}",
+            pf_buf_addf(&o, ", \"count\": %llu, \"nulls\": %llu, \"rare\": %zu, \"enum\": %zu",
                         (unsigned long long)p->count, (unsigned long long)p->types[PF_J_NULL],
                         p->nrare, p->nenum);
+            if (p->has_number)
+                pf_buf_addf(&o, ", \"number_range\": \"%s\"",
+                            range_source(s, pol, table, p->path, &act));
+            pf_buf_addc(&o, '}');
         }
         pf_buf_adds(&o, "]}\n");
     } else {
@@ -584,6 +650,12 @@ static int show(const char *path, int json)
                         "in their corpus manifest (profiled with --include-unlisted: a "
                         "fuzzer's inputs or hand-made files)\n",
                         (unsigned long long)pf_shape_unlisted(s));
+        if (anon)
+            pf_buf_adds(&o, "anonymized corpus: a number path the policy does not keep shows "
+                        "the range of its scrambled\nvalues, not production's (ids 1..412 can "
+                        "read 1..999). Keep numbers that are not\npersonal (measures, amounts, "
+                        "counts) in the policy to keep their real ranges;\n`prodfuzz policy "
+                        "init` suggests it. docs/shape.md, \"Ranges of anonymized numbers\".\n");
         for (size_t i = 0; i < pf_shape_npaths(s); i++) {
             const pf_shape_path *p = pf_shape_at(s, i);
             pf_buf_addf(&o, "\n%s  in %llu docs (%.1f%%)", p->path,
@@ -617,9 +689,20 @@ static int show(const char *path, int json)
                                 pct(fc[f], p->types[PF_J_STRING]));
                 pf_buf_addc(&o, '\n');
             }
-            if (p->has_number)
-                pf_buf_addf(&o, "  numbers: %s .. %s, up to %d digits and %d decimals\n",
+            if (p->has_number) {
+                pf_buf_addf(&o, "  numbers: %s .. %s, up to %d digits and %d decimals",
                             p->num_min_text, p->num_max_text, p->max_digits, p->max_decimals);
+                const char *src = range_source(s, pol, table, p->path, &act);
+                if (!strcmp(src, "kept"))
+                    pf_buf_adds(&o, " (kept by the policy: production's real range)");
+                else if (!strcmp(src, "scrambled"))
+                    pf_buf_addf(&o, " (the scrambled values' range, not production's: "
+                                "the policy's action here is %s)", act);
+                else if (!strcmp(src, "unknown"))
+                    pf_buf_adds(&o, " (anonymized: the scrambled values' range unless the "
+                                "policy keeps this path; --policy FILE tells)");
+                pf_buf_addc(&o, '\n');
+            }
             if (p->has_array)
                 pf_buf_addf(&o, "  array length: %llu .. %llu\n",
                             (unsigned long long)p->arr_min_len,
@@ -643,6 +726,7 @@ static int show(const char *path, int json)
     int rc = pf_buf_ok(&o, &e) < 0 ? cli_fail(&e) : write_out(NULL, &o);
     pf_buf_free(&o);
     pf_shape_free(s);
+    pf_policy_free(pol);
     return rc;
 }
 
@@ -667,10 +751,37 @@ typedef struct diffst {
     int first;
 } diffst;
 
-static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *held,
+                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *fmt, ...)
+/* What the document count of a drift item counted, in words: for paths,
+ * types and nulls the documents that show the change; for lengths and
+ * ranges only the documents holding such a value at the path (a profile
+ * keeps the extremes, not how many values went past them). */
+static void counted(pf_buf *o, int cls, uint64_t docs, uint64_t base, const char *held)
+{
+    unsigned long long n = (unsigned long long)docs, b = (unsigned long long)base;
+    switch (cls) {
+    case D_PATH:
+        pf_buf_addf(o, "present in %llu of %llu new documents", n, b);
+        break;
+    case D_REMOVED:
+        pf_buf_addf(o, "was in %llu of %llu old documents, in no new one", n, b);
+        break;
+    case D_TYPE:
+        pf_buf_addf(o, "%llu of %llu new documents have type %s here", n, b, held);
+        break;
+    case D_NULL:
+        pf_buf_addf(o, "null in %llu of %llu new documents", n, b);
+        break;
+    default:
+        pf_buf_addf(o, "%llu of %llu new documents hold %s here; how many of them went "
+                    "past is not counted", n, b, held);
+    }
+}
+
+static void drift(diffst *d, int cls, const char *path, uint64_t docs, const char *held,
+                  const char *fmt, ...)
 {
     uint64_t base = cls == D_REMOVED ? d->old_docs : d->docs;
     double share = base ? (double)docs / (double)base : 0;
@@ -685,6 +796,8 @@ static void drift(diffst *d, int cls, const char *path, uint64_t docs, const cha
     va_start(ap, fmt);
     pf_buf_vaddf(&msg, fmt, ap);
     va_end(ap);
+    pf_buf what = PF_BUF_INIT;
+    counted(&what, cls, docs, base, held);
     if (d->o->json) {
         pf_buf_adds(&d->out, d->first ? "\n  {\"class\": \"" : ",\n  {\"class\": \"");
         pf_buf_adds(&d->out, dclass[cls]);
@@ -693,15 +806,16 @@ static void drift(diffst *d, int cls, const char *path, uint64_t docs, const cha
         pf_buf_addf(&d->out, ", \"documents\": %llu, \"counts\": %s, \"detail\": ",
                     (unsigned long long)docs, counts ? "true" : "false");
         pf_buf_add_json_str(&d->out, msg.data ? msg.data : "", msg.len);
+        pf_buf_adds(&d->out, ", \"documents_counted\": ");
+        pf_buf_add_json_str(&d->out, what.data ? what.data : "", what.len);
         pf_buf_adds(&d->out, "}");
     } else {
-        pf_buf_addf(&d->out, "%s %-7s %s: %s (%llu of %llu %s documents)\n",
-                    counts ? "drift" : "note ", dclass[cls], path, pf_buf_str(&msg),
-                    (unsigned long long)docs, (unsigned long long)base,
-                    cls == D_REMOVED ? "old" : "new");
+        pf_buf_addf(&d->out, "%s %-7s %s: %s (%s)\n", counts ? "drift" : "note ",
+                    dclass[cls], path, pf_buf_str(&msg), pf_buf_str(&what));
     }
     d->first = 0;
     pf_buf_free(&msg);
+    pf_buf_free(&what);
 }
 
 static int diff(const char *a, const char *b, const diffopt *o)
@@ -721,34 +835,37 @@ static int diff(const char *a, const char *b, const diffopt *o)
         const pf_shape_path *p = pf_shape_at(nw, i);
         const pf_shape_path *q = pf_shape_find(old, p->path);
         if (!q) {
-            drift(&d, D_PATH, p->path, p->count, "new path");
+            drift(&d, D_PATH, p->path, p->count, NULL, "new path");
             continue;
         }
         for (int k = 0; k < 7; k++)
             if (p->types[k] && !q->types[k]) {
                 if (k == PF_J_NULL)
-                    drift(&d, D_NULL, p->path, p->types[k], "null, never null before");
+                    drift(&d, D_NULL, p->path, p->types[k], NULL, "null, never null before");
                 else
-                    drift(&d, D_TYPE, p->path, p->types[k], "new type %s", tnames[k]);
+                    drift(&d, D_TYPE, p->path, p->types[k], tnames[k], "new type %s",
+                          tnames[k]);
             }
         double slack = 1.0 + o->len_slack;
         if (p->has_string && q->has_string &&
             (double)p->str_max_len > (double)q->str_max_len * slack)
-            drift(&d, D_LENGTH, p->path, p->types[PF_J_STRING],
+            drift(&d, D_LENGTH, p->path, p->types[PF_J_STRING], "a string",
                   "string length %llu past the old max %llu",
                   (unsigned long long)p->str_max_len, (unsigned long long)q->str_max_len);
         if (p->has_array && q->has_array &&
             (double)p->arr_max_len > (double)q->arr_max_len * slack)
-            drift(&d, D_LENGTH, p->path, p->types[PF_J_ARRAY],
+            drift(&d, D_LENGTH, p->path, p->types[PF_J_ARRAY], "an array",
                   "array length %llu past the old max %llu",
                   (unsigned long long)p->arr_max_len, (unsigned long long)q->arr_max_len);
         if (p->has_number && q->has_number) {
             uint64_t nd = p->types[PF_J_INT] + p->types[PF_J_FLOAT];
+            if (nd > p->count) /* an array path can hold both in one document */
+                nd = p->count;
             if (p->num_max > q->num_max || p->num_min < q->num_min)
-                drift(&d, D_NUMBER, p->path, nd, "range %s..%s outside the old %s..%s",
+                drift(&d, D_NUMBER, p->path, nd, "a number", "range %s..%s outside the old %s..%s",
                       p->num_min_text, p->num_max_text, q->num_min_text, q->num_max_text);
             else if (p->max_digits > q->max_digits || p->max_decimals > q->max_decimals)
-                drift(&d, D_NUMBER, p->path, nd,
+                drift(&d, D_NUMBER, p->path, nd, "a number",
                       "up to %d digits and %d decimals, old %d and %d", p->max_digits,
                       p->max_decimals, q->max_digits, q->max_decimals);
         }
@@ -756,7 +873,7 @@ static int diff(const char *a, const char *b, const diffopt *o)
     for (size_t i = 0; i < pf_shape_npaths(old); i++) {
         const pf_shape_path *q = pf_shape_at(old, i);
         if (!pf_shape_find(nw, q->path))
-            drift(&d, D_REMOVED, q->path, q->count, "path gone");
+            drift(&d, D_REMOVED, q->path, q->count, NULL, "path gone");
     }
     int fail = d.counted > o->max_drift;
     if (o->json)
@@ -821,12 +938,14 @@ static int run(int argc, char **argv)
         {"len-slack", required_argument, 0, O_LEN_SLACK},
         {"ignore", required_argument, 0, O_IGNORE},
         {"max-drift", required_argument, 0, O_MAX_DRIFT},
+        {"policy", required_argument, 0, O_POLICY},
+        {"table", required_argument, 0, O_TABLE},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_shape;
     pf_shape_opts so;
     pf_shape_opts_default(&so);
     diffopt dopt = {0, 0, 0, 0, 0};
-    const char *out = NULL, *dict = NULL;
+    const char *out = NULL, *dict = NULL, *polpath = NULL, *table = NULL;
     int raw_ok = 0, jsonl = 0, mode = 0, include_unlisted = 0, c;
     size_t max_doc = 0;
     uint64_t u;
@@ -835,6 +954,8 @@ static int run(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case O_DICT: dict = optarg; break;
+        case O_POLICY: polpath = optarg; break;
+        case O_TABLE: table = optarg; break;
         case O_RAW_OK: raw_ok = 1; break;
         case O_INCLUDE_UNLISTED: include_unlisted = 1; break;
         case O_JSONL: jsonl = 1; break;
@@ -914,8 +1035,10 @@ static int run(int argc, char **argv)
     if (mode == O_SHOW) {
         if (n != 1)
             return cli_usage(cmd, "--show takes one profile");
-        return show(in[0], dopt.json);
+        return show(in[0], dopt.json, polpath, table);
     }
+    if (polpath || table)
+        return cli_usage(cmd, "--policy and --table go with --show");
     if (mode == O_DIFF) {
         if (n != 2)
             return cli_usage(cmd, "--diff takes two profiles: OLD NEW");

@@ -20,6 +20,10 @@ make python3 procps dpkg-dev afl++-doc ${PF_DEPS_EXTRA:-}"
 # installed by `make deps` (install), not required to build or test, so a
 # build never waits on a browser.
 BROWSER_PKGS="chromium"
+# Only for tests/integration/test_readme.sh, which parses the CI workflows
+# in docs/ci/ (it skips that part without): installed by `make deps`, not
+# required to build or test.
+YAML_PKGS="python3-yaml"
 
 missing() {
     for p in $PKGS; do
@@ -30,11 +34,11 @@ missing() {
 
 mode=${1:-install}
 case "$mode" in
-list) echo $PKGS $BROWSER_PKGS; exit 0 ;;
+list) echo $PKGS $BROWSER_PKGS $YAML_PKGS; exit 0 ;;
 install|ensure|check) ;;
 *) echo "usage: tools/deps.sh install|ensure|check|list" >&2; exit 2 ;;
 esac
-[ "$mode" = install ] && PKGS="$PKGS $BROWSER_PKGS"
+[ "$mode" = install ] && PKGS="$PKGS $BROWSER_PKGS $YAML_PKGS"
 
 todo=$(missing)
 if [ -z "$todo" ]; then

@@ -247,7 +247,8 @@ assert s['inputs'] == 4 and s['fixtures'] == 4 and s['outcomes'] == {'ok': 3, 'r
 " "$T_OUT"
 # ---- the README's example, once the README has it -------------------------
 # (between <!-- seed-example --> markers, run in the folder the kit example
-# between <!-- kit-example --> markers made, as a reader would)
+# between <!-- kit-example --> markers made and left the shell in
+# (orders-fuzz/), as a reader would)
 readme_block() {
     sed -n "/^<!-- $1 -->\$/,/^<!-- \/$1 -->\$/p" "$ROOT/README.md" | sed '1d;$d' |
         sed '1{/^```sh$/d}' | sed '${/^```$/d}'
@@ -263,7 +264,7 @@ else
     readme_block seed-example >readme/seed.sh
     (cd readme && export PATH="$W/readme/bin:$PATH" PKG_CONFIG_PATH="$ROOT/build/lib/pkgconfig" &&
         unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS && bash -e kit.sh >kit.out 2>&1 &&
-        timeout 300 bash -e seed.sh) >readme/out 2>&1
+        cd orders-fuzz && timeout 300 bash -e ../seed.sh) >readme/out 2>&1
     st=$?
     if [ "$st" -eq 0 ]; then t_pass "the README's seed-tests example runs as pasted"
     else t_fail "the README's seed-tests example runs as pasted" "exit $st" "$(tail -5 readme/out)"; fi

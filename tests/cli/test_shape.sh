@@ -153,6 +153,40 @@ t_exit "ignored classes and --max-drift tolerate drift" 0 "$P" shape --diff --ig
 t_exit "--max-drift raises the tolerance" 0 "$P" shape --diff --max-drift 50 "$W/orders.json" "$W/drift.json"
 t_exit "--diff with one profile is a usage error" 2 "$P" shape --diff "$W/orders.json"
 t_exit "--ignore of an unknown class exits 2" 2 "$P" shape --diff --ignore frob "$W/orders.json" "$W/drift.json"
+t_exit "--diff again for the wording" 1 "$P" shape --diff "$W/orders.json" "$W/drift.json"
+t_grep "a range change says what its document count counted" \
+    'range 10\.00\.\.1000000\.125 outside the old 10\.00\.\.99\.53 \([0-9]+ of 51 new documents hold a number here; how many of them went past is not counted\)' "$T_OUT"
+t_grep "a new path says it was present in that many documents" 'new path \(present in 1 of 51 new documents\)' "$T_OUT"
+t_grep "a new null says how many documents had it" 'null, never null before \(null in 1 of 51 new documents\)' "$T_OUT"
+
+# ---- ranges of anonymized numbers -------------------------------------------
+# A scrambled number's range is the scrambled values' range; --show says so,
+# and with the policy says which paths kept production's real range.
+printf '{"format": "prodfuzz-policy", "version": 1, "default": "scramble", "rules": [{"path": "$.total", "action": "keep"}]}\n' >"$W/keep-total.json"
+(umask 077; head -c 32 /dev/urandom >"$W/k-anon")
+"$P" anonymize --key-file "$W/k-anon" --policy "$W/keep-total.json" "$FIX" -o "$W/anon-orders/" 2>/dev/null
+t_exit "an anonymized corpus is profiled" 0 "$P" shape "$W/anon-orders" -o "$W/anon-orders.json"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["anonymized"] is True' "$W/anon-orders.json" \
+    && t_pass "the profile of an anonymized corpus says anonymized" || t_fail "the profile of an anonymized corpus says anonymized"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["anonymized"] is False' "$W/orders.json" \
+    && t_pass "the profile of raw input says not anonymized" || t_fail "the profile of raw input says not anonymized"
+t_exit "--show of an anonymized profile exits 0" 0 "$P" shape --show "$W/anon-orders.json"
+t_grep "--show says a scrambled number's range is not production's" "^anonymized corpus: a number path the policy does not keep shows" "$T_OUT"
+t_grep "--show marks each number range of an anonymized profile" '^  numbers: .*\(anonymized: the scrambled values. range unless the policy keeps this path' "$T_OUT"
+t_exit "--show --policy exits 0" 0 "$P" shape --show "$W/anon-orders.json" --policy "$W/keep-total.json"
+t_grep "--show --policy marks a kept path's real range" '^  numbers: 10\.00 \.\. 99\.53, .*\(kept by the policy: production.s real range\)' "$T_OUT"
+t_grep "--show --policy marks a scrambled path" '^  numbers: .*\(the scrambled values. range, not production.s: the policy.s action here is scramble\)' "$T_OUT"
+t_exit "--show --json --policy exits 0" 0 "$P" shape --show --json "$W/anon-orders.json" --policy "$W/keep-total.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); r = {p["path"]: p.get("number_range") for p in d["paths"]}
+assert d["anonymized"] is True and r["$.total"] == "kept" and r["$.id"] == "scrambled", r' "$T_OUT" \
+    && t_pass "--show --json gives each number path's range source" || t_fail "--show --json gives each number path's range source" "$(head -c 400 "$T_OUT")"
+t_exit "--show of a raw profile exits 0" 0 "$P" shape --show "$W/orders.json"
+t_nogrep "--show of raw input has no anonymization note" "anonymized|scrambled" "$T_OUT"
+t_exit "--merge keeps the anonymized mark" 0 "$P" shape --merge "$W/anon-orders.json" "$W/anon-orders.json" -o "$W/anon2x.json"
+t_grep "the merged profile says anonymized" '"anonymized": true' "$W/anon2x.json"
+t_exit "--policy without --show is a usage error" 2 "$P" shape --diff "$W/orders.json" "$W/drift.json" --policy "$W/keep-total.json"
 
 # ---- dictionary -----------------------------------------------------------
 t_grep "dictionary holds quoted keys" '^"\\"customer\\""$' "$W/orders.dict"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # prodfuzz policy init / explain against a real PostgreSQL 15: a starting
-# policy from the catalog (keeps booleans, small enums, quantities and
+# policy from the catalog (keeps booleans, small enums, measures, amounts, counts and
 # timestamps; e-mail action for e-mail columns; PostgreSQL Anonymizer
 # labels honoured) that sample accepts, and a dry run that prints paths and
 # actions but never a value.
@@ -58,4 +58,52 @@ t_grep "policy_explain_text_value_at_root" '^\$ -> ' "$T_OUT"
 t_exit "policy_explain_needs_a_policy" 2 "$P" policy explain --table users
 t_exit "policy_explain_bad_policy_is_exit_2" 2 "$P" policy explain --policy /dev/null --table users
 t_exit "policy_unknown_subcommand_is_exit_2" 2 "$P" policy frob
+# Numbers: measures, amounts and counts are kept (their real ranges make the
+# shape's boundaries real), ids and numbers about a person are not, and each
+# suggestion gives its own reason. Once from a bounded count (no ANALYZE
+# yet), once from pg_stats: the same actions.
+"${PSQL[@]}" >/dev/null <<'SQL'
+CREATE TABLE readings (
+    id          bigserial PRIMARY KEY,
+    user_id     bigint REFERENCES users (id),
+    sensor_no   integer,          -- an identifier by its name
+    floor       smallint,         -- whole numbers that repeat: a count
+    ticket      bigint,           -- whole numbers, all distinct: could be an id
+    reading     double precision, -- fractional: a measure
+    latitude    double precision, -- a location
+    age         integer,          -- a personal attribute
+    paid_amount numeric(10,2),    -- an amount ("paid" is not "id")
+    width_mm    integer,          -- a measure by its name
+    tax_amount  numeric(10,2),    -- an amount, though "tax"
+    tax_number  bigint            -- an identifier by its name
+);
+INSERT INTO readings (user_id, sensor_no, floor, ticket, reading, latitude, age, paid_amount,
+                      width_mm, tax_amount, tax_number)
+SELECT 101 + g % 50, g, g % 5, 700000 + g * 13, g * 0.37, 48.1 + g / 1000.0, 20 + g % 60,
+       g * 1.25, 10 + g % 7, g * 0.19, 990000000 + g
+FROM generate_series(1, 200) AS g;
+SQL
+for pass in sample stats; do
+    [ "$pass" = stats ] && "${PSQL[@]}" -c "ANALYZE readings" >/dev/null
+    t_exit "policy_init_numbers_${pass}_exits_0" 0 "$P" policy init --table readings -o "$W/num-$pass.json"
+    for keep in floor reading paid_amount width_mm tax_amount; do
+        t_grep "policy_init_keeps_measure_${keep}_${pass}" "\"path\": \"\\\$\\.$keep\", \"action\": \"keep\"" "$W/num-$pass.json"
+    done
+    for tr in id user_id sensor_no ticket latitude age tax_number; do
+        t_grep "policy_init_transforms_${tr}_${pass}" "\"path\": \"\\\$\\.$tr\", \"action\": \"scramble\"" "$W/num-$pass.json"
+    done
+    t_grep "policy_init_reason_primary_key_${pass}" '^  id +bigint +scramble +primary key: a surrogate id' "$T_ERR"
+    t_grep "policy_init_reason_foreign_key_${pass}" '^  user_id +bigint +scramble +foreign key' "$T_ERR"
+    t_grep "policy_init_reason_repeating_count_${pass}" '^  floor +smallint +keep +a count or measure \(whole numbers, 5 distinct' "$T_ERR"
+    t_grep "policy_init_reason_distinct_whole_numbers_${pass}" '^  ticket +bigint +scramble +whole numbers, nearly all distinct' "$T_ERR"
+    t_grep "policy_init_reason_fractional_measure_${pass}" '^  reading +double precision +keep +a measure or amount' "$T_ERR"
+    t_grep "policy_init_reason_location_${pass}" '^  latitude .* scramble +a location' "$T_ERR"
+    t_grep "policy_init_reason_person_attribute_${pass}" '^  age .* scramble +a personal attribute' "$T_ERR"
+done
+t_exit "policy_init_users_reasons" 0 "$P" policy init --table users --table orders
+t_nogrep "policy_init_surrogate_ids_are_not_called_personal" '^  (id|user_id) .*name suggests personal' "$T_ERR"
+t_grep "policy_init_never_keeps_names" '^  full_name .* scramble +a name' "$T_ERR"
+t_grep "policy_init_never_keeps_contacts" '^  phone .* scramble +a phone number' "$T_ERR"
+t_grep "policy_init_never_keeps_free_text" '^  note .* scramble +free text' "$T_ERR"
+t_grep "policy_init_never_keeps_uuids" '^  external_id .* scramble +an identifier' "$T_ERR"
 t_done

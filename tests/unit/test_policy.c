@@ -119,6 +119,30 @@ static void table_qualified_paths_apply_in_their_table(void **st)
     assert_false(kept(order, NULL, "{\"status\":\"active\"}"));
 }
 
+/* shape --show asks the policy, per profile path, whether a number there
+ * kept production's range: the same answer the engine gives a value */
+static void action_at_a_profile_path_is_the_engines(void **st)
+{
+    (void)st;
+    pf_policy *p = NULL;
+    pf_err e = PF_ERR_INIT;
+    const char *text = HEAD "\"default\":\"scramble\",\"rules\":["
+        "{\"table\":\"orders\",\"path\":\"$.amount\",\"action\":\"keep\"},"
+        "{\"path\":\"$.items[*].qty\",\"action\":\"keep\"},"
+        "{\"path\":\"$.payload.**\",\"action\":\"null\"}]}";
+    assert_int_equal(parse(text, &p, &e), 0);
+    assert_string_equal(pf_policy_action_at(p, "orders", "$.amount"), "keep");
+    assert_string_equal(pf_policy_action_at(p, "public.orders", "$.amount"), "keep");
+    assert_string_equal(pf_policy_action_at(p, "users", "$.amount"), "scramble");
+    assert_string_equal(pf_policy_action_at(p, NULL, "$.amount"), "scramble");
+    assert_string_equal(pf_policy_action_at(p, NULL, "$.items[*].qty"), "keep");
+    assert_string_equal(pf_policy_action_at(p, "orders", "$.payload.a[*].b"), "null");
+    assert_string_equal(pf_policy_action_at(p, "orders", "$.id"), "scramble");
+    assert_true(kept(text, "orders", "{\"amount\":\"active\"}"));
+    assert_false(kept(text, "users", "{\"amount\":\"active\"}"));
+    pf_policy_free(p);
+}
+
 static void key_files_readable_by_others_are_refused(void **st)
 {
     (void)st;
@@ -166,6 +190,7 @@ int main(void)
         cmocka_unit_test(policy_errors_point_at_the_bad_entry),
         cmocka_unit_test(policy_digest_follows_meaning_not_spelling),
         cmocka_unit_test(table_qualified_paths_apply_in_their_table),
+        cmocka_unit_test(action_at_a_profile_path_is_the_engines),
         cmocka_unit_test(key_files_readable_by_others_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
