@@ -741,6 +741,86 @@ static int parse(int argc, char **argv, opts *op, int *done)
     return 0;
 }
 
+/* Sample every table through the anonymizer pool into the staged output.
+ * A standby's recovery conflict cancels the query: the output is dropped
+ * and the run starts again on a fresh snapshot, three times at most. On
+ * success *anon is the engine (for the leak check); *opened says whether
+ * the staged output is still open (the caller aborts it on failure). */
+static int sample_with_retries(pf_pg *pg, const opts *op, pf_pg_table *tabs, out_ctx *o,
+                               const pf_key *key, pf_policy *policy, table_count *counts,
+                               int *ncounts, int *opened, pf_anon **anon, pf_err *err)
+{
+    for (int attempt = 1;; attempt++) {
+        if (pf_anon_pool_new(&o->pool, key, policy, op->verify, op->jobs, emit_row, o, err) < 0)
+            return -1;
+        o->rows = 0;
+        o->bytes_in = 0;
+        o->t0 = cli_now();
+        if (open_output(o, op, err) < 0)
+            return -1;
+        *opened = 1;
+        int rc = sample_all(pg, op, tabs, o, counts, ncounts, err);
+        if (rc == 0) {
+            /* the rows still on the workers; a failure here is not the
+             * database's, so not retried */
+            if (pf_anon_pool_flush(o->pool, err) < 0)
+                return -1;
+            *anon = pf_anon_pool_engine(o->pool);
+            return 0;
+        }
+        abort_output(o);
+        *opened = 0;
+        pf_anon_pool_free(o->pool);
+        o->pool = NULL;
+        if (!pf_pg_retryable(pg) || attempt >= 3 || g_sig)
+            return -1;
+        cli_warn("the query was cancelled by a conflict with recovery on the standby "
+                 "(SQLSTATE %s); retrying on a fresh snapshot (%d of 3)",
+                 pf_pg_sqlstate(pg), attempt + 1);
+        pf_err_clear(err);
+        if (pf_pg_restart(pg, err) < 0)
+            return -1;
+    }
+}
+
+/* What the run did: one JSON object on stdout with --json, else a line
+ * per table on stderr. */
+static void print_summary(const opts *op, const out_ctx *o, const pf_buf *man,
+                          const pf_key *key, const char *digest, double secs)
+{
+    if (op->json) {
+        pf_buf j = PF_BUF_INIT;
+        pf_buf_adds(&j, "{\"ok\":true,\"out\":");
+        pf_buf_add_json_str(&j, op->out, strlen(op->out));
+        pf_buf_addf(&j, ",\"format\":\"%s\",\"per_table\":%s,\"rows\":%llu",
+                    o->jsonl ? "jsonl" : "corpus", o->per_table ? "true" : "false",
+                    (unsigned long long)o->rows);
+        if (!o->jsonl || o->per_table) {
+            uint64_t docs = o->corpus.written, dups = o->corpus.duplicates;
+            for (int i = 0; i < o->ntabs; i++) {
+                docs += o->tabs[i].docs;
+                dups += o->tabs[i].corpus.duplicates;
+            }
+            pf_buf_addf(&j, ",\"documents\":%llu,\"duplicates\":%llu",
+                        (unsigned long long)docs, (unsigned long long)dups);
+        }
+        pf_buf_addf(&j, ",\"seconds\":%.3f,\"rows_per_second\":%.0f,\"leaks\":0,"
+                    "\"key_fingerprint\":\"%s\",\"policy_digest\":\"%s\",\"manifest\":",
+                    secs, secs > 0 ? (double)o->rows / secs : 0.0, key->fingerprint, digest);
+        pf_buf_add(&j, man->data, man->len ? man->len - 1 : 0);
+        pf_buf_adds(&j, "}\n");
+        fwrite(j.data, 1, j.len, stdout);
+        pf_buf_free(&j);
+    } else if (!pf_cli_g.quiet) {
+        cli_info("sampled %llu rows into %s in %.1fs", (unsigned long long)o->rows, op->out,
+                 secs);
+        for (int i = 0; o->per_table && i < o->ntabs; i++)
+            cli_info("  %s: %llu rows, %llu documents -> %s/%s", o->tabs[i].label,
+                     (unsigned long long)o->tabs[i].rows, (unsigned long long)o->tabs[i].docs,
+                     op->out, o->tabs[i].entry);
+    }
+}
+
 static int run(int argc, char **argv)
 {
     opts op;
@@ -817,37 +897,9 @@ static int run(int argc, char **argv)
     }
 
     double t0 = cli_now();
-    for (int attempt = 1;; attempt++) {
-        if (pf_anon_pool_new(&o.pool, &key, policy, op.verify, op.jobs, emit_row, &o, &err) < 0)
-            goto fail;
-        o.rows = 0;
-        o.bytes_in = 0;
-        o.t0 = cli_now();
-        if (open_output(&o, &op, &err) < 0)
-            goto fail;
-        opened = 1;
-        rc = sample_all(pg, &op, tabs, &o, counts, &ncounts, &err);
-        if (rc == 0) {
-            /* the rows still on the workers; a failure here is not the
-             * database's, so not retried */
-            if (pf_anon_pool_flush(o.pool, &err) < 0)
-                goto fail;
-            anon = pf_anon_pool_engine(o.pool);
-            break;
-        }
-        abort_output(&o);
-        opened = 0;
-        pf_anon_pool_free(o.pool);
-        o.pool = NULL;
-        if (!pf_pg_retryable(pg) || attempt >= 3 || g_sig)
-            goto fail;
-        cli_warn("the query was cancelled by a conflict with recovery on the standby "
-                 "(SQLSTATE %s); retrying on a fresh snapshot (%d of 3)",
-                 pf_pg_sqlstate(pg), attempt + 1);
-        pf_err_clear(&err);
-        if (pf_pg_restart(pg, &err) < 0)
-            goto fail;
-    }
+    if (sample_with_retries(pg, &op, tabs, &o, &key, policy, counts, &ncounts, &opened,
+                            &anon, &err) < 0)
+        goto fail;
     cli_progress_done();
     double secs = cli_now() - t0;
 
@@ -876,37 +928,7 @@ static int run(int argc, char **argv)
         goto fail;
     }
     opened = 0;
-    if (op.json) {
-        pf_buf j = PF_BUF_INIT;
-        pf_buf_adds(&j, "{\"ok\":true,\"out\":");
-        pf_buf_add_json_str(&j, op.out, strlen(op.out));
-        pf_buf_addf(&j, ",\"format\":\"%s\",\"per_table\":%s,\"rows\":%llu",
-                    o.jsonl ? "jsonl" : "corpus", o.per_table ? "true" : "false",
-                    (unsigned long long)o.rows);
-        if (!o.jsonl || o.per_table) {
-            uint64_t docs = o.corpus.written, dups = o.corpus.duplicates;
-            for (int i = 0; i < o.ntabs; i++) {
-                docs += o.tabs[i].docs;
-                dups += o.tabs[i].corpus.duplicates;
-            }
-            pf_buf_addf(&j, ",\"documents\":%llu,\"duplicates\":%llu",
-                        (unsigned long long)docs, (unsigned long long)dups);
-        }
-        pf_buf_addf(&j, ",\"seconds\":%.3f,\"rows_per_second\":%.0f,\"leaks\":0,"
-                    "\"key_fingerprint\":\"%s\",\"policy_digest\":\"%s\",\"manifest\":",
-                    secs, secs > 0 ? (double)o.rows / secs : 0.0, key.fingerprint, digest);
-        pf_buf_add(&j, man.data, man.len ? man.len - 1 : 0);
-        pf_buf_adds(&j, "}\n");
-        fwrite(j.data, 1, j.len, stdout);
-        pf_buf_free(&j);
-    } else if (!pf_cli_g.quiet) {
-        cli_info("sampled %llu rows into %s in %.1fs", (unsigned long long)o.rows, op.out,
-                 secs);
-        for (int i = 0; o.per_table && i < o.ntabs; i++)
-            cli_info("  %s: %llu rows, %llu documents -> %s/%s", o.tabs[i].label,
-                     (unsigned long long)o.tabs[i].rows, (unsigned long long)o.tabs[i].docs,
-                     op.out, o.tabs[i].entry);
-    }
+    print_summary(&op, &o, &man, &key, digest, secs);
     goto out;
 
 fail:
