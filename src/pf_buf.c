@@ -116,6 +116,27 @@ void pf_buf_truncate(pf_buf *b, size_t len)
     }
 }
 
+void pf_buf_add_shell_word(pf_buf *b, const char *s, int always_quote)
+{
+    int plain = !always_quote && *s != '\0';
+    for (const char *p = s; plain && *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_-./=:,+@%", *p))
+            plain = 0;
+    if (plain) {
+        pf_buf_adds(b, s);
+        return;
+    }
+    pf_buf_addc(b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            pf_buf_adds(b, "'\\''");
+        else
+            pf_buf_addc(b, *p);
+    }
+    pf_buf_addc(b, '\'');
+}
+
 void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

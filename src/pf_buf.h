@@ -40,6 +40,10 @@ void pf_buf_truncate(pf_buf *b, size_t len);
 /* Append s as a JSON string literal, quotes included (escapes control
  * characters, quote and backslash; passes other bytes through). */
 void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n);
+/* s as one POSIX shell word: single-quoted (' as '\\'') when it holds
+ * anything but [A-Za-z0-9_./=:,+@%-] or is empty, or always when
+ * always_quote. */
+void pf_buf_add_shell_word(pf_buf *b, const char *s, int always_quote);
 /* Give the memory to the caller (NUL-terminated; never NULL unless oom). */
 char *pf_buf_detach(pf_buf *b, size_t *len);
 /* 0 when no allocation failed, else -1 with PF_E_NOMEM in err. */

@@ -52,14 +52,7 @@ static void c_str(pf_buf *b, const char *s)
 /* A single-quoted POSIX shell word */
 static void sh_str(pf_buf *b, const char *s)
 {
-    pf_buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            pf_buf_adds(b, "'\\''");
-        else
-            pf_buf_addc(b, *p);
-    }
-    pf_buf_addc(b, '\'');
+    pf_buf_add_shell_word(b, s, 1);
 }
 
 static unsigned timeout_whole(const pf_seed_meta *m)

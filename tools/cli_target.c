@@ -9,23 +9,7 @@
 
 void cli_shell_quote(pf_buf *b, const char *s)
 {
-    int plain = *s != '\0';
-    for (const char *p = s; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    "0123456789_-./=:,+@%", *p))
-            plain = 0;
-    if (plain) {
-        pf_buf_adds(b, s);
-        return;
-    }
-    pf_buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            pf_buf_adds(b, "'\\''");
-        else
-            pf_buf_addc(b, *p);
-    }
-    pf_buf_addc(b, '\'');
+    pf_buf_add_shell_word(b, s, 0);
 }
 
 void cli_argv_free(char **v)

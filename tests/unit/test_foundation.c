@@ -62,6 +62,36 @@ static void buf_grows_and_escapes_json(void **st)
     pf_buf_free(&b);
 }
 
+/* One POSIX shell word, as replay commands and generated runners print
+ * it: plain words stay plain unless always quoted; anything else is
+ * single-quoted with ' as '\''. Checked by running sh on the result. */
+static void buf_shell_word_round_trips_through_sh(void **state)
+{
+    (void)state;
+    static const char *words[] = {"corpus/a.json", "", "it's", "a b", "$HOME",
+                                  "x;rm -rf y", "\\n", "`id`", "'", "@@"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        for (int always = 0; always < 2; always++) {
+            pf_buf b = PF_BUF_INIT;
+            pf_buf_adds(&b, "printf '%s' ");
+            pf_buf_add_shell_word(&b, words[i], always);
+            assert_false(b.oom);
+            if (!always && i == 0)
+                assert_string_equal(pf_buf_str(&b), "printf '%s' corpus/a.json");
+            if (always && i == 0)
+                assert_string_equal(pf_buf_str(&b), "printf '%s' 'corpus/a.json'");
+            FILE *f = popen(pf_buf_str(&b), "r");
+            assert_non_null(f);
+            char got[64] = {0};
+            size_t n = fread(got, 1, sizeof got - 1, f);
+            assert_int_equal(pclose(f), 0);
+            assert_int_equal(n, strlen(words[i]));
+            assert_string_equal(got, words[i]);
+            pf_buf_free(&b);
+        }
+    }
+}
+
 static void path_quotes_keys_that_need_it(void **st)
 {
     (void)st;
@@ -503,6 +533,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(err_codes_map_to_exit_codes),
         cmocka_unit_test(buf_grows_and_escapes_json),
+        cmocka_unit_test(buf_shell_word_round_trips_through_sh),
         cmocka_unit_test(path_quotes_keys_that_need_it),
         cmocka_unit_test(path_dotted_never_matches_quoted_key),
         cmocka_unit_test(path_canon_and_wildcards),
