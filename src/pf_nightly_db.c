@@ -26,6 +26,7 @@
 #include "pf_fs.h"
 #include "pf_hash.h"
 #include "pf_nightly.h"
+#include "pf_report_int.h"
 
 #define DB_FORMAT "prodfuzz-findings"
 #define DB_VERSION 1
@@ -370,6 +371,25 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
 
 /* ---- save ------------------------------------------------------------------ */
 
+/* A string as the database stores it: as it is when it is valid UTF-8
+ * (the file stays byte-identical), else with each invalid byte replaced
+ * by U+FFFD (pf_rep_clean): a title or explain line can quote bytes of a
+ * reproducer, and findings.json must stay JSON that any reader takes. */
+static cJSON *db_str(const char *s)
+{
+    return pf_rep_is_utf8(s) ? cJSON_CreateString(s) : pf_rep_jstr(s);
+}
+
+static int db_put_str(cJSON *o, const char *k, const char *s)
+{
+    cJSON *v = db_str(s);
+    if (!v || !cJSON_AddItemToObject(o, k, v)) {
+        cJSON_Delete(v);
+        return 0;
+    }
+    return 1;
+}
+
 /* Add table t's members of rec to object o; -1 when out of memory (a
  * database missing a member must not be written). */
 static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
@@ -382,7 +402,7 @@ static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
         int ok = 1;
         switch (t[i].type) {
         case F_STR:
-            ok = !*(char *const *)p || cJSON_AddStringToObject(o, k, *(char *const *)p);
+            ok = !*(char *const *)p || db_put_str(o, k, *(char *const *)p);
             break;
         case F_STRV: {
             char *const *v = *(char **const *)p;
@@ -390,7 +410,7 @@ static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
             cJSON *a = cJSON_AddArrayToObject(o, k);
             ok = a != NULL;
             for (size_t j = 0; ok && j < nv; j++) {
-                cJSON *sv = cJSON_CreateString(v[j]);
+                cJSON *sv = db_str(v[j]);
                 ok = sv && cJSON_AddItemToArray(a, sv);
                 if (!ok)
                     cJSON_Delete(sv);

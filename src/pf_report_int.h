@@ -32,6 +32,8 @@ void *pf_rep_grow(void *arr, size_t n, size_t elem);
 /* The JSON and SARIF writers' cJSON helpers. A cleaned string (s NULL =
  * ""), or NULL when out of memory. */
 cJSON *pf_rep_jstr(const char *s);
+/* Is s valid UTF-8 (no overlong forms, no surrogates)? */
+int pf_rep_is_utf8(const char *s);
 /* Put v into object o under k, or append it when o is an array (k
  * unused). On failure v is deleted; a NULL v (a failed create) fails too,
  * so a chain `bad = bad || pf_rep_jput(...)` needs no check per item.

@@ -40,6 +40,16 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return k;
 }
 
+int pf_rep_is_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_len(p + i, n - i)))
+            return 0;
+    return 1;
+}
+
 #define REPLACEMENT "\xef\xbf\xbd"
 
 void pf_rep_clean(pf_buf *out, const char *s, int keep_nl)

@@ -10,6 +10,7 @@
 #include "pf_test.h"
 #include "pf_json.h"
 #include "pf_nightly.h"
+#include "pf_report_int.h"
 
 static void limits_model_asan_shadow_and_quarantine(void **state)
 {
@@ -155,6 +156,11 @@ static void findings_database_round_trips(void **state)
     f->env[0] = strdup("PF_BUG=null");
     f->nenv = 1;
     f->lim.timeout_s = 0.5;
+    /* an explain line quoting a reproducer's invalid UTF-8 byte */
+    f->explain = calloc(2, sizeof *f->explain);
+    f->explain[0] = strdup("unicode: $.name holds \"ab\x94\"");
+    f->nexplain = 1;
+    f->title = strdup("SEGV in parse \xc3");
     pf_nfinding *again = pf_ndb_get(&db, "svc", "SEGV|f a.c:1|g a.c:2|h a.c:3",
                                     &created, &err);
     assert_ptr_equal(again, f);
@@ -175,6 +181,18 @@ static void findings_database_round_trips(void **state)
     assert_string_equal(f->env[0], "PF_BUG=null");
     assert_true(f->lim.timeout_s == 0.5);
     assert_int_equal(f->status, PF_NS_NEW);
+    /* findings.json stays valid UTF-8: invalid bytes become U+FFFD */
+    assert_string_equal(f->explain[0], "unicode: $.name holds \"ab\xef\xbf\xbd\"");
+    assert_string_equal(f->title, "SEGV in parse \xef\xbf\xbd");
+    {
+        FILE *fp = fopen(path, "rb");
+        assert_non_null(fp);
+        char text[65536];
+        size_t nr = fread(text, 1, sizeof text - 1, fp);
+        fclose(fp);
+        text[nr] = '\0';
+        assert_true(pf_rep_is_utf8(text));
+    }
     pf_ndb_free(&db);
     pf_test_write(path, "{\"format\":\"other\"}", 18);
     assert_int_equal(pf_ndb_load(path, &db, &err), -1);
