@@ -516,11 +516,12 @@ static void leak_check(pf_anon *a, const pf_json *j, int tok, int kind,
 /* A JSON string literal of s. A lone surrogate (written as \\udXXX in the
  * input, decoded by pf_json to a 3-byte sequence that is not UTF-8) goes
  * back out as the same escape, so the output is no less valid than the
- * input. */
+ * input; other bytes stay as production wrote them, invalid UTF-8
+ * included (the shape keeps byte lengths), hence pf_buf_add_json_bytes. */
 static void add_str_body(pf_buf *out, const char *s, size_t n)
 {
     size_t at = out->len;
-    pf_buf_add_json_str(out, s, n); /* "..." */
+    pf_buf_add_json_bytes(out, s, n); /* "..." */
     if (out->oom || out->len < at + 2)
         return;
     memmove(out->data + at, out->data + at + 1, out->len - at - 2);
@@ -530,7 +531,7 @@ static void add_str_body(pf_buf *out, const char *s, size_t n)
 static void add_str(pf_buf *out, const char *s, size_t n)
 {
     if (!memchr(s, '\xED', n)) {
-        pf_buf_add_json_str(out, s, n);
+        pf_buf_add_json_bytes(out, s, n);
         return;
     }
     pf_buf_addc(out, '"');

@@ -1,5 +1,6 @@
 /*
- * pf_buf: growable byte buffer with sticky allocation failure (pf_buf.h).
+ * pf_buf: growable byte buffer with sticky allocation failure, and the
+ * library's one UTF-8 decoder and one JSON string writer (pf_buf.h).
  */
 #include "pf_buf.h"
 
@@ -137,17 +138,84 @@ void pf_buf_add_shell_word(pf_buf *b, const char *s, int always_quote)
     pf_buf_addc(b, '\'');
 }
 
-void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n)
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+/* The second byte's range for each lead byte, from the Unicode standard's
+ * table of well-formed sequences (3-7): narrower after E0 (no overlong
+ * 3-byte forms), ED (no surrogates), F0 (no overlong 4-byte forms) and F4
+ * (nothing past U+10FFFF). */
+int pf_utf8_next(const char *s, size_t n, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c = p[0];
+    size_t need;
+    unsigned lo = 0x80, hi = 0xbf;
+    *len = 1;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0; /* a continuation byte, C0, C1 or F5..FF: never a lead */
+    for (size_t k = 1; k < need; k++, lo = 0x80, hi = 0xbf) {
+        if (k >= n)
+            return -1;
+        if (p[k] < lo || p[k] > hi)
+            return 0;
+        *len = k + 1;
+    }
+    return 1;
+}
+
+int pf_utf8_valid(const char *s, size_t n)
+{
+    size_t k;
+    for (size_t i = 0; i < n; i += k)
+        if (pf_utf8_next(s + i, n - i, &k) != 1)
+            return 0;
+    return 1;
+}
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+void pf_buf_add_utf8(pf_buf *b, const char *s, size_t n)
+{
+    size_t run = 0, k;
+    for (size_t i = 0; i < n; i += k) {
+        k = 1;
+        if ((unsigned char)s[i] < 0x80 || pf_utf8_next(s + i, n - i, &k) == 1)
+            continue;
+        pf_buf_add(b, s + run, i - run);
+        pf_buf_add(b, REPLACEMENT, 3);
+        run = i + k;
+    }
+    pf_buf_add(b, s + run, n - run);
+}
+
+static void add_json(pf_buf *b, const char *s, size_t n, int keep_bytes)
 {
     static const char hex[] = "0123456789abcdef";
     if (pf_buf_reserve(b, n + 2) < 0)
         return;
     pf_buf_addc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t run = 0, k;
+    for (size_t i = 0; i < n; i += k) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        k = 1;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
             continue;
+        if (c >= 0x80) {
+            if (keep_bytes || pf_utf8_next(s + i, n - i, &k) == 1)
+                continue;
+            pf_buf_add(b, s + run, i - run);
+            pf_buf_add(b, REPLACEMENT, 3);
+            run = i + k;
+            continue;
+        }
         pf_buf_add(b, s + run, i - run);
         run = i + 1;
         switch (c) {
@@ -167,6 +235,10 @@ void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n)
     pf_buf_add(b, s + run, n - run);
     pf_buf_addc(b, '"');
 }
+
+void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n) { add_json(b, s, n, 0); }
+
+void pf_buf_add_json_bytes(pf_buf *b, const char *s, size_t n) { add_json(b, s, n, 1); }
 
 char *pf_buf_detach(pf_buf *b, size_t *len)
 {

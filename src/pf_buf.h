@@ -37,9 +37,31 @@ void pf_buf_addf(pf_buf *b, const char *fmt, ...)
 void pf_buf_vaddf(pf_buf *b, const char *fmt, va_list ap);
 void pf_buf_addrep(pf_buf *b, char c, size_t n); /* n copies of c */
 void pf_buf_truncate(pf_buf *b, size_t len);
-/* Append s as a JSON string literal, quotes included (escapes control
- * characters, quote and backslash; passes other bytes through). */
+/* Append s as a JSON string literal, quotes included: control characters,
+ * quote and backslash escaped, and always valid UTF-8, whatever s holds
+ * (invalid bytes as pf_buf_add_utf8 replaces them), so every reader takes
+ * it. Valid text other than those escapes is copied byte for byte. */
 void pf_buf_add_json_str(pf_buf *b, const char *s, size_t n);
+/* The same escapes, but bytes from 0x80 up pass through as they are: only
+ * for data that must keep production's bytes exactly (anonymized
+ * documents keep a string's byte length and invalid sequences; paths,
+ * the shape profile's keys and values and the policy digest must tell
+ * keys apart byte for byte); never for output meant for people or other
+ * programs (summaries, reports, manifests, logs). */
+void pf_buf_add_json_bytes(pf_buf *b, const char *s, size_t n);
+/* Append s as valid UTF-8: each invalid, overlong, surrogate (ED A0..BF)
+ * or truncated sequence becomes U+FFFD, one per maximal subpart as the
+ * Unicode standard and WHATWG decoders count (Python's
+ * bytes.decode("utf-8", "replace") gives the same text); valid text is
+ * copied byte for byte. */
+void pf_buf_add_utf8(pf_buf *b, const char *s, size_t n);
+/* The character at s (n > 0): 1 when it is valid UTF-8, *len its bytes;
+ * 0 when invalid, -1 when cut short by the end of s (a valid start of a
+ * longer character), *len then the bytes of its maximal subpart (>= 1)
+ * that one U+FFFD replaces. */
+int pf_utf8_next(const char *s, size_t n, size_t *len);
+/* Is s[0..n) valid UTF-8 (no overlong forms, surrogates or truncation)? */
+int pf_utf8_valid(const char *s, size_t n);
 /* s as one POSIX shell word: single-quoted (' as '\\'') when it holds
  * anything but [A-Za-z0-9_./=:,+@%-] or is empty, or always when
  * always_quote. */

@@ -546,35 +546,18 @@ static void scan_string(const char *s, size_t n, uscan *u)
             i++;
             continue;
         }
-        size_t need = ch >= 0xc2 && ch <= 0xdf ? 2 : ch >= 0xe0 && ch <= 0xef ? 3
-                      : ch >= 0xf0 && ch <= 0xf4 ? 4 : 0;
-        int ok = need > 0;
-        size_t k = 1;
-        for (; ok && k < need; k++) {
-            if (i + k >= n) {
-                ok = 0;
-                break;
-            }
-            unsigned char cc = (unsigned char)s[i + k];
-            if ((cc & 0xc0) != 0x80) {
-                ok = 0;
-                break;
-            }
-            if (k == 1 && ((ch == 0xe0 && cc < 0xa0) || (ch == 0xed && cc > 0x9f) ||
-                           (ch == 0xf0 && cc < 0x90) || (ch == 0xf4 && cc > 0x8f)))
-                ok = 0; /* overlong, encoded surrogate, past U+10FFFF */
-        }
-        if (!ok) {
-            if (need && i + k >= n && k < need) {
+        size_t need;
+        int ok = pf_utf8_next(s + i, n - i, &need);
+        if (ok != 1) {
+            if (ok < 0)
                 u->cut++; /* a character cut short at the end */
-            } else {
+            else
                 u->invalid++;
-            }
             if (u->first_bad < 0) {
                 u->first_bad = ch;
                 u->first_at = i;
             }
-            i += k ? k : 1;
+            i += need;
             continue;
         }
         unsigned cp = need == 2 ? ch & 0x1fu : need == 3 ? ch & 0x0fu : ch & 0x07u;

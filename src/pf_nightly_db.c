@@ -371,25 +371,6 @@ int pf_ndb_load(const char *path, pf_ndb *db, pf_err *err)
 
 /* ---- save ------------------------------------------------------------------ */
 
-/* A string as the database stores it: as it is when it is valid UTF-8
- * (the file stays byte-identical), else with each invalid byte replaced
- * by U+FFFD (pf_rep_clean): a title or explain line can quote bytes of a
- * reproducer, and findings.json must stay JSON that any reader takes. */
-static cJSON *db_str(const char *s)
-{
-    return pf_rep_is_utf8(s) ? cJSON_CreateString(s) : pf_rep_jstr(s);
-}
-
-static int db_put_str(cJSON *o, const char *k, const char *s)
-{
-    cJSON *v = db_str(s);
-    if (!v || !cJSON_AddItemToObject(o, k, v)) {
-        cJSON_Delete(v);
-        return 0;
-    }
-    return 1;
-}
-
 /* Add table t's members of rec to object o; -1 when out of memory (a
  * database missing a member must not be written). */
 static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
@@ -402,7 +383,7 @@ static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
         int ok = 1;
         switch (t[i].type) {
         case F_STR:
-            ok = !*(char *const *)p || db_put_str(o, k, *(char *const *)p);
+            ok = !*(char *const *)p || cJSON_AddStringToObject(o, k, *(char *const *)p);
             break;
         case F_STRV: {
             char *const *v = *(char **const *)p;
@@ -410,7 +391,7 @@ static int save_fields(cJSON *o, const field *t, size_t n, const void *rec)
             cJSON *a = cJSON_AddArrayToObject(o, k);
             ok = a != NULL;
             for (size_t j = 0; ok && j < nv; j++) {
-                cJSON *sv = db_str(v[j]);
+                cJSON *sv = cJSON_CreateString(v[j]);
                 ok = sv && cJSON_AddItemToArray(a, sv);
                 if (!ok)
                     cJSON_Delete(sv);
@@ -482,13 +463,9 @@ int pf_ndb_save(const pf_ndb *db, const char *path, pf_err *err)
     bad = bad || !nights;
     for (size_t i = 0; !bad && i < db->nnights; i++)
         bad = save_night(nights, &db->nights[i]) < 0;
-    char *text = bad ? NULL : cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return pf_err_set(err, PF_E_NOMEM, "out of memory");
-    int rc = pf_fs_write_atomic(path, text, strlen(text), 0644, err);
-    free(text);
-    return rc;
+    /* as valid UTF-8: a title or explain line can quote a reproducer's
+     * invalid bytes, and findings.json must stay JSON any reader takes */
+    return pf_rep_commit_json(pf_rep_jdone(root, bad), path, err);
 }
 
 /* ---- suppressions ---------------------------------------------------------- */

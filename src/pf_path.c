@@ -46,7 +46,7 @@ void pf_path_add_key(pf_buf *out, const char *key, size_t n)
         pf_buf_add(out, key, n);
     } else {
         pf_buf_addc(out, '[');
-        pf_buf_add_json_str(out, key, n);
+        pf_buf_add_json_bytes(out, key, n); /* a path names the key exactly */
         pf_buf_addc(out, ']');
     }
 }

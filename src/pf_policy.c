@@ -61,7 +61,8 @@ void pf_policy_free(pf_policy *p)
 }
 
 /* Canonical text of the policy -> SHA-256. Field order and spelling of the
- * file do not matter; what it does does. */
+ * file do not matter; what it does does (every byte of a pattern, hence
+ * pf_buf_add_json_bytes). */
 static int compute_digest(pf_policy *p, pf_err *err)
 {
     pf_buf b = PF_BUF_INIT;
@@ -72,17 +73,17 @@ static int compute_digest(pf_policy *p, pf_err *err)
             const pf_rule *r = &p->rules[i - 1];
             a = &r->act;
             pf_buf_adds(&b, "rule ");
-            pf_buf_add_json_str(&b, r->table ? r->table : "", r->table ? strlen(r->table) : 0);
+            pf_buf_add_json_bytes(&b, r->table ? r->table : "", r->table ? strlen(r->table) : 0);
             pf_buf_addc(&b, ' ');
-            pf_buf_add_json_str(&b, r->pattern, strlen(r->pattern));
+            pf_buf_add_json_bytes(&b, r->pattern, strlen(r->pattern));
             pf_buf_addc(&b, ' ');
-            pf_buf_add_json_str(&b, r->full ? r->full : "", r->full ? strlen(r->full) : 0);
+            pf_buf_add_json_bytes(&b, r->full ? r->full : "", r->full ? strlen(r->full) : 0);
         } else {
             pf_buf_addf(&b, "keys %d default", p->keys);
         }
         pf_buf_addf(&b, " %s formats=%d domain=%d length=%d days=%d text=",
                     pf_act_name(a->kind), a->formats, a->keep_domain, a->length, a->days);
-        pf_buf_add_json_str(&b, a->text ? a->text : "", a->text ? strlen(a->text) : 0);
+        pf_buf_add_json_bytes(&b, a->text ? a->text : "", a->text ? strlen(a->text) : 0);
         pf_buf_addc(&b, '\n');
     }
     if (pf_buf_ok(&b, err) < 0) {

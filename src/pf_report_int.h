@@ -32,8 +32,6 @@ void *pf_rep_grow(void *arr, size_t n, size_t elem);
 /* The JSON and SARIF writers' cJSON helpers. A cleaned string (s NULL =
  * ""), or NULL when out of memory. */
 cJSON *pf_rep_jstr(const char *s);
-/* Is s valid UTF-8 (no overlong forms, no surrogates)? */
-int pf_rep_is_utf8(const char *s);
 /* Put v into object o under k, or append it when o is an array (k
  * unused). On failure v is deleted; a NULL v (a failed create) fails too,
  * so a chain `bad = bad || pf_rep_jput(...)` needs no check per item.
@@ -42,7 +40,9 @@ int pf_rep_jput(cJSON *o, const char *k, cJSON *v);
 /* The end of every builder: o, or NULL after deleting it when bad. */
 cJSON *pf_rep_jdone(cJSON *o, int bad);
 /* Print root (NULL: it could not be built, out of memory) with a final
- * newline to path atomically, and delete it. */
+ * newline to path atomically, and delete it: the one way a cJSON tree goes
+ * to disk. The text is valid UTF-8 whatever bytes its strings held
+ * (pf_buf_add_utf8: invalid sequences become U+FFFD). */
 int pf_rep_commit_json(cJSON *root, const char *path, pf_err *err);
 /* Short numbers for tables: 1234567 -> "1.2M". */
 void pf_rep_num(pf_buf *out, double v);

@@ -11,45 +11,6 @@
 
 #include "pf_fs.h"
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t k;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        k = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        k = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        k = 4, min = 0x10000;
-    else
-        return 0;
-    if (n < k)
-        return 0;
-    unsigned v = c & (0x7f >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    return k;
-}
-
-int pf_rep_is_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0, k; i < n; i += k)
-        if (!(k = utf8_len(p + i, n - i)))
-            return 0;
-    return 1;
-}
-
 #define REPLACEMENT "\xef\xbf\xbd"
 
 void pf_rep_clean(pf_buf *out, const char *s, int keep_nl)
@@ -75,13 +36,11 @@ void pf_rep_clean(pf_buf *out, const char *s, int keep_nl)
             i++;
             continue;
         }
-        size_t k = utf8_len(p + i, n - i);
-        if (!k) {
+        size_t k;
+        if (pf_utf8_next(s + i, n - i, &k) == 1)
+            pf_buf_add(out, p + i, k);
+        else
             pf_buf_adds(out, REPLACEMENT);
-            i++;
-            continue;
-        }
-        pf_buf_add(out, p + i, k);
         i += k;
     }
 }
@@ -207,8 +166,11 @@ int pf_rep_commit_json(cJSON *root, const char *path, pf_err *err)
     cJSON_Delete(root);
     if (!text)
         return pf_err_set(err, PF_E_NOMEM, "%s: out of memory", path);
+    /* cJSON escapes control characters but passes other bytes through;
+     * they can only be inside strings, so making the text valid UTF-8 is
+     * making each string valid, the way pf_buf_add_json_str does */
     pf_buf b = PF_BUF_INIT;
-    pf_buf_adds(&b, text);
+    pf_buf_add_utf8(&b, text, strlen(text));
     pf_buf_addc(&b, '\n');
     free(text);
     int rc = pf_rep_commit(&b, path, err);

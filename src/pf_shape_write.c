@@ -3,6 +3,11 @@
  * docs/shape.md: the derived fields plus the "sketch" objects that let
  * pf_shape_load.c rebuild the same nodes) and as a libFuzzer/AFL++
  * dictionary (keys, enum values, the tokens of the formats seen).
+ *
+ * Paths, keys and values keep production's bytes, invalid UTF-8 included
+ * (pf_buf_add_json_bytes; examples are spans of the documents): explain
+ * and the mutator match them byte for byte, and cJSON reads them back.
+ * Notes, which are for people, are valid UTF-8.
  */
 #include "pf_shape_int.h"
 #include "pf_format.h"
@@ -31,7 +36,7 @@ static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
 {
     const node *x = d->sorted[i];
     pf_buf_adds(o, "    ");
-    pf_buf_add_json_str(o, x->path, x->plen);
+    pf_buf_add_json_bytes(o, x->path, x->plen);
     pf_buf_adds(o, ": {");
     add_u64(o, "count", x->count, 0);
     add_u64(o, "occurrences", x->occ, 1);
@@ -73,7 +78,7 @@ static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
             const node *c = d->kids[k];
             if (k > d->kid_start[i])
                 pf_buf_adds(o, ", ");
-            pf_buf_add_json_str(o, c->key, c->klen);
+            pf_buf_add_json_bytes(o, c->key, c->klen);
             pf_buf_addf(o, ": %llu", (unsigned long long)c->count);
         }
         pf_buf_adds(o, "}");
@@ -103,7 +108,7 @@ static void write_node(const pf_shape_builder *b, const derived *d, size_t i,
             if (ri[r].what_is_json)
                 pf_buf_add(o, ri[r].what, ri[r].what_len);
             else
-                pf_buf_add_json_str(o, ri[r].what, ri[r].what_len);
+                pf_buf_add_json_bytes(o, ri[r].what, ri[r].what_len);
             pf_buf_addf(o, ", \"count\": %llu, \"example\": ", (unsigned long long)ri[r].count);
             add_text_or_null(o, ri[r].example);
             pf_buf_adds(o, "}");

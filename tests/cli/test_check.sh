@@ -113,6 +113,34 @@ assert f['class'] == 'null' and f['path'] == '\$.b', f
 " exr/report.json
 t_grep "and report.md" 'b is null; never null' exr/report.md
 
+# JSON output is valid UTF-8 whatever bytes an input holds: production keys
+# from a cp1252 client hold byte 0x94 and unicode mutants put invalid
+# UTF-8 into values; the paths, explain lines and origins that quote them
+# carry U+FFFD instead. Read as bytes: Python's stdin under C.UTF-8 would
+# let invalid bytes through as surrogate escapes.
+printf '{"id":1,"caf\x94":"latte"}\n{"id":2,"caf\x94":"mocha"}\n{"id":3,"caf\x94":"flat white"}\n' >cp.jsonl
+t_exit "a unicode mutant that crashes the cp1252 parser is a finding" 1 "$PF" check \
+    --cmd "python3 $FX/cp1252_app.py @@" cp.jsonl --mutants 5 --classes unicode --json \
+    --repro-dir u8 --report u8r
+t_exit "check --json is valid UTF-8 JSON, quoting the key with U+FFFD" 0 python3 -c "
+import json, sys
+s = json.loads(sys.stdin.buffer.read())
+f = [f for f in s['findings'] if f['outcome'] == 'crash']
+assert f and f[0]['class'] == 'unicode', s['findings']
+assert f[0]['origin'].startswith('unicode:\$.caf\ufffd <- cp.jsonl:'), f[0]
+assert f[0]['explain'] and f[0]['explain'][0].startswith('\$.caf\ufffd '), f[0]['explain']
+try:
+    open(f[0]['reproducer'], 'rb').read().decode('utf-8')
+    raise SystemExit('the reproducer should hold invalid UTF-8')
+except UnicodeDecodeError:
+    pass
+" <"$T_OUT"
+t_exit "and so is report.json" 0 python3 -c "
+import json, sys
+r = json.loads(open(sys.argv[1], 'rb').read())
+assert any('\$.caf\ufffd' in l for f in r['findings'] for l in f['explain']), r['findings']
+" u8r/report.json
+
 # a line server: started once, one answer line per input, restarted after
 # a failure (tests/fixtures/run/line_app.py counts its starts)
 LA="$FX/line_app.py"

@@ -206,4 +206,18 @@ assert [(x['kind'], x['path'], x['count'], x['class']) for x in g] == [('output'
 assert g[0]['origin'].endswith('docs.jsonl:1'), g[0]
 assert g[0]['replay_new'].startswith('python3 app_c.py < '), g[0]
 " "$T_OUT"
+# diff --json is valid UTF-8 JSON whatever bytes the inputs hold: keys from
+# a cp1252 client (byte 0x94), and unicode mutants that only the new build
+# aborts on; the divergence's path and explain lines carry U+FFFD instead
+printf '{"id":1,"caf\x94":"latte"}\n{"id":2,"caf\x94":"mocha"}\n{"id":3,"caf\x94":"flat white"}\n' >cp.jsonl
+t_exit "a unicode mutant the new build aborts on is a divergence" 1 "$PF" diff \
+    --old-cmd "python3 $FX/run/cp1252_app.py --lenient @@" --new-cmd "python3 $FX/run/cp1252_app.py @@" \
+    cp.jsonl --mutants 5 --classes unicode --json --repro-dir u8
+t_exit "diff --json is valid UTF-8 JSON (read as bytes), the key quoted with U+FFFD" 0 python3 -c "
+import json, sys
+d = json.loads(sys.stdin.buffer.read())
+g = [g for g in d['divergences'] if g['kind'] == 'new-crash']
+assert g and g[0]['path'] == '\$.caf\ufffd' and g[0]['class'] == 'unicode', d['divergences']
+assert g[0]['explain'][0].startswith('\$.caf\ufffd '), g[0]['explain']
+" <"$T_OUT"
 t_done

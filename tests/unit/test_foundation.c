@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <iconv.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -60,6 +61,130 @@ static void buf_grows_and_escapes_json(void **st)
     assert_int_equal(p[1], '\0');
     free(p);
     pf_buf_free(&b);
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Invalid UTF-8 never reaches a JSON string: each maximal subpart of an
+ * ill-formed sequence becomes one U+FFFD (the Unicode standard's own
+ * example, table 3-8, first), valid text is copied byte for byte. */
+static void buf_json_str_is_always_valid_utf8(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        /* Unicode 15, table 3-8: a F1 80 80 E1 80 C2 b 80 c 80 BF d */
+        {"a\xf1\x80\x80\xe1\x80\xc2" "b\x80" "c\x80\xbf" "d",
+         "a" FFFD FFFD FFFD "b" FFFD "c" FFFD FFFD "d"},
+        {"ab\x94", "ab" FFFD},                          /* a lone continuation byte */
+        {"\xc0\xaf", FFFD FFFD},                        /* overlong '/' */
+        {"\xe0\x80\xaf", FFFD FFFD FFFD},               /* overlong, 3 bytes */
+        {"\xf0\x80\x80\xaf", FFFD FFFD FFFD FFFD},      /* overlong, 4 bytes */
+        {"\xed\xa0\x80", FFFD FFFD FFFD},               /* U+D800 encoded */
+        {"\xed\xa0\xbd\xed\xb8\x80", FFFD FFFD FFFD FFFD FFFD FFFD}, /* CESU-8 pair */
+        {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD},      /* past U+10FFFF */
+        {"\xf5\xff\xfe", FFFD FFFD FFFD},               /* never lead bytes */
+        {"x\xe2\x82", "x" FFFD},                        /* cut short at the end */
+        {"\xe2\x82y\xf0\x9f\x98", FFFD "y" FFFD},       /* cut short, twice */
+        {"\xc3", FFFD},
+        /* valid text, the edges included, stays byte for byte */
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+        {"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf",
+         "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf"},
+        {"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"},
+        {"\x7f~", "\x7f~"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *in = cases[i].in;
+        size_t n = strlen(in);
+        pf_buf b = PF_BUF_INIT;
+        pf_buf_add_utf8(&b, in, n);
+        assert_string_equal(pf_buf_str(&b), cases[i].out);
+        assert_true(pf_utf8_valid(b.data, b.len));
+        assert_int_equal(pf_utf8_valid(in, n), !strcmp(in, cases[i].out));
+        pf_buf_reset(&b);
+        pf_buf_add_json_str(&b, in, n);
+        assert_int_equal(b.len, strlen(cases[i].out) + 2);
+        assert_memory_equal(b.data + 1, cases[i].out, b.len - 2);
+        pf_buf_free(&b);
+    }
+    /* escapes and replacements side by side; a NUL inside the text too */
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_add_json_str(&b, "\x94\"\n\xe2\x82\\\0\xc3\xa9\xff", 10);
+    assert_string_equal(pf_buf_str(&b), "\"" FFFD "\\\"\\n" FFFD "\\\\\\u0000\xc3\xa9" FFFD "\"");
+    /* pf_utf8_next tells invalid from cut short */
+    size_t k;
+    assert_int_equal(pf_utf8_next("\xe2\x82", 2, &k), -1);
+    assert_int_equal(k, 2);
+    assert_int_equal(pf_utf8_next("\xe2\x82z", 3, &k), 0);
+    assert_int_equal(k, 2);
+    assert_int_equal(pf_utf8_next("\xe2\x82\xac", 3, &k), 1);
+    assert_int_equal(k, 3);
+    assert_int_equal(pf_utf8_next("\x80", 1, &k), 0);
+    assert_int_equal(k, 1);
+    pf_buf_free(&b);
+}
+
+/* glibc's iconv as a second, independent UTF-8 decoder */
+static int iconv_takes(iconv_t cd, const char *s, size_t n)
+{
+    char out[256];
+    char *in = (char *)s, *o = out;
+    size_t il = n, ol = sizeof out;
+    iconv(cd, NULL, NULL, NULL, NULL);
+    return iconv(cd, &in, &il, &o, &ol) != (size_t)-1 && il == 0;
+}
+
+static void check_against_iconv(iconv_t cd, const unsigned char *s, size_t n)
+{
+    int valid = iconv_takes(cd, (const char *)s, n);
+    assert_int_equal(pf_utf8_valid((const char *)s, n), valid);
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_add_utf8(&b, (const char *)s, n);
+    assert_true(iconv_takes(cd, b.data, b.len));
+    if (valid) {
+        assert_int_equal(b.len, n);
+        assert_memory_equal(b.data, s, n);
+    }
+    pf_buf_free(&b);
+}
+
+/* The decoder agrees with iconv on every 2-byte string, on every 3-byte
+ * string around the multi-byte leads' edges, and on every second byte
+ * after each 4-byte lead; what pf_buf_add_utf8 makes of any of them is
+ * something iconv takes. */
+static void utf8_decoder_agrees_with_iconv(void **st)
+{
+    (void)st;
+    iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    unsigned char s[4];
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned c = 0; c < 256; c++) {
+            s[0] = (unsigned char)a;
+            s[1] = (unsigned char)c;
+            check_against_iconv(cd, s, 2);
+        }
+    for (unsigned a = 0xdf; a <= 0xf5; a++)
+        for (unsigned c = 0x70; c <= 0xc5; c++)
+            for (unsigned d = 0x70; d <= 0xc5; d += 3) {
+                s[0] = (unsigned char)a;
+                s[1] = (unsigned char)c;
+                s[2] = (unsigned char)d;
+                check_against_iconv(cd, s, 3);
+            }
+    for (unsigned a = 0xef; a <= 0xf8; a++)
+        for (unsigned c = 0; c < 256; c++) {
+            s[0] = (unsigned char)a;
+            s[1] = (unsigned char)c;
+            s[2] = 0x80;
+            s[3] = 0xbf;
+            check_against_iconv(cd, s, 4);
+            s[3] = 'z';
+            check_against_iconv(cd, s, 4);
+        }
+    iconv_close(cd);
 }
 
 /* One POSIX shell word, as replay commands and generated runners print
@@ -533,6 +658,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(err_codes_map_to_exit_codes),
         cmocka_unit_test(buf_grows_and_escapes_json),
+        cmocka_unit_test(buf_json_str_is_always_valid_utf8),
+        cmocka_unit_test(utf8_decoder_agrees_with_iconv),
         cmocka_unit_test(buf_shell_word_round_trips_through_sh),
         cmocka_unit_test(path_quotes_keys_that_need_it),
         cmocka_unit_test(path_dotted_never_matches_quoted_key),

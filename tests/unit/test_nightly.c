@@ -191,7 +191,7 @@ static void findings_database_round_trips(void **state)
         size_t nr = fread(text, 1, sizeof text - 1, fp);
         fclose(fp);
         text[nr] = '\0';
-        assert_true(pf_rep_is_utf8(text));
+        assert_true(pf_utf8_valid(text, nr));
     }
     pf_ndb_free(&db);
     pf_test_write(path, "{\"format\":\"other\"}", 18);
