@@ -317,6 +317,19 @@ static cJSON *manifest_json(const char *dir, const pf_buf *t, pf_err *err)
     return NULL;
 }
 
+/* dir's manifest, read and parsed: 1 with *j set (the caller deletes it),
+ * 0 when dir has none, -1 on error. */
+static int manifest_load(const char *dir, cJSON **j, pf_err *err)
+{
+    pf_buf t = PF_BUF_INIT;
+    *j = NULL;
+    int rc = pf_corpus_read_manifest(dir, &t, err);
+    if (rc == 0 && t.len)
+        rc = (*j = manifest_json(dir, &t, err)) ? 1 : -1;
+    pf_buf_free(&t);
+    return rc;
+}
+
 void pf_manifest_init(pf_manifest *m, const char *command)
 {
     memset(m, 0, sizeof *m);
@@ -430,19 +443,10 @@ int pf_manifest_read(const char *dir, pf_manifest *m, pf_err *err)
 {
     pf_manifest_init(m, "");
     m->manifest_version = 0;
-    pf_buf t = PF_BUF_INIT;
-    if (pf_corpus_read_manifest(dir, &t, err) < 0) {
-        pf_buf_free(&t);
-        return -1;
-    }
-    if (!t.len) {
-        pf_buf_free(&t);
-        return 0;
-    }
-    cJSON *j = manifest_json(dir, &t, err);
-    pf_buf_free(&t);
-    if (!j)
-        return -1;
+    cJSON *j;
+    int rc = manifest_load(dir, &j, err);
+    if (rc <= 0)
+        return rc;
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     const cJSON *mv = cJSON_GetObjectItemCaseSensitive(j, "manifest_version");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "anonymized");
@@ -528,12 +532,9 @@ void pf_corpus_listing_free(pf_corpus_listing *l)
     memset(l, 0, sizeof *l);
 }
 
-/* The manifest's "documents_sha1" and "corpora" into l. */
-static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l, pf_err *err)
+/* The manifest's "documents_sha1" and "corpora" into l; deletes j. */
+static int listing_parse(const char *dir, cJSON *j, pf_corpus_listing *l, pf_err *err)
 {
-    cJSON *j = manifest_json(dir, t, err);
-    if (!j)
-        return -1;
     int rc = 0;
     const cJSON *docs = cJSON_GetObjectItemCaseSensitive(j, "documents_sha1");
     const cJSON *corp = cJSON_GetObjectItemCaseSensitive(j, "corpora");
@@ -594,38 +595,21 @@ static int listing_parse(const char *dir, const pf_buf *t, pf_corpus_listing *l,
 int pf_corpus_listing_manifest(const char *dir, pf_corpus_listing *l, pf_err *err)
 {
     memset(l, 0, sizeof *l);
-    pf_buf t = PF_BUF_INIT;
-    int rc = pf_corpus_read_manifest(dir, &t, err);
-    if (rc == 0 && t.len) {
-        l->manifest = 1;
-        rc = listing_parse(dir, &t, l, err);
-        if (rc < 0)
-            pf_corpus_listing_free(l);
-    }
-    pf_buf_free(&t);
+    cJSON *j;
+    int rc = manifest_load(dir, &j, err);
+    if (rc <= 0)
+        return rc;
+    l->manifest = 1;
+    if ((rc = listing_parse(dir, j, l, err)) < 0)
+        pf_corpus_listing_free(l);
     return rc;
 }
 
 int pf_corpus_listing_read(const char *dir, pf_corpus_listing *l, pf_err *err)
 {
-    memset(l, 0, sizeof *l);
-    pf_buf t = PF_BUF_INIT;
-    if (pf_corpus_read_manifest(dir, &t, err) < 0) {
-        pf_buf_free(&t);
-        return -1;
-    }
-    if (!t.len) {
-        pf_buf_free(&t);
-        return 0;
-    }
-    l->manifest = 1;
-    int rc = listing_parse(dir, &t, l, err);
-    pf_buf_free(&t);
-    if (rc < 0 || (!l->listed && !l->per_table)) {
-        if (rc < 0)
-            pf_corpus_listing_free(l);
+    int rc = pf_corpus_listing_manifest(dir, l, err);
+    if (rc < 0 || !l->manifest || (!l->listed && !l->per_table))
         return rc;
-    }
     DIR *d = opendir(dir);
     if (!d) {
         rc = pf_err_errno(err, errno, "cannot open folder %s", dir);
