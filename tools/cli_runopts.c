@@ -15,6 +15,7 @@ void cli_runopts_init(cli_runopts *o)
 {
     memset(o, 0, sizeof *o);
     o->mutants = 10;
+    o->mutants_max = 1000000;
     o->seed = 1;
     o->shard_k = o->shard_n = 1;
     o->lim = (pf_limits){.mem_bytes = 512ull << 20, .timeout_s = 2.0,
@@ -40,8 +41,9 @@ int cli_runopts_opt(const pf_cmd *cmd, cli_runopts *o, int c, const char *arg)
     case CLI_RUN_MUTANTS:
         if (cli_parse_u64(cmd, "--mutants", arg, &o->mutants) < 0)
             return -1;
-        if (o->mutants > 1000000) {
-            cli_usage(cmd, "--mutants must be at most 1000000");
+        if (o->mutants > o->mutants_max) {
+            cli_usage(cmd, "--mutants must be at most %llu",
+                      (unsigned long long)o->mutants_max);
             return -1;
         }
         return 1;
@@ -83,7 +85,7 @@ int cli_runopts_inputs(const pf_cmd *cmd, const cli_runopts *o, char **paths,
     if (o->classes && pf_mclass_parse(o->classes, &mask, &err) < 0)
         return cli_usage(cmd, "--classes: %s", err.msg);
     if ((o->shape_path && pf_shape_load(o->shape_path, shape, &err) < 0) ||
-        pf_inputs_read(in, paths, n, o->max_doc, &err) < 0 ||
+        (n && pf_inputs_read(in, paths, n, o->max_doc, &err) < 0) ||
         pf_inputs_mutants(in, in->n, o->mutants, mask, *shape, o->seed, 1u << 20,
                           &err) < 0 ||
         (o->shard_n > 1 && pf_inputs_shard(in, o->shard_k, o->shard_n, &err) < 0))
@@ -122,5 +124,46 @@ int cli_runopts_explainer(const cli_runopts *o, const pf_input *docs, size_t ndo
         if (pf_explainer_add_doc(*x, docs[i].origin, (const uint8_t *)docs[i].data,
                                  docs[i].len, err) < 0)
             return -1;
+    return 0;
+}
+
+int cli_runopts_begin(const pf_cmd *cmd, cli_runopts *o, char **paths, size_t n,
+                      const char *dflt, pf_inputs *in, pf_shape **shape,
+                      const char **repro_dir, pf_report *rep)
+{
+    if (n < 1)
+        return cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
+    int rc = cli_runopts_inputs(cmd, o, paths, n, in, shape);
+    if (rc)
+        return rc;
+    if (!(*repro_dir = cli_runopts_repro_dir(o, dflt)))
+        return cli_usage(cmd, "out of memory");
+    char stamp[32];
+    cli_iso_now(stamp, sizeof stamp);
+    rep->started = strdup(stamp);
+    return 0;
+}
+
+int cli_runopts_open(const cli_runopts *o, const cli_target *ct, pf_report *rep,
+                     pf_report_target **tgt, pf_runner **runner, pf_err *err)
+{
+    if (!(*tgt = pf_report_add_target(rep, ct->name, ct->engine, err)))
+        return -1;
+    return pf_runner_open(&ct->t, &o->lim, runner, err);
+}
+
+int cli_runopts_end(const cli_runopts *o, pf_report *rep, pf_err *err)
+{
+    char stamp[32];
+    cli_iso_now(stamp, sizeof stamp);
+    rep->finished = strdup(stamp);
+    if (!o->report_dir)
+        return 0;
+    if (pf_fs_mkdirs(o->report_dir, 0755, err) < 0 ||
+        pf_report_write_all(rep, o->report_dir, err) < 0)
+        return -1;
+    if (!o->json)
+        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n", o->report_dir,
+               o->report_dir);
     return 0;
 }

@@ -423,7 +423,19 @@ static void print_findings(const check *c, FILE *o)
     }
 }
 
-static int run(int argc, char **argv)
+/* check's options: the run options (cli_runopts) and its own. */
+typedef struct check_opts {
+    cli_runopts ro;
+    const char *cmd_str, *lib, *symbol, *outcomes_path;
+    uint64_t threads;
+    int roundtrip, lines;
+    char **pos; /* the operands: [TARGET] INPUT... */
+    int npos;
+} check_opts;
+
+/* Step 1: the options, and what they say of each other. CLI_GO_ON, or
+ * the exit code (--help, --version, or a usage error already printed). */
+static int parse(int argc, char **argv, check_opts *o)
 {
     static const struct option opts[] = {
         {"cmd", required_argument, 0, O_CMD},
@@ -435,29 +447,24 @@ static int run(int argc, char **argv)
         {"outcomes", required_argument, 0, O_OUTCOMES},
         CLI_RUN_LONGOPTS, CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_check;
-    const char *cmd_str = NULL, *lib = NULL, *symbol = NULL, *outcomes_path = NULL;
-    uint64_t threads = 1;
-    cli_runopts ro;
-    cli_runopts_init(&ro);
-    int roundtrip = 0, lines = 0, c, r;
-    pf_err err = PF_ERR_INIT;
+    int c, r;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = cli_runopts_opt(cmd, &ro, c, optarg)) != 0) {
+        if ((r = cli_runopts_opt(cmd, &o->ro, c, optarg)) != 0) {
             if (r < 0)
                 return EXIT_USAGE;
             continue;
         }
         switch (c) {
-        case O_CMD: cmd_str = optarg; break;
-        case O_LIB: lib = optarg; break;
-        case O_SYMBOL: symbol = optarg; break;
-        case O_ROUNDTRIP: roundtrip = 1; break;
-        case O_LINES: lines = 1; break;
-        case O_OUTCOMES: outcomes_path = optarg; break;
+        case O_CMD: o->cmd_str = optarg; break;
+        case O_LIB: o->lib = optarg; break;
+        case O_SYMBOL: o->symbol = optarg; break;
+        case O_ROUNDTRIP: o->roundtrip = 1; break;
+        case O_LINES: o->lines = 1; break;
+        case O_OUTCOMES: o->outcomes_path = optarg; break;
         case O_THREADS:
-            if (cli_parse_u64(cmd, "--threads", optarg, &threads) < 0)
+            if (cli_parse_u64(cmd, "--threads", optarg, &o->threads) < 0)
                 return EXIT_USAGE;
-            if (threads < 1 || threads > 64)
+            if (o->threads < 1 || o->threads > 64)
                 return cli_usage(cmd, "--threads must be between 1 and 64");
             break;
         default:
@@ -466,32 +473,102 @@ static int run(int argc, char **argv)
         }
     }
     /* GNU getopt moved the operands to the end */
-    char **pos = argv + optind;
-    int npos = argc - optind;
-    if (cmd_str && threads > 1)
+    o->pos = argv + optind;
+    o->npos = argc - optind;
+    if (o->cmd_str && o->threads > 1)
         return cli_usage(cmd, "--threads needs an in-process target (TARGET or --lib)");
-    if (lines && !cmd_str)
+    if (o->lines && !o->cmd_str)
         return cli_usage(cmd, "--lines needs a command (--cmd)");
-    if (lines && strstr(cmd_str, "@@"))
+    if (o->lines && strstr(o->cmd_str, "@@"))
         return cli_usage(cmd, "--lines: a line server reads its inputs on stdin, "
                               "so its command has no @@");
-    if (lines && ro.fresh)
+    if (o->lines && o->ro.fresh)
         return cli_usage(cmd, "--lines and --fresh-process contradict each other");
-    int first_input = !cmd_str && !lib;
-    if (first_input && npos < 1)
+    if (!o->cmd_str && !o->lib && o->npos < 1)
         return cli_usage(cmd, "no TARGET: give a worker binary, --cmd or --lib");
+    return CLI_GO_ON;
+}
+
+/* Step 2: the target the options name (the first operand when it is a
+ * worker binary). 0, or the exit code after printing the error. */
+static int make_target(const check_opts *o, int first_input, cli_target *ct)
+{
+    pf_err err = PF_ERR_INIT;
+    if (cli_target_make(ct, first_input ? o->pos[0] : NULL, o->cmd_str, o->lib,
+                        o->symbol, &err) < 0)
+        return err.code == PF_E_USAGE ? cli_usage(&pf_cmd_check, "%s", err.msg)
+                                      : cli_fail(&err);
+    ct->t.fresh_process = o->ro.fresh;
+    ct->t.roundtrip = o->roundtrip;
+    ct->t.threads = (int)o->threads;
+    ct->t.lines = o->lines;
+    return 0;
+}
+
+/* Step 4, after the inputs ran: the findings explained, the summary
+ * printed (table or --json), the reports and --outcomes written. The exit
+ * code. */
+static int finish(check *ck, const check_opts *o, pf_report *rep, pf_report_target *tgt,
+                  const pf_runner *runner, const pf_buf *outcomes, double secs)
+{
+    pf_err err = PF_ERR_INIT;
+    if (ck->nf) {
+        pf_explainer *x = NULL;
+        int r = cli_runopts_explainer(&o->ro, ck->in.in, ck->in.ndocs, &x, &err) < 0 ||
+                        explain_findings(ck, x, &err) < 0 ||
+                        explain_report(ck, rep, &err) < 0
+                    ? -1 : 0;
+        pf_explainer_close(x);
+        if (r < 0)
+            return cli_fail(&err);
+    }
+    if (o->ro.json) {
+        print_json(ck, pf_runner_limit_model(runner), secs);
+    } else {
+        print_table(ck, stdout);
+        print_findings(ck, stdout);
+        if (ck->not_run)
+            printf("\n%llu input%s not run: a line server takes one line per "
+                   "input, and they hold a newline byte\n",
+                   (unsigned long long)ck->not_run, ck->not_run == 1 ? "" : "s");
+        printf("\n%llu inputs in %.2fs, memory limit by %s: %s\n",
+               (unsigned long long)(ck->in.n - ck->not_run), secs,
+               pf_runner_limit_model(runner),
+               ck->nf ? "failures found" : "no failures");
+    }
+    tgt->inputs = ck->in.n - ck->not_run;
+    tgt->seconds = secs;
+    if (cli_runopts_end(&o->ro, rep, &err) < 0)
+        return cli_fail(&err);
+    if (o->outcomes_path &&
+        (pf_buf_ok(outcomes, &err) < 0 ||
+         pf_fs_write_atomic(o->outcomes_path, outcomes->data ? outcomes->data : "",
+                            outcomes->len, 0644, &err) < 0))
+        return cli_fail(&err);
+    return ck->nf ? EXIT_FINDINGS : 0;
+}
+
+/* Step 3 is run's loop: every input through the runner, each failure
+ * recorded and reported as it comes. */
+static int run(int argc, char **argv)
+{
+    check_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = 1;
+    cli_runopts_init(&o.ro);
+    pf_err err = PF_ERR_INIT;
+    int rc = parse(argc, argv, &o);
+    if (rc != CLI_GO_ON) {
+        cli_runopts_free(&o.ro);
+        return rc;
+    }
+    int first_input = !o.cmd_str && !o.lib;
+    const int lines = o.lines;
+    const char *outcomes_path = o.outcomes_path;
     cli_target ct;
-    if (cli_target_make(&ct, first_input ? pos[0] : NULL, cmd_str, lib, symbol,
-                        &err) < 0)
-        return err.code == PF_E_USAGE ? cli_usage(cmd, "%s", err.msg) : cli_fail(&err);
-    ct.t.fresh_process = ro.fresh;
-    ct.t.roundtrip = roundtrip;
-    ct.t.threads = (int)threads;
-    ct.t.lines = lines;
-    int rc = EXIT_USAGE;
-    if (npos - first_input < 1) {
-        rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
-        goto out_early;
+    if ((rc = make_target(&o, first_input, &ct))) {
+        cli_runopts_free(&o.ro);
+        return rc;
     }
     pf_shape *shape = NULL;
     check ck;
@@ -503,23 +580,12 @@ static int run(int argc, char **argv)
     pf_report_init(&rep, "check", pf_cli_g.run_id);
     pf_report_target *tgt = NULL;
     pf_buf outcomes = PF_BUF_INIT; /* --outcomes: one JSON line per input */
-    if ((rc = cli_runopts_inputs(cmd, &ro, pos + first_input,
-                                 (size_t)(npos - first_input), &ck.in, &shape)))
+    const char *repro_dir = NULL, *tname = ct.name;
+    if ((rc = cli_runopts_begin(&pf_cmd_check, &o.ro, o.pos + first_input,
+                                (size_t)(o.npos - first_input), "prodfuzz-repro", &ck.in,
+                                &shape, &repro_dir, &rep)))
         goto out;
-    const char *repro_dir = cli_runopts_repro_dir(&ro, "prodfuzz-repro");
-    if (!repro_dir) {
-        rc = cli_usage(cmd, "out of memory");
-        goto out;
-    }
-    char stamp[32];
-    cli_iso_now(stamp, sizeof stamp);
-    rep.started = strdup(stamp);
-    const char *tname = ct.name;
-    if (!(tgt = pf_report_add_target(&rep, tname, ct.engine, &err))) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (pf_runner_open(&ct.t, &ro.lim, &runner, &err) < 0) {
+    if (cli_runopts_open(&o.ro, &ct, &rep, &tgt, &runner, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -571,52 +637,7 @@ static int run(int argc, char **argv)
     double secs = cli_now() - t0;
     if (pf_cli_g.progress)
         cli_progress_done();
-    if (ck.nf) {
-        pf_explainer *x = NULL;
-        int r = cli_runopts_explainer(&ro, ck.in.in, ck.in.ndocs, &x, &err) < 0 ||
-                        explain_findings(&ck, x, &err) < 0 ||
-                        explain_report(&ck, &rep, &err) < 0
-                    ? -1 : 0;
-        pf_explainer_close(x);
-        if (r < 0) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-    }
-    if (ro.json) {
-        print_json(&ck, pf_runner_limit_model(runner), secs);
-    } else {
-        print_table(&ck, stdout);
-        print_findings(&ck, stdout);
-        if (ck.not_run)
-            printf("\n%llu input%s not run: a line server takes one line per "
-                   "input, and they hold a newline byte\n",
-                   (unsigned long long)ck.not_run, ck.not_run == 1 ? "" : "s");
-        printf("\n%llu inputs in %.2fs, memory limit by %s: %s\n",
-               (unsigned long long)(ck.in.n - ck.not_run), secs,
-               pf_runner_limit_model(runner),
-               ck.nf ? "failures found" : "no failures");
-    }
-    tgt->inputs = ck.in.n - ck.not_run;
-    tgt->seconds = secs;
-    cli_iso_now(stamp, sizeof stamp);
-    rep.finished = strdup(stamp);
-    if (ro.report_dir && (pf_fs_mkdirs(ro.report_dir, 0755, &err) < 0 ||
-                          pf_report_write_all(&rep, ro.report_dir, &err) < 0)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (ro.report_dir && !ro.json)
-        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n",
-               ro.report_dir, ro.report_dir);
-    if (outcomes_path &&
-        (pf_buf_ok(&outcomes, &err) < 0 ||
-         pf_fs_write_atomic(outcomes_path, outcomes.data ? outcomes.data : "",
-                            outcomes.len, 0644, &err) < 0)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    rc = ck.nf ? EXIT_FINDINGS : 0;
+    rc = finish(&ck, &o, &rep, tgt, runner, &outcomes, secs);
 out:
     pf_buf_free(&outcomes);
     pf_report_free(&rep);
@@ -624,8 +645,7 @@ out:
     pf_result_free(&res);
     check_free(&ck);
     pf_shape_free(shape);
-out_early:
     cli_target_free(&ct);
-    cli_runopts_free(&ro);
+    cli_runopts_free(&o.ro);
     return rc;
 }

@@ -610,7 +610,20 @@ static int make_side(const pf_cmd *cmd, cli_target *ct, const char *which,
     return 0;
 }
 
-static int run(int argc, char **argv)
+/* diff's options: the run options (cli_runopts), the two builds and its
+ * own. */
+typedef struct diff_opts {
+    cli_runopts ro;
+    side_opts side[2];
+    const char *symbol, *allow_path;
+    pf_diff_opts dopts;
+    char **pos; /* the inputs */
+    size_t npos;
+} diff_opts;
+
+/* Step 1: the options. CLI_GO_ON, or the exit code (--help, --version,
+ * or a usage error already printed). */
+static int parse(int argc, char **argv, diff_opts *o)
 {
     static const struct option opts[] = {
         {"old", required_argument, 0, O_OLD},
@@ -626,16 +639,10 @@ static int run(int argc, char **argv)
         {"exact-output", no_argument, 0, O_EXACT},
         CLI_RUN_LONGOPTS, CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_diff;
-    side_opts side[2];
-    memset(side, 0, sizeof side);
-    const char *symbol = NULL, *allow_path = NULL;
-    cli_runopts ro;
-    cli_runopts_init(&ro);
+    side_opts *side = o->side;
     int c;
-    pf_diff_opts dopts = {0};
-    pf_err err = PF_ERR_INIT;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int r = cli_runopts_opt(cmd, &ro, c, optarg);
+        int r = cli_runopts_opt(cmd, &o->ro, c, optarg);
         if (r < 0)
             return EXIT_USAGE;
         if (r > 0)
@@ -649,22 +656,102 @@ static int run(int argc, char **argv)
         case O_NEW_LIB: side[1].lib = optarg; break;
         case O_OLD_SYMBOL: side[0].symbol = optarg; break;
         case O_NEW_SYMBOL: side[1].symbol = optarg; break;
-        case O_SYMBOL: symbol = optarg; break;
-        case O_ALLOW: allow_path = optarg; break;
-        case O_EXACT: dopts.exact_output = 1; break;
+        case O_SYMBOL: o->symbol = optarg; break;
+        case O_ALLOW: o->allow_path = optarg; break;
+        case O_EXACT: o->dopts.exact_output = 1; break;
         default:
             if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
                 return r;
         }
     }
-    char **pos = argv + optind;
-    size_t npos = (size_t)(argc - optind);
-    cli_target ct_old, ct_new;
-    int rc = make_side(cmd, &ct_old, "old", &side[0], symbol, ro.fresh);
-    if (rc)
+    o->pos = argv + optind;
+    o->npos = (size_t)(argc - optind);
+    return CLI_GO_ON;
+}
+
+/* Step 4, once per group after the inputs ran: a divergence confirmed by
+ * running its input again, the group's reproducer and replay commands
+ * written, and its input explained (*x opened on first use). 0 or -1. */
+static int settle_groups(diffrun *d, const diff_opts *o, pf_runner *runner[2],
+                         pf_result res[2], pf_diff *df, const cli_target *ct[2],
+                         const char *repro_dir, pf_explainer **x, pf_err *err)
+{
+    if ((d->ng || d->nb) && pf_fs_mkdirs(repro_dir, 0755, err) < 0)
+        return -1;
+    for (size_t i = 0; i < d->ng + d->nb; i++) {
+        group *g = i < d->ng ? &d->g[i] : &d->b[i - d->ng];
+        const pf_input *in = &d->in.in[g->input];
+        if ((i < d->ng && confirm_group(g, d, runner, res, &o->dopts, df, err) < 0) ||
+            finish_group(g, d, repro_dir, ct[0], ct[1], err) < 0 ||
+            (in->row && !*x && explainer_open(x, &o->ro, o->pos, o->npos, err) < 0) ||
+            explain_group(g, in, *x, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Step 5: the summary (text or --json), allow rules that allowed nothing,
+ * and the reports. The exit code. */
+static int finish(diffrun *d, const diff_opts *o, const cli_target *ct[2],
+                  const pf_allow *allow, pf_runner *runner[2], pf_report *rep,
+                  pf_report_target *tgt[2], double secs)
+{
+    pf_err err = PF_ERR_INIT;
+    if (o->ro.json) {
+        print_json(d, ct, allow, secs);
+    } else {
+        print_outcomes(d, ct, stdout);
+        print_groups(d, allow, stdout);
+        printf("\n%zu inputs in %.2fs, memory limit by %s: ", d->in.n, secs,
+               pf_runner_limit_model(runner[1]));
+        if (!d->divergent)
+            printf("no divergence");
+        else
+            printf("%llu divergent input%s in %zu group%s, %llu not allowed",
+                   (unsigned long long)d->divergent, d->divergent == 1 ? "" : "s", d->ng,
+                   d->ng == 1 ? "" : "s", (unsigned long long)d->not_allowed);
+        if (d->nb)
+            printf("; %zu finding%s in both builds", d->nb, d->nb == 1 ? "" : "s");
+        printf("\n");
+    }
+    for (size_t i = 0; i < allow->n; i++)
+        if (!allow->rules[i].hits)
+            cli_warn("%s:%d: allows nothing in this run (%s %s)", allow->name,
+                     allow->rules[i].line, allow->rules[i].kind,
+                     allow->rules[i].path ? allow->rules[i].path : "*");
+    for (int s = 0; s < 2; s++) {
+        tgt[s]->inputs = d->in.n;
+        tgt[s]->seconds = secs;
+    }
+    if ((o->ro.report_dir && report_groups(rep, d, ct[1], allow, &err) < 0) ||
+        cli_runopts_end(&o->ro, rep, &err) < 0)
+        return cli_fail(&err);
+    return d->not_allowed ? EXIT_FINDINGS : 0;
+}
+
+/* Step 3 is run's loop: every input through both builds, each divergence
+ * filed into its group as it comes. */
+static int run(int argc, char **argv)
+{
+    const pf_cmd *cmd = &pf_cmd_diff;
+    diff_opts o;
+    memset(&o, 0, sizeof o);
+    cli_runopts_init(&o.ro);
+    int rc = parse(argc, argv, &o);
+    if (rc != CLI_GO_ON) {
+        cli_runopts_free(&o.ro);
         return rc;
-    if ((rc = make_side(cmd, &ct_new, "new", &side[1], symbol, ro.fresh))) {
+    }
+    const pf_diff_opts dopts = o.dopts;
+    pf_err err = PF_ERR_INIT;
+    cli_target ct_old, ct_new;
+    if ((rc = make_side(cmd, &ct_old, "old", &o.side[0], o.symbol, o.ro.fresh))) {
+        cli_runopts_free(&o.ro);
+        return rc;
+    }
+    if ((rc = make_side(cmd, &ct_new, "new", &o.side[1], o.symbol, o.ro.fresh))) {
         cli_target_free(&ct_old);
+        cli_runopts_free(&o.ro);
         return rc;
     }
     const cli_target *ct[2] = {&ct_old, &ct_new};
@@ -682,29 +769,17 @@ static int run(int argc, char **argv)
     pf_report rep;
     pf_report_init(&rep, "diff", pf_cli_g.run_id);
     pf_explainer *x = NULL;
-    rc = EXIT_USAGE;
-    if (npos < 1) {
-        rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
-        goto out;
-    }
-    if (allow_path && pf_allow_load(&allow, allow_path, &err) < 0) {
+    const char *repro_dir = NULL;
+    pf_report_target *tgt[2];
+    if (o.allow_path && pf_allow_load(&allow, o.allow_path, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
-    if ((rc = cli_runopts_inputs(cmd, &ro, pos, npos, &d.in, &shape)))
+    if ((rc = cli_runopts_begin(cmd, &o.ro, o.pos, o.npos, "prodfuzz-diff", &d.in, &shape,
+                                &repro_dir, &rep)))
         goto out;
-    const char *repro_dir = cli_runopts_repro_dir(&ro, "prodfuzz-diff");
-    if (!repro_dir) {
-        rc = cli_usage(cmd, "out of memory");
-        goto out;
-    }
-    char stamp[32];
-    cli_iso_now(stamp, sizeof stamp);
-    rep.started = strdup(stamp);
-    pf_report_target *tgt[2];
     for (int s = 0; s < 2; s++) {
-        if (!(tgt[s] = pf_report_add_target(&rep, ct[s]->name, ct[s]->engine, &err)) ||
-            pf_runner_open(&ct[s]->t, &ro.lim, &runner[s], &err) < 0) {
+        if (cli_runopts_open(&o.ro, ct[s], &rep, &tgt[s], &runner[s], &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -769,60 +844,11 @@ static int run(int argc, char **argv)
     double secs = cli_now() - t0;
     if (pf_cli_g.progress)
         cli_progress_done();
-    /* reproducers, replay commands and explanations, once per group */
-    if ((d.ng || d.nb) && pf_fs_mkdirs(repro_dir, 0755, &err) < 0) {
+    if (settle_groups(&d, &o, runner, res, &df, ct, repro_dir, &x, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
-    for (size_t i = 0; i < d.ng + d.nb; i++) {
-        group *g = i < d.ng ? &d.g[i] : &d.b[i - d.ng];
-        const pf_input *in = &d.in.in[g->input];
-        if ((i < d.ng && confirm_group(g, &d, runner, res, &dopts, &df, &err) < 0) ||
-            finish_group(g, &d, repro_dir, &ct_old, &ct_new, &err) < 0 ||
-            (in->row && !x && explainer_open(&x, &ro, pos, npos, &err) < 0) ||
-            explain_group(g, in, x, &err) < 0) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-    }
-    if (ro.json) {
-        print_json(&d, ct, &allow, secs);
-    } else {
-        print_outcomes(&d, ct, stdout);
-        print_groups(&d, &allow, stdout);
-        printf("\n%zu inputs in %.2fs, memory limit by %s: ", d.in.n, secs,
-               pf_runner_limit_model(runner[1]));
-        if (!d.divergent)
-            printf("no divergence");
-        else
-            printf("%llu divergent input%s in %zu group%s, %llu not allowed",
-                   (unsigned long long)d.divergent, d.divergent == 1 ? "" : "s", d.ng,
-                   d.ng == 1 ? "" : "s", (unsigned long long)d.not_allowed);
-        if (d.nb)
-            printf("; %zu finding%s in both builds", d.nb, d.nb == 1 ? "" : "s");
-        printf("\n");
-    }
-    for (size_t i = 0; i < allow.n; i++)
-        if (!allow.rules[i].hits)
-            cli_warn("%s:%d: allows nothing in this run (%s %s)", allow.name,
-                     allow.rules[i].line, allow.rules[i].kind,
-                     allow.rules[i].path ? allow.rules[i].path : "*");
-    for (int s = 0; s < 2; s++) {
-        tgt[s]->inputs = d.in.n;
-        tgt[s]->seconds = secs;
-    }
-    cli_iso_now(stamp, sizeof stamp);
-    rep.finished = strdup(stamp);
-    if (ro.report_dir && (report_groups(&rep, &d, &ct_new, &allow, &err) < 0 ||
-                          pf_fs_mkdirs(ro.report_dir, 0755, &err) < 0 ||
-                          pf_report_write_all(&rep, ro.report_dir, &err) < 0)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (ro.report_dir && !ro.json)
-        printf("reports: %s/report.{json,md,sarif,html}, %s/junit.xml\n", ro.report_dir,
-               ro.report_dir);
-    rc = d.not_allowed ? EXIT_FINDINGS : 0;
+    rc = finish(&d, &o, ct, &allow, runner, &rep, tgt, secs);
 out:
     pf_explainer_close(x);
     pf_report_free(&rep);
@@ -834,7 +860,7 @@ out:
     diffrun_free(&d);
     pf_shape_free(shape);
     pf_allow_free(&allow);
-    cli_runopts_free(&ro);
+    cli_runopts_free(&o.ro);
     cli_target_free(&ct_old);
     cli_target_free(&ct_new);
     return rc;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_runopts.h"
 #include "cli_target.h"
 #include "pf_fs.h"
 #include "pf_inputs.h"
@@ -83,8 +84,7 @@ const pf_cmd pf_cmd_seed_tests = {"seed-tests", "turn a production snapshot into
     run};
 
 enum { O_OUT = CLI_OPT_FIRST_FREE, O_UPDATE, O_ADD, O_TARGET, O_CMD, O_LIB,
-       O_SYMBOL, O_SHAPE, O_MUTANTS, O_CLASSES, O_SEED, O_MEM, O_TIMEOUT,
-       O_NO_OUTPUT, O_MAX_DOC, O_JSON, O_SAME };
+       O_SYMBOL, O_NO_OUTPUT, O_SAME };
 
 /* --same-output A B: 0 same, 1 different, 2 unreadable */
 static int same_output(const char *a, const char *b)
@@ -194,7 +194,31 @@ static void print_json(const pf_seed *s, const char *dir, const char *runner)
     pf_buf_free(&b);
 }
 
-static int run(int argc, char **argv)
+/* seed-tests' options: the run options it shares with check (cli_runopts:
+ * --shape, --mutants, --classes, --seed, --mem, --timeout,
+ * --max-doc-size, --json) and its own. */
+typedef struct seed_opts {
+    cli_runopts ro;
+    const char *out_dir, *bin, *cmd_str, *lib, *symbol;
+    char **adds; /* --add: reproducers that must stay fixed */
+    size_t nadds;
+    int update, outputs, same;
+    char **pos; /* the inputs (and TARGET last, without --target, --cmd or --lib) */
+    int npos;
+} seed_opts;
+
+static void seed_opts_free(seed_opts *o)
+{
+    for (size_t i = 0; i < o->nadds; i++)
+        free(o->adds[i]);
+    free(o->adds);
+    cli_runopts_free(&o->ro);
+}
+
+/* Step 1: the options; the target is the last operand when no other
+ * names it. CLI_GO_ON, or the exit code (--help, --version, or an error
+ * already printed). */
+static int parse(int argc, char **argv, seed_opts *o)
 {
     static const struct option opts[] = {
         {"out", required_argument, 0, O_OUT},
@@ -204,127 +228,165 @@ static int run(int argc, char **argv)
         {"cmd", required_argument, 0, O_CMD},
         {"lib", required_argument, 0, O_LIB},
         {"symbol", required_argument, 0, O_SYMBOL},
-        {"shape", required_argument, 0, O_SHAPE},
-        {"mutants", required_argument, 0, O_MUTANTS},
-        {"classes", required_argument, 0, O_CLASSES},
-        {"seed", required_argument, 0, O_SEED},
-        {"mem", required_argument, 0, O_MEM},
-        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"shape", required_argument, 0, CLI_RUN_SHAPE},
+        {"mutants", required_argument, 0, CLI_RUN_MUTANTS},
+        {"classes", required_argument, 0, CLI_RUN_CLASSES},
+        {"seed", required_argument, 0, CLI_RUN_SEED},
+        {"mem", required_argument, 0, CLI_RUN_MEM},
+        {"timeout", required_argument, 0, CLI_RUN_TIMEOUT},
         {"outcomes-only", no_argument, 0, O_NO_OUTPUT},
-        {"max-doc-size", required_argument, 0, O_MAX_DOC},
-        {"json", no_argument, 0, O_JSON},
+        {"max-doc-size", required_argument, 0, CLI_RUN_MAX_DOC},
+        {"json", no_argument, 0, CLI_RUN_JSON},
         {"same-output", no_argument, 0, O_SAME},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_seed_tests;
-    const char *out_dir = NULL, *bin = NULL, *cmd_str = NULL, *lib = NULL,
-               *symbol = NULL, *shape_path = NULL, *classes = NULL;
-    char **adds = NULL;
-    size_t nadds = 0;
-    uint64_t mutants = 10, seed = 1;
-    size_t max_doc = 0;
-    pf_limits lim = {.mem_bytes = 512ull << 20, .timeout_s = 2.0,
-                     .fsize_bytes = 256ull << 20, .nofile = 1024};
-    int update = 0, json = 0, outputs = 1, same = 0, c, rc = EXIT_USAGE;
     pf_err err = PF_ERR_INIT;
+    int c, r;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = cli_runopts_opt(cmd, &o->ro, c, optarg)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
-        case O_OUT: out_dir = optarg; break;
-        case O_UPDATE: update = 1; break;
-        case O_TARGET: bin = optarg; break;
-        case O_CMD: cmd_str = optarg; break;
-        case O_LIB: lib = optarg; break;
-        case O_SYMBOL: symbol = optarg; break;
-        case O_SHAPE: shape_path = optarg; break;
-        case O_CLASSES: classes = optarg; break;
-        case O_NO_OUTPUT: outputs = 0; break;
-        case O_JSON: json = 1; break;
-        case O_SAME: same = 1; break;
+        case O_OUT: o->out_dir = optarg; break;
+        case O_UPDATE: o->update = 1; break;
+        case O_TARGET: o->bin = optarg; break;
+        case O_CMD: o->cmd_str = optarg; break;
+        case O_LIB: o->lib = optarg; break;
+        case O_SYMBOL: o->symbol = optarg; break;
+        case O_NO_OUTPUT: o->outputs = 0; break;
+        case O_SAME: o->same = 1; break;
         case O_ADD:
-            if (add_paths(optarg, &adds, &nadds, &err) < 0) {
-                rc = cli_fail(&err);
-                goto out_adds;
-            }
+            if (add_paths(optarg, &o->adds, &o->nadds, &err) < 0)
+                return cli_fail(&err);
             break;
-        case O_MUTANTS:
-            if (cli_parse_u64(cmd, "--mutants", optarg, &mutants) < 0)
-                goto out_adds;
-            if (mutants > 100000) {
-                rc = cli_usage(cmd, "--mutants must be at most 100000");
-                goto out_adds;
-            }
-            break;
-        case O_SEED:
-            if (cli_parse_u64(cmd, "--seed", optarg, &seed) < 0)
-                goto out_adds;
-            break;
-        case O_MEM:
-            if (pf_parse_size(optarg, &lim.mem_bytes, &err) < 0) {
-                rc = cli_usage(cmd, "--mem: %s", err.msg);
-                goto out_adds;
-            }
-            break;
-        case O_TIMEOUT:
-            if (pf_parse_duration(optarg, &lim.timeout_s, &err) < 0) {
-                rc = cli_usage(cmd, "--timeout: %s", err.msg);
-                goto out_adds;
-            }
-            break;
-        case O_MAX_DOC:
-            if (cli_parse_size(cmd, "--max-doc-size", optarg, &max_doc) < 0)
-                goto out_adds;
-            break;
-        case '?':
-            rc = cli_bad_option(cmd);
-            goto out_adds;
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r) {
-                rc = r > 0 ? 0 : EXIT_USAGE;
-                goto out_adds;
-            }
-        }
+        default:
+            if ((r = cli_rest_opt(cmd, c, optarg)) != CLI_GO_ON)
+                return r;
         }
     }
-    char **pos = argv + optind;
-    int npos = argc - optind;
-    if (same) {
-        if (npos != 2) {
-            rc = cli_usage(cmd, "--same-output wants two files");
-            goto out_adds;
-        }
-        rc = same_output(pos[0], pos[1]);
-        goto out_adds;
-    }
-    if (!out_dir) {
-        rc = cli_usage(cmd, "no --out DIR: say where the tests go");
-        goto out_adds;
-    }
-    if (!bin && !cmd_str && !lib) { /* INPUT... TARGET */
-        if (npos < 2) {
-            rc = cli_usage(cmd, npos ? "no input, or no TARGET: give INPUT... TARGET, "
-                                       "--cmd or --lib"
-                                     : "no TARGET: give a worker binary, --cmd or --lib");
-            goto out_adds;
-        }
-        bin = pos[--npos];
+    o->pos = argv + optind;
+    o->npos = argc - optind;
+    if (o->same)
+        return o->npos != 2 ? cli_usage(cmd, "--same-output wants two files")
+                            : same_output(o->pos[0], o->pos[1]);
+    if (!o->out_dir)
+        return cli_usage(cmd, "no --out DIR: say where the tests go");
+    if (!o->bin && !o->cmd_str && !o->lib) { /* INPUT... TARGET */
+        if (o->npos < 2)
+            return cli_usage(cmd, o->npos ? "no input, or no TARGET: give INPUT... TARGET, "
+                                            "--cmd or --lib"
+                                          : "no TARGET: give a worker binary, --cmd or --lib");
+        o->bin = o->pos[--o->npos];
         struct stat st;
-        if (stat(bin, &st) < 0 || !S_ISREG(st.st_mode) || access(bin, X_OK) < 0) {
-            rc = cli_usage(cmd, "the last argument is not an executable file: give "
-                           "INPUT... TARGET, or --target BIN, --cmd or --lib");
-            goto out_adds;
-        }
+        if (stat(o->bin, &st) < 0 || !S_ISREG(st.st_mode) || access(o->bin, X_OK) < 0)
+            return cli_usage(cmd, "the last argument is not an executable file: give "
+                             "INPUT... TARGET, or --target BIN, --cmd or --lib");
     }
-    if (npos < 1 && !nadds) {
-        rc = cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
-        goto out_adds;
+    if (o->npos < 1 && !o->nadds)
+        return cli_usage(cmd, "no input: give corpus folders, JSONL files or files");
+    return CLI_GO_ON;
+}
+
+/* Step 2: the inputs (documents and their mutants, then the --add
+ * reproducers), and the output folder checked before anything runs. 0, or
+ * the exit code after printing the error. */
+static int read_inputs(const seed_opts *o, pf_inputs *in, pf_inputs *extra,
+                       pf_shape **shape)
+{
+    pf_err err = PF_ERR_INIT;
+    int rc = cli_runopts_inputs(&pf_cmd_seed_tests, &o->ro, o->pos, (size_t)o->npos, in,
+                                shape);
+    if (rc)
+        return rc;
+    if (o->nadds && pf_inputs_read(extra, o->adds, o->nadds, o->ro.max_doc, &err) < 0)
+        return cli_fail(&err);
+    if (!in->n && !extra->n)
+        return cli_usage(&pf_cmd_seed_tests, "the inputs hold no documents");
+    /* refuse a DIR that is not ours before running anything */
+    if (pf_seed_check_dir(o->out_dir, o->update, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+/* Step 4: the fixtures written with their runner, and said (text or
+ * --json). The exit code. */
+static int write_tests(pf_seed *set, const seed_opts *o, const cli_target *ct,
+                       const pf_runner *runner)
+{
+    pf_err err = PF_ERR_INIT;
+    const char *out_dir = o->out_dir;
+    char stamp[32], self[4096] = "";
+    cli_iso_now(stamp, sizeof stamp);
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = '\0';
+    pf_seed_meta meta = {
+        .engine = ct->engine, .target = ct->name, .lib = o->lib,
+        .cmd_shell = ct->argv_own && !strcmp(ct->argv_own[0], "/bin/sh") &&
+                     ct->argv_own[1] && !strcmp(ct->argv_own[1], "-c"),
+        .timeout_s = o->ro.lim.timeout_s, .mem_bytes = o->ro.lim.mem_bytes,
+        .mem_model = pf_runner_limit_model(runner), .seed = o->ro.seed,
+        .mutants = o->ro.mutants, .outputs = o->outputs, .created = stamp,
+        .prodfuzz = self};
+    if (pf_seed_name(set, &err) < 0 ||
+        pf_seed_write(set, &meta, out_dir, o->update, &err) < 0)
+        return cli_fail(&err);
+    int is_cmd = !strcmp(ct->engine, "cmd");
+    pf_buf how = PF_BUF_INIT;
+    if (is_cmd) {
+        pf_buf_adds(&how, "sh ");
+        cli_shell_quote(&how, out_dir);
+        pf_buf_adds(&how, "/run_tests.sh");
+    } else {
+        pf_buf_adds(&how, "make -f ");
+        cli_shell_quote(&how, out_dir);
+        pf_buf_adds(&how, "/seed_test.mk SEED_TEST_LINK='YOUR_ENTRY.c LIBS'");
     }
+    size_t fails = 0;
+    for (size_t i = 0; i < set->n; i++)
+        fails += pf_outcome_is_failure(set->f[i].outcome);
+    if (o->ro.json) {
+        print_json(set, out_dir, pf_buf_str(&how));
+    } else {
+        printf("%llu inputs, %zu fixtures (one per outcome and path signature) in %s\n",
+               (unsigned long long)set->inputs, set->n, out_dir);
+        for (size_t i = 0; i < set->n; i++)
+            printf("  %s\n", set->f[i].name);
+        printf("run them: %s\n", pf_buf_str(&how));
+    }
+    if (fails)
+        cli_warn("%zu fixture%s a failure (crash, timeout, oom or silent-exit) "
+                 "that the runner now expects: fix it, then --update", fails,
+                 fails == 1 ? " records" : "s record");
+    pf_buf_free(&how);
+    return 0;
+}
+
+/* Step 3 is run's loop: every input through the runner, each offered to
+ * the fixture set with its outcome and output. */
+static int run(int argc, char **argv)
+{
+    seed_opts o;
+    memset(&o, 0, sizeof o);
+    o.outputs = 1;
+    cli_runopts_init(&o.ro);
+    o.ro.mutants_max = 100000;
+    int rc = parse(argc, argv, &o);
+    if (rc != CLI_GO_ON) {
+        seed_opts_free(&o);
+        return rc;
+    }
+    const int outputs = o.outputs;
+    pf_err err = PF_ERR_INIT;
     cli_target ct;
-    if (cli_target_make(&ct, bin, cmd_str, lib, symbol, &err) < 0) {
-        rc = err.code == PF_E_USAGE ? cli_usage(cmd, "%s", err.msg) : cli_fail(&err);
-        goto out_adds;
+    if (cli_target_make(&ct, o.bin, o.cmd_str, o.lib, o.symbol, &err) < 0) {
+        rc = err.code == PF_E_USAGE ? cli_usage(&pf_cmd_seed_tests, "%s", err.msg)
+                                    : cli_fail(&err);
+        seed_opts_free(&o);
+        return rc;
     }
     ct.t.reply_output = 1; /* in-process targets: the kit's output */
-    unsigned mask = PF_M_ALL;
     pf_shape *shape = NULL;
     pf_inputs in, extra;
     pf_inputs_init(&in);
@@ -334,27 +396,9 @@ static int run(int argc, char **argv)
     pf_runner *runner = NULL;
     pf_result res;
     pf_result_init(&res);
-    if (classes && pf_mclass_parse(classes, &mask, &err) < 0) {
-        rc = cli_usage(cmd, "--classes: %s", err.msg);
+    if ((rc = read_inputs(&o, &in, &extra, &shape)))
         goto out;
-    }
-    if ((shape_path && pf_shape_load(shape_path, &shape, &err) < 0) ||
-        (npos > 0 && pf_inputs_read(&in, pos, (size_t)npos, max_doc, &err) < 0) ||
-        pf_inputs_mutants(&in, in.n, mutants, mask, shape, seed, 1u << 20, &err) < 0 ||
-        (nadds && pf_inputs_read(&extra, adds, nadds, max_doc, &err) < 0)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (!in.n && !extra.n) {
-        rc = cli_usage(cmd, "the inputs hold no documents");
-        goto out;
-    }
-    /* refuse a DIR that is not ours before running anything */
-    if (pf_seed_check_dir(out_dir, update, &err) < 0) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (pf_runner_open(&ct.t, &lim, &runner, &err) < 0) {
+    if (pf_runner_open(&ct.t, &o.ro.lim, &runner, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -375,52 +419,7 @@ static int run(int argc, char **argv)
     }
     if (pf_cli_g.progress)
         cli_progress_done();
-    char stamp[32], self[4096] = "";
-    cli_iso_now(stamp, sizeof stamp);
-    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[sl > 0 ? sl : 0] = '\0';
-    pf_seed_meta meta = {
-        .engine = ct.engine, .target = ct.name, .lib = lib,
-        .cmd_shell = ct.argv_own && !strcmp(ct.argv_own[0], "/bin/sh") &&
-                     ct.argv_own[1] && !strcmp(ct.argv_own[1], "-c"),
-        .timeout_s = lim.timeout_s, .mem_bytes = lim.mem_bytes,
-        .mem_model = pf_runner_limit_model(runner), .seed = seed,
-        .mutants = mutants, .outputs = outputs, .created = stamp,
-        .prodfuzz = self};
-    if (pf_seed_name(&set, &err) < 0 ||
-        pf_seed_write(&set, &meta, out_dir, update, &err) < 0) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    int is_cmd = !strcmp(ct.engine, "cmd");
-    pf_buf how = PF_BUF_INIT;
-    if (is_cmd) {
-        pf_buf_adds(&how, "sh ");
-        cli_shell_quote(&how, out_dir);
-        pf_buf_adds(&how, "/run_tests.sh");
-    } else {
-        pf_buf_adds(&how, "make -f ");
-        cli_shell_quote(&how, out_dir);
-        pf_buf_adds(&how, "/seed_test.mk SEED_TEST_LINK='YOUR_ENTRY.c LIBS'");
-    }
-    size_t fails = 0;
-    for (size_t i = 0; i < set.n; i++)
-        fails += pf_outcome_is_failure(set.f[i].outcome);
-    if (json) {
-        print_json(&set, out_dir, pf_buf_str(&how));
-    } else {
-        printf("%llu inputs, %zu fixtures (one per outcome and path signature) in %s\n",
-               (unsigned long long)set.inputs, set.n, out_dir);
-        for (size_t i = 0; i < set.n; i++)
-            printf("  %s\n", set.f[i].name);
-        printf("run them: %s\n", pf_buf_str(&how));
-    }
-    if (fails)
-        cli_warn("%zu fixture%s a failure (crash, timeout, oom or silent-exit) "
-                 "that the runner now expects: fix it, then --update", fails,
-                 fails == 1 ? " records" : "s record");
-    pf_buf_free(&how);
-    rc = 0;
+    rc = write_tests(&set, &o, &ct, runner);
 out:
     pf_result_free(&res);
     pf_runner_close(runner);
@@ -429,9 +428,6 @@ out:
     pf_inputs_free(&extra);
     pf_shape_free(shape);
     cli_target_free(&ct);
-out_adds:
-    for (size_t i = 0; i < nadds; i++)
-        free(adds[i]);
-    free(adds);
+    seed_opts_free(&o);
     return rc;
 }
