@@ -201,7 +201,10 @@ static int target_opt(const pf_cmd *cmd, pf_nconfig *cl, const char *name,
     return *slot ? 0 : EXIT_ENV;
 }
 
-static int run(int argc, char **argv)
+/* Step 1: the options; per-target ones go to the last --target (into
+ * cl). CLI_GO_ON, or the exit code (--help, --version, --link-flags, or a
+ * usage error already printed). */
+static int parse(int argc, char **argv, opts *o, pf_nconfig *cl)
 {
     static const struct option lo[] = {
         {"config", required_argument, 0, O_CONFIG},
@@ -231,6 +234,231 @@ static int run(int argc, char **argv)
         {"coverage", required_argument, 0, O_COVERAGE},
         CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     const pf_cmd *cmd = &pf_cmd_nightly;
+    pf_err err = PF_ERR_INIT;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        uint64_t u;
+        switch (c) {
+        case O_CONFIG: o->config = optarg; break;
+        case O_TARGET:
+            if (!pf_nconfig_add(cl, optarg, &err))
+                return cli_fail(&err);
+            break;
+        case O_CORPUS: case O_SHAPE: case O_DICT: case O_CLASSES: case O_AFL_TARGET:
+        case O_IMPORT: case O_COVERAGE: {
+            const char *nm = c == O_CORPUS ? "--corpus" : c == O_SHAPE ? "--shape"
+                             : c == O_DICT ? "--dict" : c == O_CLASSES ? "--classes"
+                             : c == O_IMPORT ? "--import"
+                             : c == O_COVERAGE ? "--coverage" : "--afl-target";
+            int r = target_opt(cmd, cl, nm, optarg, NULL);
+            if (r)
+                return r;
+            break;
+        }
+        case O_ENV: {
+            pf_ntarget *t = cl->n ? &cl->t[cl->n - 1] : NULL;
+            if (!t)
+                return cli_usage(cmd, "--env applies to a --target: give --target first");
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return cli_usage(cmd, "--env takes NAME=VALUE");
+            if (pf_argv_push(&t->env, &t->nenv, optarg, &err) < 0)
+                return cli_fail(&err);
+            break;
+        }
+        case O_LINK_FLAGS:
+            return link_flags();
+        case O_STATE: o->state = optarg; break;
+        case O_OUT: o->out = optarg; break;
+        case O_SUPP: o->supp = optarg; break;
+        case O_AFL_MUT: o->afl_mut = optarg; break;
+        case O_JSON: o->json = 1; break;
+        case O_ENGINE:
+            if (strcmp(optarg, "libfuzzer") && strcmp(optarg, "afl") &&
+                strcmp(optarg, "both"))
+                return cli_usage(cmd, "--engine is libfuzzer, afl or both, not '%s'", optarg);
+            o->engine = optarg;
+            break;
+        case O_MODE:
+            if (strcmp(optarg, "restart") && strcmp(optarg, "fork"))
+                return cli_usage(cmd, "--mode is restart or fork, not '%s'", optarg);
+            o->fork_mode = !strcmp(optarg, "fork");
+            break;
+        case O_BUDGET:
+            if (!strcmp(optarg, "0"))
+                o->budget = 0;
+            else if (pf_nparse_duration(optarg, &o->budget) < 0)
+                return cli_usage(cmd, "--budget takes a duration such as 10m, 8h or 30s, not '%s'", optarg);
+            o->has_budget = 1;
+            break;
+        case O_MINIMIZE:
+            if (strcmp(optarg, "0") && pf_nparse_duration(optarg, &o->minimize) < 0)
+                return cli_usage(cmd, "--minimize takes a duration such as 10s (0: off), not '%s'", optarg);
+            if (!strcmp(optarg, "0"))
+                o->minimize = 0;
+            break;
+        case O_TIMEOUT:
+            if (pf_nparse_duration(optarg, &o->lim.timeout_s) < 0)
+                return cli_usage(cmd, "--timeout takes a duration such as 2s or 500ms, not '%s'", optarg);
+            o->has_timeout = 1;
+            break;
+        case O_RSS:
+            if (pf_nparse_size(optarg, &o->lim.heap_bytes) < 0)
+                return cli_usage(cmd, "--rss-limit takes a size such as 512M or 2G, not '%s'", optarg);
+            o->has_heap = 1;
+            break;
+        case O_MAX_LEN:
+            if (pf_nparse_size(optarg, &o->lim.max_len) < 0)
+                return cli_usage(cmd, "--max-len takes a size such as 1M or 4096, not '%s'", optarg);
+            o->has_max_len = 1;
+            break;
+        case O_JOBS:
+            if (cli_parse_u64(cmd, "--jobs", optarg, &u) < 0)
+                return EXIT_USAGE;
+            if (u < 1 || u > 256)
+                return cli_usage(cmd, "--jobs must be between 1 and 256");
+            o->jobs = (int)u;
+            o->has_jobs = 1;
+            break;
+        case O_CAP:
+            if (cli_parse_u64(cmd, "--corpus-cap", optarg, &o->cap) < 0)
+                return EXIT_USAGE;
+            if (o->cap < 1)
+                return cli_usage(cmd, "--corpus-cap must be at least 1");
+            break;
+        default: {
+            int r = cli_rest_opt(cmd, c, optarg);
+            if (r != CLI_GO_ON)
+                return r;
+        }
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!o->state || !o->out)
+        return cli_usage(cmd, "--state DIR and --out DIR are required");
+    if (!o->config && !cl->n)
+        return cli_usage(cmd, "give --target BIN or --config FILE");
+    return CLI_GO_ON;
+}
+
+/* Move command-line target cl into the config's new entry t. */
+static void take_target(pf_ntarget *t, pf_ntarget *cl)
+{
+    free(t->name);
+    t->name = cl->name;
+    t->corpus = cl->corpus;
+    t->shape = cl->shape;
+    t->dict = cl->dict;
+    t->classes = cl->classes;
+    t->afl_binary = cl->afl_binary;
+    t->import = cl->import;
+    t->coverage = cl->coverage;
+    cl->import = cl->coverage = NULL;
+    t->env = cl->env;
+    t->nenv = cl->nenv;
+    cl->env = NULL;
+    cl->nenv = 0;
+    cl->name = cl->corpus = cl->shape = cl->dict = NULL;
+    cl->classes = cl->afl_binary = NULL;
+}
+
+/* Step 2: the night's configuration: --config's targets and the command
+ * line's after them; command-line limits where the config said nothing
+ * or the command line said so; budget, jobs, engine, mode and
+ * suppressions from the config unless given. 0, or the exit code after
+ * printing the error. */
+static int configure(opts *o, pf_nconfig *cl, pf_nconfig *conf)
+{
+    pf_err err = PF_ERR_INIT;
+    if (o->config && pf_nconfig_load(o->config, conf, &err) < 0)
+        return cli_fail(&err);
+    for (size_t i = 0; i < cl->n; i++) {
+        pf_ntarget *t = pf_nconfig_add(conf, cl->t[i].binary, &err);
+        if (!t)
+            return cli_fail(&err);
+        take_target(t, &cl->t[i]);
+        for (size_t k = 0; k + 1 < conf->n; k++)
+            if (!strcmp(conf->t[k].name, t->name))
+                return cli_usage(&pf_cmd_nightly, "two targets are named '%s': give them "
+                                 "different binaries or use a config file", t->name);
+    }
+    for (size_t i = 0; i < conf->n; i++) {
+        pf_ntarget *t = &conf->t[i];
+        if (!t->has_timeout || o->has_timeout)
+            t->lim.timeout_s = o->lim.timeout_s;
+        if (!t->has_heap || o->has_heap)
+            t->lim.heap_bytes = o->lim.heap_bytes;
+        if (!t->has_max_len || o->has_max_len)
+            t->lim.max_len = o->lim.max_len;
+    }
+    if (!o->has_budget && conf->budget_s > 0)
+        o->budget = conf->budget_s;
+    if (!o->has_jobs && conf->jobs > 0)
+        o->jobs = conf->jobs;
+    if (!o->engine)
+        o->engine = conf->engine ? conf->engine : "libfuzzer";
+    if (o->fork_mode < 0)
+        o->fork_mode = conf->fork_mode > 0;
+    if (!o->supp)
+        o->supp = conf->suppressions;
+    return 0;
+}
+
+/* Step 4: the night's findings by status, as JSON (--json) or one line
+ * each, and where the report is. */
+static void print_night(const opts *o, const pf_report *rep, const pf_night_result *res,
+                        int rc)
+{
+    size_t cnt[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < rep->nfindings; i++)
+        if (rep->findings[i].status <= PF_STATUS_SUPPRESSED)
+            cnt[rep->findings[i].status]++;
+    if (o->json) {
+        pf_buf j = PF_BUF_INIT;
+        pf_buf_addf(&j, "{\"run_id\":\"%s\",\"new\":%zu,\"open\":%zu,"
+                    "\"fixed\":%zu,\"suppressed\":%zu,\"expired\":%zu,"
+                    "\"target_errors\":%zu,\"stopped\":%s,\"report\":",
+                    pf_cli_g.run_id, cnt[0], cnt[1], cnt[2], cnt[3],
+                    res->nexpired, res->ntarget_errors,
+                    res->stopped ? "true" : "false");
+        pf_buf html = PF_BUF_INIT;
+        pf_buf_addf(&html, "%s/report.html", o->out);
+        pf_buf_add_json_str(&j, html.data, html.len);
+        pf_buf_adds(&j, ",\"targets\":[");
+        for (size_t i = 0; i < rep->ntargets; i++) {
+            const pf_report_target *t = &rep->targets[i];
+            pf_buf_adds(&j, i ? ",{\"name\":" : "{\"name\":");
+            pf_buf_add_json_str(&j, t->name, strlen(t->name));
+            pf_buf_addf(&j, ",\"engine\":\"%s\",\"execs\":%llu,\"seconds\":%.2f,"
+                        "\"execs_per_s\":%.0f,\"error\":%s}", t->engine,
+                        (unsigned long long)t->inputs, t->seconds,
+                        t->seconds > 0 ? (double)t->inputs / t->seconds : 0.0,
+                        t->error ? "true" : "false");
+        }
+        pf_buf_addf(&j, "],\"exit\":%d}\n", rc);
+        fwrite(j.data, 1, j.len, stdout);
+        pf_buf_free(&j);
+        pf_buf_free(&html);
+        return;
+    }
+    printf("%zu new, %zu open, %zu fixed, %zu suppressed finding%s",
+           cnt[0], cnt[1], cnt[2], cnt[3],
+           cnt[0] + cnt[1] + cnt[2] + cnt[3] == 1 ? "" : "s");
+    if (res->nexpired)
+        printf(" (%zu behind an expired suppression)", res->nexpired);
+    printf("\n");
+    for (size_t i = 0; i < rep->nfindings; i++) {
+        const pf_finding *f = &rep->findings[i];
+        printf("  %-10s %s  %s  %s\n", pf_status_name(f->status), f->id,
+               f->target, f->title ? f->title : f->signature);
+    }
+    printf("report: %s/report.html\n", o->out);
+}
+
+/* Step 3 is the night itself (pf_night_run), stopped cleanly by SIGINT or
+ * SIGTERM. */
+static int run(int argc, char **argv)
+{
     opts o;
     memset(&o, 0, sizeof o);
     o.budget = 600;
@@ -243,205 +471,11 @@ static int run(int argc, char **argv)
     pf_nconfig_init(&cl);
     pf_nconfig_init(&conf);
     pf_report rep;
-    int rep_init = 0, rc = EXIT_USAGE, c;
+    int rep_init = 0, rc;
     char *afl_mut = NULL;
     pf_err err = PF_ERR_INIT;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        uint64_t u;
-        switch (c) {
-        case O_CONFIG: o.config = optarg; break;
-        case O_TARGET:
-            if (!pf_nconfig_add(&cl, optarg, &err)) {
-                rc = cli_fail(&err);
-                goto out;
-            }
-            break;
-        case O_CORPUS: case O_SHAPE: case O_DICT: case O_CLASSES: case O_AFL_TARGET:
-        case O_IMPORT: case O_COVERAGE: {
-            const char *nm = c == O_CORPUS ? "--corpus" : c == O_SHAPE ? "--shape"
-                             : c == O_DICT ? "--dict" : c == O_CLASSES ? "--classes"
-                             : c == O_IMPORT ? "--import"
-                             : c == O_COVERAGE ? "--coverage" : "--afl-target";
-            int r = target_opt(cmd, &cl, nm, optarg, NULL);
-            if (r) {
-                rc = r;
-                goto out;
-            }
-            break;
-        }
-        case O_ENV: {
-            pf_ntarget *t = cl.n ? &cl.t[cl.n - 1] : NULL;
-            if (!t) {
-                rc = cli_usage(cmd, "--env applies to a --target: give --target first");
-                goto out;
-            }
-            if (!strchr(optarg, '=') || optarg[0] == '=') {
-                rc = cli_usage(cmd, "--env takes NAME=VALUE");
-                goto out;
-            }
-            if (pf_argv_push(&t->env, &t->nenv, optarg, &err) < 0) {
-                rc = cli_fail(&err);
-                goto out;
-            }
-            break;
-        }
-        case O_LINK_FLAGS:
-            rc = link_flags();
-            goto out;
-        case O_STATE: o.state = optarg; break;
-        case O_OUT: o.out = optarg; break;
-        case O_SUPP: o.supp = optarg; break;
-        case O_AFL_MUT: o.afl_mut = optarg; break;
-        case O_JSON: o.json = 1; break;
-        case O_ENGINE:
-            if (strcmp(optarg, "libfuzzer") && strcmp(optarg, "afl") &&
-                strcmp(optarg, "both")) {
-                rc = cli_usage(cmd, "--engine is libfuzzer, afl or both, not '%s'", optarg);
-                goto out;
-            }
-            o.engine = optarg;
-            break;
-        case O_MODE:
-            if (strcmp(optarg, "restart") && strcmp(optarg, "fork")) {
-                rc = cli_usage(cmd, "--mode is restart or fork, not '%s'", optarg);
-                goto out;
-            }
-            o.fork_mode = !strcmp(optarg, "fork");
-            break;
-        case O_BUDGET:
-            if (!strcmp(optarg, "0")) {
-                o.budget = 0;
-            } else if (pf_nparse_duration(optarg, &o.budget) < 0) {
-                rc = cli_usage(cmd, "--budget takes a duration such as 10m, 8h or 30s, not '%s'", optarg);
-                goto out;
-            }
-            o.has_budget = 1;
-            break;
-        case O_MINIMIZE:
-            if (strcmp(optarg, "0") && pf_nparse_duration(optarg, &o.minimize) < 0) {
-                rc = cli_usage(cmd, "--minimize takes a duration such as 10s (0: off), not '%s'", optarg);
-                goto out;
-            }
-            if (!strcmp(optarg, "0"))
-                o.minimize = 0;
-            break;
-        case O_TIMEOUT:
-            if (pf_nparse_duration(optarg, &o.lim.timeout_s) < 0) {
-                rc = cli_usage(cmd, "--timeout takes a duration such as 2s or 500ms, not '%s'", optarg);
-                goto out;
-            }
-            o.has_timeout = 1;
-            break;
-        case O_RSS:
-            if (pf_nparse_size(optarg, &o.lim.heap_bytes) < 0) {
-                rc = cli_usage(cmd, "--rss-limit takes a size such as 512M or 2G, not '%s'", optarg);
-                goto out;
-            }
-            o.has_heap = 1;
-            break;
-        case O_MAX_LEN:
-            if (pf_nparse_size(optarg, &o.lim.max_len) < 0) {
-                rc = cli_usage(cmd, "--max-len takes a size such as 1M or 4096, not '%s'", optarg);
-                goto out;
-            }
-            o.has_max_len = 1;
-            break;
-        case O_JOBS:
-            if (cli_parse_u64(cmd, "--jobs", optarg, &u) < 0)
-                goto out;
-            if (u < 1 || u > 256) {
-                rc = cli_usage(cmd, "--jobs must be between 1 and 256");
-                goto out;
-            }
-            o.jobs = (int)u;
-            o.has_jobs = 1;
-            break;
-        case O_CAP:
-            if (cli_parse_u64(cmd, "--corpus-cap", optarg, &o.cap) < 0)
-                goto out;
-            if (o.cap < 1) {
-                rc = cli_usage(cmd, "--corpus-cap must be at least 1");
-                goto out;
-            }
-            break;
-        case '?':
-            rc = cli_bad_option(cmd);
-            goto out;
-        default: {
-            int r = cli_common_opt(cmd, c, optarg);
-            if (r) {
-                rc = r > 0 ? 0 : EXIT_USAGE;
-                goto out;
-            }
-        }
-        }
-    }
-    if (optind < argc) {
-        rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = parse(argc, argv, &o, &cl)) != CLI_GO_ON || (rc = configure(&o, &cl, &conf)))
         goto out;
-    }
-    if (!o.state || !o.out) {
-        rc = cli_usage(cmd, "--state DIR and --out DIR are required");
-        goto out;
-    }
-    if (!o.config && !cl.n) {
-        rc = cli_usage(cmd, "give --target BIN or --config FILE");
-        goto out;
-    }
-    if (o.config && pf_nconfig_load(o.config, &conf, &err) < 0) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    /* the command line's targets join the config's */
-    for (size_t i = 0; i < cl.n; i++) {
-        pf_ntarget *t = pf_nconfig_add(&conf, cl.t[i].binary, &err);
-        if (!t) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-        free(t->name);
-        t->name = cl.t[i].name;
-        t->corpus = cl.t[i].corpus;
-        t->shape = cl.t[i].shape;
-        t->dict = cl.t[i].dict;
-        t->classes = cl.t[i].classes;
-        t->afl_binary = cl.t[i].afl_binary;
-        t->import = cl.t[i].import;
-        t->coverage = cl.t[i].coverage;
-        cl.t[i].import = cl.t[i].coverage = NULL;
-        t->env = cl.t[i].env;
-        t->nenv = cl.t[i].nenv;
-        cl.t[i].env = NULL;
-        cl.t[i].nenv = 0;
-        cl.t[i].name = cl.t[i].corpus = cl.t[i].shape = cl.t[i].dict = NULL;
-        cl.t[i].classes = cl.t[i].afl_binary = NULL;
-        for (size_t k = 0; k + 1 < conf.n; k++)
-            if (!strcmp(conf.t[k].name, t->name)) {
-                rc = cli_usage(cmd, "two targets are named '%s': give them "
-                               "different binaries or use a config file", t->name);
-                goto out;
-            }
-    }
-    /* command-line limits apply where the config said nothing */
-    for (size_t i = 0; i < conf.n; i++) {
-        pf_ntarget *t = &conf.t[i];
-        if (!t->has_timeout || o.has_timeout)
-            t->lim.timeout_s = o.lim.timeout_s;
-        if (!t->has_heap || o.has_heap)
-            t->lim.heap_bytes = o.lim.heap_bytes;
-        if (!t->has_max_len || o.has_max_len)
-            t->lim.max_len = o.lim.max_len;
-    }
-    if (!o.has_budget && conf.budget_s > 0)
-        o.budget = conf.budget_s;
-    if (!o.has_jobs && conf.jobs > 0)
-        o.jobs = conf.jobs;
-    if (!o.engine)
-        o.engine = conf.engine ? conf.engine : "libfuzzer";
-    if (o.fork_mode < 0)
-        o.fork_mode = conf.fork_mode > 0;
-    if (!o.supp)
-        o.supp = conf.suppressions;
     afl_mut = o.afl_mut ? strdup(o.afl_mut) : default_afl_mutator();
 
     struct sigaction sa;
@@ -489,53 +523,10 @@ static int run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    size_t cnt[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < rep.nfindings; i++)
-        if (rep.findings[i].status <= PF_STATUS_SUPPRESSED)
-            cnt[rep.findings[i].status]++;
     rc = res.ntarget_errors ? EXIT_ENV : (res.nnew || res.nexpired) ? EXIT_FINDINGS : 0;
     if (res.stopped)
         cli_warn("stopped by a signal: the report covers the time that ran");
-    if (o.json) {
-        pf_buf j = PF_BUF_INIT;
-        pf_buf_addf(&j, "{\"run_id\":\"%s\",\"new\":%zu,\"open\":%zu,"
-                    "\"fixed\":%zu,\"suppressed\":%zu,\"expired\":%zu,"
-                    "\"target_errors\":%zu,\"stopped\":%s,\"report\":",
-                    pf_cli_g.run_id, cnt[0], cnt[1], cnt[2], cnt[3],
-                    res.nexpired, res.ntarget_errors,
-                    res.stopped ? "true" : "false");
-        pf_buf html = PF_BUF_INIT;
-        pf_buf_addf(&html, "%s/report.html", o.out);
-        pf_buf_add_json_str(&j, html.data, html.len);
-        pf_buf_adds(&j, ",\"targets\":[");
-        for (size_t i = 0; i < rep.ntargets; i++) {
-            const pf_report_target *t = &rep.targets[i];
-            pf_buf_adds(&j, i ? ",{\"name\":" : "{\"name\":");
-            pf_buf_add_json_str(&j, t->name, strlen(t->name));
-            pf_buf_addf(&j, ",\"engine\":\"%s\",\"execs\":%llu,\"seconds\":%.2f,"
-                        "\"execs_per_s\":%.0f,\"error\":%s}", t->engine,
-                        (unsigned long long)t->inputs, t->seconds,
-                        t->seconds > 0 ? (double)t->inputs / t->seconds : 0.0,
-                        t->error ? "true" : "false");
-        }
-        pf_buf_addf(&j, "],\"exit\":%d}\n", rc);
-        fwrite(j.data, 1, j.len, stdout);
-        pf_buf_free(&j);
-        pf_buf_free(&html);
-    } else {
-        printf("%zu new, %zu open, %zu fixed, %zu suppressed finding%s",
-               cnt[0], cnt[1], cnt[2], cnt[3],
-               cnt[0] + cnt[1] + cnt[2] + cnt[3] == 1 ? "" : "s");
-        if (res.nexpired)
-            printf(" (%zu behind an expired suppression)", res.nexpired);
-        printf("\n");
-        for (size_t i = 0; i < rep.nfindings; i++) {
-            const pf_finding *f = &rep.findings[i];
-            printf("  %-10s %s  %s  %s\n", pf_status_name(f->status), f->id,
-                   f->target, f->title ? f->title : f->signature);
-        }
-        printf("report: %s/report.html\n", o.out);
-    }
+    print_night(&o, &rep, &res, rc);
 out:
     if (rep_init)
         pf_report_free(&rep);
