@@ -102,6 +102,13 @@ typedef struct pf_result {
                              target gave pf_worker_output for this input */
     pf_buf err;           /* target's stderr (capped) */
     pf_crash crash;       /* parsed report when outcome is crash/oom/timeout */
+    int state_dependent;  /* pipelined runs only: this input failed among
+                             others, its stderr could not be told apart
+                             from its neighbours', and run again alone in
+                             a fresh worker it did not fail: the result is
+                             the batch's, and state left by earlier inputs
+                             is part of the cause (added after the first
+                             contract; 0 everywhere else) */
 } pf_result;
 
 void pf_result_init(pf_result *r);
@@ -117,6 +124,45 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
 int pf_runner_run(pf_runner *r, const uint8_t *data, size_t len,
                   pf_result *res, pf_err *err);
 void pf_runner_close(pf_runner *r);
+
+/* Pipelined runs (added after the first contract). pf_runner_submit
+ * queues an input (data must stay valid until its result is collected);
+ * pf_runner_collect hands back the oldest queued input's result, exactly
+ * what pf_runner_run would have given, running the target as needed:
+ * 1 with res filled, 0 when nothing is queued, -1 with err as
+ * pf_runner_run (then every queued input is dropped). Keep a window of
+ * inputs submitted ahead (PF_RUN_WINDOW) and collect one result per input.
+ *
+ * A reused worker (WORKER or LIB without fresh_process) is sent inputs
+ * ahead while it runs the earlier ones, so it never waits for this
+ * process: the point is throughput (a round trip per input costs more
+ * than most entry points). The worker serves them in order, so each
+ * reply, crash, timeout or out-of-memory belongs to one input: when the
+ * worker dies the input it was serving gets the outcome, and the inputs
+ * after it go to a new worker. An input's timeout runs from the previous
+ * input's reply. stdout and stderr are one stream for all inputs: what a
+ * target prints is given to the newest reply read with it, so a
+ * passing input's captured text can hold its neighbour's. A failing
+ * input whose stderr may hold its neighbour's (the reply before it came
+ * with stderr text) is run again alone in a fresh worker, and that run's
+ * result (its own report) is kept when it fails too; when it does not,
+ * the batch's result is kept with state_dependent set.
+ * fresh_process, CMD targets and line servers run one input at a time
+ * (as pf_runner_run) when collected. Do not mix pf_runner_run with
+ * inputs pending. */
+#define PF_RUN_WINDOW 256
+int pf_runner_submit(pf_runner *r, const uint8_t *data, size_t len,
+                     pf_err *err);
+int pf_runner_collect(pf_runner *r, pf_result *res, pf_err *err);
+size_t pf_runner_pending(const pf_runner *r); /* submitted, not collected */
+
+/* n inputs at once: res[i] for in[i] (res initialized by the caller). */
+typedef struct pf_run_input {
+    const uint8_t *data;
+    size_t len;
+} pf_run_input;
+int pf_runner_run_batch(pf_runner *r, const pf_run_input *in, size_t n,
+                        pf_result *res, pf_err *err);
 /* How the memory limit is enforced: "cgroup", "asan", "rlimit" or "none"
  * (no limit asked, or none possible: a LIB target in a sanitized
  * prodfuzz). Added after the first contract. */

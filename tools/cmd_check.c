@@ -591,13 +591,24 @@ static int run(int argc, char **argv)
     }
     int made_dir = 0;
     double t0 = cli_now();
+    /* inputs go to the runner a window ahead (a reused worker runs them
+     * while this loop files the results), and come back in order */
+    size_t ahead = 0;
     for (size_t i = 0; i < ck.in.n; i++) {
         pf_input *in = &ck.in.in[i];
         if (lines && in->len && memchr(in->data, '\n', in->len)) {
             ck.not_run++; /* no way to send it as one line */
             continue;
         }
-        if (pf_runner_run(runner, (const uint8_t *)in->data, in->len, &res, &err) < 0) {
+        for (; ahead < ck.in.n && ahead < i + PF_RUN_WINDOW; ahead++) {
+            const pf_input *x = &ck.in.in[ahead];
+            if (!(lines && x->len && memchr(x->data, '\n', x->len)) &&
+                pf_runner_submit(runner, (const uint8_t *)x->data, x->len, &err) < 0) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+        }
+        if (pf_runner_collect(runner, &res, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
