@@ -786,11 +786,23 @@ static int run(int argc, char **argv)
     }
     double t0 = cli_now();
     pf_buf id = PF_BUF_INIT;
+    /* both builds get the inputs a window ahead: two reused workers run
+     * side by side while this loop compares, and answer in order */
+    size_t ahead = 0;
     for (size_t i = 0; i < d.in.n; i++) {
         pf_input *in = &d.in.in[i];
+        for (; ahead < d.in.n && ahead < i + PF_RUN_WINDOW; ahead++) {
+            const pf_input *x = &d.in.in[ahead];
+            for (int s = 0; s < 2; s++)
+                if (pf_runner_submit(runner[s], (const uint8_t *)x->data, x->len,
+                                     &err) < 0) {
+                    rc = cli_fail(&err);
+                    pf_buf_free(&id);
+                    goto out;
+                }
+        }
         for (int s = 0; s < 2; s++) {
-            if (pf_runner_run(runner[s], (const uint8_t *)in->data, in->len, &res[s],
-                              &err) < 0) {
+            if (pf_runner_collect(runner[s], &res[s], &err) < 0) {
                 pf_err_prefix(&err, "%s build", s ? "new" : "old");
                 rc = cli_fail(&err);
                 pf_buf_free(&id);

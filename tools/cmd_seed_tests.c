@@ -402,11 +402,19 @@ static int run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    size_t total = in.n + extra.n;
+    size_t total = in.n + extra.n, ahead = 0;
     for (size_t i = 0; i < total; i++) {
         int added = i >= in.n;
         const pf_input *x = added ? &extra.in[i - in.n] : &in.in[i];
-        if (pf_runner_run(runner, (const uint8_t *)x->data, x->len, &res, &err) < 0 ||
+        /* inputs go a window ahead to a reused worker, results come in order */
+        for (; ahead < total && ahead < i + PF_RUN_WINDOW; ahead++) {
+            const pf_input *y = ahead >= in.n ? &extra.in[ahead - in.n] : &in.in[ahead];
+            if (pf_runner_submit(runner, (const uint8_t *)y->data, y->len, &err) < 0) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+        }
+        if (pf_runner_collect(runner, &res, &err) < 0 ||
             pf_seed_offer(&set, x->data, x->len, x->origin, x->path,
                           added ? "reproducer" : pf_inputs_row_name(x->row),
                           added, &res, outputs, &err) < 0) {

@@ -4,7 +4,8 @@
  * black-box script tests/fixtures/run/app.py: an ASan worker linked with
  * libprodfuzz_runner.a, a libFuzzer binary linked with
  * libprodfuzz_libfuzzer.a, an uninstrumented shared library, a TSan
- * worker, and a command run per input with "@@" or stdin.
+ * worker, and a command run per input with "@@" or stdin; and the same
+ * targets run in pipelined batches (pf_runner_submit/collect).
  */
 #include "pf_test.h"
 
@@ -394,6 +395,307 @@ static void sizes_and_durations_parse_with_units(void **state)
     assert_true(pf_outcome_is_failure(PF_OUT_SILENT_EXIT));
 }
 
+/* ---- pipelined runs (pf_runner_submit/collect, run_batch) ------------- */
+
+/* Build the ASan worker into dir/w; its path into bin. */
+static void asan_worker(const char *dir, char *bin, size_t n)
+{
+    char libs[1024];
+    snprintf(libs, sizeof libs, "%s/build/lib/libprodfuzz_runner.a", root());
+    assert_int_equal(build(dir, "w", "-fsanitize=address,undefined", libs), 0);
+    snprintf(bin, n, "%s/w", dir);
+}
+
+/* Run n inputs as one batch (lengths by strlen unless lens). */
+static void batch(pf_runner *r, char **in, const size_t *lens, size_t n,
+                  pf_result *res)
+{
+    pf_run_input *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].data = (const uint8_t *)in[i];
+        v[i].len = lens ? lens[i] : strlen(in[i]);
+        pf_result_init(&res[i]);
+    }
+    pf_err err = PF_ERR_INIT;
+    if (pf_runner_run_batch(r, v, n, res, &err) < 0)
+        fail_msg("run_batch: %s", err.msg);
+    free(v);
+}
+
+static void batch_free(pf_result *res, char **in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pf_result_free(&res[i]);
+        free(in[i]);
+    }
+}
+
+static void want(const pf_result *res, size_t i, pf_outcome o)
+{
+    if (res[i].outcome != o)
+        fail_msg("input %zu: want %s, got %s (kind '%s', stderr %.300s)", i + 1,
+                 pf_outcome_name(o), pf_outcome_name(res[i].outcome),
+                 res[i].crash.kind, pf_buf_str(&res[i].err));
+}
+
+/* 100 inputs in one batch, the 37th crashes: the crash is the 37th's,
+ * with its own report, and the 38th to the 100th still run. Twice: with
+ * a target quiet on stderr, and with one that logs every input (the
+ * report cannot be told apart from the 36th's log by the stream alone,
+ * so the 37th is run again alone for its own report). */
+static void batch_crash_is_the_crashing_inputs_and_the_rest_still_run(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char bin[600];
+    asan_worker(dir, bin, sizeof bin);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.mem_bytes = 256u << 20, .timeout_s = 5.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    enum { N = 100 };
+    for (int logs = 0; logs < 2; logs++) {
+        char *in[N];
+        pf_result res[N];
+        for (int i = 0; i < N; i++) {
+            in[i] = NULL;
+            if (i == 36)
+                assert_true(asprintf(&in[i], "crash %d", i + 1) > 0);
+            else
+                assert_true(asprintf(&in[i], "%s %d", logs ? "log" : "ok", i + 1) > 0);
+        }
+        batch(r, in, NULL, N, res);
+        for (int i = 0; i < N; i++)
+            want(res, (size_t)i, i == 36 ? PF_OUT_CRASH : PF_OUT_OK);
+        assert_string_equal(res[36].crash.kind, "heap-buffer-overflow");
+        assert_non_null(strstr(res[36].crash.signature, "LLVMFuzzerTestOneInput"));
+        assert_int_equal(res[36].state_dependent, 0);
+        /* its report, not its neighbours' lines */
+        assert_null(strstr(pf_buf_str(&res[36].err), "log: "));
+        assert_null(strstr(pf_buf_str(&res[35].err), "AddressSanitizer"));
+        /* the other inputs' lines are all given to passing inputs (not
+         * always their own: stderr is one stream), none is lost */
+        pf_buf all = PF_BUF_INIT;
+        for (int i = 0; i < N; i++)
+            if (i != 36)
+                pf_buf_add(&all, res[i].err.data, res[i].err.len);
+        for (int i = 0; logs && i < N; i++) {
+            char line[32];
+            snprintf(line, sizeof line, "log: log %d\n", i + 1);
+            if (i != 36 && !strstr(pf_buf_str(&all), line))
+                fail_msg("'%s' is nowhere", line);
+        }
+        pf_buf_free(&all);
+        batch_free(res, in, N);
+    }
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+/* A hang in the middle of a batch is that input's timeout only: its
+ * time runs from the previous reply, and the inputs after it run. */
+static void batch_hang_is_a_timeout_for_that_input_only(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char bin[600];
+    asan_worker(dir, bin, sizeof bin);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.timeout_s = 1.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    enum { N = 12 };
+    char *in[N];
+    pf_result res[N];
+    for (int i = 0; i < N; i++)
+        in[i] = strdup(i == 5 ? "hang" : i == 8 ? "state" : "ok");
+    batch(r, in, NULL, N, res);
+    for (int i = 0; i < N; i++)
+        want(res, (size_t)i, i == 5 ? PF_OUT_TIMEOUT : PF_OUT_OK);
+    assert_true(res[5].seconds >= 1.0 && res[5].seconds < 10.0);
+    assert_non_null(strstr(res[5].crash.signature, "timeout"));
+    for (int i = 0; i < N; i++)
+        if (i != 5)
+            assert_true(res[i].seconds < 1.0);
+    batch_free(res, in, N);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+/* Several MiB each way inside a batch: a big input, the kit's big reply
+ * (the target echoes a JSON input), and a big stderr, with small inputs
+ * around them; nothing blocks, every result is the right one. */
+static void batch_big_input_reply_and_stderr_do_not_block(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char bin[600];
+    asan_worker(dir, bin, sizeof bin);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv, .reply_output = 1};
+    pf_limits lim = {.timeout_s = 30.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    enum { N = 7, BIG = 6 << 20 };
+    char *in[N];
+    size_t lens[N];
+    pf_result res[N];
+    char *big = malloc(BIG + 16);
+    assert_non_null(big);
+    memcpy(big, "{\"a\":\"", 6);
+    memset(big + 6, 'x', BIG - 8);
+    memcpy(big + BIG - 2, "\"}", 2);
+    char *loud = malloc(3 << 20);
+    assert_non_null(loud);
+    memcpy(loud, "log ", 4);
+    memset(loud + 4, 'y', (3 << 20) - 4);
+    const char *small[] = {"ok", "{\"b\":1}", "reject", "ok", "{\"c\":2}"};
+    in[0] = strdup(small[0]);
+    in[1] = big;
+    in[2] = strdup(small[1]);
+    in[3] = loud;
+    in[4] = strdup(small[2]);
+    in[5] = strdup(small[3]);
+    in[6] = strdup(small[4]);
+    for (int i = 0; i < N; i++)
+        lens[i] = i == 1 ? BIG : i == 3 ? (size_t)(3 << 20) : strlen(in[i]);
+    batch(r, in, lens, N, res);
+    want(res, 0, PF_OUT_OK);
+    want(res, 1, PF_OUT_OK);
+    assert_int_equal(res[1].out.len, BIG);
+    assert_memory_equal(res[1].out.data, big, BIG);
+    want(res, 2, PF_OUT_OK);
+    assert_string_equal(pf_buf_str(&res[2].out), "{\"b\":1}");
+    want(res, 3, PF_OUT_OK);
+    want(res, 4, PF_OUT_REJECTED);
+    want(res, 5, PF_OUT_OK);
+    want(res, 6, PF_OUT_OK);
+    assert_string_equal(pf_buf_str(&res[6].out), "{\"c\":2}");
+    batch_free(res, in, N);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+/* Out of memory in a batch is that input's, under ASan's limits. */
+static void batch_oom_is_that_inputs(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char bin[600];
+    asan_worker(dir, bin, sizeof bin);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.mem_bytes = 256u << 20, .timeout_s = 30.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    assert_string_equal(pf_runner_limit_model(r), "asan");
+    enum { N = 9 };
+    char *in[N];
+    pf_result res[N];
+    for (int i = 0; i < N; i++)
+        in[i] = strdup(i == 3 ? "oom" : i == 6 ? "grow" : "ok");
+    batch(r, in, NULL, N, res);
+    for (int i = 0; i < N; i++)
+        want(res, (size_t)i, i == 3 || i == 6 ? PF_OUT_OOM : PF_OUT_OK);
+    batch_free(res, in, N);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+/* An input that crashes only after another input left state behind:
+ * its stderr cannot be told apart from the one before (which logs), run
+ * again alone it does not crash, so the batch's crash is kept and marked
+ * state_dependent. */
+static void batch_crash_that_needs_earlier_inputs_is_marked(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    char bin[600];
+    asan_worker(dir, bin, sizeof bin);
+    char *argv[] = {bin, NULL};
+    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
+    pf_limits lim = {.timeout_s = 5.0};
+    pf_runner *r;
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    expect(r, "latent", PF_OUT_OK); /* alone, in a fresh worker */
+    pf_runner_close(r);
+    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    enum { N = 5 };
+    char *in[N] = {strdup("ok"), strdup("log first"), strdup("latent"), strdup("ok"),
+                   strdup("reject")};
+    pf_result res[N];
+    batch(r, in, NULL, N, res);
+    want(res, 0, PF_OUT_OK);
+    want(res, 1, PF_OUT_OK);
+    want(res, 2, PF_OUT_CRASH);
+    assert_string_equal(res[2].crash.kind, "SEGV");
+    assert_int_equal(res[2].state_dependent, 1);
+    want(res, 3, PF_OUT_OK);
+    want(res, 4, PF_OUT_REJECTED);
+    assert_int_equal(res[4].state_dependent, 0);
+    batch_free(res, in, N);
+    pf_runner_close(r);
+    pf_test_rmtmp(dir);
+}
+
+/* submit/collect keep order across kinds: a LIB worker pipelines, a
+ * command runs one at a time, with the same outcomes as pf_runner_run;
+ * nothing queued collects 0, and pf_runner_run refuses to jump the
+ * queue. */
+static void submit_and_collect_keep_order_for_every_kind(void **state)
+{
+    (void)state;
+    char *dir = pf_test_tmpdir();
+    assert_int_equal(build(dir, "buggy.so", "-shared -fPIC", ""), 0);
+    char so[600];
+    snprintf(so, sizeof so, "%s/buggy.so", dir);
+    char app[600];
+    snprintf(app, sizeof app, "%s/tests/fixtures/run/app.py", root());
+    char *argv_cmd[] = {"python3", app, "@@", NULL};
+    pf_target lib = {.kind = PF_TARGET_LIB, .lib = so, .symbol = "LLVMFuzzerTestOneInput"};
+    pf_target cmd = {.kind = PF_TARGET_CMD, .argv = argv_cmd};
+    pf_limits lim = {.timeout_s = 2.0};
+    const char *in[] = {"ok", "segv", "reject", "exit", "state", "state", "hang", "ok"};
+    const pf_outcome lib_want[] = {PF_OUT_OK, PF_OUT_CRASH, PF_OUT_REJECTED,
+                                   PF_OUT_SILENT_EXIT, PF_OUT_OK, PF_OUT_REJECTED,
+                                   PF_OUT_TIMEOUT, PF_OUT_OK};
+    const char *cin[] = {"fine", "crash", "reject", "exit"};
+    const pf_outcome cmd_want[] = {PF_OUT_OK, PF_OUT_CRASH, PF_OUT_REJECTED,
+                                   PF_OUT_SILENT_EXIT};
+    for (int k = 0; k < 2; k++) {
+        pf_runner *r;
+        pf_err err = PF_ERR_INIT;
+        assert_int_equal(pf_runner_open(k ? &cmd : &lib, &lim, &r, &err), 0);
+        size_t n = k ? 4 : 8;
+        for (size_t i = 0; i < n; i++) {
+            const char *s = k ? cin[i] : in[i];
+            assert_int_equal(pf_runner_submit(r, (const uint8_t *)s, strlen(s), &err), 0);
+        }
+        assert_int_equal(pf_runner_pending(r), n);
+        pf_result res;
+        pf_result_init(&res);
+        assert_int_equal(pf_runner_run(r, (const uint8_t *)"ok", 2, &res, &err), -1);
+        assert_int_equal(err.code, PF_E_INTERNAL);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(pf_runner_collect(r, &res, &err), 1);
+            want(&res, 0, k ? cmd_want[i] : lib_want[i]);
+        }
+        assert_int_equal(pf_runner_collect(r, &res, &err), 0);
+        assert_int_equal(pf_runner_pending(r), 0);
+        pf_result_free(&res);
+        pf_runner_close(r);
+    }
+    pf_test_rmtmp(dir);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -408,6 +710,12 @@ int main(void)
         cmocka_unit_test(lib_target_runs_in_a_forked_worker),
         cmocka_unit_test(command_script_gets_each_outcome_class),
         cmocka_unit_test(threads_surface_a_data_race_under_tsan),
+        cmocka_unit_test(batch_crash_is_the_crashing_inputs_and_the_rest_still_run),
+        cmocka_unit_test(batch_hang_is_a_timeout_for_that_input_only),
+        cmocka_unit_test(batch_big_input_reply_and_stderr_do_not_block),
+        cmocka_unit_test(batch_oom_is_that_inputs),
+        cmocka_unit_test(batch_crash_that_needs_earlier_inputs_is_marked),
+        cmocka_unit_test(submit_and_collect_keep_order_for_every_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
