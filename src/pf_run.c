@@ -1293,6 +1293,22 @@ static int worker_replied(pf_runner *r, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* SIGABRT to pid's children (Linux lists them in /proc); how many. */
+static int abort_children(pid_t pid)
+{
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return 0;
+    int n = 0, c;
+    while (fscanf(f, "%d", &c) == 1)
+        if (c > 0 && kill(c, SIGABRT) == 0)
+            n++;
+    fclose(f);
+    return n;
+}
+
 /* The worker died serving an input, or ran past its deadline (timed_out):
  * read its report to the end (err_eof: stderr already ended), reap it and
  * classify the input it was serving, which began at t0. The worker is
@@ -1301,8 +1317,11 @@ static int worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
                       double t0, pf_err *err)
 {
     if (timed_out && r->sanitized && r->kind == PF_TARGET_WORKER) {
-        /* ASan prints the stack on SIGABRT (handle_abort=1): where it hung */
-        kill(r->pid, SIGABRT);
+        /* ASan prints the stack on SIGABRT (handle_abort=1): where it
+         * hung. With a fresh process per input that is the worker's
+         * forked child (the worker dies the same way after it) */
+        if (!r->fresh || abort_children(r->pid) == 0)
+            kill(r->pid, SIGABRT);
         double d2 = now_s() + 2.0;
         while (!err_eof && now_s() < d2) {
             struct pollfd p = {r->err_fd, POLLIN, 0};
