@@ -100,6 +100,8 @@ typedef struct finding {
     char **explain;      /* pf_explain's lines for the reproducer */
     size_t nexplain;
     char *ex_class, *ex_path; /* its first line's class and path */
+    int state_dependent; /* an input failed only after earlier ones in the
+                            same worker (pf_result.state_dependent) */
 } finding;
 
 typedef struct check {
@@ -209,6 +211,7 @@ static int record_failure(check *c, const pf_input *in, const pf_result *res,
     for (size_t i = 0; i < c->nf; i++)
         if (c->f[i].outcome == res->outcome && !strcmp(c->f[i].signature, sig)) {
             c->f[i].count++;
+            c->f[i].state_dependent |= res->state_dependent;
             if (in->len >= c->f[i].repro_len)
                 return 0;
             /* keep the smallest reproducer */
@@ -248,6 +251,7 @@ static int record_failure(check *c, const pf_input *in, const pf_result *res,
     f->outcome = res->outcome;
     f->row = in->row;
     f->count = 1;
+    f->state_dependent = res->state_dependent;
     c->nf++;
     if (!f->replay || !f->title || !f->signature || !f->origin)
         return pf_err_set(err, PF_E_NOMEM, "out of memory");
@@ -401,6 +405,8 @@ static void print_json(const check *c, const char *model, double secs)
             pf_buf_adds(&b, ",\"explain_path\":");
             json_str(&b, f->ex_path);
         }
+        if (f->state_dependent)
+            pf_buf_adds(&b, ",\"state_dependent\":true");
         pf_buf_addc(&b, '}');
     }
     pf_buf_adds(&b, "]}\n");
@@ -420,6 +426,10 @@ static void print_findings(const check *c, FILE *o)
             fprintf(o, "  explain:    %s\n", f->explain[0]);
         fprintf(o, "  reproducer: %s (%zu bytes)\n", f->repro, f->repro_len);
         fprintf(o, "  replay:     %s\n", f->replay);
+        if (f->state_dependent)
+            fprintf(o, "  note:       it failed after earlier inputs in the same worker, "
+                       "not alone: state kept between inputs is part of the cause "
+                       "(--fresh-process runs each input alone)\n");
     }
 }
 
@@ -622,6 +632,8 @@ static int run(int argc, char **argv)
                 pf_buf_adds(&outcomes, ",\"signature\":");
                 json_str(&outcomes, sig_of(&res));
             }
+            if (res.state_dependent)
+                pf_buf_adds(&outcomes, ",\"state_dependent\":true");
             pf_buf_adds(&outcomes, "}\n");
         }
         if (pf_outcome_is_failure(res.outcome)) {

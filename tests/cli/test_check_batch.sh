@@ -3,8 +3,9 @@
 # ahead (pipelined, pf_runner_submit/collect) and still gives every
 # outcome to its own input: a crash at input 37 of 100 is the 37th's with
 # its own report and the 38th to 100th run; a hang mid-way is that
-# input's timeout; an oom is that input's; and the outcomes file is the
-# same as with --fresh-process, one process per input.
+# input's timeout; an oom is that input's; a crash that needs an earlier
+# input's state is marked so; and the outcomes file is the same as with
+# --fresh-process, one process per input.
 . "$(dirname "$0")/../lib/assert.sh"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PF=${PF_BIN:-$ROOT/build/asan/bin/prodfuzz}
@@ -46,6 +47,17 @@ t_exit "an oom mid-way exits 1" 1 "$PF" check ./w oom.jsonl --mutants 0 --mem 25
 t_eq "it is the 3rd input's oom only" \
     "$(python3 -c "import json; print(' '.join(json.loads(l)['outcome'] for l in open('oo.jsonl')))")" \
     "ok ok oom ok rejected"
+
+# 'latent' crashes only in a worker that ran 'log' before; the 'log' line
+# before it makes its stderr ambiguous, so it is run again alone, where it
+# does not crash: the crash is kept, and said to need the earlier inputs
+printf 'ok\nlog a\nlatent\nok\n' >latent.jsonl
+t_exit "a crash that needs an earlier input exits 1" 1 "$PF" check ./w latent.jsonl --mutants 0 --outcomes ol.jsonl --repro-dir rl
+t_grep "its finding says state kept between inputs is part of the cause" '^  note: .*not alone: state kept between inputs' "$T_OUT"
+t_eq "its outcome line is marked, the others not" \
+    "$(python3 -c "import json; print(' '.join('%s:%s' % (json.loads(l)['outcome'], json.loads(l).get('state_dependent', False)) for l in open('ol.jsonl')))")" \
+    "ok:False ok:False crash:True ok:False"
+t_exit "with --fresh-process it does not crash at all" 0 "$PF" check ./w latent.jsonl --mutants 0 --fresh-process --repro-dir rl2
 
 # the fixtures of test_check.sh and their mutants: one process per input
 # and the pipelined reused worker agree on every input
