@@ -6,7 +6,7 @@
  * started in its own process group with stdout and stderr captured, its
  * limits applied between fork and exec, and a poll loop with a wall-clock
  * deadline that kills the whole group when it passes.
- *   - WORKER: the target binary serves inputs over a socket (pf_worker.h)
+ *   - WORKER: the target binary serves inputs over two pipes (pf_worker.h)
  *     and stays alive between inputs; it is started again after it dies.
  *   - LIB: the same protocol served by a forked copy of this process that
  *     holds the dlopen'ed library (pf_worker_serve).
@@ -37,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -165,7 +164,8 @@ struct pf_runner {
     pf_worker_fn fn;
     /* the live worker (WORKER and LIB) or line server (CMD, lines) */
     pid_t pid;
-    int sock, out_fd, err_fd;
+    int req_fd, rep_fd; /* worker: requests to it, replies from it */
+    int out_fd, err_fd;
     int lines, in_fd;  /* line server: its stdin */
     pf_buf lout;       /* line server: stdout read so far */
     pf_buf line;       /* line server: the input and its newline */
@@ -478,7 +478,7 @@ int pf_runner_open(const pf_target *t, const pf_limits *lim, pf_runner **out,
     r->threads = t->threads > 1 ? t->threads : 1;
     r->lim = lim ? *lim : (pf_limits){0, 0, 0, 0};
     r->pid = -1;
-    r->sock = r->out_fd = r->err_fd = r->in_fd = -1;
+    r->req_fd = r->rep_fd = r->out_fd = r->err_fd = r->in_fd = -1;
     r->lines = t->kind == PF_TARGET_CMD && t->lines;
     r->model = "none";
 
@@ -575,7 +575,7 @@ static void set_limit(int res, uint64_t v)
 
 /* In the child between fork and exec: only async-signal-safe calls. */
 static void child_setup(pf_runner *r, int in_fd, int out_fd, int err_fd,
-                        int sock)
+                        int req_fd, int rep_fd)
 {
     setpgid(0, 0);
     sigset_t none;
@@ -599,9 +599,9 @@ static void child_setup(pf_runner *r, int in_fd, int out_fd, int err_fd,
             }
         }
     }
-    if (sock >= 0) {
-        dup2(sock, WORKER_FD);
-        dup2(sock, WORKER_FD + 1);
+    if (req_fd >= 0) {
+        dup2(req_fd, WORKER_FD);
+        dup2(rep_fd, WORKER_FD + 1);
     }
     if (in_fd >= 0)
         dup2(in_fd, 0);
@@ -614,7 +614,7 @@ static void child_setup(pf_runner *r, int in_fd, int out_fd, int err_fd,
     if (r->lim.fsize_bytes)
         set_limit(RLIMIT_FSIZE, r->lim.fsize_bytes);
     if (r->lim.nofile)
-        set_limit(RLIMIT_NOFILE, r->lim.nofile < WORKER_FD + 2 && sock >= 0
+        set_limit(RLIMIT_NOFILE, r->lim.nofile < WORKER_FD + 2 && req_fd >= 0
                                      ? WORKER_FD + 2 : r->lim.nofile);
     /* CPU time: one process per input gets the timeout plus a second */
     if (r->lim.timeout_s > 0 && r->kind == PF_TARGET_CMD && !r->lines)
@@ -631,19 +631,22 @@ typedef struct child {
     pid_t pid;
     int in_fd;  /* stdin pipe (CMD without @@), else -1 */
     int out_fd, err_fd;
-    int sock;   /* worker socket, else -1 */
+    int req_fd, rep_fd; /* worker: requests, replies; else -1 */
 } child;
 
 static int spawn(pf_runner *r, char **argv, int want_stdin, int want_sock,
                  child *c, pf_err *err)
 {
-    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, sv[2] = {-1, -1};
+    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
+    int rq[2] = {-1, -1}, rp[2] = {-1, -1};
     int nul = -1;
     c->pid = -1;
-    c->in_fd = c->out_fd = c->err_fd = c->sock = -1;
+    c->in_fd = c->out_fd = c->err_fd = c->req_fd = c->rep_fd = -1;
+    /* a worker's requests and replies go through two pipes: a reply of
+     * eight bytes costs less in a pipe than in a socket */
     if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC) ||
         (want_stdin && pipe2(in, O_CLOEXEC)) ||
-        (want_sock && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))) {
+        (want_sock && (pipe2(rq, O_CLOEXEC) || pipe2(rp, O_CLOEXEC)))) {
         pf_err_errno(err, errno, "cannot make pipes for the target");
         goto fail;
     }
@@ -657,8 +660,7 @@ static int spawn(pf_runner *r, char **argv, int want_stdin, int want_sock,
         goto fail;
     }
     if (pid == 0) {
-        child_setup(r, want_stdin ? in[0] : nul, o[1], e[1],
-                    want_sock ? sv[1] : -1);
+        child_setup(r, want_stdin ? in[0] : nul, o[1], e[1], rq[0], rp[1]);
         if (r->kind == PF_TARGET_LIB) {
             /* a library that calls exit() ends here, before a leak check
              * of prodfuzz's own memory (LSan's atexit ran registered
@@ -687,8 +689,14 @@ static int spawn(pf_runner *r, char **argv, int want_stdin, int want_sock,
     if (nul >= 0)
         close(nul);
     if (want_sock) {
-        close(sv[1]);
-        c->sock = sv[0];
+        close(rq[0]);
+        close(rp[1]);
+        c->req_fd = rq[1];
+        c->rep_fd = rp[0];
+        /* room for many requests ahead (the default is 64 KiB) */
+        (void)fcntl(c->req_fd, F_SETPIPE_SZ, 1 << 20);
+        fcntl(c->req_fd, F_SETFL, O_NONBLOCK);
+        fcntl(c->rep_fd, F_SETFL, O_NONBLOCK);
     }
     fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
     fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
@@ -698,7 +706,8 @@ fail:
         if (in[i] >= 0) close(in[i]);
         if (o[i] >= 0) close(o[i]);
         if (e[i] >= 0) close(e[i]);
-        if (sv[i] >= 0) close(sv[i]);
+        if (rq[i] >= 0) close(rq[i]);
+        if (rp[i] >= 0) close(rp[i]);
     }
     if (nul >= 0)
         close(nul);
@@ -994,13 +1003,13 @@ static char *subst_at(const char *arg, const char *path)
 }
 
 /* Write to a pipe whose reader may be gone, without SIGPIPE. */
-static ssize_t write_nosig(int fd, const void *p, size_t n)
+static ssize_t writev_nosig(int fd, const struct iovec *iov, int niov)
 {
     sigset_t s, old;
     sigemptyset(&s);
     sigaddset(&s, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &s, &old);
-    ssize_t w = write(fd, p, n);
+    ssize_t w = writev(fd, iov, niov);
     int e = errno;
     if (w < 0 && e == EPIPE) {
         struct timespec zero = {0, 0};
@@ -1009,6 +1018,12 @@ static ssize_t write_nosig(int fd, const void *p, size_t n)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = e;
     return w;
+}
+
+static ssize_t write_nosig(int fd, const void *p, size_t n)
+{
+    struct iovec iov = {(void *)p, n};
+    return writev_nosig(fd, &iov, 1);
 }
 
 static int write_input(const char *path, const uint8_t *data, size_t len,
@@ -1145,13 +1160,20 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
 
 /* ---- workers (WORKER, LIB) ------------------------------------------ */
 
+static void close_worker_pipes(pf_runner *r)
+{
+    if (r->req_fd >= 0)
+        close(r->req_fd);
+    if (r->rep_fd >= 0)
+        close(r->rep_fd);
+    r->req_fd = r->rep_fd = -1;
+}
+
 static void worker_stop(pf_runner *r, int *wst, struct rusage *ru)
 {
     if (r->pid <= 0)
         return;
-    if (r->sock >= 0)
-        close(r->sock);
-    r->sock = -1;
+    close_worker_pipes(r);
     if (r->in_fd >= 0) /* a line server ends at the end of its input */
         close(r->in_fd);
     r->in_fd = -1;
@@ -1202,17 +1224,32 @@ static int worker_start(pf_runner *r, pf_err *err)
     if (rc < 0)
         return -1;
     r->pid = c.pid;
-    r->sock = c.sock;
+    r->req_fd = c.req_fd;
+    r->rep_fd = c.rep_fd;
     r->out_fd = c.out_fd;
     r->err_fd = c.err_fd;
     return 0;
 }
 
-static int send_all(int fd, const void *p, size_t n)
+/* Write a request wholly (the pipe is non-blocking: wait while it is
+ * full); -1 when the worker is gone. */
+static int send_req(int fd, const uint8_t h[4], const uint8_t *data, size_t len)
 {
-    size_t put = 0;
-    while (put < n) {
-        ssize_t w = send(fd, (const char *)p + put, n - put, MSG_NOSIGNAL);
+    size_t put = 0, total = 4 + len;
+    while (put < total) {
+        struct iovec iov[2];
+        int n = 0;
+        if (put < 4)
+            iov[n++] = (struct iovec){(void *)(h + put), 4 - put};
+        size_t d = put < 4 ? 0 : put - 4;
+        if (d < len)
+            iov[n++] = (struct iovec){(void *)(data + d), len - d};
+        ssize_t w = writev_nosig(fd, iov, n);
+        if (w < 0 && errno == EAGAIN) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            (void)poll(&p, 1, -1);
+            continue;
+        }
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -1222,35 +1259,13 @@ static int send_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* header and input in one system call when the socket takes them */
-static int send_req(int fd, const uint8_t h[4], const uint8_t *data, size_t len)
-{
-    struct iovec iov[2] = {{(void *)h, 4}, {(void *)data, len}};
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = iov;
-    mh.msg_iovlen = len ? 2 : 1;
-    ssize_t w;
-    do
-        w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
-    if (w < 0)
-        return -1;
-    if ((size_t)w == 4 + len)
-        return 0;
-    if ((size_t)w < 4)
-        return send_all(fd, h + w, 4 - (size_t)w) < 0 ? -1
-                                                      : send_all(fd, data, len);
-    return send_all(fd, data + ((size_t)w - 4), len - ((size_t)w - 4));
-}
-
 /* Non-blocking read of the reply into rep; 1 once whole, 0 not yet,
  * -1 when the worker closed it (died). */
 static int read_reply(int fd, pf_buf *rep)
 {
     char buf[65536];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        ssize_t n = read(fd, buf, sizeof buf);
         if (n > 0)
             pf_buf_add(rep, buf, (size_t)n);
         else if (n < 0 && errno == EINTR)
@@ -1342,9 +1357,7 @@ static int worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
     int wst = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
-    if (r->sock >= 0)
-        close(r->sock);
-    r->sock = -1;
+    close_worker_pipes(r);
     if (reap(r->pid, now_s() + 5.0, &wst, &ru) < 0) {
         kill_group(r->pid, SIGKILL);
         reap(r->pid, 0, &wst, &ru);
@@ -1365,12 +1378,11 @@ static void worker_kill(pf_runner *r)
     if (r->pid <= 0)
         return;
     kill_group(r->pid, SIGKILL);
-    if (r->sock >= 0)
-        close(r->sock);
+    close_worker_pipes(r);
     reap(r->pid, 0, NULL, NULL);
     close(r->out_fd);
     close(r->err_fd);
-    r->sock = r->out_fd = r->err_fd = -1;
+    r->out_fd = r->err_fd = -1;
     r->pid = -1;
 }
 
@@ -1395,12 +1407,12 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
     pf_buf rep = PF_BUF_INIT;
     int state = 0, timed_out = 0;
     /* a worker that died at start (or between inputs) shows as a closed
-     * socket here, and its death is this input's outcome */
-    if (send_req(r->sock, h, data, len) < 0)
+     * pipe here, and its death is this input's outcome */
+    if (send_req(r->req_fd, h, data, len) < 0)
         state = -1;
     int err_eof = 0;
     while (state == 0) {
-        struct pollfd p[3] = {{r->sock, POLLIN, 0},
+        struct pollfd p[3] = {{r->rep_fd, POLLIN, 0},
                               {r->out_fd, POLLIN, 0},
                               {err_eof ? -1 : r->err_fd, POLLIN, 0}};
         int ms = -1;
@@ -1422,7 +1434,7 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
         if (p[2].revents)
             err_eof = drain(r->err_fd, &res->err, ERR_CAP);
         if (p[0].revents)
-            state = read_reply(r->sock, &rep);
+            state = read_reply(r->rep_fd, &rep);
     }
     res->seconds = now_s() - t0;
     if (state == 1) {
@@ -1620,7 +1632,7 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
  * results in the same order. For a reused worker the requests are written
  * ahead while the worker runs the earlier ones, so the worker never waits
  * on this process (and this process need not wake for every input): one
- * poll over the request/reply socket and the worker's stdout and stderr
+ * poll over the request and reply pipes and the worker's stdout and stderr
  * keeps writing, reading replies and reading output until the oldest
  * input is answered, so neither a large input nor a large reply nor a
  * flood on stderr can block either side.
@@ -1706,7 +1718,8 @@ static size_t report_start(const pf_buf *b, pf_err *err)
     return eq >= 8 && q + eq == p ? q : start;
 }
 
-/* Write what the socket takes; 0, or -1 when the worker is gone. */
+/* Write what the pipe takes; 1 wrote, 0 nothing (full or nothing to
+ * write), -1 when the worker is gone. */
 static int pipe_send1(pf_runner *r)
 {
     enum { NIOV = 512 };
@@ -1723,16 +1736,12 @@ static int pipe_send1(pf_runner *r)
     }
     if (!n)
         return 0; /* nothing to write */
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = iov;
-    mh.msg_iovlen = (size_t)n;
     ssize_t w;
     do
-        w = sendmsg(r->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        w = writev_nosig(r->req_fd, iov, n);
     while (w < 0 && errno == EINTR);
     if (w < 0)
-        return errno == EAGAIN || errno == ENOBUFS ? 0 : -1;
+        return errno == EAGAIN ? 0 : -1;
     double t = now_s();
     size_t left = (size_t)w;
     while (r->q_send < r->q_end) {
@@ -1898,14 +1907,14 @@ static int pipe_replies(pf_runner *r, pf_err *err)
     return 0;
 }
 
-/* Read what the socket holds; 1 at its end (the worker is gone), 0. */
+/* Read what the reply pipe holds; 1 at its end (the worker is gone), 0. */
 static int pipe_read(pf_runner *r, pf_err *err)
 {
     for (int i = 0; i < 64; i++) {
         if (pf_buf_reserve(&r->rbuf, 1 << 16) < 0)
             return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        ssize_t n = recv(r->sock, r->rbuf.data + r->rbuf.len,
-                         r->rbuf.cap - r->rbuf.len - 1, MSG_DONTWAIT);
+        ssize_t n = read(r->rep_fd, r->rbuf.data + r->rbuf.len,
+                         r->rbuf.cap - r->rbuf.len - 1);
         if (n > 0) {
             size_t asked = r->rbuf.cap - r->rbuf.len - 1;
             r->rbuf.len += (size_t)n;
@@ -1961,11 +1970,12 @@ static int pipe_pump(pf_runner *r, pf_err *err)
                 nanosleep(&ts, NULL);
             }
         }
-        struct pollfd p[3] = {
-            {r->sock, (short)(POLLIN | (r->q_send < r->q_end ? POLLOUT : 0)), 0},
+        struct pollfd p[4] = {
+            {r->rep_fd, POLLIN, 0},
             {r->out_fd, POLLIN, 0},
-            {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0}};
-        int n = poll(p, 3, ms);
+            {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0},
+            {r->q_send < r->q_end ? r->req_fd : -1, POLLOUT, 0}};
+        int n = poll(p, 4, ms);
         if (n < 0 && errno != EINTR)
             return pf_err_errno(err, errno, "poll");
         if (n <= 0)
@@ -1974,7 +1984,7 @@ static int pipe_pump(pf_runner *r, pf_err *err)
             drain(r->out_fd, &r->pend_out, OUT_CAP);
         if (p[2].revents)
             r->pend_err_eof = drain(r->err_fd, &r->pend_err, ERR_CAP);
-        if ((p[0].revents & POLLOUT) && pipe_send(r) < 0)
+        if (p[3].revents && pipe_send(r) < 0)
             dead = 1;
         else if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             return 0;

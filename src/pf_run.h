@@ -150,7 +150,7 @@ void pf_runner_close(pf_runner *r);
  * fresh_process, CMD targets and line servers run one input at a time
  * (as pf_runner_run) when collected. Do not mix pf_runner_run with
  * inputs pending. */
-#define PF_RUN_WINDOW 256
+#define PF_RUN_WINDOW 1024
 int pf_runner_submit(pf_runner *r, const uint8_t *data, size_t len,
                      pf_err *err);
 int pf_runner_collect(pf_runner *r, pf_result *res, pf_err *err);
