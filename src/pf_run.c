@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -167,6 +169,7 @@ struct pf_runner {
     int req_fd, rep_fd; /* worker: requests to it, replies from it */
     int out_fd, err_fd;
     int lines, in_fd;  /* line server: its stdin */
+    void *vstack;      /* CMD: the stack children start on (spawn) */
     pf_buf lout;       /* line server: stdout read so far */
     pf_buf line;       /* line server: the input and its newline */
     /* submitted inputs (pf_runner_submit), a ring indexed by sequence
@@ -567,25 +570,33 @@ fail:
 
 /* ---- child processes ------------------------------------------------ */
 
-static void set_limit(int res, uint64_t v)
+/* The child side runs in a vfork-like child for commands (spawn): it
+ * shares prodfuzz's memory until exec, so it is not instrumented (no
+ * sanitizer state of the suspended parent's thread is touched) and makes
+ * system calls only. */
+#define CHILD_SIDE __attribute__((no_sanitize("address", "undefined")))
+
+CHILD_SIDE static void set_limit(int res, uint64_t v)
 {
     struct rlimit rl = {(rlim_t)v, (rlim_t)v};
     (void)setrlimit(res, &rl);
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */
-static void child_setup(pf_runner *r, int in_fd, int out_fd, int err_fd,
-                        int req_fd, int rep_fd)
+CHILD_SIDE static void child_setup(pf_runner *r, int in_fd, int out_fd,
+                                   int err_fd, int req_fd, int rep_fd)
 {
     setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
     /* no handler of ours (or a test framework's) in the target: a fault
-     * must end the process with its signal */
+     * must end the process with its signal. Reset before unblocking:
+     * spawn blocks every signal around a vfork-like start, and a handler
+     * of prodfuzz's must not run in a child that shares its memory */
     for (int s = 1; s < 32; s++)
         if (s != SIGKILL && s != SIGSTOP)
             signal(s, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     if (r->cgroup) {
         char p[4200];
         size_t n = strlen(r->cgroup);
@@ -634,6 +645,50 @@ typedef struct child {
     int req_fd, rep_fd; /* worker: requests, replies; else -1 */
 } child;
 
+/* A command's child: set up, then exec (vfork-like start, see spawn). */
+typedef struct cmd_start {
+    pf_runner *r;
+    char **argv;
+    int in_fd, out_fd, err_fd;
+} cmd_start;
+
+CHILD_SIDE static int cmd_child(void *arg)
+{
+    cmd_start *x = arg;
+    child_setup(x->r, x->in_fd, x->out_fd, x->err_fd, -1, -1);
+    execve(x->argv[0], x->argv, x->r->env);
+    if (!strchr(x->argv[0], '/'))
+        execvpe(x->argv[0], x->argv, x->r->env);
+    _exit(127);
+}
+
+/* Start a command the way posix_spawn does (which cannot set resource
+ * limits): a child that shares this process's memory and runs on its
+ * own stack while this process waits until it has exec'ed. No copy of
+ * prodfuzz's page tables per input, and the child runs at once on this
+ * process's CPU. Every signal is blocked meanwhile (the child resets the
+ * handlers before it unblocks them). */
+#define VSTACK (256u << 10)
+static pid_t vfork_cmd(pf_runner *r, cmd_start *x)
+{
+    if (!r->vstack) {
+        void *m = mmap(NULL, VSTACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (m == MAP_FAILED)
+            return -1;
+        r->vstack = m;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = clone(cmd_child, (char *)r->vstack + VSTACK,
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return pid;
+}
+
 static int spawn(pf_runner *r, char **argv, int want_stdin, int want_sock,
                  child *c, pf_err *err)
 {
@@ -654,7 +709,13 @@ static int spawn(pf_runner *r, char **argv, int want_stdin, int want_sock,
         pf_err_errno(err, errno, "/dev/null");
         goto fail;
     }
-    pid_t pid = fork();
+    pid_t pid;
+    if (r->kind == PF_TARGET_CMD && !want_sock) {
+        cmd_start x = {r, argv, want_stdin ? in[0] : nul, o[1], e[1]};
+        pid = vfork_cmd(r, &x);
+    } else {
+        pid = fork();
+    }
     if (pid < 0) {
         pf_err_set(err, PF_E_ENV, "cannot start the target: %s", strerror(errno));
         goto fail;
@@ -2132,6 +2193,8 @@ void pf_runner_close(pf_runner *r)
     free(r->tmpdir);
     pf_buf_free(&r->lout);
     pf_buf_free(&r->line);
+    if (r->vstack)
+        munmap(r->vstack, VSTACK);
     for (size_t i = 0; i < r->qcap; i++)
         pf_result_free(&r->q[i].res);
     free(r->q);
