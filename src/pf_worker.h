@@ -5,7 +5,9 @@
  * harness kit). When the environment has PRODFUZZ_WORKER_FD=N, a
  * constructor takes over before libFuzzer's main: it calls
  * LLVMFuzzerInitialize when the target defines one, then serves requests
- * on fd N (read) and N+1 (write) until end of file:
+ * on fd N (read) and N+1 (write) until end of file (pf_run gives it two
+ * pipes, and writes requests ahead: the worker answers them in order,
+ * one reply per request, so a reply's place says whose it is):
  *
  *   request:  u32 length (little endian), then the input bytes
  *   reply:    u32 status: the entry point's return value (0 ok, non-zero a
