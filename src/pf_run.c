@@ -187,7 +187,7 @@ struct pf_runner {
     int clean;         /* no stderr came with the last reply */
     int carried;       /* a report read with the last reply was left to
                           the input after it */
-    int pend_err_eof;
+    int pend_out_eof, pend_err_eof;
     int gone;          /* the worker closed its end after its last reply */
 };
 
@@ -1740,7 +1740,7 @@ static void pipe_restart(pf_runner *r)
     r->rpos = 0;
     pf_buf_reset(&r->pend_out);
     pf_buf_reset(&r->pend_err);
-    r->pend_err_eof = 0;
+    r->pend_out_eof = r->pend_err_eof = 0;
     r->t_free = now_s();
     r->clean = 1;
     r->carried = 0;
@@ -1889,11 +1889,11 @@ static int pipe_replies(pf_runner *r, pf_err *err)
         return 0;
     }
     /* output written before the last reply is in the pipes by now */
-    struct pollfd p[2] = {{r->out_fd, POLLIN, 0},
+    struct pollfd p[2] = {{r->pend_out_eof ? -1 : r->out_fd, POLLIN, 0},
                           {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0}};
     if (poll(p, 2, 0) > 0) {
         if (p[0].revents)
-            drain(r->out_fd, &r->pend_out, OUT_CAP);
+            r->pend_out_eof = drain(r->out_fd, &r->pend_out, OUT_CAP);
         if (p[1].revents)
             r->pend_err_eof = drain(r->err_fd, &r->pend_err, ERR_CAP);
     }
@@ -1968,7 +1968,8 @@ static int pipe_replies(pf_runner *r, pf_err *err)
     return 0;
 }
 
-/* Read what the reply pipe holds; 1 at its end (the worker is gone), 0. */
+/* Read what the reply pipe holds; 1 at its end (the worker is gone), 0,
+ * -1 out of memory. */
 static int pipe_read(pf_runner *r, pf_err *err)
 {
     for (int i = 0; i < 64; i++) {
@@ -2012,8 +2013,16 @@ static int pipe_pump(pf_runner *r, pf_err *err)
         int ms = -1;
         if (deadline > 0) {
             double left = deadline - now_s();
-            if (left <= 0)
+            if (left <= 0) {
+                /* an answer that came in time, not yet read, counts */
+                uint64_t before = r->q_done;
+                int rd = pipe_read(r, err);
+                if (rd < 0 || pipe_replies(r, err) < 0)
+                    return -1;
+                if (r->q_done != before || r->pid <= 0)
+                    return 0;
                 return pipe_died(r, 1, err);
+            }
             ms = (int)(left * 1000) + 1;
         }
         /* Many answers still to come: let them gather rather than wake
@@ -2033,7 +2042,7 @@ static int pipe_pump(pf_runner *r, pf_err *err)
         }
         struct pollfd p[4] = {
             {r->rep_fd, POLLIN, 0},
-            {r->out_fd, POLLIN, 0},
+            {r->pend_out_eof ? -1 : r->out_fd, POLLIN, 0},
             {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0},
             {r->q_send < r->q_end ? r->req_fd : -1, POLLOUT, 0}};
         int n = poll(p, 4, ms);
@@ -2042,17 +2051,21 @@ static int pipe_pump(pf_runner *r, pf_err *err)
         if (n <= 0)
             return 0;
         if (p[1].revents)
-            drain(r->out_fd, &r->pend_out, OUT_CAP);
+            r->pend_out_eof = drain(r->out_fd, &r->pend_out, OUT_CAP);
         if (p[2].revents)
             r->pend_err_eof = drain(r->err_fd, &r->pend_err, ERR_CAP);
         if (p[3].revents && pipe_send(r) < 0)
             dead = 1;
         else if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             return 0;
-        dead = pipe_read(r, err) || dead;
+        int rd = pipe_read(r, err);
+        if (rd < 0)
+            return -1;
+        dead = rd || dead;
     } else {
         dead = 1;
-        pipe_read(r, err); /* the answers it gave before it went */
+        if (pipe_read(r, err) < 0) /* the answers it gave before it went */
+            return -1;
     }
     int rc = pipe_replies(r, err);
     if (rc < 0)
