@@ -12,6 +12,8 @@
  *     holds the dlopen'ed library (pf_worker_serve).
  *   - CMD: one process per input; "@@" in any argument becomes the input
  *     file's path, otherwise the input is written to stdin.
+ * A reused worker can also be sent inputs ahead and answer them in order:
+ * pf_run_pipe.c (pf_runner_submit/collect).
  *
  * Memory limit model, chosen once per runner (pf_runner_limit_model):
  *   "cgroup"  a child cgroup v2 with memory.max under the one this process
@@ -52,13 +54,12 @@
 
 #include "pf_fs.h"
 #include "pf_run.h"
+#include "pf_run_int.h"
 #include "pf_worker.h"
 
 extern char **environ;
 extern void __asan_init(void) __attribute__((weak));
 
-#define OUT_CAP (8u << 20)  /* stdout kept per input */
-#define ERR_CAP (1u << 20)  /* stderr kept per input */
 #define WORKER_FD 100       /* the worker reads fd 100, writes fd 101 */
 
 /* outcome names: pf_outcome.c */
@@ -78,7 +79,7 @@ void pf_result_free(pf_result *r)
     pf_crash_free(&r->crash);
 }
 
-static void result_reset(pf_result *r)
+void pf_run_result_reset(pf_result *r)
 {
     r->outcome = PF_OUT_OK;
     r->state_dependent = 0;
@@ -148,60 +149,9 @@ int pf_parse_duration(const char *s, double *out, pf_err *err)
     return 0;
 }
 
-/* ---- the runner ----------------------------------------------------- */
+/* ---- the runner (struct pf_runner: pf_run_int.h) -------------------- */
 
-struct pf_runner {
-    pf_target_kind kind;
-    char **argv;
-    char **env;        /* the child's whole environment */
-    int fresh, roundtrip, threads, reply_output;
-    pf_limits lim;
-    const char *model; /* memory limit model */
-    int sanitized;
-    char *cgroup;      /* child cgroup folder, or NULL */
-    uint64_t oom_kills;
-    char *tmpdir, *infile;
-    int has_at;        /* CMD: "@@" somewhere in argv */
-    void *dl;
-    pf_worker_fn fn;
-    /* the live worker (WORKER and LIB) or line server (CMD, lines) */
-    pid_t pid;
-    int req_fd, rep_fd; /* worker: requests to it, replies from it */
-    int out_fd, err_fd;
-    int lines, in_fd;  /* line server: its stdin */
-    void *vstack;      /* CMD: the stack children start on (spawn) */
-    pf_buf lout;       /* line server: stdout read so far */
-    pf_buf line;       /* line server: the input and its newline */
-    /* submitted inputs (pf_runner_submit), a ring indexed by sequence
-     * number: [q_first, q_done) answered, not yet collected;
-     * [q_done, q_send) written to the worker, not answered; [q_send,
-     * q_end) not (wholly) written yet */
-    struct slot *q;
-    size_t qcap;       /* a power of two, or 0 */
-    uint64_t q_first, q_done, q_send, q_end;
-    pf_buf rbuf;       /* replies read, from rpos on not yet parsed */
-    size_t rpos;
-    pf_buf pend_out, pend_err; /* read since the last reply */
-    double t_free;     /* the worker's last reply (or its start) */
-    double svc;        /* seconds per answer lately (0: not known) */
-    int clean;         /* no stderr came with the last reply */
-    int carried;       /* a report read with the last reply was left to
-                          the input after it */
-    int pend_out_eof, pend_err_eof;
-    int gone;          /* the worker closed its end after its last reply */
-};
-
-/* One submitted input and, once answered, its result. */
-typedef struct slot {
-    const uint8_t *data;
-    size_t len;
-    uint8_t hdr[4];
-    size_t sent;       /* bytes of hdr + data written to the worker */
-    double t_sent;     /* when its first byte was */
-    pf_result res;
-} slot;
-
-static double now_s(void)
+double pf_run_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -776,7 +726,7 @@ fail:
 }
 
 /* Read what is there; 1 at end of file, 0 otherwise. Keeps at most cap. */
-static int drain(int fd, pf_buf *b, size_t cap)
+int pf_run_drain(int fd, pf_buf *b, size_t cap)
 {
     char buf[65536];
     for (;;) {
@@ -815,7 +765,7 @@ static int reap(pid_t pid, double deadline, int *wst, struct rusage *ru)
                 close(pfd);
             return 0;
         }
-        if (deadline > 0 && now_s() > deadline) {
+        if (deadline > 0 && pf_run_now() > deadline) {
             if (pfd >= 0)
                 close(pfd);
             return -1;
@@ -826,7 +776,7 @@ static int reap(pid_t pid, double deadline, int *wst, struct rusage *ru)
             pfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (pfd >= 0) {
             struct pollfd p = {pfd, POLLIN, 0};
-            int ms = (int)((deadline - now_s()) * 1000) + 1;
+            int ms = (int)((deadline - pf_run_now()) * 1000) + 1;
             (void)poll(&p, 1, ms > 0 ? ms : 0);
         } else {
             struct timespec ts = {0, 200000};
@@ -1064,7 +1014,7 @@ static char *subst_at(const char *arg, const char *path)
 }
 
 /* Write to a pipe whose reader may be gone, without SIGPIPE. */
-static ssize_t writev_nosig(int fd, const struct iovec *iov, int niov)
+ssize_t pf_run_writev_nosig(int fd, const struct iovec *iov, int niov)
 {
     sigset_t s, old;
     sigemptyset(&s);
@@ -1084,7 +1034,7 @@ static ssize_t writev_nosig(int fd, const struct iovec *iov, int niov)
 static ssize_t write_nosig(int fd, const void *p, size_t n)
 {
     struct iovec iov = {(void *)p, n};
-    return writev_nosig(fd, &iov, 1);
+    return pf_run_writev_nosig(fd, &iov, 1);
 }
 
 static int write_input(const char *path, const uint8_t *data, size_t len,
@@ -1133,7 +1083,7 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
         argv = own;
     }
     child c;
-    double t0 = now_s();
+    double t0 = pf_run_now();
     int rc = spawn(r, argv, !r->has_at, 0, &c, err);
     strv_free(own);
     if (rc < 0)
@@ -1162,7 +1112,7 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
             until = grace;
         int ms = -1;
         if (until > 0) {
-            double left = until - now_s();
+            double left = until - pf_run_now();
             if (left <= 0) {
                 timed_out = until == deadline;
                 break;
@@ -1175,12 +1125,12 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
         if (n <= 0)
             continue;
         if (io >= 0 && p[io].revents)
-            out_eof = drain(c.out_fd, &res->out, OUT_CAP);
+            out_eof = pf_run_drain(c.out_fd, &res->out, PF_RUN_OUT_CAP);
         if (ie >= 0 && p[ie].revents)
-            err_eof = drain(c.err_fd, &res->err, ERR_CAP);
+            err_eof = pf_run_drain(c.err_fd, &res->err, PF_RUN_ERR_CAP);
         if (ip >= 0 && p[ip].revents) {
             exited = 1;
-            grace = now_s() + 0.2;
+            grace = pf_run_now() + 0.2;
         }
         if (ii >= 0 && p[ii].revents) {
             ssize_t w = (p[ii].revents & POLLOUT) ? write_nosig(c.in_fd, data + put, len - put) : -1;
@@ -1206,11 +1156,11 @@ static int run_cmd(pf_runner *r, const uint8_t *data, size_t len,
     } else {
         kill_group(c.pid, SIGKILL); /* stragglers of the group */
     }
-    drain(c.out_fd, &res->out, OUT_CAP);
-    drain(c.err_fd, &res->err, ERR_CAP);
+    pf_run_drain(c.out_fd, &res->out, PF_RUN_OUT_CAP);
+    pf_run_drain(c.err_fd, &res->err, PF_RUN_ERR_CAP);
     close(c.out_fd);
     close(c.err_fd);
-    res->seconds = now_s() - t0;
+    res->seconds = pf_run_now() - t0;
     res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
     if (classify(r, res, wst, timed_out, 0, err) < 0)
         return -1;
@@ -1241,7 +1191,7 @@ static void worker_stop(pf_runner *r, int *wst, struct rusage *ru)
     int st = 0;
     struct rusage u;
     /* end of file ends a healthy worker; give it a moment, then kill */
-    if (reap(r->pid, now_s() + 1.0, &st, &u) < 0) {
+    if (reap(r->pid, pf_run_now() + 1.0, &st, &u) < 0) {
         kill_group(r->pid, SIGKILL);
         reap(r->pid, 0, &st, &u);
     }
@@ -1258,7 +1208,7 @@ static void worker_stop(pf_runner *r, int *wst, struct rusage *ru)
     r->pid = -1;
 }
 
-static int worker_start(pf_runner *r, pf_err *err)
+int pf_run_worker_start(pf_runner *r, pf_err *err)
 {
     char fdv[32];
     snprintf(fdv, sizeof fdv, "%s=%d", PF_WORKER_ENV, WORKER_FD);
@@ -1305,7 +1255,7 @@ static int send_req(int fd, const uint8_t h[4], const uint8_t *data, size_t len)
         size_t d = put < 4 ? 0 : put - 4;
         if (d < len)
             iov[n++] = (struct iovec){(void *)(data + d), len - d};
-        ssize_t w = writev_nosig(fd, iov, n);
+        ssize_t w = pf_run_writev_nosig(fd, iov, n);
         if (w < 0 && errno == EAGAIN) {
             struct pollfd p = {fd, POLLOUT, 0};
             (void)poll(&p, 1, -1);
@@ -1349,7 +1299,7 @@ static int read_reply(int fd, pf_buf *rep)
  * in res->out when asked for): a report on stderr still makes a crash or
  * an oom (a sanitizer that went on), then 1: the worker may be in any
  * state and is to be stopped. Else ok or rejected (or roundtrip), 0. */
-static int worker_replied(pf_runner *r, const uint8_t *data, size_t len,
+int pf_run_worker_replied(pf_runner *r, const uint8_t *data, size_t len,
                           uint32_t st, pf_result *res, pf_err *err)
 {
     int rp = res->err.len ? pf_crash_parse(res->err.data, res->err.len,
@@ -1389,7 +1339,7 @@ static int abort_children(pid_t pid)
  * read its report to the end (err_eof: stderr already ended), reap it and
  * classify the input it was serving, which began at t0. The worker is
  * gone afterwards. */
-static int worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
+int pf_run_worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
                       double t0, pf_err *err)
 {
     if (timed_out && r->sanitized && r->kind == PF_TARGET_WORKER) {
@@ -1398,28 +1348,28 @@ static int worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
          * forked child (the worker dies the same way after it) */
         if (!r->fresh || abort_children(r->pid) == 0)
             kill(r->pid, SIGABRT);
-        double d2 = now_s() + 2.0;
-        while (!err_eof && now_s() < d2) {
+        double d2 = pf_run_now() + 2.0;
+        while (!err_eof && pf_run_now() < d2) {
             struct pollfd p = {r->err_fd, POLLIN, 0};
             if (poll(&p, 1, 100) > 0)
-                err_eof = drain(r->err_fd, &res->err, ERR_CAP);
+                err_eof = pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
         }
     }
     if (timed_out)
         kill_group(r->pid, SIGKILL);
     /* died (or killed): read the report to its end, then reap */
-    double d3 = now_s() + 5.0;
-    while (!err_eof && now_s() < d3) {
+    double d3 = pf_run_now() + 5.0;
+    while (!err_eof && pf_run_now() < d3) {
         struct pollfd p = {r->err_fd, POLLIN, 0};
         if (poll(&p, 1, 100) > 0)
-            err_eof = drain(r->err_fd, &res->err, ERR_CAP);
+            err_eof = pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
     }
-    drain(r->out_fd, &res->out, OUT_CAP);
+    pf_run_drain(r->out_fd, &res->out, PF_RUN_OUT_CAP);
     int wst = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     close_worker_pipes(r);
-    if (reap(r->pid, now_s() + 5.0, &wst, &ru) < 0) {
+    if (reap(r->pid, pf_run_now() + 5.0, &wst, &ru) < 0) {
         kill_group(r->pid, SIGKILL);
         reap(r->pid, 0, &wst, &ru);
     }
@@ -1429,12 +1379,12 @@ static int worker_end(pf_runner *r, pf_result *res, int timed_out, int err_eof,
     close(r->err_fd);
     r->out_fd = r->err_fd = -1;
     res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
-    res->seconds = now_s() - t0;
+    res->seconds = pf_run_now() - t0;
     return classify(r, res, wst, timed_out, 1, err);
 }
 
 /* A worker that reported: whatever it does next is not to be trusted. */
-static void worker_kill(pf_runner *r)
+void pf_run_worker_kill(pf_runner *r)
 {
     if (r->pid <= 0)
         return;
@@ -1447,21 +1397,21 @@ static void worker_kill(pf_runner *r)
     r->pid = -1;
 }
 
-static uint32_t get_u32(const void *p)
+uint32_t pf_run_u32(const void *p)
 {
     const uint8_t *u = p;
     return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
            (uint32_t)u[3] << 24;
 }
 
-static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
+int pf_run_worker(pf_runner *r, const uint8_t *data, size_t len,
                       pf_result *res, pf_err *err)
 {
     if (len > 0xffffffffu)
         return pf_err_set(err, PF_E_INPUT, "input over 4 GiB");
-    if (r->pid <= 0 && worker_start(r, err) < 0)
+    if (r->pid <= 0 && pf_run_worker_start(r, err) < 0)
         return -1;
-    double t0 = now_s();
+    double t0 = pf_run_now();
     double deadline = r->lim.timeout_s > 0 ? t0 + r->lim.timeout_s : 0;
     uint8_t h[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
                     (uint8_t)(len >> 24)};
@@ -1478,7 +1428,7 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
                               {err_eof ? -1 : r->err_fd, POLLIN, 0}};
         int ms = -1;
         if (deadline > 0) {
-            double left = deadline - now_s();
+            double left = deadline - pf_run_now();
             if (left <= 0) {
                 timed_out = 1;
                 break;
@@ -1491,13 +1441,13 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
         if (n <= 0)
             continue;
         if (p[1].revents)
-            drain(r->out_fd, &res->out, OUT_CAP);
+            pf_run_drain(r->out_fd, &res->out, PF_RUN_OUT_CAP);
         if (p[2].revents)
-            err_eof = drain(r->err_fd, &res->err, ERR_CAP);
+            err_eof = pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
         if (p[0].revents)
             state = read_reply(r->rep_fd, &rep);
     }
-    res->seconds = now_s() - t0;
+    res->seconds = pf_run_now() - t0;
     if (state == 1) {
         /* a report written before the reply (a sanitizer that goes on,
          * halt_on_error=0) was readable in the same poll, and drained */
@@ -1506,15 +1456,15 @@ static int run_worker(pf_runner *r, const uint8_t *data, size_t len,
             pf_buf_reset(&res->out);
             pf_buf_add(&res->out, rep.data + 8, rep.len - 8);
         }
-        uint32_t st = get_u32(rep.data);
+        uint32_t st = pf_run_u32(rep.data);
         pf_buf_free(&rep);
-        int rc = worker_replied(r, data, len, st, res, err);
+        int rc = pf_run_worker_replied(r, data, len, st, res, err);
         if (rc == 1) /* a worker that reported may be in any state: start afresh */
             worker_stop(r, NULL, NULL);
         return rc < 0 ? -1 : 0;
     }
     pf_buf_free(&rep);
-    return worker_end(r, res, timed_out, err_eof, t0, err);
+    return pf_run_worker_end(r, res, timed_out, err_eof, t0, err);
 }
 
 /* ---- line servers (CMD with lines) ----------------------------------- */
@@ -1577,8 +1527,8 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
     /* what the server wrote after its last answer is not this input's;
      * a server that closed its output since is started again first */
     pf_buf junk = PF_BUF_INIT;
-    int out_eof = drain(r->out_fd, &junk, 0);
-    int err_eof = drain(r->err_fd, &junk, 0);
+    int out_eof = pf_run_drain(r->out_fd, &junk, 0);
+    int err_eof = pf_run_drain(r->err_fd, &junk, 0);
     if (out_eof) {
         kill_group(r->pid, SIGKILL);
         reap(r->pid, 0, &wst, NULL);
@@ -1596,7 +1546,7 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
     pf_buf_addc(&r->line, '\n');
     if (pf_buf_ok(&r->line, err) < 0)
         return -1;
-    double t0 = now_s();
+    double t0 = pf_run_now();
     double deadline = r->lim.timeout_s > 0 ? t0 + r->lim.timeout_s : 0;
     size_t put = 0;
     int timed_out = 0;
@@ -1614,7 +1564,7 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
         }
         int ms = -1;
         if (deadline > 0) {
-            double left = deadline - now_s();
+            double left = deadline - pf_run_now();
             if (left <= 0) {
                 timed_out = 1;
                 break;
@@ -1627,9 +1577,9 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
         if (n <= 0)
             continue;
         if (p[io].revents)
-            out_eof = drain(r->out_fd, &r->lout, OUT_CAP);
+            out_eof = pf_run_drain(r->out_fd, &r->lout, PF_RUN_OUT_CAP);
         if (ie >= 0 && p[ie].revents)
-            err_eof = drain(r->err_fd, &res->err, ERR_CAP);
+            err_eof = pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
         if (ii >= 0 && p[ii].revents) {
             ssize_t w = (p[ii].revents & POLLOUT)
                             ? write_nosig(r->in_fd, r->line.data + put, r->line.len - put)
@@ -1640,10 +1590,10 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
                 put = r->line.len; /* it stopped reading: its exit tells */
         }
     }
-    res->seconds = now_s() - t0;
+    res->seconds = pf_run_now() - t0;
     if (nl) {
         size_t alen = (size_t)(nl - r->lout.data);
-        drain(r->err_fd, &res->err, ERR_CAP);
+        pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
         int ok = answer_ok(r->lout.data, alen);
         /* the answer is the output; after "ok " it is the value (roundtrip) */
         size_t skip = ok ? 2 : 0;
@@ -1672,7 +1622,7 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
         close(r->in_fd);
         r->in_fd = -1;
     }
-    if (timed_out || reap(r->pid, deadline > 0 ? deadline : now_s() + 1.0,
+    if (timed_out || reap(r->pid, deadline > 0 ? deadline : pf_run_now() + 1.0,
                           &wst, &ru) < 0) {
         timed_out = timed_out || deadline > 0;
         kill_group(r->pid, SIGKILL);
@@ -1680,512 +1630,33 @@ static int run_lines(pf_runner *r, const uint8_t *data, size_t len,
     } else {
         kill_group(r->pid, SIGKILL); /* stragglers of the group */
     }
-    drain(r->err_fd, &res->err, ERR_CAP);
+    pf_run_drain(r->err_fd, &res->err, PF_RUN_ERR_CAP);
     lines_forget(r);
-    res->seconds = now_s() - t0;
+    res->seconds = pf_run_now() - t0;
     res->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
     return classify(r, res, wst, timed_out, 1, err);
 }
 
-/* ---- pipelined runs (WORKER and LIB, one reused worker) -------------- */
-
-/* pf_runner_submit queues inputs; pf_runner_collect hands back their
- * results in the same order. For a reused worker the requests are written
- * ahead while the worker runs the earlier ones, so the worker never waits
- * on this process (and this process need not wake for every input): one
- * poll over the request and reply pipes and the worker's stdout and stderr
- * keeps writing, reading replies and reading output until the oldest
- * input is answered, so neither a large input nor a large reply nor a
- * flood on stderr can block either side.
- *
- * The worker serves requests in order, so replies are attributed exactly:
- * when it dies after k replies, the input after them killed it, and the
- * inputs not answered are written again to a new worker. An input's time
- * starts at the previous reply (or when its request began to be written,
- * if later): the worker cannot have started it earlier.
- *
- * stderr has no such order: what is read from it is given to the newest
- * reply read with it. So what a worker writes on stderr after a reply and
- * before this process reads it (the next input's first words) can be
- * given to the earlier input. When a failing input's stderr may be so
- * split (the reply before it came with stderr text, or other requests were
- * in flight when a report came with a reply), it is run again alone in a
- * fresh worker, and that run's result, with its own report, is kept when
- * it fails too. When it does not fail alone, state carried from the
- * earlier inputs is part of the cause: the batch's result is kept and
- * res->state_dependent says so. */
-
-#define SLOT(r, seq) (&(r)->q[(seq) & ((r)->qcap - 1)])
-
-static int pipelined(const pf_runner *r)
+int pf_run_one(pf_runner *r, const uint8_t *data, size_t len, pf_result *res,
+               pf_err *err)
 {
-    return (r->kind == PF_TARGET_WORKER || r->kind == PF_TARGET_LIB) && !r->fresh;
-}
-
-static void buf_swap(pf_buf *a, pf_buf *b)
-{
-    pf_buf t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* A new worker (or the one a lone run left): everything not answered is
- * written to it from the start. */
-static void pipe_restart(pf_runner *r)
-{
-    for (uint64_t s = r->q_done; s < r->q_end; s++)
-        SLOT(r, s)->sent = 0;
-    r->q_send = r->q_done;
-    pf_buf_reset(&r->rbuf);
-    r->rpos = 0;
-    pf_buf_reset(&r->pend_out);
-    pf_buf_reset(&r->pend_err);
-    r->pend_out_eof = r->pend_err_eof = 0;
-    r->t_free = now_s();
-    r->clean = 1;
-    r->carried = 0;
-    r->gone = 0;
-}
-
-/* Where the sanitizer report in b begins: the first line from which
- * pf_crash_parse still finds it (with the "=====" rule above it), or
- * b->len when b holds none. Only for text that holds a report. */
-static size_t report_start(const pf_buf *b, pf_err *err)
-{
-    size_t start = b->len;
-    for (size_t o = 0; o < b->len;) {
-        pf_crash c;
-        pf_crash_init(&c);
-        int rp = pf_crash_parse(b->data + o, b->len - o, &c, err);
-        pf_crash_free(&c);
-        if (rp != 1)
-            break;
-        start = o;
-        const char *nl = memchr(b->data + o, '\n', b->len - o);
-        if (!nl)
-            break;
-        o = (size_t)(nl - b->data) + 1;
-    }
-    if (start == b->len || start == 0)
-        return start;
-    /* the rule line ASan prints first goes with its report */
-    size_t p = start - 1; /* the '\n' ending the line before */
-    size_t q = p;
-    while (q > 0 && b->data[q - 1] != '\n')
-        q--;
-    size_t eq = 0;
-    while (q + eq < p && b->data[q + eq] == '=')
-        eq++;
-    return eq >= 8 && q + eq == p ? q : start;
-}
-
-/* Write what the pipe takes; 1 wrote, 0 nothing (full or nothing to
- * write), -1 when the worker is gone. */
-static int pipe_send1(pf_runner *r)
-{
-    enum { NIOV = 512 };
-    struct iovec iov[NIOV];
-    int n = 0;
-    for (uint64_t q = r->q_send; q < r->q_end && n < NIOV - 1; q++) {
-        slot *s = SLOT(r, q);
-        size_t off = s->sent;
-        if (off < 4)
-            iov[n++] = (struct iovec){s->hdr + off, 4 - off};
-        size_t doff = off < 4 ? 0 : off - 4;
-        if (doff < s->len)
-            iov[n++] = (struct iovec){(void *)(s->data + doff), s->len - doff};
-    }
-    if (!n)
-        return 0; /* nothing to write */
-    ssize_t w;
-    do
-        w = writev_nosig(r->req_fd, iov, n);
-    while (w < 0 && errno == EINTR);
-    if (w < 0)
-        return errno == EAGAIN ? 0 : -1;
-    double t = now_s();
-    size_t left = (size_t)w;
-    while (r->q_send < r->q_end) {
-        slot *s = SLOT(r, r->q_send);
-        size_t need = 4 + s->len - s->sent;
-        size_t take = left < need ? left : need;
-        if (s->sent == 0 && take)
-            s->t_sent = t;
-        s->sent += take;
-        left -= take;
-        if (s->sent < 4 + s->len)
-            break;
-        r->q_send++;
-    }
-    return 1;
-}
-
-static int pipe_send(pf_runner *r)
-{
-    int rc;
-    while ((rc = pipe_send1(r)) == 1 && r->q_send < r->q_end)
-        ;
-    return rc < 0 ? -1 : 0;
-}
-
-/* Run a failing input again alone in a fresh worker (the pipeline's is
- * gone): its own result when it fails alone too, else the batch's,
- * marked. */
-static int pipe_alone(pf_runner *r, slot *s, pf_err *err)
-{
-    pf_result alone;
-    pf_result_init(&alone);
-    worker_kill(r);
-    if (run_worker(r, s->data, s->len, &alone, err) < 0) {
-        pf_result_free(&alone);
-        return -1;
-    }
-    if (pf_outcome_is_failure(alone.outcome) && alone.outcome != PF_OUT_ROUNDTRIP) {
-        pf_result t = s->res;
-        s->res = alone;
-        alone = t;
-    } else {
-        s->res.state_dependent = 1;
-    }
-    pf_result_free(&alone);
-    return 0;
-}
-
-/* The worker died (or timed out) serving the oldest unanswered input. */
-static int pipe_died(pf_runner *r, int timed_out, pf_err *err)
-{
-    slot *s = SLOT(r, r->q_done);
-    int clean = r->clean;
-    buf_swap(&s->res.err, &r->pend_err);
-    buf_swap(&s->res.out, &r->pend_out);
-    double t0 = s->sent && s->t_sent > r->t_free ? s->t_sent : r->t_free;
-    if (worker_end(r, &s->res, timed_out, r->pend_err_eof, t0, err) < 0)
-        return -1;
-    if (!timed_out && !clean && pipe_alone(r, s, err) < 0)
-        return -1;
-    r->q_done++;
-    pipe_restart(r);
-    return 0;
-}
-
-/* Parse the replies in rbuf. n: how many; the last one takes what stdout
- * and stderr held. Returns 0, 1 when the worker must go (a report), -1. */
-static int pipe_replies(pf_runner *r, pf_err *err)
-{
-    /* count whole replies first: the output read with them is the last's */
-    size_t pos = r->rpos, n = 0;
-    uint64_t can = r->q_send - r->q_done; /* answers can only follow requests */
-    while (n < can && r->rbuf.len - pos >= 8) {
-        size_t ol = get_u32(r->rbuf.data + pos + 4);
-        if (r->rbuf.len - pos - 8 < ol)
-            break;
-        pos += 8 + ol;
-        n++;
-    }
-    if (!n) {
-        if (r->q_done == r->q_send && r->rbuf.len - r->rpos >= 8)
-            return pf_err_set(err, PF_E_ENV, "worker protocol broken: an answer "
-                              "with no request");
-        return 0;
-    }
-    /* output written before the last reply is in the pipes by now */
-    struct pollfd p[2] = {{r->pend_out_eof ? -1 : r->out_fd, POLLIN, 0},
-                          {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0}};
-    if (poll(p, 2, 0) > 0) {
-        if (p[0].revents)
-            r->pend_out_eof = drain(r->out_fd, &r->pend_out, OUT_CAP);
-        if (p[1].revents)
-            r->pend_err_eof = drain(r->err_fd, &r->pend_err, ERR_CAP);
-    }
-    int was_clean = r->clean;
-    double t = now_s();
-    double per = (t - r->t_free) / (double)n;
-    r->svc = r->svc > 0 ? 0.75 * r->svc + 0.25 * per : per;
-    for (size_t i = 0; i < n; i++) {
-        slot *s = SLOT(r, r->q_done);
-        pf_result *res = &s->res;
-        const char *rp = r->rbuf.data + r->rpos;
-        size_t ol = get_u32(rp + 4);
-        r->rpos += 8 + ol;
-        int later = r->q_send > r->q_done + 1 ||
-                    (r->q_send < r->q_end && SLOT(r, r->q_send)->sent);
-        if (i == n - 1) {
-            buf_swap(&res->out, &r->pend_out);
-            buf_swap(&res->err, &r->pend_err);
-            /* A report read with this reply while the worker had more to
-             * run is most likely the next input's, printed as it died
-             * (the sanitizers halt): it is left to the next input. Once:
-             * if the next input is answered too, the report stays there. */
-            int carried = r->carried;
-            r->carried = 0;
-            if (later && !carried && res->err.len) {
-                pf_crash c;
-                pf_crash_init(&c);
-                int rp = pf_crash_parse(res->err.data, res->err.len, &c, err);
-                pf_crash_free(&c);
-                if (rp < 0)
-                    return -1;
-                size_t o = rp == 1 ? report_start(&res->err, err) : res->err.len;
-                if (o < res->err.len) {
-                    pf_buf_add(&r->pend_err, res->err.data + o, res->err.len - o);
-                    pf_buf_truncate(&res->err, o);
-                    r->carried = 1;
-                }
-            }
-            r->clean = res->err.len == 0;
-            was_clean = was_clean && !carried;
-        }
-        if (r->roundtrip || r->reply_output) {
-            pf_buf_reset(&res->out);
-            pf_buf_add(&res->out, rp + 8, ol);
-        }
-        double t0 = s->t_sent > r->t_free ? s->t_sent : r->t_free;
-        res->seconds = t - t0;
-        r->t_free = t;
-        int rc = worker_replied(r, s->data, s->len, get_u32(rp), res, err);
-        if (rc < 0)
-            return -1;
-        r->q_done++;
-        if (rc == 1) {
-            /* the report may be the next input's first words, or an
-             * earlier one's in this read: see for itself */
-            int alone = !was_clean || n > 1 || later;
-            worker_kill(r);
-            if (alone && pipe_alone(r, s, err) < 0)
-                return -1;
-            pipe_restart(r);
-            return 1;
-        }
-    }
-    if (r->rpos == r->rbuf.len) {
-        pf_buf_reset(&r->rbuf);
-        r->rpos = 0;
-    } else if (r->rpos > (1u << 20)) {
-        memmove(r->rbuf.data, r->rbuf.data + r->rpos, r->rbuf.len - r->rpos);
-        pf_buf_truncate(&r->rbuf, r->rbuf.len - r->rpos);
-        r->rpos = 0;
-    }
-    return 0;
-}
-
-/* Read what the reply pipe holds; 1 at its end (the worker is gone), 0,
- * -1 out of memory. */
-static int pipe_read(pf_runner *r, pf_err *err)
-{
-    for (int i = 0; i < 64; i++) {
-        if (pf_buf_reserve(&r->rbuf, 1 << 16) < 0)
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        ssize_t n = read(r->rep_fd, r->rbuf.data + r->rbuf.len,
-                         r->rbuf.cap - r->rbuf.len - 1);
-        if (n > 0) {
-            size_t asked = r->rbuf.cap - r->rbuf.len - 1;
-            r->rbuf.len += (size_t)n;
-            r->rbuf.data[r->rbuf.len] = '\0';
-            if ((size_t)n < asked)
-                return 0; /* all there was; its end shows in the next poll */
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n < 0 && errno == EAGAIN ? 0 : 1;
-    }
-    return 0;
-}
-
-/* One round of I/O with the worker: write, wait, read. Returns 0, or -1
- * when the target cannot be run. */
-static int pipe_pump(pf_runner *r, pf_err *err)
-{
-    if (r->pid <= 0) {
-        if (worker_start(r, err) < 0)
-            return -1;
-        pipe_restart(r);
-    }
-    int dead = r->gone;
-    if (!dead && r->q_send < r->q_end && pipe_send(r) < 0)
-        dead = 1;
-    if (!dead) {
-        slot *cur = SLOT(r, r->q_done);
-        double deadline = 0;
-        if (r->lim.timeout_s > 0 && cur->sent)
-            deadline = (cur->t_sent > r->t_free ? cur->t_sent : r->t_free) +
-                       r->lim.timeout_s;
-        int ms = -1;
-        if (deadline > 0) {
-            double left = deadline - now_s();
-            if (left <= 0) {
-                /* an answer that came in time, not yet read, counts */
-                uint64_t before = r->q_done;
-                int rd = pipe_read(r, err);
-                if (rd < 0 || pipe_replies(r, err) < 0)
-                    return -1;
-                if (r->q_done != before || r->pid <= 0)
-                    return 0;
-                return pipe_died(r, 1, err);
-            }
-            ms = (int)(left * 1000) + 1;
-        }
-        /* Many answers still to come: let them gather rather than wake
-         * for each (half of them, by the recent pace; at most 1 ms).
-         * The worker has the other half to go on with meanwhile. */
-        uint64_t inflight = r->q_send - r->q_done;
-        if (inflight >= 8 && r->svc > 0) {
-            double nap = r->svc * (double)(inflight / 2);
-            if (nap > 0.001)
-                nap = 0.001;
-            if (deadline > 0 && now_s() + nap > deadline)
-                nap = 0;
-            if (nap >= 20e-6) {
-                struct timespec ts = {0, (long)(nap * 1e9)};
-                nanosleep(&ts, NULL);
-            }
-        }
-        struct pollfd p[4] = {
-            {r->rep_fd, POLLIN, 0},
-            {r->pend_out_eof ? -1 : r->out_fd, POLLIN, 0},
-            {r->pend_err_eof ? -1 : r->err_fd, POLLIN, 0},
-            {r->q_send < r->q_end ? r->req_fd : -1, POLLOUT, 0}};
-        int n = poll(p, 4, ms);
-        if (n < 0 && errno != EINTR)
-            return pf_err_errno(err, errno, "poll");
-        if (n <= 0)
-            return 0;
-        if (p[1].revents)
-            r->pend_out_eof = drain(r->out_fd, &r->pend_out, OUT_CAP);
-        if (p[2].revents)
-            r->pend_err_eof = drain(r->err_fd, &r->pend_err, ERR_CAP);
-        if (p[3].revents && pipe_send(r) < 0)
-            dead = 1;
-        else if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-            return 0;
-        int rd = pipe_read(r, err);
-        if (rd < 0)
-            return -1;
-        dead = rd || dead;
-    } else {
-        dead = 1;
-        if (pipe_read(r, err) < 0) /* the answers it gave before it went */
-            return -1;
-    }
-    int rc = pipe_replies(r, err);
-    if (rc < 0)
-        return -1;
-    if (rc == 1 || !dead)
-        return 0;
-    if (r->q_done == r->q_end) {
-        r->gone = 1; /* the next input finds it gone, as pf_runner_run would */
-        return 0;
-    }
-    return pipe_died(r, 0, err);
-}
-
-/* After an error: the inputs not collected are dropped, with the worker
- * that held some of them. */
-static void pipe_drop(pf_runner *r)
-{
-    if (r->q_done < r->q_end || r->q_send < r->q_end)
-        worker_kill(r);
-    r->q_first = r->q_done = r->q_send = r->q_end;
-    pipe_restart(r);
-}
-
-int pf_runner_submit(pf_runner *r, const uint8_t *data, size_t len, pf_err *err)
-{
-    if (pipelined(r) && len > 0xffffffffu)
-        return pf_err_set(err, PF_E_INPUT, "input over 4 GiB");
-    if (r->q_end - r->q_first == r->qcap) {
-        size_t cap = r->qcap ? r->qcap * 2 : 64;
-        slot *q = calloc(cap, sizeof *q);
-        if (!q)
-            return pf_err_set(err, PF_E_NOMEM, "out of memory");
-        for (size_t i = 0; i < cap; i++)
-            pf_result_init(&q[i].res);
-        for (uint64_t s = r->q_first; s < r->q_end; s++) {
-            pf_result_free(&q[s & (cap - 1)].res);
-            q[s & (cap - 1)] = *SLOT(r, s);
-            pf_result_init(&SLOT(r, s)->res);
-        }
-        for (size_t i = 0; i < r->qcap; i++)
-            pf_result_free(&r->q[i].res);
-        free(r->q);
-        r->q = q;
-        r->qcap = cap;
-    }
-    slot *s = SLOT(r, r->q_end);
-    s->data = data;
-    s->len = len;
-    s->hdr[0] = (uint8_t)len;
-    s->hdr[1] = (uint8_t)(len >> 8);
-    s->hdr[2] = (uint8_t)(len >> 16);
-    s->hdr[3] = (uint8_t)(len >> 24);
-    s->sent = 0;
-    s->t_sent = 0;
-    result_reset(&s->res);
-    r->q_end++;
-    return 0;
-}
-
-size_t pf_runner_pending(const pf_runner *r)
-{
-    return (size_t)(r->q_end - r->q_first);
-}
-
-int pf_runner_collect(pf_runner *r, pf_result *res, pf_err *err)
-{
-    if (r->q_first == r->q_end)
-        return 0;
-    slot *s = SLOT(r, r->q_first);
-    if (!pipelined(r)) {
-        r->q_first++;
-        r->q_done = r->q_send = r->q_first;
-        result_reset(res);
-        if (r->lines)
-            return run_lines(r, s->data, s->len, res, err) < 0 ? -1 : 1;
-        if (r->kind == PF_TARGET_CMD)
-            return run_cmd(r, s->data, s->len, res, err) < 0 ? -1 : 1;
-        return run_worker(r, s->data, s->len, res, err) < 0 ? -1 : 1;
-    }
-    while (r->q_done == r->q_first)
-        if (pipe_pump(r, err) < 0) {
-            pipe_drop(r);
-            return -1;
-        }
-    pf_result t = *res;
-    *res = s->res;
-    s->res = t;
-    r->q_first++;
-    return 1;
-}
-
-int pf_runner_run_batch(pf_runner *r, const pf_run_input *in, size_t n,
-                        pf_result *res, pf_err *err)
-{
-    if (r->q_first != r->q_end)
-        return pf_err_set(err, PF_E_INTERNAL, "run_batch: inputs submitted and not collected");
-    for (size_t i = 0; i < n; i++)
-        if (pf_runner_submit(r, in[i].data, in[i].len, err) < 0)
-            goto fail;
-    for (size_t i = 0; i < n; i++)
-        if (pf_runner_collect(r, &res[i], err) < 0)
-            goto fail;
-    return 0;
-fail:
-    pipe_drop(r);
-    return -1;
+    pf_run_result_reset(res);
+    if (r->lines)
+        return run_lines(r, data, len, res, err);
+    if (r->kind == PF_TARGET_CMD)
+        return run_cmd(r, data, len, res, err);
+    return pf_run_worker(r, data, len, res, err);
 }
 
 int pf_runner_run(pf_runner *r, const uint8_t *data, size_t len,
                   pf_result *res, pf_err *err)
 {
-    result_reset(res);
-    if (r->q_first != r->q_end)
+    if (r->q_first != r->q_end) {
+        pf_run_result_reset(res);
         return pf_err_set(err, PF_E_INTERNAL, "run: inputs submitted and not collected");
-    if (r->lines)
-        return run_lines(r, data, len, res, err);
-    if (r->kind == PF_TARGET_CMD)
-        return run_cmd(r, data, len, res, err);
-    int rc = run_worker(r, data, len, res, err);
-    pipe_restart(r); /* nothing in flight, nothing read ahead */
+    }
+    int rc = pf_run_one(r, data, len, res, err);
+    pf_run_pipe_restart(r); /* nothing in flight, nothing read ahead */
     return rc;
 }
 
@@ -2208,12 +1679,7 @@ void pf_runner_close(pf_runner *r)
     pf_buf_free(&r->line);
     if (r->vstack)
         munmap(r->vstack, VSTACK);
-    for (size_t i = 0; i < r->qcap; i++)
-        pf_result_free(&r->q[i].res);
-    free(r->q);
-    pf_buf_free(&r->rbuf);
-    pf_buf_free(&r->pend_out);
-    pf_buf_free(&r->pend_err);
+    pf_run_pipe_free(r);
     strv_free(r->argv);
     strv_free(r->env);
     if (r->dl)

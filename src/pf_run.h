@@ -6,9 +6,11 @@
  * A target is one of:
  *   - PF_TARGET_WORKER: a binary linked with libprodfuzz_libfuzzer.a (or
  *     the harness kit). Started with PRODFUZZ_WORKER_FD set, it serves
- *     inputs in a loop over a pipe instead of fuzzing (see pf_worker.h),
- *     so one process handles thousands of inputs a second; it is
- *     respawned after a crash. fresh_process forks a copy per input.
+ *     inputs in a loop over two pipes instead of fuzzing (see
+ *     pf_worker.h), so one process handles thousands of inputs a second
+ *     (hundreds of thousands when they are sent ahead: pf_runner_submit);
+ *     it is respawned after a crash. fresh_process forks a copy per
+ *     input.
  *   - PF_TARGET_CMD: a black-box command (argv; "@@" is replaced by the
  *     input file's path, otherwise the input goes to stdin), any language.
  *     With lines set, a line server instead: started once, it reads one
@@ -142,11 +144,16 @@ void pf_runner_close(pf_runner *r);
  * after it go to a new worker. An input's timeout runs from the previous
  * input's reply. stdout and stderr are one stream for all inputs: what a
  * target prints is given to the newest reply read with it, so a
- * passing input's captured text can hold its neighbour's. A failing
- * input whose stderr may hold its neighbour's (the reply before it came
- * with stderr text) is run again alone in a fresh worker, and that run's
- * result (its own report) is kept when it fails too; when it does not,
- * the batch's result is kept with state_dependent set.
+ * passing input's captured text can hold its neighbour's (the kit's
+ * output, res->out with roundtrip or reply_output, is exact). A
+ * sanitizer report read with a reply while more inputs were in flight is
+ * given to the next input (sanitizers halt: the input that dies printed
+ * it). A failing input whose stderr may hold its neighbour's (the reply
+ * before it came with stderr text) is run again alone in a fresh worker,
+ * and that run's result (its own report) is kept when it fails too; when
+ * it does not, the batch's result is kept with state_dependent set.
+ * Limits, the memory-limit model, threads, roundtrip and the outcome
+ * precedence are those of pf_runner_run.
  * fresh_process, CMD targets and line servers run one input at a time
  * (as pf_runner_run) when collected. Do not mix pf_runner_run with
  * inputs pending. */
