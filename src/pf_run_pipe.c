@@ -444,6 +444,12 @@ int pf_runner_submit(pf_runner *r, const uint8_t *data, size_t len, pf_err *err)
     s->hdr[3] = (uint8_t)(len >> 24);
     s->sent = 0;
     s->t_sent = 0;
+    /* buffers go round between slots, the caller and the pipes: a large
+     * one (a chatty target's stderr) is not kept in every slot */
+    if (s->res.out.cap > (64u << 10))
+        pf_buf_free(&s->res.out);
+    if (s->res.err.cap > (64u << 10))
+        pf_buf_free(&s->res.err);
     pf_run_result_reset(&s->res);
     r->q_end++;
     return 0;
