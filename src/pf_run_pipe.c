@@ -71,24 +71,25 @@ void pf_run_pipe_restart(pf_runner *r)
     r->gone = 0;
 }
 
-/* Where the sanitizer report in b begins: the first line from which
- * pf_crash_parse still finds it (with the "=====" rule above it), or
- * b->len when b holds none. Only for text that holds a report. */
+/* Where the sanitizer report in b begins: the first line that holds a
+ * report's header on its own (pf_crash_parse of that line alone finds
+ * one; each line is read once), with the "=====" rule ASan prints above
+ * it; b->len when no line does. */
 static size_t report_start(const pf_buf *b, pf_err *err)
 {
     size_t start = b->len;
     for (size_t o = 0; o < b->len;) {
+        const char *nl = memchr(b->data + o, '\n', b->len - o);
+        size_t end = nl ? (size_t)(nl - b->data) + 1 : b->len;
         pf_crash c;
         pf_crash_init(&c);
-        int rp = pf_crash_parse(b->data + o, b->len - o, &c, err);
+        int rp = pf_crash_parse(b->data + o, end - o, &c, err);
         pf_crash_free(&c);
-        if (rp != 1)
+        if (rp == 1) {
+            start = o;
             break;
-        start = o;
-        const char *nl = memchr(b->data + o, '\n', b->len - o);
-        if (!nl)
-            break;
-        o = (size_t)(nl - b->data) + 1;
+        }
+        o = end;
     }
     if (start == b->len || start == 0)
         return start;
