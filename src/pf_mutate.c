@@ -163,6 +163,7 @@ pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
     pf_buf_init(&m->tmp);
     pf_buf_init(&m->reduced);
     m->last = PF_M_NONE;
+    m->credit = PF_CREDIT_MAX;
     pf_mutator_seed(m, 0);
     return m;
 }
@@ -328,6 +329,12 @@ size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e)
 {
     size_t keep = c->len - (e - s);
     return c->max > keep ? c->max - keep : 0;
+}
+
+int pf_mcredit_short(const pf_mctx *c, size_t s, size_t e, uint64_t n)
+{
+    uint64_t keep = c->len - (e - s);
+    return c->max < c->hard_max && keep + n > c->max && keep + n <= c->hard_max;
 }
 
 int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n)
@@ -653,9 +660,9 @@ static int text_depth(const char *s, size_t n, int stop)
 }
 
 static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
-                     size_t max, pf_buf *out, pf_err *err)
+                     size_t max, size_t hard_max, pf_buf *out, pf_err *err)
 {
-    pf_mctx c = {m, &m->j, in, len, max, out};
+    pf_mctx c = {m, &m->j, in, len, max, out, hard_max};
     m->amount = 0;
     pf_buf_reset(out);
     pf_buf_reset(&m->scratch); /* clears a sticky oom of an earlier call */
@@ -684,18 +691,41 @@ int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
         return perr.code == PF_E_NOMEM ? pf_err_set(err, PF_E_NOMEM,
                                                     "out of memory")
                                        : 0;
-    return run_class(m, cls, in, len, max_size, out, err);
+    return run_class(m, cls, in, len, max_size, max_size, out, err);
 }
+
+static int mutate_one(pf_mutator *m, const char *in, size_t len,
+                      size_t max_size, pf_buf *out, pf_err *err);
 
 int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
               pf_buf *out, pf_err *err)
 {
     const char *in = vin;
-    pf_err perr = PF_ERR_INIT;
     if (len > max_size)
         return pf_mutate_shrink(m, in, len, max_size, out, err);
+    int r = mutate_one(m, in, len, max_size, out, err);
+    if (r == 0 && m->cfg.size_schedule)
+        pf_msize_spend(m, out->len);
+    return r;
+}
+
+static int mutate_one(pf_mutator *m, const char *in, size_t len,
+                      size_t max_size, pf_buf *out, pf_err *err)
+{
+    pf_err perr = PF_ERR_INIT;
     if (len == 0 || max_size == 0)
         return mutate_bytes(m, in, len, max_size, out, err);
+    /* In a fuzzing loop, mutants past the free size spend the growth
+     * credit: what a class may make now is capped at what it allows (a
+     * byte mutant of a bigger parent may still grow it a little) */
+    size_t hard_max = max_size;
+    if (m->cfg.size_schedule) {
+        size_t allow = pf_msize_allowed(m);
+        if (allow < len + 64)
+            allow = len + 64;
+        if (max_size > allow)
+            max_size = allow;
+    }
     int depth;
     /* The byte-level share first: once the typical size is learnt, a
      * byte mutant of a parent that is not grown in bytes needs neither
@@ -718,7 +748,11 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
         /* far past it (a thousand-element array): its full-size mutants
          * cost a hundred executions each, and it keeps being picked */
         int far = len / 8 > gs || nodes / 8 > gn || depth / 8 > gd;
-        if (grown && (far ? pf_mchance(m, 63, 64) : pf_mchance(m, 7, 8))) {
+        /* and always when the growth credit cannot pay for a mutant of
+         * its size: grown parents are then mutated as the exception,
+         * not as the rule */
+        int afford = len <= pf_msize_allowed(m);
+        if (grown && (!afford || (far ? pf_mchance(m, 63, 64) : pf_mchance(m, 7, 8)))) {
             if (pf_msize_reduce(m, in, len, depth, max_size, &m->reduced, err) < 0)
                 return -1;
             if (m->reduced.len == 0)
@@ -778,7 +812,7 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
         while (w >= weight[k])
             w -= weight[k++];
         pf_mclass cls = (pf_mclass)enabled[k];
-        int r = run_class(m, cls, in, len, max_size, out, err);
+        int r = run_class(m, cls, in, len, max_size, hard_max, out, err);
         if (r != 0)
             return r < 0 ? -1 : 0;
     }
@@ -857,7 +891,7 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
         size_t s, e, bs, be;
         pf_json_span(&m->j, i, &s, &e);
         pf_json_span(&m->j2, from, &bs, &be);
-        pf_mctx c = {m, &m->j, a, alen, max_size, out};
+        pf_mctx c = {m, &m->j, a, alen, max_size, out, max_size};
         if (pf_msplice(&c, s, e, (const char *)b + bs, be - bs)) {
             pf_mtok_path(m, &m->j, i);
             m->amount = 0;

@@ -249,6 +249,10 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
     }
     if (target <= cur) /* none, or not past this value */
         target = want[pf_mbelow(c->m, NELEM(want))];
+    /* a big size the growth credit cannot pay for now: just past
+     * production's longest instead, not the big one cut down */
+    if (target + 2 > budget && pf_mcredit_short(c, s, e, target + 2))
+        target = want[pf_mbelow(c->m, 2)];
     if (target > budget - 2)
         target = budget - 2;
     if (target <= cur)
@@ -323,6 +327,15 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     }
     if (target <= (uint64_t)t->size)
         target = (uint64_t)t->size + 1;
+    /* what the growth credit cannot pay for now: just past production */
+    uint64_t per = exact && small_len < SIZE_MAX ? small_len + 1
+                   : (e - s) / ((uint64_t)t->size + 1) + 1;
+    if (target * per > budget && pf_mcredit_short(c, s, e, target * per)) {
+        target = near[pf_mbelow(c->m, NELEM(near))];
+        exact = 0;
+        if (target <= (uint64_t)t->size)
+            target = (uint64_t)t->size + 1;
+    }
     /* repeated big subtrees would compound into max_size on every run:
      * 16 KiB of elements unless this is one of the rare huge ones */
     if (target < 4096 && !exact && budget > 16384)
@@ -553,6 +566,13 @@ static int m_deep(pf_mctx *c)
     size_t per = objects ? 6 : 2; /* {"a": } or [ ] */
     if (budget < (e - s) + per)
         return 0;
+    /* more levels than the growth credit pays for now: a common limit */
+    if ((size_t)levels > (budget - (e - s)) / per &&
+        pf_mcredit_short(c, s, e, (uint64_t)levels * per + (e - s))) {
+        levels = limits[pf_mbelow(m, 4)] - here;
+        if (levels < 1)
+            levels = 1;
+    }
     if ((size_t)levels > (budget - (e - s)) / per)
         levels = (long)((budget - (e - s)) / per);
     pf_buf *r = &m->scratch;

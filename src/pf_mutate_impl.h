@@ -30,6 +30,11 @@ struct pf_mutator {
      * allocation in a tree-building parser), and their nesting depth */
     uint32_t size_hist[64], node_hist[64], depth_hist[64];
     uint32_t size_seen;
+    /* growth credit, in bytes: what mutants past the free size
+     * (pf_msize_free) may still add. Ordinary mutants earn a quarter of
+     * their size; a big one spends all of its own; a class that cannot
+     * afford a big size takes an ordinary one. */
+    int64_t credit;
 };
 
 /* One mutation in progress. */
@@ -38,8 +43,10 @@ typedef struct pf_mctx {
     const pf_json *j;
     const char *in;
     size_t len;
-    size_t max;
+    size_t max;      /* what the mutant may be: the size limit, or less
+                      * when the growth credit is short */
     pf_buf *out;
+    size_t hard_max; /* the size limit itself */
 } pf_mctx;
 
 /* A class: 1 applied (out holds the mutant, path set), 0 not applicable. */
@@ -79,6 +86,10 @@ int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n);
 void pf_mdrop_span(const pf_json *j, int i, size_t *ps, size_t *pe);
 /* Bytes left for a replacement of span [s, e). */
 size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e);
+/* 1 when a replacement of n bytes for [s, e) fits the size limit but not
+ * the growth credit: the class picks an ordinary size instead of cutting
+ * a big one down to what is left. */
+int pf_mcredit_short(const pf_mctx *c, size_t s, size_t e, uint64_t n);
 
 /* The last mutation's class (and, with_path, m->path) for describe. */
 void pf_mset_last(pf_mutator *m, pf_mclass cls, int with_path);
@@ -95,6 +106,14 @@ void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth);
 /* Past these an input is grown. */
 uint64_t pf_msize_grown_nodes(const pf_mutator *m);
 int pf_msize_grown_depth(const pf_mutator *m);
+/* Mutants up to this size spend no growth credit (4 x the typical size,
+ * at least 2 KiB); the most any mutant may be now (free size + credit). */
+size_t pf_msize_free(const pf_mutator *m);
+size_t pf_msize_allowed(const pf_mutator *m);
+/* Count a mutant of n bytes against the growth credit. */
+void pf_msize_spend(pf_mutator *m, size_t n);
+/* The credit a mutator starts with, and the most it can save up. */
+#define PF_CREDIT_MAX ((int64_t)4 << 20)
 /* out = a grown parent cut back towards typical (text only, no tokenizer);
  * -1 on out of memory. */
 int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,

@@ -1401,6 +1401,39 @@ static void schedule_can_be_switched_off_by_env(void **st)
     unsetenv("PRODFUZZ_SIZE_SCHEDULE");
 }
 
+/* The growth credit: in a fuzzing loop, mutants past the free size (4 x
+ * the typical size, at least 2 KiB) take at most the starting credit
+ * (4 MiB) plus a quarter of the ordinary mutants' bytes; without the
+ * schedule the same calls make far more big bytes, so the bound bites. */
+static void schedule_credit_bounds_big_mutants(void **st)
+{
+    (void)st;
+    uint64_t big[2] = {0, 0}, ordinary[2] = {0, 0}, nbig[2] = {0, 0};
+    for (int schedule = 0; schedule <= 1; schedule++) {
+        pf_mutator *m = loop_mutator_of(schedule, (1u << PF_M_OVERSIZE) | (1u << PF_M_DEEP));
+        size_t typ = pf_mutator_typical_size(m);
+        size_t free_size = typ > 512 ? 4 * typ : 2048;
+        pf_buf out = PF_BUF_INIT;
+        pf_err err = PF_ERR_INIT;
+        for (uint64_t seed = 10000; seed < 30000; seed++) {
+            pf_mutator_seed(m, seed);
+            assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+            if (out.len > free_size) {
+                big[schedule] += out.len;
+                nbig[schedule]++;
+            } else {
+                ordinary[schedule] += out.len;
+            }
+        }
+        pf_buf_free(&out);
+        pf_mutator_free(m);
+    }
+    uint64_t bound = ((uint64_t)4 << 20) + ordinary[1] / 4 + 2048;
+    assert_true(nbig[1] > 100); /* the big sizes still come */
+    assert_true(big[1] <= bound);
+    assert_true(big[0] > 2 * bound);
+}
+
 static void schedule_makes_growth_classes_rarer(void **st)
 {
     (void)st;
@@ -1472,6 +1505,7 @@ int main(void)
         cmocka_unit_test(schedule_cuts_a_grown_string_without_breaking_it),
         cmocka_unit_test(schedule_can_be_switched_off_by_env),
         cmocka_unit_test(schedule_makes_growth_classes_rarer),
+        cmocka_unit_test(schedule_credit_bounds_big_mutants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
