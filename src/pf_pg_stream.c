@@ -66,12 +66,23 @@ static void add_tablesample(pf_buf *b, pf_pg_method m, double pct, int64_t seed)
                 m == PF_PG_SYSTEM ? "SYSTEM" : "BERNOULLI", pct, (long long)seed);
 }
 
-/* SELECT t.* FROM table AS t [TABLESAMPLE] [WHERE] [ORDER BY hash LIMIT n] */
+/* SELECT t.* FROM table AS t [TABLESAMPLE] [WHERE] [ORDER BY hash LIMIT n].
+ * Column mode selects t.COL alone: `t.*` needs SELECT on every column, and
+ * a role granted only the one column (GRANT SELECT (col)) must be able to
+ * sample it. */
 static int build_inner(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
                        const pf_pg_sample *s, pf_pg_method m, double pct,
                        pf_err *err)
 {
-    pf_buf_addf(b, "SELECT t.* FROM %s AS t", t->qname);
+    const pf_pg_col *col = s->column ? pf_pg_table_col(t, s->column) : NULL;
+    if (col) {
+        pf_buf_adds(b, "SELECT t.");
+        if (add_ident(pg, b, col->name, err) < 0)
+            return -1;
+        pf_buf_addf(b, " FROM %s AS t", t->qname);
+    } else {
+        pf_buf_addf(b, "SELECT t.* FROM %s AS t", t->qname);
+    }
     add_tablesample(b, m, pct, s->seed);
     if (s->where && *s->where)
         pf_buf_addf(b, " WHERE (%s)", s->where);
