@@ -113,6 +113,12 @@ static int build_proj(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
                             "'base64'), E'\\n', '') AS %s", q, q);
             else
                 pf_buf_addf(b, "pg_catalog.encode(t.%s, 'hex') AS %s", q, q);
+        } else if (!strcmp(c->typname, "hstore")) {
+            /* row_to_json would make an hstore a JSON object whose keys
+             * are field names to the policy ("keys": "auto" keeps them);
+             * hstore keys are free-form data, so the text form goes as one
+             * string and is anonymized as a whole */
+            pf_buf_addf(b, "t.%s::text AS %s", q, q);
         } else {
             pf_buf_addf(b, "t.%s", q);
         }
