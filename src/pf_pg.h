@@ -70,6 +70,7 @@ typedef struct pf_pg_col {
     char *comment;   /* col_description or NULL */
     double n_distinct; /* pg_stats.n_distinct, 0 when unknown */
     char *seclabel;  /* SECURITY LABEL FOR anon, NULL when none */
+    int readable;    /* has_column_privilege(SELECT) for the session's role */
 } pf_pg_col;
 
 typedef struct pf_pg_fk {

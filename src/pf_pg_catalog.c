@@ -23,7 +23,8 @@ static int load_columns(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
     PGresult *r = pf_pg_exec(pg,
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
         " COALESCE(bt.typname, ty.typname), COALESCE(bt.typcategory, ty.typcategory),"
-        " a.attnotnull, pg_catalog.col_description(a.attrelid, a.attnum)"
+        " a.attnotnull, pg_catalog.col_description(a.attrelid, a.attnum),"
+        " pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')"
         " FROM pg_catalog.pg_attribute a"
         " JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_type bt ON ty.typtype = 'd' AND bt.oid = ty.typbasetype"
@@ -46,6 +47,7 @@ static int load_columns(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
         c->typcat = PQgetvalue(r, i, 3)[0];
         c->notnull = PQgetvalue(r, i, 4)[0] == 't';
         c->comment = dup_or_null(r, i, 5);
+        c->readable = PQgetvalue(r, i, 6)[0] == 't';
         if (!c->name || !c->type || !c->typname ||
             (!c->comment && !PQgetisnull(r, i, 5))) {
             PQclear(r);

@@ -370,6 +370,19 @@ int pf_pg_stream_rows(pf_pg *pg, const pf_pg_table *t, const char *rows_sql,
         pf_buf_addf(&q, "COPY (SELECT t.%s%s FROM (", qc, bytea ? "" : "::text");
         free(qc);
     } else {
+        /* A whole row needs every column: name the first one the role
+         * cannot read (column privileges), and the way out, rather than
+         * the server's "permission denied for table" (which stays when
+         * the role can read no column at all) */
+        int nread = 0;
+        for (int i = 0; i < t->ncols; i++)
+            nread += t->cols[i].readable;
+        for (int i = 0; nread > 0 && i < t->ncols; i++)
+            if (!t->cols[i].readable)
+                return pf_err_set(err, PF_E_ENV, "%s: the role cannot read column "
+                                  "\"%.200s\" of table %s (column privileges): "
+                                  "GRANT SELECT on it, or sample a readable column "
+                                  "with --column", what, t->cols[i].name, t->label);
         pf_buf_adds(&q, "COPY (SELECT pg_catalog.row_to_json(s) FROM (SELECT ");
         if (build_proj(pg, &q, t, s, err) < 0)
             goto fail;
