@@ -88,6 +88,7 @@ typedef struct pf_pg_table {
     char *qname;   /* quoted "schema"."name" */
     char relkind;
     double reltuples;
+    int row_security; /* row_security_active(): the role sees only some rows */
     char *comment;
     pf_pg_col *cols;
     int ncols;

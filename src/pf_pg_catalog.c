@@ -143,7 +143,8 @@ int pf_pg_table_load_oid(pf_pg *pg, unsigned oid, pf_pg_table *t, pf_err *err)
     const char *p[1] = {o};
     PGresult *r = pf_pg_exec(pg,
         "SELECT n.nspname, c.relname, c.relkind, c.reltuples::float8,"
-        " pg_catalog.obj_description(c.oid, 'pg_class')"
+        " pg_catalog.obj_description(c.oid, 'pg_class'),"
+        " pg_catalog.row_security_active(c.oid)"
         " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
         " ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
         1, p, "reading the catalog", err);
@@ -159,6 +160,7 @@ int pf_pg_table_load_oid(pf_pg *pg, unsigned oid, pf_pg_table *t, pf_err *err)
     t->relkind = PQgetvalue(r, 0, 2)[0];
     t->reltuples = strtod(PQgetvalue(r, 0, 3), NULL);
     t->comment = dup_or_null(r, 0, 4);
+    t->row_security = PQgetvalue(r, 0, 5)[0] == 't';
     int lost = !t->comment && !PQgetisnull(r, 0, 4);
     PQclear(r);
     if (!t->schema || !t->name || lost)

@@ -889,6 +889,9 @@ static int run(int argc, char **argv)
             goto fail;
         }
         ntabs++;
+        if (tabs[ntabs - 1].row_security)
+            cli_warn("table %s has row level security for this role: only the rows "
+                     "its policies let the role see are sampled", tabs[ntabs - 1].label);
         if (op.s.column && !pf_pg_table_col(&tabs[ntabs - 1], op.s.column)) {
             pf_err_set(&err, PF_E_INPUT, "column \"%.200s\" does not exist in table %s",
                        op.s.column, tabs[ntabs - 1].label);
