@@ -216,9 +216,15 @@ static int check_inputs(char **in, int n, int raw_ok, int include_unlisted,
             }
             if (raw_ok)
                 continue;
+            /* a JSONL file carries no record of how it was made, even
+             * when 'prodfuzz anonymize -o x.jsonl' wrote it: say how to
+             * get one that does, not "anonymize it" again */
             cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
-                      "copies values (examples, enums, dictionary); anonymize it first "
-                      "('prodfuzz anonymize') or pass --raw-ok", in[i]);
+                      "copies values (examples, enums, dictionary), and a plain file "
+                      "carries no record that it was anonymized; write a folder, which "
+                      "does ('prodfuzz anonymize IN -o DIR/', 'prodfuzz sample --out DIR', "
+                      "or --out DIR --format jsonl), or pass --raw-ok if it holds no "
+                      "personal data", in[i]);
             rc = EXIT_USAGE;
             break;
         }
