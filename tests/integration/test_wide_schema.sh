@@ -200,6 +200,16 @@ t_exit "odd_names_in_one_run" 0 "$P" sample --table '"select"."order"' --table '
 t_eq "odd_names_give_two_safe_folders" "$(find "$W/odd" -mindepth 1 -maxdepth 1 -type d ! -name .prodfuzz | wc -l)" 2
 t_exit "shape_of_odd_names_exits_0" 0 "$P" shape "$W/odd" -o "$W/oddshape"
 t_eq "shape_of_odd_names_writes_two_profiles" "$(ls "$W/oddshape" | wc -l)" 2
+# an empty table beside others: the others are still profiled
+t_exit "empty_and_full_tables_in_one_run" 0 "$P" sample --table wide.empty --table wide.dup "${K1[@]}" --out "$W/emp"
+t_exit "shape_of_a_per_table_folder_with_an_empty_table_exits_0" 0 "$P" shape "$W/emp" -o "$W/empshape"
+t_eq "the_full_table_gets_its_profile" "$(ls "$W/empshape" | tr '\n' ' ')" "wide.dup.shape.json "
+t_grep "the_empty_table_is_named" 'table wide.empty has no documents' "$T_ERR"
+"$P" sample --table wide.empty --table wide.dup --format jsonl "${K1[@]}" --out "$W/empj" 2>/dev/null
+t_exit "shape_of_per_table_jsonl_with_an_empty_table_exits_0" 0 "$P" shape "$W/empj" -o "$W/empjshape"
+t_exit "shape_of_an_empty_corpus_is_exit_2" 2 "$P" shape "$W/t7.c" -o "$W/x.json"
+t_grep "shape_of_an_empty_corpus_says_so" 'no documents in the input' "$T_ERR"
+t_exit "mutate_of_an_empty_corpus_is_exit_2" 2 "$P" mutate "$W/t7.c" --out "$W/x.m"
 noleak "no_planted_value_in_multi_table_outputs" "$W/dups" "$W/odd" "$W/oddshape"
 t_exit "jobs_1_on_composites" 0 "$P" sample --table wide.many --jobs 1 "${K1[@]}" --out "$W/j1.jsonl"
 t_exit "jobs_3_on_composites" 0 "$P" sample --table wide.many --jobs 3 "${K1[@]}" --out "$W/j3.jsonl"
