@@ -220,6 +220,12 @@ t_eq "limit_without_primary_key_is_reproducible" "$(sha1sum <"$W/g1.jsonl")" "$(
 t_exit "limit_on_a_composite_primary_key" 0 "$P" sample --table wide.events --limit 10 --seed 4 "${K1[@]}" --out "$W/e1.jsonl"
 t_eq "limit_on_a_composite_primary_key_gives_n_rows" "$(wc -l <"$W/e1.jsonl")" 10
 
+t_exit "percent_on_a_view_is_exit_2" 2 "$P" sample --table wide.v_types --percent 50 "${K1[@]}" --out "$W/pv.jsonl"
+t_grep "percent_on_a_view_says_to_use_limit" 'wide.v_types is a view: use --limit' "$T_ERR"
+t_exit "limit_on_a_view_exits_0" 0 "$P" sample --table wide.v_types --limit 3 "${K1[@]}" --out "$W/lv.jsonl"
+t_exit "percent_on_a_materialized_view_exits_0" 0 "$P" sample --table wide.mv_docs --percent 50 "${K1[@]}" --out "$W/pmv.jsonl"
+t_exit "percent_on_a_partitioned_table_exits_0" 0 "$P" sample --table wide.events --percent 50 --seed 1 "${K1[@]}" --out "$W/pp.jsonl"
+
 # ---- column mode on odd types ---------------------------------------------------------
 for c in who crowd x tsv nmr bin grid; do
     t_exit "column_mode_${c}_exits_0" 0 "$P" sample --table wide.types --column "$c" "${K1[@]}" --out "$W/col_$c"
