@@ -235,6 +235,16 @@ t_exit "column_mode_deep_json_exits_0" 0 "$P" sample --table wide.docs --column 
 t_exit "column_mode_toasted_text_exits_0" 0 "$P" sample --table wide.texts --column t "${K1[@]}" --out "$W/col_t"
 noleak "no_planted_value_in_column_mode" "$W"/col_* "$W/col.err"
 
+# ---- JSON nested past the parser's limit: a clear error, exit 2, no value ------------------
+t_exit "json_nested_past_the_limit_is_exit_2" 2 "$P" sample --table wide.deeper "${K1[@]}" --out "$W/deeper.jsonl"
+t_grep "json_nested_past_the_limit_is_said" 'nesting deeper than 10000 levels' "$T_ERR"
+cp "$T_ERR" "$W/deeper.err"
+t_exit "json_nested_past_the_limit_jobs_1_is_exit_2" 2 "$P" sample --table wide.deeper --jobs 1 "${K1[@]}" --out "$W/deeper.jsonl"
+t_exit "json_nested_past_the_limit_column_mode_is_exit_2" 2 "$P" sample --table wide.deeper --column j "${K1[@]}" --out "$W/deeperc"
+cat "$T_ERR" >>"$W/deeper.err"
+[ ! -e "$W/deeper.jsonl" ] && [ ! -e "$W/deeperc" ] && t_pass "nothing_written_for_a_row_that_cannot_be_parsed" || t_fail "nothing_written_for_a_row_that_cannot_be_parsed"
+noleak "no_planted_value_in_the_nesting_error" "$W/deeper.err"
+
 # ---- access control: clear errors, the documented exit code, no value -----------------
 t_exit "denied_table_is_exit_3" 3 "$P" sample --db "$READER" --table wide.denied "${K1[@]}" --out "$W/den.jsonl"
 t_grep "denied_table_is_said" 'permission denied for table denied' "$T_ERR"
