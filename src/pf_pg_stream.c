@@ -124,8 +124,8 @@ static int build_proj(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
         }
         free(q);
     }
-    if (t->ncols == 0)
-        pf_buf_adds(b, "1 AS \"?\"");
+    /* a table without columns: an empty select list (SELECT FROM ...)
+     * makes each row {}, not a made-up member */
     return 0;
 }
 

@@ -200,6 +200,9 @@ t_exit "odd_names_in_one_run" 0 "$P" sample --table '"select"."order"' --table '
 t_eq "odd_names_give_two_safe_folders" "$(find "$W/odd" -mindepth 1 -maxdepth 1 -type d ! -name .prodfuzz | wc -l)" 2
 t_exit "shape_of_odd_names_exits_0" 0 "$P" shape "$W/odd" -o "$W/oddshape"
 t_eq "shape_of_odd_names_writes_two_profiles" "$(ls "$W/oddshape" | wc -l)" 2
+t_exit "a_table_without_columns_exits_0" 0 "$P" sample --table wide.nocols "${K1[@]}" --out "$W/nocols.jsonl"
+t_eq "a_row_without_columns_is_an_empty_object" "$(sort -u "$W/nocols.jsonl") $(wc -l <"$W/nocols.jsonl")" "{} 2"
+t_exit "limit_on_a_table_without_columns_exits_0" 0 "$P" sample --table wide.nocols --limit 1 "${K1[@]}" --out "$W/nocols1.jsonl"
 # an empty table beside others: the others are still profiled
 t_exit "empty_and_full_tables_in_one_run" 0 "$P" sample --table wide.empty --table wide.dup "${K1[@]}" --out "$W/emp"
 t_exit "shape_of_a_per_table_folder_with_an_empty_table_exits_0" 0 "$P" shape "$W/emp" -o "$W/empshape"
