@@ -146,6 +146,23 @@ then t_pass "types_come_through_as_documented"
 else t_fail "types_come_through_as_documented"; fi
 rm -f "$W/kd.jsonl"
 
+# text of every Unicode plane, RTL, emoji, combining marks, escapes and
+# whitespace: the same code points and bytes per value as the original
+"$P" sample --table wide.texts --policy "$W/keep.json" --no-verify "${K1[@]}" --out "$W/kt.jsonl" 2>/dev/null
+if python3 - "$W/t2.jsonl" "$W/kt.jsonl" <<'PY'
+import json, sys
+for a, k in zip(map(json.loads, open(sys.argv[1])), map(json.loads, open(sys.argv[2]))):
+    for c in ("t", "v"):
+        if k[c] is None:
+            assert a[c] is None
+            continue
+        assert (len(a[c]), len(a[c].encode())) == (len(k[c]), len(k[c].encode())), (k["id"], c)
+        assert a[c] == k[c] or k[c].strip() != "", (k["id"], c)   # only blank text stays as it is
+PY
+then t_pass "text_keeps_code_points_and_bytes_in_every_plane"
+else t_fail "text_keeps_code_points_and_bytes_in_every_plane"; fi
+rm -f "$W/kt.jsonl"
+
 # ---- types after the default policy: valid where the value's form matters -----------
 if python3 - "$W/t1.jsonl" "$W/t3.jsonl" "$W/t2.jsonl" "$W/k.jsonl" <<'PY'
 import json, sys
@@ -203,6 +220,13 @@ t_eq "shape_of_odd_names_writes_two_profiles" "$(ls "$W/oddshape" | wc -l)" 2
 t_exit "a_table_without_columns_exits_0" 0 "$P" sample --table wide.nocols "${K1[@]}" --out "$W/nocols.jsonl"
 t_eq "a_row_without_columns_is_an_empty_object" "$(sort -u "$W/nocols.jsonl") $(wc -l <"$W/nocols.jsonl")" "{} 2"
 t_exit "limit_on_a_table_without_columns_exits_0" 0 "$P" sample --table wide.nocols --limit 1 "${K1[@]}" --out "$W/nocols1.jsonl"
+# a rule for public.dup is not a rule for wide.dup (same name, other schema)
+echo '{"format":"prodfuzz-policy","version":1,"rules":[{"table":"dup","path":"$.**","action":"keep"},{"path":"dup.what","action":"keep"}]}' >"$W/dup.json"
+t_exit "a_policy_for_public_dup_samples_wide_dup" 0 "$P" sample --table wide.dup --policy "$W/dup.json" "${K1[@]}" --out "$W/dup2.jsonl"
+noleak "a_rule_for_one_table_does_not_keep_values_of_its_namesake" "$W/dup2.jsonl"
+"$P" sample --table dup --policy "$W/dup.json" "${K1[@]}" --no-verify --out "$W/dup1.jsonl" 2>/dev/null
+t_grep "the_rule_still_keeps_its_own_table" '"who":"Zqvpublicdup"' "$W/dup1.jsonl"
+rm -f "$W/dup1.jsonl"
 # an empty table beside others: the others are still profiled
 t_exit "empty_and_full_tables_in_one_run" 0 "$P" sample --table wide.empty --table wide.dup "${K1[@]}" --out "$W/emp"
 t_exit "shape_of_a_per_table_folder_with_an_empty_table_exits_0" 0 "$P" shape "$W/emp" -o "$W/empshape"
