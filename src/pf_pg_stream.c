@@ -113,6 +113,8 @@ static int build_proj(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
                             "'base64'), E'\\n', '') AS %s", q, q);
             else
                 pf_buf_addf(b, "pg_catalog.encode(t.%s, 'hex') AS %s", q, q);
+        } else if (!strcmp(c->typname, "_hstore")) {
+            pf_buf_addf(b, "t.%s::text[] AS %s", q, q); /* as below, per element */
         } else if (!strcmp(c->typname, "hstore")) {
             /* row_to_json would make an hstore a JSON object whose keys
              * are field names to the policy ("keys": "auto" keeps them);

@@ -132,6 +132,7 @@ assert str(rows[5]["n"]).startswith("7333") and len(str(rows[5]["n"])) == 1000
 if sys.argv[3] == "2":
     # hstore keys are data: the text form, one string (sample.md)
     assert r1["ci"] == "ZqvCitextValue" and r1["hs"] == '"other"=>NULL, "zqvhkey"=>"Zqvhvalue"', r1["hs"]
+    assert r1["hsa"] == ['"zqvhakey"=>"1"', None], r1["hsa"]
 raw = open(sys.argv[2]).read()
 assert '"a": "Zqvdupfirst", "a": "Zqvdupsecond"' in raw      # json keeps duplicate keys
 assert '"n": 1e400' in raw and '"z": -0' in raw and '"Zqv\\u0000nul"' in raw
