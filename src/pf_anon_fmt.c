@@ -498,6 +498,21 @@ static int fpe_core(pf_xf *xf, const char *s, size_t n, int first_nz, pf_buf *ou
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* The special values PostgreSQL prints for numeric, float, date and
+ * timestamp (NaN, Infinity, -Infinity, infinity, -infinity) and for an
+ * empty range (empty): keywords of the type, never personal data, and
+ * exactly what parsers trip on, so a transform keeps them (a scramble
+ * turned "NaN" into "DdI", a value no column can hold). */
+static int pg_special(const char *s, size_t n)
+{
+    static const char *const w[] = {"NaN", "Infinity", "-Infinity", "infinity",
+                                    "-infinity", "empty"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (n == strlen(w[i]) && !memcmp(s, w[i], n))
+            return 1;
+    return 0;
+}
+
 pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
                    pf_buf *out)
 {
@@ -519,6 +534,11 @@ pf_xr pf_xf_string(pf_xf *xf, const pf_action *act, const char *s, size_t n,
     }
     if (n == 0)
         return PF_XR_STRING;
+    if (pg_special(s, n)) {
+        pf_buf_add(out, s, n);
+        xf->kept_parts = 1;
+        return PF_XR_STRING;
+    }
     size_t at;
     switch (act->kind) {
     case PF_ACT_EMAIL:

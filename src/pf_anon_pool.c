@@ -257,8 +257,11 @@ int pf_anon_pool_new(pf_anon_pool **out, const pf_key *key, const pf_policy *pol
 /* Hand one finished document to the caller: replay its leak log, emit. */
 static int emit_item(pf_anon_pool *p, batch *b, const pitem *it, pf_err *err)
 {
+    /* a document that failed early (too deep) logged nothing: the batch
+     * may have no log buffer at all, and NULL + 0 is undefined */
     if (p->verify)
-        pf_anon_replay(p->main, b->log + it->log_off, it->log_n, b->in.data + it->row_off,
+        pf_anon_replay(p->main, b->log ? b->log + it->log_off : NULL, it->log_n,
+                       b->in.data + it->row_off,
                        b->in.data + it->in_off, it->in_len);
     pf_anon_result r;
     memset(&r, 0, sizeof r);
@@ -266,7 +269,9 @@ static int emit_item(pf_anon_pool *p, batch *b, const pitem *it, pf_err *err)
     r.row = b->in.data + it->row_off;
     r.in = b->in.data + it->in_off;
     r.in_len = it->in_len;
-    r.out = b->out.data + it->out_off;
+    /* a batch whose documents all failed (too deep, not JSON) has no
+     * output buffer at all: no pointer arithmetic on NULL */
+    r.out = b->out.data ? b->out.data + it->out_off : NULL;
     r.out_len = it->out_len;
     r.text = it->text;
     r.tag = it->tag;

@@ -70,6 +70,7 @@ typedef struct pf_pg_col {
     char *comment;   /* col_description or NULL */
     double n_distinct; /* pg_stats.n_distinct, 0 when unknown */
     char *seclabel;  /* SECURITY LABEL FOR anon, NULL when none */
+    int readable;    /* has_column_privilege(SELECT) for the session's role */
 } pf_pg_col;
 
 typedef struct pf_pg_fk {
@@ -87,6 +88,7 @@ typedef struct pf_pg_table {
     char *qname;   /* quoted "schema"."name" */
     char relkind;
     double reltuples;
+    int row_security; /* row_security_active(): the role sees only some rows */
     char *comment;
     pf_pg_col *cols;
     int ncols;

@@ -23,7 +23,8 @@ static int load_columns(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
     PGresult *r = pf_pg_exec(pg,
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
         " COALESCE(bt.typname, ty.typname), COALESCE(bt.typcategory, ty.typcategory),"
-        " a.attnotnull, pg_catalog.col_description(a.attrelid, a.attnum)"
+        " a.attnotnull, pg_catalog.col_description(a.attrelid, a.attnum),"
+        " pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')"
         " FROM pg_catalog.pg_attribute a"
         " JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_type bt ON ty.typtype = 'd' AND bt.oid = ty.typbasetype"
@@ -46,6 +47,7 @@ static int load_columns(pf_pg *pg, pf_pg_table *t, const char *oid, pf_err *err)
         c->typcat = PQgetvalue(r, i, 3)[0];
         c->notnull = PQgetvalue(r, i, 4)[0] == 't';
         c->comment = dup_or_null(r, i, 5);
+        c->readable = PQgetvalue(r, i, 6)[0] == 't';
         if (!c->name || !c->type || !c->typname ||
             (!c->comment && !PQgetisnull(r, i, 5))) {
             PQclear(r);
@@ -141,7 +143,8 @@ int pf_pg_table_load_oid(pf_pg *pg, unsigned oid, pf_pg_table *t, pf_err *err)
     const char *p[1] = {o};
     PGresult *r = pf_pg_exec(pg,
         "SELECT n.nspname, c.relname, c.relkind, c.reltuples::float8,"
-        " pg_catalog.obj_description(c.oid, 'pg_class')"
+        " pg_catalog.obj_description(c.oid, 'pg_class'),"
+        " pg_catalog.row_security_active(c.oid)"
         " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
         " ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
         1, p, "reading the catalog", err);
@@ -157,6 +160,7 @@ int pf_pg_table_load_oid(pf_pg *pg, unsigned oid, pf_pg_table *t, pf_err *err)
     t->relkind = PQgetvalue(r, 0, 2)[0];
     t->reltuples = strtod(PQgetvalue(r, 0, 3), NULL);
     t->comment = dup_or_null(r, 0, 4);
+    t->row_security = PQgetvalue(r, 0, 5)[0] == 't';
     int lost = !t->comment && !PQgetisnull(r, 0, 4);
     PQclear(r);
     if (!t->schema || !t->name || lost)

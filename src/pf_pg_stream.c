@@ -66,12 +66,23 @@ static void add_tablesample(pf_buf *b, pf_pg_method m, double pct, int64_t seed)
                 m == PF_PG_SYSTEM ? "SYSTEM" : "BERNOULLI", pct, (long long)seed);
 }
 
-/* SELECT t.* FROM table AS t [TABLESAMPLE] [WHERE] [ORDER BY hash LIMIT n] */
+/* SELECT t.* FROM table AS t [TABLESAMPLE] [WHERE] [ORDER BY hash LIMIT n].
+ * Column mode selects t.COL alone: `t.*` needs SELECT on every column, and
+ * a role granted only the one column (GRANT SELECT (col)) must be able to
+ * sample it. */
 static int build_inner(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
                        const pf_pg_sample *s, pf_pg_method m, double pct,
                        pf_err *err)
 {
-    pf_buf_addf(b, "SELECT t.* FROM %s AS t", t->qname);
+    const pf_pg_col *col = s->column ? pf_pg_table_col(t, s->column) : NULL;
+    if (col) {
+        pf_buf_adds(b, "SELECT t.");
+        if (add_ident(pg, b, col->name, err) < 0)
+            return -1;
+        pf_buf_addf(b, " FROM %s AS t", t->qname);
+    } else {
+        pf_buf_addf(b, "SELECT t.* FROM %s AS t", t->qname);
+    }
     add_tablesample(b, m, pct, s->seed);
     if (s->where && *s->where)
         pf_buf_addf(b, " WHERE (%s)", s->where);
@@ -102,13 +113,21 @@ static int build_proj(pf_pg *pg, pf_buf *b, const pf_pg_table *t,
                             "'base64'), E'\\n', '') AS %s", q, q);
             else
                 pf_buf_addf(b, "pg_catalog.encode(t.%s, 'hex') AS %s", q, q);
+        } else if (!strcmp(c->typname, "_hstore")) {
+            pf_buf_addf(b, "t.%s::text[] AS %s", q, q); /* as below, per element */
+        } else if (!strcmp(c->typname, "hstore")) {
+            /* row_to_json would make an hstore a JSON object whose keys
+             * are field names to the policy ("keys": "auto" keeps them);
+             * hstore keys are free-form data, so the text form goes as one
+             * string and is anonymized as a whole */
+            pf_buf_addf(b, "t.%s::text AS %s", q, q);
         } else {
             pf_buf_addf(b, "t.%s", q);
         }
         free(q);
     }
-    if (t->ncols == 0)
-        pf_buf_adds(b, "1 AS \"?\"");
+    /* a table without columns: an empty select list (SELECT FROM ...)
+     * makes each row {}, not a made-up member */
     return 0;
 }
 
@@ -353,6 +372,19 @@ int pf_pg_stream_rows(pf_pg *pg, const pf_pg_table *t, const char *rows_sql,
         pf_buf_addf(&q, "COPY (SELECT t.%s%s FROM (", qc, bytea ? "" : "::text");
         free(qc);
     } else {
+        /* A whole row needs every column: name the first one the role
+         * cannot read (column privileges), and the way out, rather than
+         * the server's "permission denied for table" (which stays when
+         * the role can read no column at all) */
+        int nread = 0;
+        for (int i = 0; i < t->ncols; i++)
+            nread += t->cols[i].readable;
+        for (int i = 0; nread > 0 && i < t->ncols; i++)
+            if (!t->cols[i].readable)
+                return pf_err_set(err, PF_E_ENV, "%s: the role cannot read column "
+                                  "\"%.200s\" of table %s (column privileges): "
+                                  "GRANT SELECT on it, or sample a readable column "
+                                  "with --column", what, t->cols[i].name, t->label);
         pf_buf_adds(&q, "COPY (SELECT pg_catalog.row_to_json(s) FROM (SELECT ");
         if (build_proj(pg, &q, t, s, err) < 0)
             goto fail;

@@ -406,14 +406,22 @@ int pf_policy_load(const char *path, pf_policy **out, pf_err *err)
 }
 
 /* "public.users" matches a rule for "users" too. */
+/* Does a rule's table name a table label? Labels are "users" in public
+ * and "schema.table" elsewhere; "public.users" names users too. Nothing
+ * else: matching the label's last dotted part made a rule for public.dup
+ * (a keep, say) apply to audit.dup, another table of the same name, and a
+ * rule for "Name" to the table sales."Weird.Name". */
 static int table_is(const char *table, const char *name)
 {
     if (!table)
         return 0;
     if (!strcmp(table, name))
         return 1;
-    const char *dot = strrchr(table, '.');
-    return dot && !strcmp(dot + 1, name);
+    static const char pub[] = "public.";
+    size_t pn = sizeof pub - 1;
+    if (!strncmp(name, pub, pn) && !strcmp(name + pn, table))
+        return 1;
+    return !strncmp(table, pub, pn) && !strcmp(table + pn, name);
 }
 
 const pf_rule *pf_policy_match(const pf_policy *p, const char *table,

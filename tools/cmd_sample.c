@@ -889,6 +889,19 @@ static int run(int argc, char **argv)
             goto fail;
         }
         ntabs++;
+        if (tabs[ntabs - 1].row_security)
+            cli_warn("table %s has row level security for this role: only the rows "
+                     "its policies let the role see are sampled", tabs[ntabs - 1].label);
+        if (op.percent_set && (tabs[ntabs - 1].relkind == 'v' ||
+                               tabs[ntabs - 1].relkind == 'f')) {
+            /* said before any row is read, not as the server's error
+             * halfway through a run of several tables */
+            pf_err_set(&err, PF_E_USAGE, "--percent samples with TABLESAMPLE, which works on "
+                       "tables and materialized views; %s is a %s: use --limit N "
+                       "(random rows, reproducible per --seed)", tabs[ntabs - 1].label,
+                       tabs[ntabs - 1].relkind == 'v' ? "view" : "foreign table");
+            goto fail;
+        }
         if (op.s.column && !pf_pg_table_col(&tabs[ntabs - 1], op.s.column)) {
             pf_err_set(&err, PF_E_INPUT, "column \"%.200s\" does not exist in table %s",
                        op.s.column, tabs[ntabs - 1].label);

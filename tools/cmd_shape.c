@@ -216,9 +216,15 @@ static int check_inputs(char **in, int n, int raw_ok, int include_unlisted,
             }
             if (raw_ok)
                 continue;
+            /* a JSONL file carries no record of how it was made, even
+             * when 'prodfuzz anonymize -o x.jsonl' wrote it: say how to
+             * get one that does, not "anonymize it" again */
             cli_error("%s is a plain file, not an anonymized corpus folder: a profile "
-                      "copies values (examples, enums, dictionary); anonymize it first "
-                      "('prodfuzz anonymize') or pass --raw-ok", in[i]);
+                      "copies values (examples, enums, dictionary), and a plain file "
+                      "carries no record that it was anonymized; write a folder, which "
+                      "does ('prodfuzz anonymize IN -o DIR/', 'prodfuzz sample --out DIR', "
+                      "or --out DIR --format jsonl), or pass --raw-ok if it holds no "
+                      "personal data", in[i]);
             rc = EXIT_USAGE;
             break;
         }
@@ -440,8 +446,12 @@ static int build(char **in, int n, const pf_shape_opts *o, size_t max_doc, int j
     cli_progress_done();
     pf_docs_close(&d);
     if (!rc && pf_shape_builder_documents(b) == 0) {
-        cli_error("no valid JSON document in the input (%llu invalid)",
-                  (unsigned long long)pf_shape_builder_invalid(b));
+        if (pf_shape_builder_invalid(b))
+            cli_error("no valid JSON document in the input (%llu invalid)",
+                      (unsigned long long)pf_shape_builder_invalid(b));
+        else
+            cli_error("no documents in the input: nothing to profile (a corpus sampled "
+                      "from an empty table, or one no row matched, is empty)");
         rc = EXIT_USAGE;
     }
     if (!rc)
@@ -502,7 +512,18 @@ static int build_tables(const char *dir, const pf_shape_opts *so, size_t max_doc
     }
     if (!rc && (pf_fs_mkdirs(out, 0755, &e) < 0 || (dict && pf_fs_mkdirs(dict, 0755, &e) < 0)))
         rc = cli_fail(&e);
+    size_t skipped = 0;
     for (size_t i = 0; i < nt && !rc; i++) {
+        /* an empty table (production has them, and a --where may match no
+         * row) has no shape: it gets no profile, and the other tables
+         * still get theirs */
+        if (l.tables[i].documents == 0) {
+            cli_warn("%s/%s: table %s has no documents (an empty table, or no row "
+                     "matched): no profile for it", dir, l.tables[i].path,
+                     l.tables[i].table);
+            skipped++;
+            continue;
+        }
         char base[256];
         snprintf(base, sizeof base, "%s", l.tables[i].path);
         size_t bl = strlen(base);
@@ -520,8 +541,15 @@ static int build_tables(const char *dir, const pf_shape_opts *so, size_t max_doc
         pf_buf_free(&po);
         pf_buf_free(&pd);
     }
-    if (!rc)
+    if (!rc && skipped == nt) {
+        cli_error("%s: no table has documents: nothing to profile", dir);
+        rc = EXIT_USAGE;
+    } else if (!rc && skipped) {
+        cli_info("one profile per table (%zu) in %s; %zu empty table%s skipped", nt - skipped,
+                 out, skipped, skipped == 1 ? "" : "s");
+    } else if (!rc) {
         cli_info("one profile per table (%zu) in %s", nt, out);
+    }
     for (size_t i = 0; i < nt; i++) {
         if (child)
             free(child[i]);

@@ -658,6 +658,32 @@ static void bare_text_values_are_scrambled(void **st)
     pf_anon_free(a);
 }
 
+/* PostgreSQL's special values are type keywords, not data: every
+ * transforming action keeps them, the leak check does not report them, and
+ * a word that merely starts like one is still scrambled. */
+static void postgres_special_values_are_kept(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    const char *doc = "{\"n\":\"NaN\",\"i\":\"Infinity\",\"m\":\"-Infinity\","
+                      "\"d\":\"infinity\",\"t\":\"-infinity\",\"r\":\"empty\","
+                      "\"w\":\"Infinityx\",\"v\":\"nan\"}";
+    char *o = anon(a, "t", doc);
+    assert_non_null(strstr(o, "\"n\":\"NaN\",\"i\":\"Infinity\",\"m\":\"-Infinity\","
+                              "\"d\":\"infinity\",\"t\":\"-infinity\",\"r\":\"empty\","));
+    assert_null(strstr(o, "Infinityx"));
+    assert_null(strstr(o, "\"nan\""));
+    assert_int_equal(pf_anon_leaks(a), 0);
+    free(o);
+    pf_anon_free(a);
+    a = engine("unit test key 0123456789",
+               "{\"format\":\"prodfuzz-policy\",\"version\":1,\"default\":\"email\"}", 1);
+    o = anon(a, "t", "{\"n\":\"NaN\",\"e\":\"empty\"}");
+    assert_string_equal(o, "{\"n\":\"NaN\",\"e\":\"empty\"}");
+    free(o);
+    pf_anon_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +706,7 @@ int main(void)
         cmocka_unit_test(explain_lists_paths_and_actions_never_values),
         cmocka_unit_test(bad_json_is_an_input_error),
         cmocka_unit_test(bare_text_values_are_scrambled),
+        cmocka_unit_test(postgres_special_values_are_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

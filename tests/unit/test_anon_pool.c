@@ -324,6 +324,47 @@ static void pool_stops_when_emit_fails(void **st)
     }
 }
 
+static int count_failed(void *ctx, const pf_anon_result *r, pf_err *err)
+{
+    (void)err;
+    int *n = ctx;
+    if (r->rc < 0 && r->err->code == PF_E_INPUT && r->out_len == 0)
+        (*n)++;
+    return 0;
+}
+
+/* A batch whose only document fails before any output or leak log (JSON
+ * nested past the parser's limit, as a production json column can be)
+ * has no output and no log buffer: emitting it must not do arithmetic on
+ * NULL (UBSan stopped `prodfuzz anonymize` there). */
+static void a_batch_of_only_failed_documents_is_emitted(void **st)
+{
+    (void)st;
+    pf_key k;
+    key_of(&k, "pool test key 0123456789");
+    pf_buf d = PF_BUF_INIT;
+    pf_buf_adds(&d, "{\"a\":");
+    for (int i = 0; i < 20000; i++)
+        pf_buf_addc(&d, '[');
+    for (int i = 0; i < 20000; i++)
+        pf_buf_addc(&d, ']');
+    pf_buf_addc(&d, '}');
+    for (int verify = 0; verify <= 1; verify++) {
+        for (int jobs = 1; jobs <= 2; jobs++) {
+            int failed = 0;
+            pf_anon_pool *p = NULL;
+            pf_err e = PF_ERR_INIT;
+            assert_int_equal(pf_anon_pool_new(&p, &k, NULL, verify, jobs, count_failed,
+                                              &failed, &e), 0);
+            assert_int_equal(pf_anon_pool_put(p, 0, NULL, "r", d.data, d.len, 0, &e), 0);
+            assert_int_equal(pf_anon_pool_flush(p, &e), 0);
+            assert_int_equal(failed, 1);
+            pf_anon_pool_free(p);
+        }
+    }
+    pf_buf_free(&d);
+}
+
 /* After pf_anon_pool_engine the workers are stopped: a put or flush is an
  * error, not a wait for workers that are gone (it used to hang: the alarm
  * turns a hang into a failure). */
@@ -432,6 +473,7 @@ int main(void)
         cmocka_unit_test(pool_stops_when_emit_fails),
         cmocka_unit_test(put_after_the_engine_was_taken_fails_at_once),
         cmocka_unit_test(workers_do_not_block_fault_signals),
+        cmocka_unit_test(a_batch_of_only_failed_documents_is_emitted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,6 +111,18 @@ static void table_qualified_paths_apply_in_their_table(void **st)
     const char *tab = HEAD "\"rules\":[{\"table\":\"users\",\"path\":\"$.status\",\"action\":\"keep\"}]}";
     assert_true(kept(tab, "users", "{\"status\":\"active\"}"));
     assert_false(kept(tab, NULL, "{\"status\":\"active\"}"));
+    assert_true(kept(tab, "public.users", "{\"status\":\"active\"}"));
+    /* the same table name in another schema, or a name that only ends like
+     * the table's, is another table */
+    assert_false(kept(bare, "audit.users", "{\"status\":\"active\"}"));
+    assert_false(kept(tab, "audit.users", "{\"status\":\"active\"}"));
+    assert_false(kept(tab, "sales.Weird.users", "{\"status\":\"active\"}"));
+    const char *pubtab = HEAD "\"rules\":[{\"table\":\"public.users\",\"path\":\"$.status\",\"action\":\"keep\"}]}";
+    assert_true(kept(pubtab, "users", "{\"status\":\"active\"}"));
+    assert_false(kept(pubtab, "audit.users", "{\"status\":\"active\"}"));
+    const char *sch = HEAD "\"rules\":[{\"table\":\"audit.users\",\"path\":\"$.status\",\"action\":\"keep\"}]}";
+    assert_true(kept(sch, "audit.users", "{\"status\":\"active\"}"));
+    assert_false(kept(sch, "users", "{\"status\":\"active\"}"));
     const char *any = HEAD "\"rules\":[{\"path\":\"$.**.status\",\"action\":\"keep\"}]}";
     assert_true(kept(any, "orders", "{\"a\":{\"b\":[{\"status\":\"active\"}]}}"));
     /* first matching rule wins */
