@@ -138,6 +138,9 @@ enum {
     C_VARL,
     C_VARU,
     C_DIGIT_ANY, /* digits without the leading-zero rule */
+    C_RAWCONT,   /* a byte of no valid UTF-8 sequence, 0x80-0xBF: 0x80-0xBF */
+    C_RAWLEAD,   /* one of 0xC0-0xFF in no valid sequence: a byte never
+                    valid in UTF-8 (0xC0, 0xC1, 0xF5-0xFF) */
     C_UNI = 16,  /* + index into ucls */
     C_FALLBACK = 0x80000000u /* | block base */
 };

@@ -162,6 +162,8 @@ size_t pf_xs_encode_digit(uint32_t cls, uint32_t d, char *o)
     case C_HEXU: o[0] = "0123456789ABCDEF"[d]; return 1;
     case C_VARL: o[0] = "89ab"[d]; return 1;
     case C_VARU: o[0] = "89AB"[d]; return 1;
+    case C_RAWCONT: o[0] = (char)(0x80 + d); return 1;
+    case C_RAWLEAD: o[0] = (char)(d < 2 ? 0xC0 + d : 0xF5 + (d - 2)); return 1;
     default: break;
     }
     if (cls & C_FALLBACK)
@@ -312,10 +314,27 @@ void pf_xs_scramble(pf_xf *xf, unsigned tag, const char *s, size_t n,
         } else {
             uint32_t cp;
             w = u8dec(u + i, n - i, &cp);
-            if (w == 0)
-                w = 1;
-            else
+            if (w != 0) {
                 cl = classify_cp(cp, &v, &r);
+            } else if (c == 0xED && n - i >= 3 && (u[i + 1] & 0xE0) == 0xA0 &&
+                       (u[i + 2] & 0xC0) == 0x80) {
+                /* a surrogate (a lone \ud800 escape decodes to these
+                 * three bytes): kept whole, it goes out as the escape */
+                w = 3;
+            } else if (c < 0xC0) {
+                /* text in a legacy encoding (a database in SQL_ASCII
+                 * holding cp1251 or Latin-1 names) is all such bytes:
+                 * kept, it would go out verbatim. Scrambled like
+                 * letters, each stays a byte of no valid sequence, so
+                 * the value stays invalid UTF-8 at the same places: a
+                 * stray continuation byte stays one, */
+                w = 1, cl = C_RAWCONT, r = 64, v = c - 0x80;
+            } else {
+                /* and a lead byte becomes one never valid in UTF-8, so
+                 * no scrambled continuation byte after it can complete
+                 * a character */
+                w = 1, cl = C_RAWLEAD, r = 13, v = c <= 0xC1 ? c - 0xC0 : c >= 0xF5 ? c - 0xF5 + 2 : c % 13;
+            }
             leading = 1;
         }
         if (cl == C_KEEP) {

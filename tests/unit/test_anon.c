@@ -140,6 +140,62 @@ static void scramble_keeps_length_classes_and_separators(void **st)
     pf_anon_free(a);
 }
 
+/* Text in a legacy encoding (what a SQL_ASCII database holds: cp1251 or
+ * Latin-1 names) is not valid UTF-8: every such byte is scrambled too,
+ * and stays a byte of no valid sequence at the same place. */
+static void text_in_a_legacy_encoding_is_scrambled_not_kept(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 1);
+    static const char *vals[] = {
+        "\xc8\xe2\xe0\xed\xee\xe2 \xc8\xe2\xe0\xed", /* cp1251 */
+        "Jos\xe9 Garc\xed\x61 M\xfcller",              /* Latin-1 */
+        "\x80\x81\xbf\xc0\xc1\xf5\xff\xed\x80",         /* strays, never-valid */
+        "caf\xc3",                                      /* cut at the end */
+    };
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        const char *v = vals[i];
+        size_t n = strlen(v);
+        pf_buf d = PF_BUF_INIT;
+        pf_buf_adds(&d, "{\"v\":");
+        pf_buf_add_json_bytes(&d, v, n);
+        pf_buf_addc(&d, '}');
+        char *o = anon(a, NULL, d.data);
+        char *again = anon(a, NULL, d.data);
+        assert_string_equal(o, again); /* deterministic */
+        pf_buf_free(&d);
+        size_t on;
+        char *r = field(o, "v", &on);
+        assert_int_equal(on, n);
+        size_t changed = 0;
+        for (size_t b = 0; b < n; b++) {
+            unsigned char x = (unsigned char)v[b], y = (unsigned char)r[b];
+            if (x >= 0x80) {
+                /* an invalid byte stays invalid: a stray continuation
+                 * byte stays one, anything else becomes a byte never
+                 * valid in UTF-8 */
+                if (x < 0xC0)
+                    assert_true(y >= 0x80 && y < 0xC0);
+                else
+                    assert_true(y == 0xC0 || y == 0xC1 || y >= 0xF5);
+                changed += x != y;
+            } else {
+                assert_int_equal(cls(y), cls(x));
+            }
+        }
+        assert_false(pf_utf8_valid(r, on));
+        assert_memory_not_equal(r, v, n);
+        if (i == 0) /* an all-cp1251 name: no byte run of it survives */
+            assert_null(memmem(r, on, "\xc8\xe2\xe0", 3));
+        assert_true(changed > 0);
+        assert_int_equal(pf_anon_leaks(a), 0);
+        free(r);
+        free(o);
+        free(again);
+    }
+    pf_anon_free(a);
+}
+
 static void same_key_same_output_other_key_other_output(void **st)
 {
     (void)st;
@@ -689,6 +745,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scramble_keeps_length_classes_and_separators),
         cmocka_unit_test(same_key_same_output_other_key_other_output),
+        cmocka_unit_test(text_in_a_legacy_encoding_is_scrambled_not_kept),
         cmocka_unit_test(twenty_thousand_distinct_values_stay_distinct),
         cmocka_unit_test(shared_prefixes_do_not_survive),
         cmocka_unit_test(formats_stay_valid),
