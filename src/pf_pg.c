@@ -259,11 +259,19 @@ int pf_pg_connect(pf_pg **out, const char *conninfo, long statement_timeout_ms,
         {"extra_float_digits", "3"},
         {"bytea_output", "hex"},
         {"IntervalStyle", "postgres"},
-        {"client_encoding", "UTF8"},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (set_guc(pg, fixed[i][0], fixed[i][1], err) < 0)
             goto fail;
+    /* UTF-8 from every encoding the server converts; a SQL_ASCII server
+     * never checked its bytes (legacy systems keep cp1251 or Latin-1 text
+     * there), and converting them to UTF-8 fails the whole table with
+     * SQLSTATE 22021: take them as stored, which anonymize scrambles
+     * like any other text (docs/sample.md) */
+    const char *senc = PQparameterStatus(pg->conn, "server_encoding");
+    if (set_guc(pg, "client_encoding",
+                senc && !strcmp(senc, "SQL_ASCII") ? "SQL_ASCII" : "UTF8", err) < 0)
+        goto fail;
     if (set_guc(pg, "statement_timeout", tmo, err) < 0 || begin(pg, err) < 0)
         goto fail;
     *out = pg;

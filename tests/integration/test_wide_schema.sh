@@ -296,4 +296,20 @@ cat "$T_OUT" "$T_ERR" >"$W/explain.out"
 t_exit "sample_with_the_init_policy_exits_0" 0 "$P" sample --table wide.types --policy "$W/pol.json" "${K1[@]}" --out "$W/pol.jsonl"
 # (the init policy keeps quantities and timestamps by design: pol.jsonl is not grepped)
 noleak "no_planted_value_in_policy_outputs" "$W/pol.json" "$W/explain.out"
+# ---- a SQL_ASCII database holding names in legacy encodings ---------------------------
+# (what old systems carry: bytes the server never checked; cp1251 and Latin-1
+# names are not valid UTF-8, and must not be kept as if they were punctuation)
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS pf_ascii" \
+    -c "CREATE DATABASE pf_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null 2>&1
+if PGDATABASE=pf_ascii "${PSQL[@]}" -c "CREATE TABLE people (id int PRIMARY KEY, name text, city text)" \
+    -c "INSERT INTO people VALUES (1, E'\\xC8\\xE2\\xE0\\xED\\xEE\\xE2 \\xC8\\xE2\\xE0\\xED', E'Jos\\xE9 Garc\\xEDa'), (2, E'\\xD1\\xE8\\xE4\\xEE\\xF0\\xEE\\xE2', E'M\\xFCnchen')" >/dev/null 2>"$W/ascii.log"; then
+    t_exit "sample_of_a_sql_ascii_database_exits_0" 0 "$P" sample --db "dbname=pf_ascii" --table people "${K1[@]}" --out "$W/ascii.jsonl"
+    t_eq "sql_ascii_rows_all_sampled" "$(wc -l <"$W/ascii.jsonl")" 2
+    # no three raw bytes of a legacy-encoded name survive
+    hits=$(LC_ALL=C grep -c -e $'\xC8\xE2\xE0' -e $'\xD1\xE8\xE4' -e $'Garc\xED' -e $'\xFCnchen' "$W/ascii.jsonl")
+    t_eq "legacy_encoded_names_are_scrambled_not_kept" "$hits" 0
+    t_exit "shape_takes_the_sql_ascii_corpus" 0 "$P" shape "$W/ascii.jsonl" --raw-ok -o "$W/ascii.shape.json"
+else
+    t_skip "sql_ascii_database" "cannot create one: $(head -c 200 "$W/ascii.log")"
+fi
 t_done
