@@ -163,7 +163,8 @@ pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
     pf_buf_init(&m->tmp);
     pf_buf_init(&m->reduced);
     m->last = PF_M_NONE;
-    m->credit = PF_CREDIT_MAX;
+    m->credit[0] = PF_CREDIT_MID_START;
+    m->credit[1] = PF_CREDIT_HUGE_START;
     pf_mutator_seed(m, 0);
     return m;
 }
@@ -334,7 +335,8 @@ size_t pf_mbudget(const pf_mctx *c, size_t s, size_t e)
 int pf_mcredit_short(const pf_mctx *c, size_t s, size_t e, uint64_t n)
 {
     uint64_t keep = c->len - (e - s);
-    return c->max < c->hard_max && keep + n > c->max && keep + n <= c->hard_max;
+    return c->sched && keep + n <= c->hard_max &&
+           !pf_msize_affords(c->m, (size_t)(keep + n));
 }
 
 int pf_msplice(pf_mctx *c, size_t s, size_t e, const char *repl, size_t n)
@@ -660,9 +662,10 @@ static int text_depth(const char *s, size_t n, int stop)
 }
 
 static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
-                     size_t max, size_t hard_max, pf_buf *out, pf_err *err)
+                     size_t max, size_t hard_max, int sched, pf_buf *out,
+                     pf_err *err)
 {
-    pf_mctx c = {m, &m->j, in, len, max, out, hard_max};
+    pf_mctx c = {m, &m->j, in, len, max, out, hard_max, sched};
     m->amount = 0;
     pf_buf_reset(out);
     pf_buf_reset(&m->scratch); /* clears a sticky oom of an earlier call */
@@ -691,7 +694,7 @@ int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
         return perr.code == PF_E_NOMEM ? pf_err_set(err, PF_E_NOMEM,
                                                     "out of memory")
                                        : 0;
-    return run_class(m, cls, in, len, max_size, max_size, out, err);
+    return run_class(m, cls, in, len, max_size, max_size, 0, out, err);
 }
 
 static int mutate_one(pf_mutator *m, const char *in, size_t len,
@@ -751,7 +754,7 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
         /* and always when the growth credit cannot pay for a mutant of
          * its size: grown parents are then mutated as the exception,
          * not as the rule */
-        int afford = len <= pf_msize_allowed(m);
+        int afford = pf_msize_affords(m, len);
         if (grown && (!afford || (far ? pf_mchance(m, 63, 64) : pf_mchance(m, 7, 8)))) {
             if (pf_msize_reduce(m, in, len, depth, max_size, &m->reduced, err) < 0)
                 return -1;
@@ -791,16 +794,21 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
      * characters, broken UTF-8, valid but rare text) whose bugs are one
      * character in the right string, which plain libFuzzer with a
      * dictionary reaches within a fraction of a second too, and its
-     * mutants cost no more to run than their parents. Grown parents are the size schedule's business; without it, as in
+     * mutants cost no more to run than their parents; while the schedule
+     * is still learning the typical size (its first 1,024 mutants, a few
+     * hundredths of a second) it weighs four: that is when
+     * plain libFuzzer finds those bugs, in a few thousand executions.
+     * Grown parents are the size schedule's business; without it, as in
      * `prodfuzz mutate`, a 50 KB production document gets class mutants
      * like any other. */
     unsigned mask = m->cfg.classes & PF_M_ALL;
+    int warm = m->size_seen < PF_SIZE_LEARNED;
     int enabled[PF_M_NCLASSES], n = 0;
     unsigned weight[PF_M_NCLASSES], total = 0;
     for (int c = 0; c < PF_M_NCLASSES; c++)
         if (mask & (1u << c)) {
             weight[n] = !m->cfg.size_schedule ? 8 : c == PF_M_DEEP ? 2
-                        : c == PF_M_UNICODE ? 12 : 8;
+                        : c == PF_M_UNICODE ? (warm ? 32 : 12) : 8;
             total += weight[n];
             enabled[n++] = c;
         }
@@ -812,7 +820,8 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
         while (w >= weight[k])
             w -= weight[k++];
         pf_mclass cls = (pf_mclass)enabled[k];
-        int r = run_class(m, cls, in, len, max_size, hard_max, out, err);
+        int r = run_class(m, cls, in, len, max_size, hard_max,
+                          m->cfg.size_schedule, out, err);
         if (r != 0)
             return r < 0 ? -1 : 0;
     }
@@ -891,7 +900,7 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
         size_t s, e, bs, be;
         pf_json_span(&m->j, i, &s, &e);
         pf_json_span(&m->j2, from, &bs, &be);
-        pf_mctx c = {m, &m->j, a, alen, max_size, out, max_size};
+        pf_mctx c = {m, &m->j, a, alen, max_size, out, max_size, 0};
         if (pf_msplice(&c, s, e, (const char *)b + bs, be - bs)) {
             pf_mtok_path(m, &m->j, i);
             m->amount = 0;

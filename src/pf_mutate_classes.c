@@ -251,7 +251,7 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
         target = want[pf_mbelow(c->m, NELEM(want))];
     /* a big size the growth credit cannot pay for now: just past
      * production's longest instead, not the big one cut down */
-    if (target + 2 > budget && pf_mcredit_short(c, s, e, target + 2))
+    if (pf_mcredit_short(c, s, e, target + 2))
         target = want[pf_mbelow(c->m, 2)];
     if (target > budget - 2)
         target = budget - 2;
@@ -330,7 +330,7 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     /* what the growth credit cannot pay for now: just past production */
     uint64_t per = exact && small_len < SIZE_MAX ? small_len + 1
                    : (e - s) / ((uint64_t)t->size + 1) + 1;
-    if (target * per > budget && pf_mcredit_short(c, s, e, target * per)) {
+    if (pf_mcredit_short(c, s, e, target * per)) {
         target = near[pf_mbelow(c->m, NELEM(near))];
         exact = 0;
         if (target <= (uint64_t)t->size)
@@ -567,8 +567,7 @@ static int m_deep(pf_mctx *c)
     if (budget < (e - s) + per)
         return 0;
     /* more levels than the growth credit pays for now: a common limit */
-    if ((size_t)levels > (budget - (e - s)) / per &&
-        pf_mcredit_short(c, s, e, (uint64_t)levels * per + (e - s))) {
+    if (pf_mcredit_short(c, s, e, (uint64_t)levels * per + (e - s))) {
         levels = limits[pf_mbelow(m, 4)] - here;
         if (levels < 1)
             levels = 1;

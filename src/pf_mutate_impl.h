@@ -31,10 +31,12 @@ struct pf_mutator {
     uint32_t size_hist[64], node_hist[64], depth_hist[64];
     uint32_t size_seen;
     /* growth credit, in bytes: what mutants past the free size
-     * (pf_msize_free) may still add. Ordinary mutants earn a quarter of
-     * their size; a big one spends all of its own; a class that cannot
-     * afford a big size takes an ordinary one. */
-    int64_t credit;
+     * (pf_msize_free) may still add, one account for mid sizes and one
+     * for huge ones (PF_CREDIT_HUGE and up). Ordinary mutants earn an
+     * eighth of their size into the first and a quarter into the second;
+     * a big one spends all of its own from its account; a class that
+     * cannot afford a big size takes an ordinary one. */
+    int64_t credit[2];
 };
 
 /* One mutation in progress. */
@@ -47,6 +49,7 @@ typedef struct pf_mctx {
                       * when the growth credit is short */
     pf_buf *out;
     size_t hard_max; /* the size limit itself */
+    int sched;       /* under the size schedule: the credit applies */
 } pf_mctx;
 
 /* A class: 1 applied (out holds the mutant, path set), 0 not applicable. */
@@ -107,13 +110,22 @@ void pf_msize_learn(pf_mutator *m, size_t len, uint64_t nodes, int depth);
 uint64_t pf_msize_grown_nodes(const pf_mutator *m);
 int pf_msize_grown_depth(const pf_mutator *m);
 /* Mutants up to this size spend no growth credit (4 x the typical size,
- * at least 2 KiB); the most any mutant may be now (free size + credit). */
+ * at least 2 KiB); the most any mutant may be now (the free size plus
+ * the larger account that can pay for it); whether one of n bytes can
+ * be paid for now. */
 size_t pf_msize_free(const pf_mutator *m);
 size_t pf_msize_allowed(const pf_mutator *m);
+int pf_msize_affords(const pf_mutator *m, size_t n);
 /* Count a mutant of n bytes against the growth credit. */
 void pf_msize_spend(pf_mutator *m, size_t n);
-/* The credit a mutator starts with, and the most it can save up. */
-#define PF_CREDIT_MAX ((int64_t)4 << 20)
+/* Mutants of this size and more spend the huge account. */
+#define PF_CREDIT_HUGE ((size_t)64 << 10)
+/* Each account's start and the most it can save up: room at the start
+ * for a dozen 4 KiB and fifteen 64 KiB mutants, not for a 1 MiB one. */
+#define PF_CREDIT_MID_START ((int64_t)64 << 10)
+#define PF_CREDIT_MID_MAX ((int64_t)1 << 20)
+#define PF_CREDIT_HUGE_START ((int64_t)1 << 20)
+#define PF_CREDIT_HUGE_MAX ((int64_t)4 << 20)
 /* out = a grown parent cut back towards typical (text only, no tokenizer);
  * -1 on out of memory. */
 int pf_msize_reduce(pf_mutator *m, const char *in, size_t len, int depth,

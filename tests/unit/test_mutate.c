@@ -1402,13 +1402,15 @@ static void schedule_can_be_switched_off_by_env(void **st)
 }
 
 /* The growth credit: in a fuzzing loop, mutants past the free size (4 x
- * the typical size, at least 2 KiB) take at most the starting credit
- * (4 MiB) plus a quarter of the ordinary mutants' bytes; without the
- * schedule the same calls make far more big bytes, so the bound bites. */
+ * the typical size, at least 2 KiB) take at most the starting credits
+ * (64 KiB for mid sizes, 1 MiB for 64 KiB and up) plus three eighths of
+ * the ordinary mutants' bytes; without the schedule the same calls make
+ * far more big bytes, so the bound bites. Huge ones still come. */
 static void schedule_credit_bounds_big_mutants(void **st)
 {
     (void)st;
     uint64_t big[2] = {0, 0}, ordinary[2] = {0, 0}, nbig[2] = {0, 0};
+    uint64_t nhuge[2] = {0, 0};
     for (int schedule = 0; schedule <= 1; schedule++) {
         pf_mutator *m = loop_mutator_of(schedule, (1u << PF_M_OVERSIZE) | (1u << PF_M_DEEP));
         size_t typ = pf_mutator_typical_size(m);
@@ -1421,6 +1423,7 @@ static void schedule_credit_bounds_big_mutants(void **st)
             if (out.len > free_size) {
                 big[schedule] += out.len;
                 nbig[schedule]++;
+                nhuge[schedule] += out.len >= 65536;
             } else {
                 ordinary[schedule] += out.len;
             }
@@ -1428,8 +1431,10 @@ static void schedule_credit_bounds_big_mutants(void **st)
         pf_buf_free(&out);
         pf_mutator_free(m);
     }
-    uint64_t bound = ((uint64_t)4 << 20) + ordinary[1] / 4 + 2048;
-    assert_true(nbig[1] > 100); /* the big sizes still come */
+    uint64_t bound = ((uint64_t)64 << 10) + ((uint64_t)1 << 20) +
+                     ordinary[1] / 8 + ordinary[1] / 4 + 2048;
+    assert_true(nbig[1] > 100);  /* the big sizes still come */
+    assert_true(nhuge[1] >= 10); /* and the 64 KiB ones among them */
     assert_true(big[1] <= bound);
     assert_true(big[0] > 2 * bound);
 }
@@ -1437,11 +1442,19 @@ static void schedule_credit_bounds_big_mutants(void **st)
 static void schedule_makes_growth_classes_rarer(void **st)
 {
     (void)st;
-    int grew[2] = {0, 0}, over = 0, deep = 0, uni = 0;
+    int grew[2] = {0, 0}, over = 0, deep = 0, uni = 0, uni_warm = 0;
     for (int schedule = 0; schedule <= 1; schedule++) {
         pf_mutator *m = loop_mutator(schedule);
         pf_buf out = PF_BUF_INIT;
         pf_err err = PF_ERR_INIT;
+        /* the rest of the first 1,024 calls (loop_mutator made 200):
+         * while the typical size is learnt, unicode weighs 32 */
+        for (uint64_t seed = 4000; seed < 4824; seed++) {
+            pf_mutator_seed(m, seed);
+            assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+            if (schedule)
+                uni_warm += pf_mutator_last_class(m) == PF_M_UNICODE;
+        }
         for (uint64_t seed = 5000; seed < 7000; seed++) {
             pf_mutator_seed(m, seed);
             assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
@@ -1456,13 +1469,15 @@ static void schedule_makes_growth_classes_rarer(void **st)
         pf_buf_free(&out);
         pf_mutator_free(m);
     }
-    /* uniform: 2 in 12 (333 of 2000); in a loop: deep 2, unicode 12 and
-     * 8 for each of the ten others (oversize 170 of 2000, deep 43,
-     * unicode 255) */
+    /* uniform: 2 in 12 (333 of 2000); in a loop, once learnt: deep 2,
+     * unicode 12 and 8 for each of the ten others (oversize 170 of 2000,
+     * deep 43, unicode 255); while learning, unicode 32 of 114 (231 of
+     * 824) */
     assert_true(grew[0] > 250);
     assert_true(over > 120 && over < 240);
     assert_true(deep > 15 && deep < 80);
     assert_true(uni > 190 && uni < 330 && uni > over + 40);
+    assert_true(uni_warm > 170 && uni_warm < 300);
 }
 
 int main(void)
