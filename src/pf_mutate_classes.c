@@ -759,11 +759,11 @@ static int m_legacy(pf_mctx *c)
             for (int k = (int)pf_mbelow(c->m, (uint64_t)ot->size); k > 0; k--)
                 key = c->j->next[key + 1];
             const pf_jtok *kt = &c->j->tok[key];
-            pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+            pf_buf_add_json_bytes(r, rv->what, strlen(rv->what));
             return pf_msplice(c, (size_t)kt->start - 1, (size_t)kt->end + 1,
                               pf_buf_str(r), r->len);
         }
-        pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+        pf_buf_add_json_bytes(r, rv->what, strlen(rv->what));
         pf_buf_adds(r, ":null");
         if (ot->size > 0)
             pf_buf_addc(r, ',');
@@ -782,7 +782,7 @@ static int m_legacy(pf_mctx *c)
     else if (rv->what && valid_json(c, rv->what))
         pf_buf_adds(r, rv->what);
     else if (rv->what)
-        pf_buf_add_json_str(r, rv->what, strlen(rv->what));
+        pf_buf_add_json_bytes(r, rv->what, strlen(rv->what));
     else
         return legacy_generic(c);
     return put(c, i);

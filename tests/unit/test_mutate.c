@@ -739,6 +739,47 @@ static void legacy_applies_the_rare_variants_of_the_profile(void **st)
     pf_shape_free(s);
 }
 
+/* An old key name that is not valid UTF-8 (a legacy export's cp1252
+ * byte) comes back in a legacy mutant byte for byte, as production sent
+ * it, not with U+FFFD in its place. */
+static void legacy_keys_keep_their_exact_bytes(void **st)
+{
+    (void)st;
+    pf_shape_opts o;
+    pf_shape_opts_default(&o);
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
+    assert_non_null(b);
+    pf_buf doc = PF_BUF_INIT;
+    for (int i = 0; i < 200; i++) {
+        pf_buf_reset(&doc);
+        pf_buf_addf(&doc, "{\"id\":%d,\"%s\":\"a@b.c\"}", i, i == 7 ? "m\x94il" : "email");
+        assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
+    }
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_mutator *m = profile_mutator(s);
+    pf_buf out = PF_BUF_INIT;
+    const char *in = "{\"id\":3,\"email\":\"x@y.z\"}";
+    int exact = 0;
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        pf_mutator_seed(m, seed);
+        if (pf_mutate_class(m, PF_M_LEGACY, in, strlen(in), MAXSZ, &out, &err) != 1)
+            continue;
+        exact += memmem(out.data, out.len, "\"m\x94il\"", 6) != NULL;
+        assert_null(memmem(out.data, out.len, "m\xef\xbf\xbdil", 6));
+    }
+    assert_true(exact > 0);
+    pf_buf_free(&out);
+    pf_buf_free(&doc);
+    pf_buf_free(&prof);
+    pf_mutator_free(m);
+    pf_shape_free(s);
+    pf_shape_builder_free(b);
+}
+
 /* ---- round 2: empty, control characters, width boundaries, legacy ---- */
 
 static int all_blank(const char *s, size_t n)
@@ -1507,6 +1548,7 @@ int main(void)
         cmocka_unit_test(trim_candidates_stay_json_and_shrink),
         cmocka_unit_test(profile_values_are_just_past_production),
         cmocka_unit_test(legacy_applies_the_rare_variants_of_the_profile),
+        cmocka_unit_test(legacy_keys_keep_their_exact_bytes),
         cmocka_unit_test(empty_empties_a_value_that_had_content),
         cmocka_unit_test(unicode_puts_control_characters_raw_and_escaped),
         cmocka_unit_test(unicode_writes_valid_rare_text_and_surrogate_pairs),
