@@ -106,10 +106,11 @@ void pf_anon_get_stats(const pf_anon *a, pf_anon_stats *st);
 /* The version of the transforms: the same key gives other values under
  * another version (2: Feistel rounds on AES-128; 3: keys that are data
  * decided by pf_fmt_key_is_data, shared with shape; 4: PostgreSQL's special
- * values NaN, Infinity, infinity, empty ... are kept). Manifests record it next
+ * values NaN, Infinity, infinity, empty ... are kept; 5: MAC addresses, CIDR
+ * networks and bare times of day get valid replacements). Manifests record it next
  * to the key fingerprint, and corpora that differ in either are never
  * profiled together. */
-#define PF_ANON_TRANSFORM_VERSION 4
+#define PF_ANON_TRANSFORM_VERSION 5
 
 typedef struct pf_anon_pool pf_anon_pool;
 

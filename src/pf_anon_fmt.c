@@ -1,7 +1,8 @@
 /*
  * pf_anon_fmt: the value transforms built on the scramble engine
  * (pf_anon_scramble.c). With formats on, values recognised as UUID, ISO
- * date/time, IPv4, IPv6, card number (Luhn), e-mail, URL or hex get
+ * date/time, time of day, IPv4, IPv6, CIDR network, MAC address, card
+ * number (Luhn), e-mail, URL or hex get
  * replacements valid in their format; hash and FPE actions; the dispatch
  * from an action to its transform. Everything here depends on the action,
  * the key and the value only, never on a path or table.
@@ -140,18 +141,17 @@ static void civil_from_days(long z, long *y, int *m, int *d)
     *y = yy + (*m <= 2);
 }
 
-static void date_xf(pf_xf *xf, const char *s, size_t n, const pf_isodt *t, pf_buf *out)
+/* The time of day of t (parsed from s) and what follows it: another real
+ * time of day (the same permutation in a timestamp and a bare time), the
+ * fraction's digits scrambled, the zone kept. PostgreSQL's end of day
+ * 24:00:00 is kept: a boundary of the type, not data. */
+static void clock_xf(pf_xf *xf, const char *s, size_t n, const pf_isodt *t, pf_buf *out)
 {
-    int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)t->y << 32),
-                                 (uint64_t)doy_of(t->y, t->m, t->d), pf_fmt_leap(t->y) ? 366 : 365);
-    int m, d;
-    from_doy(t->y, dy, &m, &d);
-    add_ymd(out, t->y, m, d);
-    if (!t->has_time) {
-        pf_buf_add(out, s + 10, n - 10);
+    if (t->hh == 24) {
+        size_t b = t->time_end - 8;
+        pf_buf_add(out, s + b, n - b);
         return;
     }
-    pf_buf_addc(out, s[10]);
     if (t->has_sec) {
         uint64_t sec = pf_permute_int(&xf->aes, 0x54494d45ULL,
                                       (uint64_t)(t->hh * 3600 + t->mi * 60 + t->ss), 86400);
@@ -165,6 +165,21 @@ static void date_xf(pf_xf *xf, const char *s, size_t n, const pf_isodt *t, pf_bu
         pf_xs_scramble(xf, 'F', s + t->frac_start, t->frac_end - t->frac_start, 0, out);
     }
     pf_buf_add(out, s + t->frac_end, n - t->frac_end);
+}
+
+static void date_xf(pf_xf *xf, const char *s, size_t n, const pf_isodt *t, pf_buf *out)
+{
+    int dy = (int)pf_permute_int(&xf->aes, 0x44415445ULL ^ ((uint64_t)t->y << 32),
+                                 (uint64_t)doy_of(t->y, t->m, t->d), pf_fmt_leap(t->y) ? 366 : 365);
+    int m, d;
+    from_doy(t->y, dy, &m, &d);
+    add_ymd(out, t->y, m, d);
+    if (!t->has_time) {
+        pf_buf_add(out, s + 10, n - 10);
+        return;
+    }
+    pf_buf_addc(out, s[10]);
+    clock_xf(xf, s, n, t, out);
 }
 
 static long shift_offset(pf_xf *xf, int days)
@@ -265,6 +280,111 @@ static int ipv6_xf(pf_xf *xf, const char *s, size_t n, pf_buf *out)
         return 0;
     pf_buf_adds(out, o);
     return 1;
+}
+
+/* MAC address (6 or 8 octets a, as pf_fmt_mac read s): a keyed
+ * permutation of the octets that keeps the first octet's two low bits
+ * (multicast and locally administered), written back in s's layout: its
+ * separators, hex letters in its case (the majority's when mixed). The
+ * three notations of one 6-octet address give the same address. */
+static void mac_xf(pf_xf *xf, const char *s, size_t n, unsigned char *a, int m, pf_buf *out)
+{
+    int upper = 0, lower = 0;
+    for (size_t i = 0; i < n; i++) {
+        upper += s[i] >= 'A' && s[i] <= 'F';
+        lower += s[i] >= 'a' && s[i] <= 'f';
+    }
+    const char *dig = upper > lower ? "0123456789ABCDEF" : "0123456789abcdef";
+    uint32_t x[8], r[8];
+    x[0] = a[0] >> 2, r[0] = 64;
+    for (int k = 1; k < m; k++)
+        x[k] = a[k], r[k] = 256;
+    pf_feistel_digits(&xf->aes, 0x4d4143ULL << 8 | (uint64_t)m, x, r, (size_t)m);
+    a[0] = (unsigned char)(x[0] << 2 | (a[0] & 3u));
+    for (int k = 1; k < m; k++)
+        a[k] = (unsigned char)x[k];
+    size_t j = 0; /* nibbles written */
+    for (size_t i = 0; i < n; i++) {
+        if (!pf_is_hexdigit((unsigned char)s[i])) {
+            pf_buf_addc(out, s[i]);
+            continue;
+        }
+        unsigned b = a[j / 2];
+        pf_buf_addc(out, dig[j % 2 ? b & 15 : b >> 4]);
+        j++;
+    }
+}
+
+/* Bits [off, off + len) of the big-endian a, len <= 32, and back. */
+static uint64_t get_bits(const unsigned char *a, int off, int len)
+{
+    uint64_t v = 0;
+    for (int i = off; i < off + len; i++)
+        v = v << 1 | ((a[i / 8] >> (7 - i % 8)) & 1u);
+    return v;
+}
+
+static void set_bits(unsigned char *a, int off, int len, uint64_t v)
+{
+    for (int i = off + len - 1; i >= off; i--, v >>= 1) {
+        unsigned char bit = (unsigned char)(0x80u >> (i % 8));
+        a[i / 8] = (unsigned char)((v & 1) ? a[i / 8] | bit : a[i / 8] & ~bit);
+    }
+}
+
+/* address/prefix (family fam, address a, prefix p, as pf_fmt_cidr read
+ * s): the prefix kept. A network (no host bit set: what a cidr column
+ * holds) gets another network of the same length: a keyed permutation of
+ * its p network bits, host bits still zero, so PostgreSQL's cidr reads it
+ * and distinct networks stay distinct. An address with host bits (an inet
+ * with a netmask) gets another address, as IPv4 and IPv6 values do. */
+static void cidr_xf(pf_xf *xf, const char *s, size_t n, int fam, unsigned char *a, int p,
+                    pf_buf *out)
+{
+    const char *sl = memchr(s, '/', n);
+    size_t an = (size_t)(sl - s);
+    int bits = fam == 4 ? 32 : 128;
+    int host = 0;
+    for (int i = p; i < bits && !host; i++)
+        host = (a[i / 8] >> (7 - i % 8)) & 1;
+    if (host) {
+        if (fam == 4) {
+            unsigned oct[4] = {a[0], a[1], a[2], a[3]};
+            ipv4_xf(xf, oct, out);
+        } else if (!ipv6_xf(xf, s, an, out)) {
+            pf_xs_scramble(xf, 'H', s, an, M_HEX, out);
+        }
+        pf_buf_add(out, sl, n - an);
+        return;
+    }
+    uint64_t tweak = 0x43494452ULL << 16 | (uint64_t)fam << 8 | (uint64_t)p;
+    if (p > 0 && p <= 61) {
+        set_bits(a, 0, p, pf_permute_int(&xf->aes, tweak, get_bits(a, 0, p), (uint64_t)1 << p));
+    } else if (p > 61) { /* IPv6: 16-bit digits, the last one shorter */
+        uint32_t x[8], r[8];
+        int nd = (p + 15) / 16;
+        for (int k = 0; k < nd; k++) {
+            int len = k + 1 < nd ? 16 : p - 16 * k;
+            x[k] = (uint32_t)get_bits(a, 16 * k, len);
+            r[k] = (uint32_t)1 << len;
+        }
+        pf_feistel_digits(&xf->aes, tweak, x, r, (size_t)nd);
+        for (int k = 0; k < nd; k++)
+            set_bits(a, 16 * k, k + 1 < nd ? 16 : p - 16 * k, x[k]);
+    }
+    char o[64];
+    if (fam == 4) {
+        for (int k = 0; k < 4; k++) {
+            if (k)
+                pf_buf_addc(out, '.');
+            add_dec(out, a[k], 1);
+        }
+    } else if (inet_ntop(AF_INET6, a, o, sizeof o)) {
+        pf_buf_adds(out, o);
+    } else {
+        pf_xs_scramble(xf, 'H', s, an, M_HEX, out);
+    }
+    pf_buf_add(out, sl, n - an);
 }
 
 static void card_xf(pf_xf *xf, const char *s, size_t n, char *dg, size_t m, pf_buf *out)
@@ -387,14 +507,15 @@ const char *pf_xf_format_name(const char *s, size_t n)
 }
 
 /* One detection (pf_format's, as shape counts them), then the transform
- * of the format found; formats without one of their own (time, digits,
+ * of the format found; formats without one of their own (digits,
  * phone, base64, text) get the generic scramble, which keeps digit runs
  * and separators. */
 static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
 {
-    int tv[6], tk;
+    int tv[6], tk, pfx;
     pf_isodt t;
     unsigned oct[4];
+    unsigned char a[16];
     char dg[24];
     size_t m, at;
     switch (pf_fmt_detect(s, n)) {
@@ -407,6 +528,18 @@ static void scramble_formats(pf_xf *xf, const char *s, size_t n, pf_buf *out)
             date_xf(xf, s, n, &t, out);
         else if ((tk = pf_fmt_textdate(s, n, tv)) != 0)
             textdate_xf(xf, s, tk, tv, 0, out);
+        return;
+    case PF_FMT_TIME:
+        pf_fmt_time_parse(s, n, &t);
+        clock_xf(xf, s, n, &t, out);
+        return;
+    case PF_FMT_MAC:
+        tk = pf_fmt_mac(s, n, a);
+        mac_xf(xf, s, n, a, tk, out);
+        return;
+    case PF_FMT_CIDR:
+        tk = pf_fmt_cidr(s, n, a, &pfx);
+        cidr_xf(xf, s, n, tk, a, pfx, out);
         return;
     case PF_FMT_IPV4:
         pf_fmt_ipv4(s, n, oct);

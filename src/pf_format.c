@@ -20,7 +20,8 @@ const char *const pf_fmt_names[PF_FMT_N] = {
     [PF_FMT_IPV6] = "ipv6",     [PF_FMT_URL] = "url",
     [PF_FMT_DIGITS] = "digits", [PF_FMT_PHONE] = "phone",
     [PF_FMT_HEX] = "hex",       [PF_FMT_BASE64] = "base64",
-    [PF_FMT_CARD] = "card",
+    [PF_FMT_CARD] = "card",     [PF_FMT_MAC] = "mac",
+    [PF_FMT_CIDR] = "cidr",
 };
 
 const char *const pf_cc_names[PF_CC_N] = {"lower", "upper", "digit", "space",
@@ -178,13 +179,40 @@ int pf_fmt_iso(const char *s, size_t n, pf_isodt *out)
     return i && zone_ok(s, n, i);
 }
 
-int pf_fmt_time(const char *s, size_t n)
+/* PostgreSQL's end of day, 24:00:00[.0+], at the start of s into t: the
+ * index past it, 0 when none. */
+static size_t end_of_day_at(const char *s, size_t n, pf_isodt *t)
 {
-    pf_isodt t;
-    memset(&t, 0, sizeof t);
-    size_t i = clock_at(s, n, 0, &t);
+    if (n < 8 || memcmp(s, "24:00:00", 8))
+        return 0;
+    size_t i = 8;
+    t->hh = 24, t->mi = 0, t->ss = 0, t->has_time = t->has_sec = 1;
+    t->time_end = t->frac_start = t->frac_end = i;
+    if (i < n && s[i] == '.') {
+        size_t j = i + 1;
+        while (j < n && s[j] == '0')
+            j++;
+        if (j == i + 1 || (j < n && pf_is_digit((unsigned char)s[j])))
+            return 0;
+        t->frac_start = i + 1, t->frac_end = j;
+        i = j;
+    }
+    return i;
+}
+
+int pf_fmt_time_parse(const char *s, size_t n, pf_isodt *out)
+{
+    pf_isodt tt, *t = out ? out : &tt;
+    memset(t, 0, sizeof *t);
+    size_t i = clock_at(s, n, 0, t);
+    if (!i) {
+        memset(t, 0, sizeof *t);
+        i = end_of_day_at(s, n, t);
+    }
     return i && zone_ok(s, n, i);
 }
+
+int pf_fmt_time(const char *s, size_t n) { return pf_fmt_time_parse(s, n, NULL); }
 
 static int name_idx(const char *s, const char (*tab)[4], int n)
 {
@@ -442,6 +470,76 @@ int pf_fmt_base64(const char *s, size_t n)
 
 /* ---- detection ------------------------------------------------------------------ */
 
+/* ---- MAC addresses, networks -------------------------------------------------- */
+
+static int hexval(unsigned char c)
+{
+    return pf_is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+int pf_fmt_mac(const char *s, size_t n, unsigned char a[8])
+{
+    unsigned char b[8];
+    if (n == 14) { /* xxxx.xxxx.xxxx */
+        for (size_t i = 0; i < 14; i++)
+            if ((i % 5 == 4) ? s[i] != '.' : !pf_is_hexdigit((unsigned char)s[i]))
+                return 0;
+        for (int k = 0; k < 6; k++) {
+            size_t i = (size_t)(k / 2) * 5 + (size_t)(k % 2) * 2;
+            b[k] = (unsigned char)(hexval((unsigned char)s[i]) << 4 | hexval((unsigned char)s[i + 1]));
+        }
+        if (a)
+            memcpy(a, b, 6);
+        return 6;
+    }
+    if (n != 17 && n != 23)
+        return 0;
+    char sep = s[2];
+    if (sep != ':' && sep != '-')
+        return 0;
+    int m = (int)(n + 1) / 3;
+    for (int k = 0; k < m; k++) {
+        const char *p = s + 3 * k;
+        if (!pf_is_hexdigit((unsigned char)p[0]) || !pf_is_hexdigit((unsigned char)p[1]) ||
+            (k + 1 < m && p[2] != sep))
+            return 0;
+        b[k] = (unsigned char)(hexval((unsigned char)p[0]) << 4 | hexval((unsigned char)p[1]));
+    }
+    if (a)
+        memcpy(a, b, (size_t)m);
+    return m;
+}
+
+int pf_fmt_cidr(const char *s, size_t n, unsigned char a[16], int *prefix)
+{
+    const char *sl = memchr(s, '/', n);
+    if (!sl)
+        return 0;
+    size_t an = (size_t)(sl - s), pn = n - an - 1;
+    if (pn < 1 || pn > 3 || !pf_is_digits(sl + 1, pn) || (pn > 1 && sl[1] == '0'))
+        return 0;
+    int p = num(sl + 1, pn);
+    unsigned char b[16] = {0};
+    unsigned oct[4];
+    int fam;
+    if (pf_fmt_ipv4(s, an, oct)) {
+        for (int k = 0; k < 4; k++)
+            b[k] = (unsigned char)oct[k];
+        fam = 4;
+    } else if (memchr(s, ':', an) && pf_fmt_ipv6(s, an, b)) {
+        fam = 6;
+    } else {
+        return 0;
+    }
+    if (p > (fam == 4 ? 32 : 128))
+        return 0;
+    if (a)
+        memcpy(a, b, 16);
+    if (prefix)
+        *prefix = p;
+    return fam;
+}
+
 pf_fmt pf_fmt_detect(const char *s, size_t n)
 {
     if (!n)
@@ -462,6 +560,10 @@ pf_fmt pf_fmt_detect(const char *s, size_t n)
         if (pf_fmt_ipv4(s, n, NULL))
             return PF_FMT_IPV4;
     }
+    if (pf_fmt_mac(s, n, NULL))
+        return PF_FMT_MAC;
+    if (memchr(s, '/', n) && pf_fmt_cidr(s, n, NULL, NULL))
+        return PF_FMT_CIDR;
     if (memchr(s, ':', n) && pf_fmt_ipv6(s, n, NULL))
         return PF_FMT_IPV6;
     if (pf_fmt_card(s, n, NULL, NULL))

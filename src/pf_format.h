@@ -1,7 +1,7 @@
 /*
  * pf_format: the one definition of every value format prodfuzz recognises
  * (dates, times, IPs, UUIDs, e-mail, URLs, card numbers, hex, base64,
- * phone numbers, digit strings), of the character classes a profile
+ * phone numbers, digit strings, MAC addresses, CIDR networks), of the character classes a profile
  * counts, and of "this object key is data, not a field name".
  *
  * Shape counts formats, anonymization keeps them valid, the mutator and
@@ -32,17 +32,21 @@ typedef enum pf_fmt {
     PF_FMT_HEX,
     PF_FMT_BASE64,
     PF_FMT_CARD,
+    PF_FMT_MAC,  /* MAC address: 6 or 8 hex pairs with ':' or '-', or xxxx.xxxx.xxxx */
+    PF_FMT_CIDR, /* IPv4 or IPv6 network: address/prefix length */
     PF_FMT_N
 } pf_fmt;
 
-/* Names as profiles and explain write them ("email", ..., "card"). */
+/* Names as profiles and explain write them ("email", ..., "card", "mac",
+ * "cidr"). */
 extern const char *const pf_fmt_names[PF_FMT_N];
 /* The name of f; "text" for PF_FMT_NONE. */
 const char *pf_fmt_name(pf_fmt f);
 
 /* The one format of a string (in this order of precedence: uuid, date,
- * datetime, time, ipv4, ipv6, card, email, url, digits, phone, hex,
- * base64), or PF_FMT_NONE. */
+ * datetime, time, ipv4, mac, cidr, ipv6, card, email, url, digits, phone,
+ * hex, base64), or PF_FMT_NONE. An 8-pair MAC address such as
+ * "0a:1b:2c:ff:fe:3d:4e:5f" is also an IPv6 address: it counts as mac. */
 pf_fmt pf_fmt_detect(const char *s, size_t n);
 
 /* ---- character classes (a profile's "string.classes") ---- */
@@ -101,14 +105,29 @@ extern const char pf_fmt_weekdays[7][4];
 extern const char pf_fmt_months[12][4];
 int pf_fmt_leap(int y);
 int pf_fmt_days_in_month(int y, int m);
-/* HH:MM[:SS[.f+]] then optional Z or (+|-)HH[:]MM, ranges checked. */
+/* HH:MM[:SS[.f+]] then optional Z or (+|-)HH[:]MM or (+|-)HH, ranges
+ * checked; also PostgreSQL's end of day 24:00:00 (fraction all zeros). */
 int pf_fmt_time(const char *s, size_t n);
+/* pf_fmt_time, filling t (hh, mi, ss, has_sec, time_end, frac_start,
+ * frac_end; the zone is s[frac_end..n)). */
+int pf_fmt_time_parse(const char *s, size_t n, pf_isodt *t);
 
 /* Dotted quad, each part 0-255 without leading zeros (so it reads back as
  * itself: "010.1.1.1" is not an address). oct may be NULL. */
 int pf_fmt_ipv4(const char *s, size_t n, unsigned oct[4]);
 /* What inet_pton(AF_INET6) accepts; a (16 bytes) may be NULL. */
 int pf_fmt_ipv6(const char *s, size_t n, unsigned char a[16]);
+
+/* MAC address: 6 or 8 pairs of hex digits separated by ':' or by '-'
+ * (one separator throughout), or 6 octets as three dot-separated groups of
+ * 4 hex digits ("0a1b.2c3d.4e5f"); either case. The number of octets (6
+ * or 8), 0 when s is none; a (8 bytes) may be NULL. */
+int pf_fmt_mac(const char *s, size_t n, unsigned char a[8]);
+/* address/prefix: a dotted quad (pf_fmt_ipv4) with a prefix of 0-32, or an
+ * IPv6 address (pf_fmt_ipv6) with 0-128; the prefix in decimal without a
+ * leading zero. 4 or 6 (the family), 0 when s is none; a (16 bytes: the
+ * IPv4 address in its first 4) and prefix may be NULL. */
+int pf_fmt_cidr(const char *s, size_t n, unsigned char a[16], int *prefix);
 
 /* 13-19 digits, single spaces or dashes between groups, Luhn valid, a
  * first digit of a card brand (2-6) and a length that brand uses (2 and 5:

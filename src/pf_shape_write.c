@@ -281,7 +281,8 @@ int pf_shape_builder_dict(const pf_shape_builder *b, pf_buf *out, pf_err *err)
         [PF_FMT_DATE] = "-",    [PF_FMT_TIME] = ":",   [PF_FMT_IPV4] = ".",
         [PF_FMT_IPV6] = "::",   [PF_FMT_URL] = "://",  [PF_FMT_DIGITS] = "0",
         [PF_FMT_PHONE] = "+",   [PF_FMT_HEX] = "0x",   [PF_FMT_BASE64] = "==",
-        [PF_FMT_CARD] = "4111111111111111"};
+        [PF_FMT_CARD] = "4111111111111111", [PF_FMT_MAC] = "ff:ff:ff:ff:ff:ff",
+        [PF_FMT_CIDR] = "/0"};
     pf_buf all = PF_BUF_INIT;
     int seen_fmt[PF_FMT_N] = {0};
     pf_buf_adds(&all, "# prodfuzz shape dictionary: keys, enum values, format tokens\n");

@@ -40,12 +40,12 @@ umask 077; head -c 32 /dev/urandom >"$W/k1"; head -c 32 /dev/urandom >"$W/k2"; u
 "$P" anonymize --key-file "$W/k1" "$FIX" -o "$W/c1/" 2>/dev/null
 "$P" anonymize --key-file "$W/k1" "$FIX" -o "$W/c1b/" 2>/dev/null
 "$P" anonymize --key-file "$W/k2" "$FIX" -o "$W/c2/" 2>/dev/null
-t_grep "the manifest records the transform version" '"transform_version":4' "$W/c1/.prodfuzz/manifest.json"
+t_grep "the manifest records the transform version" '"transform_version":5' "$W/c1/.prodfuzz/manifest.json"
 t_exit "corpora made with one key are profiled together" 0 "$P" shape "$W/c1" "$W/c1b" -o "$W/c11.json"
 t_exit "corpora made with different keys are refused together" 2 "$P" shape "$W/c1" "$W/c2" -o "$W/c12.json"
 t_grep "the refusal says why" "different keys or transform versions" "$T_ERR"
 [ ! -e "$W/c12.json" ] && t_pass "no profile of mixed keys is written" || t_fail "no profile of mixed keys is written"
-sed 's/"transform_version":4/"transform_version":1/' "$W/c1b/.prodfuzz/manifest.json" >"$W/m" && cat "$W/m" >"$W/c1b/.prodfuzz/manifest.json"
+sed 's/"transform_version":5/"transform_version":1/' "$W/c1b/.prodfuzz/manifest.json" >"$W/m" && cat "$W/m" >"$W/c1b/.prodfuzz/manifest.json"
 t_exit "corpora of another transform version are refused together" 2 "$P" shape "$W/c1" "$W/c1b" -o "$W/c12.json"
 # ---- only what sampling wrote: documents the manifest lists -------------------
 n1=$(ls "$W/c1" | wc -l)

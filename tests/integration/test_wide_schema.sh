@@ -95,6 +95,21 @@ noleak "no_planted_value_in_any_message" "$W/all.err"
 "$P" sample --table wide.types --key-file "$W/key2" --out "$W/types.k2.jsonl" 2>/dev/null
 if cmp -s "$W/t1.jsonl" "$W/types.k2.jsonl"; then t_fail "another_key_gives_other_values"
 else t_pass "another_key_gives_other_values"; fi
+# anonymized MAC addresses, networks and times of day are still values of
+# their type: PostgreSQL casts every one back (no macaddr with hex letters
+# past f, no cidr with octets past 255 or host bits, no timetz at 52:65)
+python3 - "$W/t1.jsonl" >"$W/typed.sql" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    for col, ty in (("tt", "timetz"), ("net", "cidr"), ("mac", "macaddr"), ("mac8", "macaddr8")):
+        v = r.get(col)
+        if isinstance(v, str):
+            print("SELECT '%s'::%s;" % (v.replace("'", "''"), ty))
+PY
+t_eq "anonymized_timetz_cidr_macaddr_values_are_all_there" "$(wc -l <"$W/typed.sql")" 9
+t_exit "anonymized_timetz_cidr_macaddr_macaddr8_cast_back" 0 "${PSQL[@]}" -f "$W/typed.sql"
+t_nogrep "anonymized_timetz_is_not_the_original" "13:14:15.161718" "$W/t1.jsonl"
 
 # ---- shape and mutate take what sample and anonymize wrote --------------------
 for n in t1 t2 t3 t8 t9 t17; do

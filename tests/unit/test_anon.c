@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pf_anon.h"
+#include "pf_format.h"
 #include "pf_json.h"
 
 static void key_of(pf_key *k, const char *secret)
@@ -364,6 +365,131 @@ static void formats_stay_valid(void **st)
         free(o);
     }
     pf_anon_free(a);
+}
+
+/* MAC addresses, CIDR networks and times of day (macaddr, macaddr8, cidr,
+ * timetz columns) come out valid for their type, keyed, one-to-one. */
+static void macs_networks_and_times_stay_valid(void **st)
+{
+    (void)st;
+    pf_anon *a = engine("unit test key 0123456789", NULL, 0);
+    pf_anon *b = engine("another unit test key 987", NULL, 0);
+    char *macs[200], *nets[200];
+    for (int i = 0; i < 200; i++) {
+        char v[128];
+        unsigned char in[8], out[8];
+        /* 6 octets, colons; the first octet's low bits vary with i */
+        snprintf(v, sizeof v, "%02x:1b:2c:3d:%02x:5f", (i * 37) % 256, i);
+        char *o = scr(a, v);
+        assert_int_equal(pf_fmt_mac(o, strlen(o), out), 6);
+        pf_fmt_mac(v, strlen(v), in);
+        assert_int_equal(strlen(o), 17);
+        for (int k = 2; k < 17; k += 3)
+            assert_int_equal(o[k], ':');
+        assert_null(strpbrk(o, "ABCDEF"));
+        assert_int_equal(out[0] & 3, in[0] & 3); /* multicast, local bits */
+        char *again = scr(a, v), *other = scr(b, v);
+        assert_string_equal(o, again);
+        assert_string_not_equal(o, other);
+        free(again);
+        free(other);
+        macs[i] = o;
+        /* the same address in the dashed upper-case and dotted notations */
+        char d[32];
+        snprintf(d, sizeof d, "%02X-1B-2C-3D-%02X-5F", (i * 37) % 256, i);
+        char *od = scr(a, d);
+        unsigned char outd[8];
+        assert_int_equal(pf_fmt_mac(od, strlen(od), outd), 6);
+        assert_memory_equal(outd, out, 6);
+        assert_int_equal(od[2], '-');
+        assert_null(strpbrk(od, "abcdef"));
+        free(od);
+        snprintf(d, sizeof d, "%02x1b.2c3d.%02x5f", (i * 37) % 256, i);
+        od = scr(a, d);
+        assert_int_equal(pf_fmt_mac(od, strlen(od), outd), 6);
+        assert_memory_equal(outd, out, 6);
+        free(od);
+        /* 8 octets */
+        snprintf(v, sizeof v, "0a:1b:2c:ff:fe:3d:4e:%02x", i);
+        o = scr(a, v);
+        assert_int_equal(pf_fmt_mac(o, strlen(o), out), 8);
+        assert_int_equal(strlen(o), 23);
+        assert_int_equal(out[0] & 3, 2);
+        free(o);
+
+        /* IPv4 networks: prefix kept, host bits zero, distinct */
+        snprintf(v, sizeof v, "10.%d.%d.0/24", i % 256, i / 256);
+        o = scr(a, v);
+        unsigned char na[16];
+        int p = -1;
+        assert_int_equal(pf_fmt_cidr(o, strlen(o), na, &p), 4);
+        assert_int_equal(p, 24);
+        assert_int_equal(na[3], 0);
+        assert_string_not_equal(o, v);
+        nets[i] = o;
+        snprintf(v, sizeof v, "%d.%d.0.0/%d", 1 + i % 223, i, 16 + i % 5);
+        o = scr(a, v);
+        assert_int_equal(pf_fmt_cidr(o, strlen(o), na, &p), 4);
+        assert_int_equal(p, 16 + i % 5);
+        uint32_t x = (uint32_t)na[0] << 24 | (uint32_t)na[1] << 16 | (uint32_t)na[2] << 8 | na[3];
+        assert_int_equal(x & (0xffffffffu >> p), 0);
+        free(o);
+        /* IPv6 networks, short and long prefixes */
+        snprintf(v, sizeof v, "2001:db8:%x::/48", i);
+        o = scr(a, v);
+        assert_int_equal(pf_fmt_cidr(o, strlen(o), na, &p), 6);
+        assert_int_equal(p, 48);
+        for (int k = 6; k < 16; k++)
+            assert_int_equal(na[k], 0);
+        free(o);
+        snprintf(v, sizeof v, "2001:db8::%x:0:0/%d", i + 1, 100 + i % 12);
+        o = scr(a, v);
+        assert_int_equal(pf_fmt_cidr(o, strlen(o), na, &p), 6);
+        assert_int_equal(p, 100 + i % 12);
+        for (int k = p; k < 128; k++)
+            assert_int_equal((na[k / 8] >> (7 - k % 8)) & 1, 0);
+        free(o);
+        /* an inet with a netmask: another address, prefix kept */
+        snprintf(v, sizeof v, "192.168.%d.%d/24", i % 256, 1 + i % 200);
+        o = scr(a, v);
+        assert_int_equal(pf_fmt_cidr(o, strlen(o), NULL, &p), 4);
+        assert_int_equal(p, 24);
+        free(o);
+
+        /* times of day with a zone, as timetz writes them */
+        snprintf(v, sizeof v, "%02d:%02d:%02d.%06d%c%02d:%02d", i % 24, (i * 7) % 60,
+                 (i * 13) % 60, i * 4999, i % 2 ? '+' : '-', i % 16, (i * 3) % 60);
+        o = scr(a, v);
+        assert_int_equal(strlen(o), strlen(v));
+        assert_true(pf_fmt_time(o, strlen(o)));
+        assert_string_equal(o + 15, v + 15); /* the zone */
+        free(o);
+        snprintf(v, sizeof v, "%02d:%02d", i % 24, (i * 7) % 60);
+        o = scr(a, v);
+        assert_int_equal(strlen(o), 5);
+        assert_true(pf_fmt_time(o, 5));
+        free(o);
+    }
+    qsort(macs, 200, sizeof *macs, cmpstr);
+    qsort(nets, 200, sizeof *nets, cmpstr);
+    for (int i = 1; i < 200; i++)
+        assert_true(strcmp(macs[i - 1], macs[i]) && strcmp(nets[i - 1], nets[i]));
+    for (int i = 0; i < 200; i++) {
+        free(macs[i]);
+        free(nets[i]);
+    }
+    /* the edges: end of day and the whole address space are kept */
+    char *o = scr(a, "24:00:00-15:59");
+    assert_string_equal(o, "24:00:00-15:59");
+    free(o);
+    o = scr(a, "::/0");
+    assert_string_equal(o, "::/0");
+    free(o);
+    o = scr(a, "0.0.0.0/0");
+    assert_string_equal(o, "0.0.0.0/0");
+    free(o);
+    pf_anon_free(a);
+    pf_anon_free(b);
 }
 
 static void text_dates_get_real_dates_with_the_right_weekday(void **st)
@@ -749,6 +875,7 @@ int main(void)
         cmocka_unit_test(twenty_thousand_distinct_values_stay_distinct),
         cmocka_unit_test(shared_prefixes_do_not_survive),
         cmocka_unit_test(formats_stay_valid),
+        cmocka_unit_test(macs_networks_and_times_stay_valid),
         cmocka_unit_test(text_dates_get_real_dates_with_the_right_weekday),
         cmocka_unit_test(numbers_stay_valid_json_with_their_shape),
         cmocka_unit_test(kept_paths_stay_byte_identical),

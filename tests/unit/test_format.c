@@ -20,6 +20,8 @@ static void format_names_are_the_profile_names(void **state)
     assert_string_equal(pf_fmt_name(PF_FMT_DATETIME), "datetime");
     assert_string_equal(pf_fmt_name(PF_FMT_CARD), "card");
     assert_string_equal(pf_fmt_name(PF_FMT_BASE64), "base64");
+    assert_string_equal(pf_fmt_name(PF_FMT_MAC), "mac");
+    assert_string_equal(pf_fmt_name(PF_FMT_CIDR), "cidr");
     assert_string_equal(pf_fmt_name(PF_FMT_NONE), "text");
     for (int f = 0; f < PF_FMT_N; f++)
         assert_non_null(pf_fmt_names[f]);
@@ -88,6 +90,71 @@ static void times_are_range_checked(void **state)
     assert_false(pf_fmt_time(S("12:61")));
     assert_false(pf_fmt_time(S("12:30 pm")));
     assert_int_equal(pf_fmt_detect(S("08:30")), PF_FMT_TIME);
+    /* timetz as PostgreSQL writes it: an hour-only or HH:MM offset */
+    assert_int_equal(pf_fmt_detect(S("13:14:15.161718+05:30")), PF_FMT_TIME);
+    assert_int_equal(pf_fmt_detect(S("00:00:00+15")), PF_FMT_TIME);
+    /* PostgreSQL's end of day, and nothing past it */
+    assert_true(pf_fmt_time(S("24:00:00-15:59")));
+    assert_true(pf_fmt_time(S("24:00:00.000")));
+    assert_false(pf_fmt_time(S("24:00:01")));
+    assert_false(pf_fmt_time(S("24:00:00.001")));
+    pf_isodt t;
+    assert_true(pf_fmt_time_parse(S("13:14:15.161718+05:30"), &t));
+    assert_int_equal(t.hh * 10000 + t.mi * 100 + t.ss, 131415);
+    assert_int_equal(t.frac_start, 9);
+    assert_int_equal(t.frac_end, 15);
+}
+
+static void mac_addresses_in_three_notations(void **state)
+{
+    (void)state;
+    unsigned char a[8];
+    assert_int_equal(pf_fmt_mac(S("0a:1b:2c:3d:4e:5f"), a), 6);
+    assert_memory_equal(a, "\x0a\x1b\x2c\x3d\x4e\x5f", 6);
+    assert_int_equal(pf_fmt_mac(S("0A-1B-2C-3D-4E-5F"), a), 6);
+    assert_memory_equal(a, "\x0a\x1b\x2c\x3d\x4e\x5f", 6);
+    assert_int_equal(pf_fmt_mac(S("0a1b.2c3d.4e5f"), a), 6);
+    assert_memory_equal(a, "\x0a\x1b\x2c\x3d\x4e\x5f", 6);
+    assert_int_equal(pf_fmt_mac(S("0a:1b:2c:ff:fe:3d:4e:5f"), a), 8);
+    assert_memory_equal(a, "\x0a\x1b\x2c\xff\xfe\x3d\x4e\x5f", 8);
+    assert_false(pf_fmt_mac(S("0a:1b-2c:3d:4e:5f"), NULL));  /* two separators */
+    assert_false(pf_fmt_mac(S("0a:1b:2c:3d:4e:5g"), NULL));  /* not hex */
+    assert_false(pf_fmt_mac(S("0a:1b:2c:3d:4e"), NULL));     /* five octets */
+    assert_false(pf_fmt_mac(S("0a:1b:2c:3d:4e:5f:6a"), NULL));
+    assert_false(pf_fmt_mac(S("0a1b:2c3d:4e5f"), NULL));
+    assert_int_equal(pf_fmt_detect(S("0a:1b:2c:3d:4e:5f")), PF_FMT_MAC);
+    /* an 8-octet MAC is also an IPv6 address: it counts as mac; and a
+     * dashed one of digits only is no phone number */
+    assert_int_equal(pf_fmt_detect(S("0a:1b:2c:ff:fe:3d:4e:5f")), PF_FMT_MAC);
+    assert_int_equal(pf_fmt_detect(S("00-11-22-33-44-55")), PF_FMT_MAC);
+    assert_int_equal(pf_fmt_detect(S("0a1b.2c3d.4e5f")), PF_FMT_MAC);
+    assert_int_equal(pf_fmt_detect(S("2001:db8::1")), PF_FMT_IPV6);
+    assert_true(pf_fmt_key_is_data(S("0a:1b:2c:3d:4e:5f")));
+}
+
+static void cidr_is_an_address_and_a_prefix_length(void **state)
+{
+    (void)state;
+    unsigned char a[16];
+    int p = -1;
+    assert_int_equal(pf_fmt_cidr(S("203.0.113.0/24"), a, &p), 4);
+    assert_int_equal(p, 24);
+    assert_memory_equal(a, "\xcb\x00\x71\x00", 4);
+    assert_int_equal(pf_fmt_cidr(S("2001:db8::/32"), a, &p), 6);
+    assert_int_equal(p, 32);
+    assert_int_equal(pf_fmt_cidr(S("::/0"), a, &p), 6);
+    assert_int_equal(p, 0);
+    assert_int_equal(pf_fmt_cidr(S("10.1.2.3/32"), NULL, NULL), 4);
+    assert_int_equal(pf_fmt_cidr(S("::1/128"), NULL, NULL), 6);
+    assert_false(pf_fmt_cidr(S("10.0.0.0/33"), NULL, NULL));
+    assert_false(pf_fmt_cidr(S("::/129"), NULL, NULL));
+    assert_false(pf_fmt_cidr(S("10.0.0.0/08"), NULL, NULL)); /* leading zero */
+    assert_false(pf_fmt_cidr(S("10.0.0.0/"), NULL, NULL));
+    assert_false(pf_fmt_cidr(S("010.0.0.0/8"), NULL, NULL));
+    assert_false(pf_fmt_cidr(S("a/b/8"), NULL, NULL));
+    assert_int_equal(pf_fmt_detect(S("203.0.113.0/24")), PF_FMT_CIDR);
+    assert_int_equal(pf_fmt_detect(S("::/0")), PF_FMT_CIDR);
+    assert_int_equal(pf_fmt_detect(S("2024/12")), PF_FMT_NONE);
 }
 
 static void ipv4_refuses_leading_zeros_and_big_parts(void **state)
@@ -250,7 +317,10 @@ static void anonymized_values_keep_their_format(void **state)
         "2024-02-29T23:59:59.5+02:00", "Sun Aug 31 00:29:15 +0000 2014",
         "10.1.2.3", "2001:db8::1", "4539 1488 0343 6467", "6011111111111117",
         "amelie.durand@example.fr", "https://shop.example.com/a/b?c=1",
-        "a1b2c3d4e5", "0042", "+33 6 12 34 56 78", "hello world"};
+        "a1b2c3d4e5", "0042", "+33 6 12 34 56 78", "hello world",
+        "13:14:15.161718+05:30", "08:30", "24:00:00-15:59", "0a:1b:2c:3d:4e:5f",
+        "0A-1B-2C-3D-4E-5F", "0a1b.2c3d.4e5f", "0a:1b:2c:ff:fe:3d:4e:5f",
+        "203.0.113.0/24", "2001:db8:85a3::/48", "192.168.7.5/24", "::/0"};
     pf_key k;
     pf_err e = PF_ERR_INIT;
     memset(&k, 0, sizeof k);
@@ -292,6 +362,8 @@ int main(void)
         cmocka_unit_test(iso_dates_are_range_checked),
         cmocka_unit_test(text_dates_count_as_datetimes),
         cmocka_unit_test(times_are_range_checked),
+        cmocka_unit_test(mac_addresses_in_three_notations),
+        cmocka_unit_test(cidr_is_an_address_and_a_prefix_length),
         cmocka_unit_test(ipv4_refuses_leading_zeros_and_big_parts),
         cmocka_unit_test(ipv6_is_what_inet_pton_reads),
         cmocka_unit_test(email_needs_a_host_with_an_alphabetic_tld),
