@@ -406,6 +406,34 @@ static void asan_worker(const char *dir, char *bin, size_t n)
     snprintf(bin, n, "%s/w", dir);
 }
 
+/* A reused ASan worker built into a fresh folder, opened under lim. */
+typedef struct wfix {
+    char *dir;
+    char bin[600];
+    char *argv[2];
+    pf_target t;
+    pf_runner *r;
+} wfix;
+
+static void wfix_open(wfix *f, const pf_limits *lim, int reply_output)
+{
+    f->dir = pf_test_tmpdir();
+    asan_worker(f->dir, f->bin, sizeof f->bin);
+    f->argv[0] = f->bin;
+    f->argv[1] = NULL;
+    f->t = (pf_target){.kind = PF_TARGET_WORKER, .argv = f->argv,
+                       .reply_output = reply_output};
+    pf_err err = PF_ERR_INIT;
+    if (pf_runner_open(&f->t, lim, &f->r, &err) != 0)
+        fail_msg("runner_open: %s", err.msg);
+}
+
+static void wfix_close(wfix *f)
+{
+    pf_runner_close(f->r);
+    pf_test_rmtmp(f->dir);
+}
+
 /* Run n inputs as one batch (lengths by strlen unless lens). */
 static void batch(pf_runner *r, char **in, const size_t *lens, size_t n,
                   pf_result *res)
@@ -447,15 +475,10 @@ static void want(const pf_result *res, size_t i, pf_outcome o)
 static void batch_crash_is_the_crashing_inputs_and_the_rest_still_run(void **state)
 {
     (void)state;
-    char *dir = pf_test_tmpdir();
-    char bin[600];
-    asan_worker(dir, bin, sizeof bin);
-    char *argv[] = {bin, NULL};
-    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
     pf_limits lim = {.mem_bytes = 256u << 20, .timeout_s = 5.0};
-    pf_runner *r;
-    pf_err err = PF_ERR_INIT;
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    wfix f;
+    wfix_open(&f, &lim, 0);
+    pf_runner *r = f.r;
     enum { N = 100 };
     for (int logs = 0; logs < 2; logs++) {
         char *in[N];
@@ -491,8 +514,7 @@ static void batch_crash_is_the_crashing_inputs_and_the_rest_still_run(void **sta
         pf_buf_free(&all);
         batch_free(res, in, N);
     }
-    pf_runner_close(r);
-    pf_test_rmtmp(dir);
+    wfix_close(&f);
 }
 
 /* A hang in the middle of a batch is that input's timeout only: its
@@ -500,15 +522,10 @@ static void batch_crash_is_the_crashing_inputs_and_the_rest_still_run(void **sta
 static void batch_hang_is_a_timeout_for_that_input_only(void **state)
 {
     (void)state;
-    char *dir = pf_test_tmpdir();
-    char bin[600];
-    asan_worker(dir, bin, sizeof bin);
-    char *argv[] = {bin, NULL};
-    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
     pf_limits lim = {.timeout_s = 1.0};
-    pf_runner *r;
-    pf_err err = PF_ERR_INIT;
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    wfix f;
+    wfix_open(&f, &lim, 0);
+    pf_runner *r = f.r;
     enum { N = 12 };
     char *in[N];
     pf_result res[N];
@@ -523,8 +540,7 @@ static void batch_hang_is_a_timeout_for_that_input_only(void **state)
         if (i != 5)
             assert_true(res[i].seconds < 1.0);
     batch_free(res, in, N);
-    pf_runner_close(r);
-    pf_test_rmtmp(dir);
+    wfix_close(&f);
 }
 
 /* Several MiB each way inside a batch: a big input, the kit's big reply
@@ -533,15 +549,10 @@ static void batch_hang_is_a_timeout_for_that_input_only(void **state)
 static void batch_big_input_reply_and_stderr_do_not_block(void **state)
 {
     (void)state;
-    char *dir = pf_test_tmpdir();
-    char bin[600];
-    asan_worker(dir, bin, sizeof bin);
-    char *argv[] = {bin, NULL};
-    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv, .reply_output = 1};
     pf_limits lim = {.timeout_s = 30.0};
-    pf_runner *r;
-    pf_err err = PF_ERR_INIT;
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    wfix f;
+    wfix_open(&f, &lim, 1);
+    pf_runner *r = f.r;
     enum { N = 7, BIG = 6 << 20 };
     char *in[N];
     size_t lens[N];
@@ -578,23 +589,17 @@ static void batch_big_input_reply_and_stderr_do_not_block(void **state)
     want(res, 6, PF_OUT_OK);
     assert_string_equal(pf_buf_str(&res[6].out), "{\"c\":2}");
     batch_free(res, in, N);
-    pf_runner_close(r);
-    pf_test_rmtmp(dir);
+    wfix_close(&f);
 }
 
 /* Out of memory in a batch is that input's, under ASan's limits. */
 static void batch_oom_is_that_inputs(void **state)
 {
     (void)state;
-    char *dir = pf_test_tmpdir();
-    char bin[600];
-    asan_worker(dir, bin, sizeof bin);
-    char *argv[] = {bin, NULL};
-    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
     pf_limits lim = {.mem_bytes = 256u << 20, .timeout_s = 30.0};
-    pf_runner *r;
-    pf_err err = PF_ERR_INIT;
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    wfix f;
+    wfix_open(&f, &lim, 0);
+    pf_runner *r = f.r;
     assert_string_equal(pf_runner_limit_model(r), "asan");
     enum { N = 9 };
     char *in[N];
@@ -605,8 +610,7 @@ static void batch_oom_is_that_inputs(void **state)
     for (int i = 0; i < N; i++)
         want(res, (size_t)i, i == 3 || i == 6 ? PF_OUT_OOM : PF_OUT_OK);
     batch_free(res, in, N);
-    pf_runner_close(r);
-    pf_test_rmtmp(dir);
+    wfix_close(&f);
 }
 
 /* An input that crashes only after another input left state behind:
@@ -616,18 +620,15 @@ static void batch_oom_is_that_inputs(void **state)
 static void batch_crash_that_needs_earlier_inputs_is_marked(void **state)
 {
     (void)state;
-    char *dir = pf_test_tmpdir();
-    char bin[600];
-    asan_worker(dir, bin, sizeof bin);
-    char *argv[] = {bin, NULL};
-    pf_target t = {.kind = PF_TARGET_WORKER, .argv = argv};
     pf_limits lim = {.timeout_s = 5.0};
-    pf_runner *r;
-    pf_err err = PF_ERR_INIT;
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    wfix f;
+    wfix_open(&f, &lim, 0);
+    pf_runner *r = f.r;
     expect(r, "latent", PF_OUT_OK); /* alone, in a fresh worker */
     pf_runner_close(r);
-    assert_int_equal(pf_runner_open(&t, &lim, &r, &err), 0);
+    pf_err err = PF_ERR_INIT;
+    assert_int_equal(pf_runner_open(&f.t, &lim, &f.r, &err), 0);
+    r = f.r;
     enum { N = 5 };
     char *in[N] = {strdup("ok"), strdup("log first"), strdup("latent"), strdup("ok"),
                    strdup("reject")};
@@ -642,8 +643,7 @@ static void batch_crash_that_needs_earlier_inputs_is_marked(void **state)
     want(res, 4, PF_OUT_REJECTED);
     assert_int_equal(res[4].state_dependent, 0);
     batch_free(res, in, N);
-    pf_runner_close(r);
-    pf_test_rmtmp(dir);
+    wfix_close(&f);
 }
 
 /* submit/collect keep order across kinds: a LIB worker pipelines, a
