@@ -606,13 +606,35 @@ static void env_configures_the_engine(void **st)
 
 /* ---- with a shape profile ------------------------------------------------ */
 
-static pf_shape *orders_profile(void)
+/* A shape builder with the default options. */
+static pf_shape_builder *new_builder(void)
 {
     pf_shape_opts o;
     pf_shape_opts_default(&o);
     pf_err err = PF_ERR_INIT;
     pf_shape_builder *b = pf_shape_builder_new(&o, &err);
     assert_non_null(b);
+    return b;
+}
+
+/* The profile b learnt, written and read back as a user's would be; b is
+ * freed. */
+static pf_shape *finish_profile(pf_shape_builder *b)
+{
+    pf_err err = PF_ERR_INIT;
+    pf_buf prof = PF_BUF_INIT;
+    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
+    pf_shape *s = NULL;
+    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape_builder_free(b);
+    pf_buf_free(&prof);
+    return s;
+}
+
+static pf_shape *orders_profile(void)
+{
+    pf_err err = PF_ERR_INIT;
+    pf_shape_builder *b = new_builder();
     pf_buf doc = PF_BUF_INIT;
     for (int i = 0; i < 200; i++) {
         pf_buf_reset(&doc);
@@ -629,12 +651,7 @@ static pf_shape *orders_profile(void)
                     i % 2 ? "null" : "\"x\"");
         assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
     }
-    pf_buf prof = PF_BUF_INIT;
-    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
-    pf_shape *s = NULL;
-    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
-    pf_shape_builder_free(b);
-    pf_buf_free(&prof);
+    pf_shape *s = finish_profile(b);
     pf_buf_free(&doc);
     return s;
 }
@@ -745,21 +762,15 @@ static void legacy_applies_the_rare_variants_of_the_profile(void **st)
 static void legacy_keys_keep_their_exact_bytes(void **st)
 {
     (void)st;
-    pf_shape_opts o;
-    pf_shape_opts_default(&o);
     pf_err err = PF_ERR_INIT;
-    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
-    assert_non_null(b);
+    pf_shape_builder *b = new_builder();
     pf_buf doc = PF_BUF_INIT;
     for (int i = 0; i < 200; i++) {
         pf_buf_reset(&doc);
         pf_buf_addf(&doc, "{\"id\":%d,\"%s\":\"a@b.c\"}", i, i == 7 ? "m\x94il" : "email");
         assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
     }
-    pf_buf prof = PF_BUF_INIT;
-    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
-    pf_shape *s = NULL;
-    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape *s = finish_profile(b);
     pf_mutator *m = profile_mutator(s);
     pf_buf out = PF_BUF_INIT;
     const char *in = "{\"id\":3,\"email\":\"x@y.z\"}";
@@ -774,10 +785,8 @@ static void legacy_keys_keep_their_exact_bytes(void **st)
     assert_true(exact > 0);
     pf_buf_free(&out);
     pf_buf_free(&doc);
-    pf_buf_free(&prof);
     pf_mutator_free(m);
     pf_shape_free(s);
-    pf_shape_builder_free(b);
 }
 
 /* ---- round 2: empty, control characters, width boundaries, legacy ---- */
@@ -1117,11 +1126,8 @@ static void oversize_widths_are_relative_to_the_profile(void **st)
     (void)st;
     /* names up to 300 bytes: the 8-bit width is not past production,
      * so the width boundaries go to 65,535/65,536 */
-    pf_shape_opts o;
-    pf_shape_opts_default(&o);
     pf_err err = PF_ERR_INIT;
-    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
-    assert_non_null(b);
+    pf_shape_builder *b = new_builder();
     pf_buf doc = PF_BUF_INIT;
     for (int i = 0; i < 50; i++) {
         pf_buf_reset(&doc);
@@ -1130,10 +1136,7 @@ static void oversize_widths_are_relative_to_the_profile(void **st)
         pf_buf_adds(&doc, "\"}");
         assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
     }
-    pf_buf prof = PF_BUF_INIT;
-    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
-    pf_shape *s = NULL;
-    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape *s = finish_profile(b);
     assert_int_equal(pf_shape_find(s, "$.name")->str_max_len, 304);
     pf_mutator *m = profile_mutator(s);
     pf_buf out = PF_BUF_INIT;
@@ -1149,9 +1152,7 @@ static void oversize_widths_are_relative_to_the_profile(void **st)
     }
     assert_true(w16 > 50);
     pf_buf_free(&out);
-    pf_buf_free(&prof);
     pf_buf_free(&doc);
-    pf_shape_builder_free(b);
     pf_mutator_free(m);
     pf_shape_free(s);
 }
@@ -1162,11 +1163,8 @@ static void legacy_never_sends_an_ordinary_rare_value(void **st)
     /* invoices: totals are a small set of prices with a few odd ones (each
      * rare), quantities are integers with one float; the status is
      * "paid" or "open", and two old documents say "settled" */
-    pf_shape_opts o;
-    pf_shape_opts_default(&o);
     pf_err err = PF_ERR_INIT;
-    pf_shape_builder *b = pf_shape_builder_new(&o, &err);
-    assert_non_null(b);
+    pf_shape_builder *b = new_builder();
     pf_buf doc = PF_BUF_INIT;
     static const char *const odd[] = {"7.96", "18.86", "21.86"};
     for (int i = 0; i < 300; i++) {
@@ -1177,10 +1175,7 @@ static void legacy_never_sends_an_ordinary_rare_value(void **st)
                     i == 9 || i == 11 ? "settled" : i % 3 ? "paid" : "open");
         assert_int_equal(pf_shape_add_doc(b, doc.data, doc.len, "t", &err), 1);
     }
-    pf_buf prof = PF_BUF_INIT;
-    assert_int_equal(pf_shape_builder_write(b, &prof, &err), 0);
-    pf_shape *s = NULL;
-    assert_int_equal(pf_shape_parse(prof.data, prof.len, "profile", &s, &err), 0);
+    pf_shape *s = finish_profile(b);
     const pf_shape_path *tp = pf_shape_find(s, "$.total");
     assert_non_null(tp);
     assert_true(tp->nrare >= 3); /* the profile does call them rare */
@@ -1202,9 +1197,7 @@ static void legacy_never_sends_an_ordinary_rare_value(void **st)
     assert_true(settled > 0); /* the old status is a legacy shape */
     pf_json_free(&j);
     pf_buf_free(&out);
-    pf_buf_free(&prof);
     pf_buf_free(&doc);
-    pf_shape_builder_free(b);
     pf_mutator_free(m);
     pf_shape_free(s);
 }
