@@ -18,6 +18,7 @@ NCMD=${PF_BENCH_CHECK_CMD_INPUTS:-500}
 W=$(mktemp -d /tmp/pf-bench-check.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$ROOT" || exit 3
+. tools/bench/common.inc
 B=tools/bench/check_target.c
 if ! clang -O2 -o "$W/worker" "$B" build/lib/libprodfuzz_runner.a -lcjson 2>"$W/cc.log" ||
    ! clang -O2 -DBENCH_LOOP -o "$W/loop" "$B" -lcjson 2>>"$W/cc.log" ||
@@ -25,11 +26,7 @@ if ! clang -O2 -o "$W/worker" "$B" build/lib/libprodfuzz_runner.a -lcjson 2>"$W/
     echo "skip: cannot build the bench target"; cat "$W/cc.log"; exit 0
 fi
 # N documents: the seed corpus over and over, one per line
-i=0
-while [ "$i" -lt "$N" ]; do
-    for f in corpus/service_orders/*; do tr -d '\n' <"$f"; echo; done
-    i=$((i + 5))
-done | head -n "$N" >"$W/docs.jsonl"
+bench_docs "$N" "$W/docs.jsonl"
 mkdir "$W/files"
 head -n "$NCMD" "$W/docs.jsonl" | split -l 1 -a 4 - "$W/files/d"
 

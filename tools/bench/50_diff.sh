@@ -16,15 +16,12 @@ N=${PF_BENCH_DIFF_INPUTS:-20000}
 W=$(mktemp -d /tmp/pf-bench-diff.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$ROOT" || exit 3
+. tools/bench/common.inc
 if ! clang -O2 -DBENCH_OUTPUT -o "$W/worker" tools/bench/check_target.c \
         build/lib/libprodfuzz_runner.a -lcjson 2>"$W/cc.log"; then
     echo "skip: cannot build the bench target"; cat "$W/cc.log"; exit 0
 fi
-i=0
-while [ "$i" -lt "$N" ]; do
-    for f in corpus/service_orders/*; do tr -d '\n' <"$f"; echo; done
-    i=$((i + 5))
-done | head -n "$N" >"$W/docs.jsonl"
+bench_docs "$N" "$W/docs.jsonl"
 
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 secs() { python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'; }
