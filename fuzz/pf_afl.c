@@ -11,8 +11,8 @@
  *
  * Configuration: the same PRODFUZZ_* variables as the libFuzzer mutator
  * (PRODFUZZ_SHAPE, PRODFUZZ_CLASSES, PRODFUZZ_BYTE_SHARE,
- * PRODFUZZ_MAX_DEPTH). A bad one stops afl-fuzz at start-up with the
- * reason and exit status 2.
+ * PRODFUZZ_MAX_DEPTH, PRODFUZZ_SIZE_SCHEDULE, PRODFUZZ_FIRST_PASS). A
+ * bad one stops afl-fuzz at start-up with the reason and exit status 2.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +53,7 @@ void *afl_custom_init(afl_state_t *afl, unsigned int seed)
     pf_mutate_cfg cfg;
     pf_mutate_cfg_default(&cfg);
     cfg.size_schedule = 1;
+    cfg.first_pass = 1;
     pf_err err = PF_ERR_INIT;
     if (pf_mutate_cfg_env(&cfg, &a->shape, &err) < 0 ||
         !(a->m = pf_mutator_new(&cfg, &err))) {

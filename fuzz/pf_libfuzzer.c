@@ -12,6 +12,8 @@
  *   PRODFUZZ_MAX_DEPTH=100000       deepest nesting `deep` builds
  *   PRODFUZZ_SIZE_SCHEDULE=0        mutate grown parents at full size
  *                                   (default 1: mostly reduce them first)
+ *   PRODFUZZ_FIRST_PASS=0           no first pass (default 1: each field's
+ *                                   boundaries once before random draws)
  *   PRODFUZZ_DEBUG=1                name each class on stderr the first
  *                                   time it makes a mutant, and at exit
  *                                   print per class the mutants made, their
@@ -108,6 +110,7 @@ static int ready(void)
     pf_mutate_cfg cfg;
     pf_mutate_cfg_default(&cfg);
     cfg.size_schedule = 1;
+    cfg.first_pass = 1;
     pf_err err = PF_ERR_INIT;
     const char *onerr = getenv("PRODFUZZ_ON_ERROR");
     int cont = onerr && !strcmp(onerr, "continue");

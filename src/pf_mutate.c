@@ -94,6 +94,7 @@ void pf_mutate_cfg_default(pf_mutate_cfg *cfg)
     cfg->byte_share = 0.2;
     cfg->max_depth = PF_MUTATE_MAX_DEPTH_DEFAULT;
     cfg->size_schedule = 0;
+    cfg->first_pass = 0;
 }
 
 int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
@@ -127,6 +128,13 @@ int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
             return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_SIZE_SCHEDULE: want "
                               "0 or 1");
         cfg->size_schedule = *v == '1';
+    }
+    v = getenv("PRODFUZZ_FIRST_PASS");
+    if (v && *v) {
+        if (strcmp(v, "0") && strcmp(v, "1"))
+            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_FIRST_PASS: want "
+                              "0 or 1");
+        cfg->first_pass = *v == '1';
     }
     *shape = NULL;
     v = getenv("PRODFUZZ_SHAPE");
@@ -162,6 +170,8 @@ pf_mutator *pf_mutator_new(const pf_mutate_cfg *cfg, pf_err *err)
     pf_buf_init(&m->desc);
     pf_buf_init(&m->tmp);
     pf_buf_init(&m->reduced);
+    for (int k = 0; k < PF_SWEEP_POOL; k++)
+        pf_buf_init(&m->pool[k]);
     m->last = PF_M_NONE;
     m->credit[0] = PF_CREDIT_MID_START;
     m->credit[1] = PF_CREDIT_HUGE_START;
@@ -181,6 +191,8 @@ void pf_mutator_free(pf_mutator *m)
     pf_buf_free(&m->desc);
     pf_buf_free(&m->tmp);
     pf_buf_free(&m->reduced);
+    for (int k = 0; k < PF_SWEEP_POOL; k++)
+        pf_buf_free(&m->pool[k]);
     free(m->chain);
     free(m->stack);
     free(m);
@@ -294,10 +306,62 @@ static int value_tok(const pf_json *j, int i)
     return pf_mtok_is_key(j, i) ? i + 1 : i;
 }
 
+/* A hash of value token i's path (keys as written, [] for elements):
+ * tells the distinct paths of a document apart without building them. */
+static uint64_t path_hash(const pf_json *j, int i)
+{
+    uint64_t h = 1469598103934665603u;
+    for (int p = i; p >= 0; p = j->tok[p].parent) {
+        int par = j->tok[p].parent;
+        if (par < 0)
+            break;
+        if (j->tok[par].type == PF_JT_OBJECT) {
+            for (int b = j->tok[p].start; b < j->tok[p].end; b++)
+                h = (h ^ (unsigned char)j->text[b]) * 1099511628211u;
+            h = (h ^ 0x100) * 1099511628211u;
+        } else if (j->tok[par].type == PF_JT_ARRAY) {
+            h = (h ^ 0x101) * 1099511628211u;
+        }
+    }
+    return h | 1; /* 0 marks a free slot */
+}
+
+/* The first pass's pick: the first value, in document order, at a path
+ * the current move has not been to (and that want, and prefer when given,
+ * take); -1 and force_miss when this document has none left. Paths are
+ * told apart by hash, so a move goes to each once whichever parents it
+ * meets. */
+static int pick_forced(pf_mctx *c, pf_mtok_pred want, pf_mtok_pred prefer)
+{
+    const pf_json *j = c->j;
+    pf_mutator *m = c->m;
+    c->forced = 0; /* once: a class's second pick is its own */
+    for (int i = 0; i < j->ntok && m->sw_ndone < PF_SWEEP_PATHS; i++) {
+        if (pf_mtok_is_key(j, i) || !want(c, i))
+            continue;
+        uint64_t h = path_hash(j, i);
+        size_t at = (size_t)(h % PF_SWEEP_SLOTS);
+        while (m->sw_done[at] && m->sw_done[at] != h)
+            at = (at + 1) % PF_SWEEP_SLOTS;
+        if (m->sw_done[at])
+            continue;
+        m->sw_done[at] = h;
+        m->sw_ndone++;
+        if (prefer && !prefer(c, i))
+            continue;
+        pf_mtok_path(m, j, i);
+        return i;
+    }
+    c->force_miss = 1;
+    return -1;
+}
+
 int pf_mpick(pf_mctx *c, pf_mtok_pred want, pf_mtok_pred prefer)
 {
     const pf_json *j = c->j;
     int n = j->ntok, found = -1;
+    if (c->forced)
+        return pick_forced(c, want, prefer);
     if (n <= 0)
         return -1;
     if (prefer)
@@ -661,16 +725,21 @@ static int text_depth(const char *s, size_t n, int stop)
     return pf_json_scan_depth(s, n, stop, NULL);
 }
 
-static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
-                     size_t max, size_t hard_max, int sched, pf_buf *out,
-                     pf_err *err)
+static int run_move(pf_mutator *m, pf_mclass cls, int forced, int variant,
+                    int *miss, const char *in, size_t len, size_t max,
+                    size_t hard_max, int sched, pf_buf *out, pf_err *err)
 {
-    pf_mctx c = {m, &m->j, in, len, max, out, hard_max, sched};
+    pf_mctx c = {m, &m->j, in, len, max, out, hard_max, sched, forced, 0,
+                 variant};
     m->amount = 0;
     pf_buf_reset(out);
     pf_buf_reset(&m->scratch); /* clears a sticky oom of an earlier call */
     pf_buf_reset(&m->tmp);
     int r = pf_mclass_table[cls].fn(&c);
+    if (miss)
+        *miss = c.force_miss;
+    if (c.force_miss)
+        r = 0;
     /* a class whose scratch ran out of memory says "does not apply": it
      * must not pass for that (an empty result that hid the failure) */
     if (out->oom || m->path.text.oom || m->scratch.oom || m->tmp.oom)
@@ -681,6 +750,14 @@ static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
     }
     pf_mset_last(m, cls, 1);
     return 1;
+}
+
+static int run_class(pf_mutator *m, pf_mclass cls, const char *in, size_t len,
+                     size_t max, size_t hard_max, int sched, pf_buf *out,
+                     pf_err *err)
+{
+    return run_move(m, cls, 0, -1, NULL, in, len, max, hard_max, sched, out,
+                    err);
 }
 
 int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
@@ -699,6 +776,104 @@ int pf_mutate_class(pf_mutator *m, pf_mclass cls, const void *in, size_t len,
 
 static int mutate_one(pf_mutator *m, const char *in, size_t len,
                       size_t max_size, pf_buf *out, pf_err *err);
+static int run_move(pf_mutator *m, pf_mclass cls, int forced, int variant,
+                    int *miss, const char *in, size_t len, size_t max,
+                    size_t hard_max, int sched, pf_buf *out, pf_err *err);
+
+/* The first pass (AFL's deterministic stage, by field): before its
+ * classes are drawn at random, each move below goes once to every
+ * distinct path of production-shaped documents, cheap one-value surprises
+ * first: a control character, an empty value, a null, a string past every
+ * buffer of up to 4 KiB, 65 levels of nesting, a UTF-8 character cut at
+ * the end, production's old shapes, a number a million times larger (a
+ * unit mixed up) and one past 32 bits, then 257 levels and a string past
+ * a 16-bit length (256 elements for an array). A field's own boundary bug
+ * so comes in the first few hundred executions instead of whenever the
+ * draw lands on that field with that size: about 25 moves per field, one
+ * pass, about half the structured calls while it lasts. */
+static const struct { pf_mclass cls; int variant; } sweep_moves[] = {
+    {PF_M_UNICODE, 0}, {PF_M_EMPTY, 0}, {PF_M_NULL, -1}, {PF_M_OVERSIZE, 0},
+    {PF_M_DEEP, 0}, {PF_M_UNICODE, 1}, {PF_M_LEGACY, -1}, {PF_M_NUMBER, 0},
+    {PF_M_NUMBER, 1}, {PF_M_DEEP, 1}, {PF_M_OVERSIZE, 1}};
+#define NSWEEP ((int)(sizeof sweep_moves / sizeof sweep_moves[0]))
+
+/* The first pass mutates production-shaped documents, so that the one
+ * thing it changes is the only thing off production's shape: a fuzzer's
+ * corpus soon holds more inputs its target rejects (each new way to be
+ * rejected is new coverage) than inputs it takes, and a field's boundary
+ * in a rejected one finds nothing. The pool keeps the first distinct
+ * inputs the fuzzer hands over (its seeds, mostly) in which every value
+ * has a path and a type production had; without a profile, the first
+ * distinct ones. 0, or -1 on out of memory. */
+static int pool_add(pf_mutator *m, const char *in, size_t len)
+{
+    if (len == 0 || len > PF_SWEEP_POOL_MAX)
+        return 0;
+    for (int k = 0; k < m->npool; k++)
+        if (m->pool[k].len == len && !memcmp(m->pool[k].data, in, len))
+            return 0;
+    if (m->cfg.shape) {
+        pf_err perr = PF_ERR_INIT;
+        if (pf_json_parse(&m->j, in, len, &perr) < 0)
+            return perr.code == PF_E_NOMEM ? -1 : 0;
+        pf_mctx c = {m, &m->j, in, len, len, NULL, len, 0, 0, 0, -1};
+        for (int i = 0; i < m->j.ntok; i++) {
+            if (pf_mtok_is_key(&m->j, i))
+                continue;
+            const pf_shape_path *sp = pf_mtok_shape(&c, i);
+            if (!sp || !sp->types[pf_json_kind(&m->j, i)])
+                return m->path.text.oom ? -1 : 0;
+        }
+    }
+    pf_buf *p = &m->pool[m->npool++];
+    pf_buf_reset(p);
+    pf_buf_add(p, in, len);
+    if (p->oom)
+        return -1;
+    return 0;
+}
+
+static void sweep_next(pf_mutator *m)
+{
+    m->sw_move++;
+    m->sw_miss = 0;
+    m->sw_ndone = 0;
+    memset(m->sw_done, 0, sizeof m->sw_done);
+}
+
+/* 1 with a first-pass mutant in out, 0 when the pass is over or none of a
+ * few moves applied to this input, -1 on out of memory. */
+static int sweep_step(pf_mutator *m, unsigned mask, const char *in, size_t len,
+                      size_t max, size_t hard_max, pf_buf *out, pf_err *err)
+{
+    for (int tries = 0; tries < 4 && m->sw_move < NSWEEP; tries++) {
+        pf_mclass cls = sweep_moves[m->sw_move].cls;
+        int miss = 0, r = 0;
+        if (mask & (1u << cls))
+            r = run_move(m, cls, 1, sweep_moves[m->sw_move].variant,
+                         &miss, in, len, max, hard_max, m->cfg.size_schedule,
+                         out, err);
+        else
+            miss = 1;
+        if (r < 0)
+            return -1;
+        if (miss) {
+            /* a parent with fewer paths (a small input the fuzzer kept)
+             * says little: the move is over when three in a row have no
+             * path left for it */
+            if (++m->sw_miss < 3 && (mask & (1u << cls)))
+                return 0;
+            sweep_next(m);
+            continue;
+        }
+        m->sw_miss = 0;
+        if (r == 1) {
+            m->sw_made = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
               pf_buf *out, pf_err *err)
@@ -706,8 +881,11 @@ int pf_mutate(pf_mutator *m, const void *vin, size_t len, size_t max_size,
     const char *in = vin;
     if (len > max_size)
         return pf_mutate_shrink(m, in, len, max_size, out, err);
+    m->sw_made = 0;
     int r = mutate_one(m, in, len, max_size, out, err);
-    if (r == 0 && m->cfg.size_schedule)
+    /* the first pass's mutants are few and bounded: they do not spend
+     * the growth credit the random draws live on */
+    if (r == 0 && m->cfg.size_schedule && !m->sw_made)
         pf_msize_spend(m, out->len);
     return r;
 }
@@ -722,6 +900,19 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
      * credit: what a class may make now is capped at what it allows (a
      * byte mutant of a bigger parent may still grow it a little) */
     size_t hard_max = max_size;
+    /* the first pass's pool; libFuzzer mutates its mutants again
+     * (-mutate_depth), and one of ours (still in out) is no candidate.
+     * After the pass its memory goes back (here: the call that ended
+     * the pass may have been mutating one of its documents). */
+    if (m->sw_move == NSWEEP && m->npool) {
+        for (int k = 0; k < m->npool; k++)
+            pf_buf_free(&m->pool[k]);
+        m->npool = 0;
+    }
+    if (m->cfg.first_pass && m->sw_move < NSWEEP && m->npool < PF_SWEEP_POOL &&
+        !(out->len == len && !out->oom && memcmp(out->data, in, len) == 0) &&
+        pool_add(m, in, len) < 0)
+        return pf_err_set(err, PF_E_NOMEM, "out of memory");
     if (m->cfg.size_schedule) {
         size_t allow = pf_msize_allowed(m);
         if (allow < len + 64)
@@ -738,6 +929,17 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
     if (bytes && (!m->cfg.size_schedule ||
                   (m->size_seen >= PF_SIZE_LEARNED && len <= pf_mutator_grown_size(m))))
         return mutate_bytes(m, in, len, max_size, out, err);
+    /* the first pass (below) takes half the structured calls until done,
+     * on a production-shaped parent from its pool */
+    int sweep = !bytes && m->cfg.first_pass && m->sw_move < NSWEEP &&
+                pf_mchance(m, 1, 2);
+    if (sweep && m->npool) {
+        const pf_buf *p = &m->pool[pf_mbelow(m, (uint64_t)m->npool)];
+        if (p->len <= max_size) {
+            in = p->data;
+            len = p->len;
+        }
+    }
     if (m->cfg.size_schedule) {
         uint64_t nodes;
         depth = pf_json_scan_depth(in, len, INT_MAX, &nodes);
@@ -802,6 +1004,11 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
      * `prodfuzz mutate`, a 50 KB production document gets class mutants
      * like any other. */
     unsigned mask = m->cfg.classes & PF_M_ALL;
+    if (sweep) {
+        int r = sweep_step(m, mask, in, len, max_size, hard_max, out, err);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
     int warm = m->size_seen < PF_SIZE_LEARNED;
     int enabled[PF_M_NCLASSES], n = 0;
     unsigned weight[PF_M_NCLASSES], total = 0;
@@ -900,7 +1107,7 @@ int pf_crossover(pf_mutator *m, const void *a, size_t alen, const void *b,
         size_t s, e, bs, be;
         pf_json_span(&m->j, i, &s, &e);
         pf_json_span(&m->j2, from, &bs, &be);
-        pf_mctx c = {m, &m->j, a, alen, max_size, out, max_size, 0};
+        pf_mctx c = {m, &m->j, a, alen, max_size, out, max_size, 0, 0, 0, -1};
         if (pf_msplice(&c, s, e, (const char *)b + bs, be - bs)) {
             pf_mtok_path(m, &m->j, i);
             m->amount = 0;

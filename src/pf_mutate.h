@@ -76,13 +76,17 @@ typedef struct pf_mutate_cfg {
      * it instead of being mutated at full size. Off for `prodfuzz mutate`,
      * where every mutant of a given input should look like it. */
     int size_schedule;
+    /* In a fuzzing loop too: before the classes are drawn at random, a
+     * first pass takes each field of the first production-shaped inputs
+     * to its boundaries once (pf_mutate.c, "The first pass"). */
+    int first_pass;
 } pf_mutate_cfg;
 
 /* classes = all, byte_share = 0.2, max_depth = 100000, no shape, no size
- * schedule. */
+ * schedule, no first pass. */
 void pf_mutate_cfg_default(pf_mutate_cfg *cfg);
 /* Apply PRODFUZZ_CLASSES, PRODFUZZ_BYTE_SHARE, PRODFUZZ_MAX_DEPTH,
- * PRODFUZZ_SIZE_SCHEDULE (0 or 1) and PRODFUZZ_SHAPE (loaded into *shape, which the caller frees with
+ * PRODFUZZ_SIZE_SCHEDULE and PRODFUZZ_FIRST_PASS (0 or 1) and PRODFUZZ_SHAPE (loaded into *shape, which the caller frees with
  * pf_shape_free after the mutator). Bad values are PF_E_USAGE errors,
  * an unreadable profile PF_E_INPUT. */
 int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err);

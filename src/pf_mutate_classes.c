@@ -216,6 +216,15 @@ static uint64_t width_target(pf_mutator *m, uint64_t pmax, uint64_t room)
     return widths[pair + (pf_mchance(m, 3, 4) ? 1 : 0)];
 }
 
+/* The first width a length or count past n wraps at (65,536 past 4,097). */
+static uint64_t width_target_past(uint64_t n)
+{
+    for (size_t k = 1; k < NELEM(widths); k += 2)
+        if (widths[k] > n)
+            return widths[k];
+    return widths[NELEM(widths) - 1];
+}
+
 static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
 {
     const pf_jtok *t = &c->j->tok[i];
@@ -232,7 +241,20 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
     uint64_t want[] = {base + 1, base * 2, base * 16, 4097};
     uint64_t target = 0;
     unsigned how = (unsigned)pf_mbelow(c->m, 32);
-    if (how < 8) {
+    if (c->variant >= 0) {
+        /* the first pass: one string past every buffer of up to 4 KiB (a
+         * 64-byte name, a 256-byte line, a 1 KiB field, a 4 KiB page),
+         * or twice production's longest when that is longer */
+        target = pmax < 2049 ? 4097 : 2 * pmax;
+        if (c->variant > 0) {
+            /* then past a 16-bit length (or the next width past
+             * production's longest), as much as the size limit allows */
+            target = width_target_past(pmax > 4097 ? pmax : 4097);
+            if (target > budget - 2)
+                target = budget - 2;
+        }
+        how = 32;
+    } else if (how < 8) {
         /* a length field of 8, 16 or 32 bits: 255/256, 65,535/65,536,
          * 2^31, just past production's longest or any */
         target = width_target(c->m, pmax, budget - 2);
@@ -243,7 +265,7 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
         uint64_t w = width_target(c->m, c->len, c->max);
         if (w > rest)
             target = w - rest;
-    } else if (pf_mchance(c->m, 1, 512)) {
+    } else if (how < 32 && pf_mchance(c->m, 1, 512)) {
         /* rare: each costs a thousand ordinary executions */
         target = 1u << 20;
     }
@@ -251,7 +273,7 @@ static int grow_string(pf_mctx *c, int i, const pf_shape_path *sp)
         target = want[pf_mbelow(c->m, NELEM(want))];
     /* a big size the growth credit cannot pay for now: just past
      * production's longest instead, not the big one cut down */
-    if (pf_mcredit_short(c, s, e, target + 2))
+    if (c->variant < 0 && pf_mcredit_short(c, s, e, target + 2))
         target = want[pf_mbelow(c->m, 2)];
     if (target > budget - 2)
         target = budget - 2;
@@ -310,7 +332,12 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     uint64_t target = pf_mchance(c->m, 1, 16) ? far[pf_mbelow(c->m, NELEM(far))]
                                               : near[pf_mbelow(c->m, NELEM(near))];
     int exact = 0;
-    if (pf_mchance(c->m, 1, 6)) {
+    if (c->variant >= 0) {
+        /* the first pass: just past production's count, then past an
+         * 8-bit count (the smallest element repeated) */
+        target = c->variant == 0 ? base + 1 : width_target_past(pmax);
+        exact = c->variant > 0;
+    } else if (pf_mchance(c->m, 1, 6)) {
         /* a count field of 8, 16 or 32 bits: the 65,536-element arrays
          * one time in 32 of these (each costs a thousand executions);
          * the smallest element repeated, so the count is reached */
@@ -330,7 +357,7 @@ static int grow_array(pf_mctx *c, int i, const pf_shape_path *sp)
     /* what the growth credit cannot pay for now: just past production */
     uint64_t per = exact && small_len < SIZE_MAX ? small_len + 1
                    : (e - s) / ((uint64_t)t->size + 1) + 1;
-    if (pf_mcredit_short(c, s, e, target * per)) {
+    if (c->variant < 0 && pf_mcredit_short(c, s, e, target * per)) {
         target = near[pf_mbelow(c->m, NELEM(near))];
         exact = 0;
         if (target <= (uint64_t)t->size)
@@ -499,9 +526,22 @@ static int m_number(pf_mctx *c)
     pf_buf_reset(r);
     size_t s, e;
     span(c, i, &s, &e);
-    if (pf_mchance(c->m, 1, 2) && profile_number(c, sp, r))
+    if (c->variant == 1) { /* the first pass: past a 32-bit integer */
+        pf_buf_adds(r, "2147483648");
         return put(c, i);
-    switch (pf_mbelow(c->m, 6)) {
+    }
+    if (c->variant < 0 && pf_mchance(c->m, 1, 2) && profile_number(c, sp, r))
+        return put(c, i);
+    /* the first pass: a million times the value (a unit mixed up: seconds
+     * for microseconds, units for millionths) */
+    switch (c->variant == 0 ? 6 : pf_mbelow(c->m, 6)) {
+    case 6:
+        pf_buf_add(r, c->in + s, e - s);
+        if (kind(c, i) == PF_J_INT && !(e - s == 1 && c->in[s] == '0'))
+            pf_buf_adds(r, "000000");
+        else
+            pf_buf_adds(r, "e6");
+        break;
     case 5: /* orders of magnitude: quantities and amounts that overflow
              * when multiplied, still valid and still positive */
         pf_buf_add(r, c->in + s, e - s);
@@ -546,7 +586,11 @@ static int m_deep(pf_mctx *c)
                                  513, 1000, 1001};
     long target;
     int prof = m->cfg.shape ? pf_shape_max_depth(m->cfg.shape) : 0;
-    if (prof > 0 && pf_mchance(m, 1, 2))
+    if (c->variant >= 0)
+        /* the first pass: past the nesting stacks of 64 entries and
+         * fewer, then of 256, still inside common parser limits */
+        target = c->variant == 0 ? 65 : 257;
+    else if (prof > 0 && pf_mchance(m, 1, 2))
         target = prof + 1 + (long)pf_mbelow(m, 3); /* just past production */
     else if (pf_mchance(m, 1, 256))
         target = m->cfg.max_depth;
@@ -567,7 +611,7 @@ static int m_deep(pf_mctx *c)
     if (budget < (e - s) + per)
         return 0;
     /* more levels than the growth credit pays for now: a common limit */
-    if (pf_mcredit_short(c, s, e, (uint64_t)levels * per + (e - s))) {
+    if (c->variant < 0 && pf_mcredit_short(c, s, e, (uint64_t)levels * per + (e - s))) {
         levels = limits[pf_mbelow(m, 4)] - here;
         if (levels < 1)
             levels = 1;
@@ -894,7 +938,12 @@ static int m_unicode(pf_mctx *c)
         pf_mtok_path(m, c->j, 0);
         return pf_msplice(c, 0, 0, "\xef\xbb\xbf", 3);
     }
-    unsigned what = (unsigned)pf_mbelow(m, 6);
+    /* first-pass variants: 0 control characters, 1 a cut character, 2
+     * invalid text, 3 rare text */
+    static const unsigned variant_what[] = {0, 2, 3, 4};
+    unsigned what = c->variant >= 0 && c->variant < (int)NELEM(variant_what)
+                        ? variant_what[c->variant]
+                        : (unsigned)pf_mbelow(m, 6);
     if (what < 2)
         return control_chars(c, i);
     const pf_jtok *t = &c->j->tok[i];
@@ -1203,7 +1252,7 @@ static int m_empty(pf_mctx *c)
     const pf_jtok *t = &c->j->tok[i];
     switch (kind(c, i)) {
     case PF_J_STRING:
-        switch (pf_mbelow(m, 4)) {
+        switch (c->variant >= 0 ? 0 : pf_mbelow(m, 4)) {
         case 0:
         case 1: pf_buf_adds(r, "\"\""); break;
         case 2: pf_buf_adds(r, blank[pf_mbelow(m, NELEM(blank))]); break;
@@ -1218,7 +1267,7 @@ static int m_empty(pf_mctx *c)
     case PF_J_ARRAY: {
         /* empty, or one empty element where elements had content */
         pf_jkind ek = kind(c, i + 1);
-        if (pf_mchance(m, 1, 4) && (ek == PF_J_OBJECT || ek == PF_J_STRING ||
+        if (c->variant < 0 && pf_mchance(m, 1, 4) && (ek == PF_J_OBJECT || ek == PF_J_STRING ||
                                     ek == PF_J_ARRAY))
             pf_buf_adds(r, ek == PF_J_OBJECT ? "[{}]"
                            : ek == PF_J_STRING ? "[\"\"]" : "[[]]");

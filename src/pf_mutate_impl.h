@@ -10,6 +10,13 @@
 #include "pf_mutate.h"
 #include "pf_path.h"
 
+/* The first pass goes to this many paths per move at most. */
+#define PF_SWEEP_PATHS 512
+#define PF_SWEEP_SLOTS (2 * PF_SWEEP_PATHS)
+/* Its parents: this many, of up to this size. */
+#define PF_SWEEP_POOL 16
+#define PF_SWEEP_POOL_MAX ((size_t)64 << 10)
+
 struct pf_mutator {
     pf_mutate_cfg cfg;
     uint64_t rng;
@@ -37,6 +44,16 @@ struct pf_mutator {
      * a big one spends all of its own from its account; a class that
      * cannot afford a big size takes an ordinary one. */
     int64_t credit[2];
+    /* the first pass's parents: production-shaped inputs (pool_add) */
+    pf_buf pool[PF_SWEEP_POOL];
+    int npool;
+    /* the first pass: the move it is at (all done at the table's end),
+     * parents in a row that had no path left for it, whether this call's
+     * mutant is one of its own, and the hashes of the paths the move has
+     * been to */
+    int sw_move, sw_miss, sw_made;
+    uint64_t sw_done[PF_SWEEP_SLOTS];
+    int sw_ndone;
 };
 
 /* One mutation in progress. */
@@ -50,6 +67,11 @@ typedef struct pf_mctx {
     pf_buf *out;
     size_t hard_max; /* the size limit itself */
     int sched;       /* under the size schedule: the credit applies */
+    /* the first pass: when forced, pf_mpick takes the first value at a
+     * path the move has not been to, and sets force_miss when there is
+     * none; variant: which of its kinds of mutant a class makes (-1: any,
+     * at its odds) */
+    int forced, force_miss, variant;
 } pf_mctx;
 
 /* A class: 1 applied (out holds the mutant, path set), 0 not applicable. */

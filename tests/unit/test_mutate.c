@@ -9,6 +9,7 @@
 #include "pf_test.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 
 #include "pf_json.h"
 #include "pf_mutate.h"
@@ -1514,6 +1515,156 @@ static void schedule_makes_growth_classes_rarer(void **st)
     assert_true(uni_warm > 170 && uni_warm < 300);
 }
 
+/* ---- the first pass (fuzzing loops) ------------------------------------- */
+
+static pf_mutator *first_pass_mutator(const pf_shape *shape)
+{
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    cfg.size_schedule = 1;
+    cfg.first_pass = 1;
+    cfg.byte_share = 0;
+    cfg.shape = shape;
+    pf_err err = PF_ERR_INIT;
+    pf_mutator *m = pf_mutator_new(&cfg, &err);
+    assert_non_null(m);
+    return m;
+}
+
+static int path_index(const char *const *paths, int n, const char *p)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(paths[k], p))
+            return k;
+    return -1;
+}
+
+/* Within its first 600 calls a fuzzing loop's mutator has taken every
+ * string of ORDER to a control character, to 4,097 bytes and to 65,536,
+ * every number to a million times itself and past 32 bits, and nested
+ * 65 and 257 levels, each asserted on the mutant itself; with the first
+ * pass off, the same calls leave most of those out. */
+static void first_pass_takes_every_field_to_its_boundaries(void **st)
+{
+    (void)st;
+    static const char *const strs[] = {"$.id", "$.customer.name",
+                                       "$.customer.email", "$.items[*].sku"};
+    static const char *const nums[] = {"$.big", "$.items[*].qty",
+                                       "$.items[*].price", "$.total"};
+    int hits[2] = {0, 0};
+    for (int on = 0; on <= 1; on++) {
+        pf_mutator *m = first_pass_mutator(NULL);
+        if (!on)
+            pf_mutator_free(m), m = loop_mutator_of(1, 0);
+        int ctl[4] = {0}, k4[4] = {0}, k64[4] = {0}, mil[4] = {0}, p32[4] = {0};
+        int d65 = 0, d257 = 0;
+        pf_buf out = PF_BUF_INIT;
+        pf_err err = PF_ERR_INIT;
+        pf_json j = PF_JSON_INIT;
+        for (uint64_t seed = 0; seed < 600; seed++) {
+            pf_mutator_seed(m, 900000 + seed);
+            assert_int_equal(pf_mutate(m, ORDER, strlen(ORDER), MAXSZ, &out, &err), 0);
+            pf_mclass c = pf_mutator_last_class(m);
+            const char *path = pf_mutator_last_path(m);
+            int s = path_index(strs, 4, path), n = path_index(nums, 4, path);
+            if (c == PF_M_UNICODE && s >= 0) {
+                /* the inserted text is control characters, raw or \u00XX */
+                size_t d = 0;
+                while (d < out.len && out.data[d] == ORDER[d])
+                    d++;
+                unsigned char ch = (unsigned char)out.data[d];
+                ctl[s] += ch < 0x20 || ch == 0x7f ||
+                          (ch == '\\' && !strncmp(out.data + d, "\\u00", 4) &&
+                           (out.data[d + 4] == '0' || out.data[d + 4] == '1'));
+            }
+            if (c == PF_M_OVERSIZE && s >= 0) {
+                at_path a = find_at(&j, out.data, out.len, path);
+                assert_int_equal(a.kind, PF_J_STRING);
+                size_t len = (size_t)(j.tok[a.tok].end - j.tok[a.tok].start);
+                k4[s] += len == 4097;
+                k64[s] += len == 65536;
+            }
+            if (c == PF_M_NUMBER && n >= 0) {
+                at_path a = find_at(&j, out.data, out.len, path);
+                const char *v = out.data + j.tok[a.tok].start;
+                size_t len = (size_t)(j.tok[a.tok].end - j.tok[a.tok].start);
+                p32[n] += len == 10 && !memcmp(v, "2147483648", 10);
+                mil[n] += (len > 6 && !memcmp(v + len - 6, "000000", 6)) ||
+                          (len > 2 && !memcmp(v + len - 2, "e6", 2));
+            }
+            if (c == PF_M_DEEP) {
+                assert_true(pf_json_scan_depth(out.data, out.len, INT_MAX, NULL) >=
+                            (int)pf_mutator_last_amount(m));
+                d65 += pf_mutator_last_amount(m) == 65;
+                d257 += pf_mutator_last_amount(m) == 257;
+            }
+        }
+        for (int k = 0; k < 4; k++)
+            hits[on] += (ctl[k] > 0) + (k4[k] > 0) + (k64[k] > 0) +
+                        (mil[k] > 0) + (p32[k] > 0);
+        hits[on] += (d65 > 0) + (d257 > 0);
+        pf_json_free(&j);
+        pf_buf_free(&out);
+        pf_mutator_free(m);
+    }
+    assert_int_equal(hits[1], 22); /* every field, every boundary */
+    assert_true(hits[0] < 16);
+}
+
+/* With a profile, the pass mutates documents in production's shape only:
+ * given one order once and then, for every call, a document the target
+ * would reject (a total sent as a string, which production never did),
+ * the pass's 4,097-byte strings are all cut from the order. */
+static void first_pass_mutates_production_shaped_parents(void **st)
+{
+    (void)st;
+    pf_shape_builder *b = new_builder();
+    pf_err err = PF_ERR_INIT;
+    for (int k = 0; k < 20; k++)
+        assert_int_equal(pf_shape_add_doc(b, ORDER, strlen(ORDER), "t", &err), 1);
+    pf_shape *shape = finish_profile(b);
+    pf_mutator *m = first_pass_mutator(shape);
+    char odd[sizeof ORDER + 8];
+    const char *t = strstr(ORDER, "\"total\":25.0");
+    assert_non_null(t);
+    snprintf(odd, sizeof odd, "%.*s\"total\":\"25\"%s", (int)(t - ORDER), ORDER,
+             t + strlen("\"total\":25.0"));
+    pf_buf out = PF_BUF_INIT;
+    int from_order = 0, from_odd = 0;
+    for (uint64_t seed = 0; seed < 600; seed++) {
+        const char *in = seed ? odd : ORDER;
+        pf_mutator_seed(m, 700000 + seed);
+        assert_int_equal(pf_mutate(m, in, strlen(in), MAXSZ, &out, &err), 0);
+        if (pf_mutator_last_class(m) != PF_M_OVERSIZE || out.len < 4097)
+            continue;
+        from_order += memmem(out.data, out.len, "\"total\":25.0", 12) != NULL;
+        from_odd += memmem(out.data, out.len, "\"total\":\"25\"", 12) != NULL;
+    }
+    assert_true(from_order >= 4); /* the four strings at 4,097 and 65,536 */
+    assert_true(from_odd < from_order);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+    pf_shape_free(shape);
+}
+
+static void first_pass_can_be_switched_off_by_env(void **st)
+{
+    (void)st;
+    pf_mutate_cfg cfg;
+    pf_mutate_cfg_default(&cfg);
+    assert_int_equal(cfg.first_pass, 0); /* `prodfuzz mutate` has none */
+    cfg.first_pass = 1;
+    pf_shape *shape = NULL;
+    pf_err err = PF_ERR_INIT;
+    setenv("PRODFUZZ_FIRST_PASS", "0", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
+    assert_int_equal(cfg.first_pass, 0);
+    setenv("PRODFUZZ_FIRST_PASS", "on", 1);
+    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
+    assert_non_null(strstr(err.msg, "PRODFUZZ_FIRST_PASS"));
+    unsetenv("PRODFUZZ_FIRST_PASS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1556,6 +1707,9 @@ int main(void)
         cmocka_unit_test(schedule_can_be_switched_off_by_env),
         cmocka_unit_test(schedule_makes_growth_classes_rarer),
         cmocka_unit_test(schedule_credit_bounds_big_mutants),
+        cmocka_unit_test(first_pass_takes_every_field_to_its_boundaries),
+        cmocka_unit_test(first_pass_mutates_production_shaped_parents),
+        cmocka_unit_test(first_pass_can_be_switched_off_by_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
