@@ -10,8 +10,8 @@
 #                   the prodfuzz side with corpus/app_invoices.shape.json
 # Same seeds, dictionary (fuzz/json.dict), -max_len, time cap and machine;
 # the two sides of each run start together so machine load hits both
-# alike. Then the exec/s of the bug-free builds, plain and prodfuzz, in
-# pairs run back to back.
+# alike. Then the exec/s and the coverage reached by the bug-free builds,
+# plain and prodfuzz, in pairs run back to back.
 #
 #   tools/experiment_mutator.sh [--target service_orders|app_invoices|both]
 #       [--runs N] [--cap SECONDS] [--bugs "a b"] [--shape PROFILE]
@@ -24,7 +24,7 @@
 # Markdown table: per bug, the median time to the crash (a run that did
 # not find it counts as the cap; ">cap" when the median run missed) and
 # how many runs found it; the median over all runs of a side; the exec/s
-# ratio. Takes about targets x bugs x runs x cap seconds at most.
+# ratio and the coverage of the bug-free builds. Takes about targets x bugs x runs x cap seconds at most.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 3
@@ -110,12 +110,16 @@ show() { # a median in seconds, or >cap
     if awk -v m="$1" -v c="$CAP" 'BEGIN {exit !(m > c)}'; then echo ">$CAP"; else printf '%.2f' "$1"; fi
 }
 
-rate() { # BIN SEED -> exec/s of a bug-free run
+rate() { # BIN SHAPE TARGET SEED -> "exec/s cov ft" of a bug-free run
     local d="$W/rate" shape=$2
     rm -rf "$d"; mkdir -p "$d/c"; cp "corpus/$3"/* "$d/c/"
     PRODFUZZ_SHAPE=$shape "$1" -max_len=$MAXLEN -dict=fuzz/json.dict \
         -max_total_time="$RATE" -seed="$4" -artifact_prefix="$d/" "$d/c" >"$d/log" 2>&1
-    grep -o 'Done [0-9]* runs in [0-9]* second' "$d/log" | awk '{printf "%.0f", $2 / $5}'
+    # libFuzzer's last status line: edges covered (cov) and features (ft)
+    awk '/Done [0-9]+ runs in [0-9]+ second/ {r = $2 / $5}
+         /cov: [0-9]+ ft: [0-9]+/ {for (k = 1; k < NF; k++) {
+             if ($k == "cov:") c = $(k + 1); if ($k == "ft:") f = $(k + 1)}}
+         END {if (r) printf "%.0f %d %d", r, c, f}' "$d/log"
 }
 
 echo "# prodfuzz mutator experiment: $TARGETS; $RUNS runs per side, cap ${CAP}s, -max_len=$MAXLEN, $(date -u +%FT%TZ)" >&2
@@ -159,14 +163,15 @@ for t in $TARGETS; do
         rows+=("$row")
     done
     # exec/s of the bug-free builds: three pairs, plain then prodfuzz
-    ratios= line=
+    ratios= line= covline=
     for seed in 1 2 3; do
-        p=$(rate "$W/bin/$t-clean" "" "$t" "$seed")
-        q=$(rate "$W/bin/$t-clean-pf" "$prof" "$t" "$seed")
+        read -r p pc pf <<<"$(rate "$W/bin/$t-clean" "" "$t" "$seed")"
+        read -r q qc qf <<<"$(rate "$W/bin/$t-clean-pf" "$prof" "$t" "$seed")"
         [ -n "$p" ] && [ -n "$q" ] && [ "$p" -gt 0 ] || continue
         r=$(awk -v a="$q" -v b="$p" 'BEGIN {printf "%.2f", a / b}')
         ratios="$ratios $r"
         line="$line${line:+; }seed $seed: $p / $q ($r)"
+        covline="$covline${covline:+; }seed $seed: $pc / $qc edges, $pf / $qf features"
     done
     echo "## $t"
     echo
@@ -179,6 +184,8 @@ for t in $TARGETS; do
     if [ -n "$ratios" ]; then
         echo "exec/s, bug-free build, ${RATE}s per side, plain / prodfuzz: $line;" \
              "median ratio $(printf '%s\n' $ratios | median)."
+        echo
+        echo "Coverage at the end of the same runs (libFuzzer's cov: edges, ft: features), plain / prodfuzz: $covline."
     fi
     echo
 done
