@@ -97,6 +97,18 @@ void pf_mutate_cfg_default(pf_mutate_cfg *cfg)
     cfg->first_pass = 0;
 }
 
+/* A setting that is 0 or 1: *on is left alone when it is not set. */
+static int env_switch(const char *name, int *on, pf_err *err)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    if (strcmp(v, "0") && strcmp(v, "1"))
+        return pf_err_set(err, PF_E_USAGE, "%s: want 0 or 1", name);
+    *on = *v == '1';
+    return 0;
+}
+
 int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
 {
     const char *v = getenv("PRODFUZZ_CLASSES");
@@ -122,20 +134,9 @@ int pf_mutate_cfg_env(pf_mutate_cfg *cfg, pf_shape **shape, pf_err *err)
                               "whole number from 1 to 10000000");
         cfg->max_depth = (int)d;
     }
-    v = getenv("PRODFUZZ_SIZE_SCHEDULE");
-    if (v && *v) {
-        if (strcmp(v, "0") && strcmp(v, "1"))
-            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_SIZE_SCHEDULE: want "
-                              "0 or 1");
-        cfg->size_schedule = *v == '1';
-    }
-    v = getenv("PRODFUZZ_FIRST_PASS");
-    if (v && *v) {
-        if (strcmp(v, "0") && strcmp(v, "1"))
-            return pf_err_set(err, PF_E_USAGE, "PRODFUZZ_FIRST_PASS: want "
-                              "0 or 1");
-        cfg->first_pass = *v == '1';
-    }
+    if (env_switch("PRODFUZZ_SIZE_SCHEDULE", &cfg->size_schedule, err) < 0 ||
+        env_switch("PRODFUZZ_FIRST_PASS", &cfg->first_pass, err) < 0)
+        return -1;
     *shape = NULL;
     v = getenv("PRODFUZZ_SHAPE");
     if (v && *v) {

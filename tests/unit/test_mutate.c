@@ -1419,21 +1419,30 @@ static void schedule_cuts_a_grown_string_without_breaking_it(void **st)
     pf_buf_free(&out);
 }
 
-static void schedule_can_be_switched_off_by_env(void **st)
+/* PRODFUZZ_SIZE_SCHEDULE and PRODFUZZ_FIRST_PASS: off by default (as
+ * `prodfuzz mutate` runs), 0 turns off what a front end turned on, and
+ * anything but 0 or 1 is an error that names the variable. */
+static void switches_are_set_by_env(void **st)
 {
     (void)st;
-    pf_mutate_cfg cfg;
-    pf_mutate_cfg_default(&cfg);
-    cfg.size_schedule = 1;
-    pf_shape *shape = NULL;
-    pf_err err = PF_ERR_INIT;
-    setenv("PRODFUZZ_SIZE_SCHEDULE", "0", 1);
-    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
-    assert_int_equal(cfg.size_schedule, 0);
-    setenv("PRODFUZZ_SIZE_SCHEDULE", "yes", 1);
-    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
-    assert_non_null(strstr(err.msg, "PRODFUZZ_SIZE_SCHEDULE"));
-    unsetenv("PRODFUZZ_SIZE_SCHEDULE");
+    static const char *const names[] = {"PRODFUZZ_SIZE_SCHEDULE",
+                                        "PRODFUZZ_FIRST_PASS"};
+    for (int k = 0; k < 2; k++) {
+        pf_mutate_cfg cfg;
+        pf_mutate_cfg_default(&cfg);
+        int *on = k ? &cfg.first_pass : &cfg.size_schedule;
+        assert_int_equal(*on, 0);
+        *on = 1;
+        pf_shape *shape = NULL;
+        pf_err err = PF_ERR_INIT;
+        setenv(names[k], "0", 1);
+        assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
+        assert_int_equal(*on, 0);
+        setenv(names[k], "yes", 1);
+        assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
+        assert_non_null(strstr(err.msg, names[k]));
+        unsetenv(names[k]);
+    }
 }
 
 /* The growth credit: in a fuzzing loop, mutants past the free size (4 x
@@ -1647,24 +1656,6 @@ static void first_pass_mutates_production_shaped_parents(void **st)
     pf_shape_free(shape);
 }
 
-static void first_pass_can_be_switched_off_by_env(void **st)
-{
-    (void)st;
-    pf_mutate_cfg cfg;
-    pf_mutate_cfg_default(&cfg);
-    assert_int_equal(cfg.first_pass, 0); /* `prodfuzz mutate` has none */
-    cfg.first_pass = 1;
-    pf_shape *shape = NULL;
-    pf_err err = PF_ERR_INIT;
-    setenv("PRODFUZZ_FIRST_PASS", "0", 1);
-    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), 0);
-    assert_int_equal(cfg.first_pass, 0);
-    setenv("PRODFUZZ_FIRST_PASS", "on", 1);
-    assert_int_equal(pf_mutate_cfg_env(&cfg, &shape, &err), -1);
-    assert_non_null(strstr(err.msg, "PRODFUZZ_FIRST_PASS"));
-    unsetenv("PRODFUZZ_FIRST_PASS");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1704,12 +1695,11 @@ int main(void)
         cmocka_unit_test(schedule_reduces_a_grown_array_before_mutating),
         cmocka_unit_test(schedule_denests_deep_parents_in_one_pass),
         cmocka_unit_test(schedule_cuts_a_grown_string_without_breaking_it),
-        cmocka_unit_test(schedule_can_be_switched_off_by_env),
+        cmocka_unit_test(switches_are_set_by_env),
         cmocka_unit_test(schedule_makes_growth_classes_rarer),
         cmocka_unit_test(schedule_credit_bounds_big_mutants),
         cmocka_unit_test(first_pass_takes_every_field_to_its_boundaries),
         cmocka_unit_test(first_pass_mutates_production_shaped_parents),
-        cmocka_unit_test(first_pass_can_be_switched_off_by_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
