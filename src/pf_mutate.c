@@ -790,8 +790,8 @@ static int run_move(pf_mutator *m, pf_mclass cls, int forced, int variant,
  * unit mixed up) and one past 32 bits, then 257 levels and a string past
  * a 16-bit length (256 elements for an array). A field's own boundary bug
  * so comes in the first few hundred executions instead of whenever the
- * draw lands on that field with that size: about 25 moves per field, one
- * pass, about half the structured calls while it lasts. */
+ * draw lands on that field with that size: six to nine moves per field,
+ * one pass, half the structured calls while it lasts. */
 static const struct { pf_mclass cls; int variant; } sweep_moves[] = {
     {PF_M_UNICODE, 0}, {PF_M_EMPTY, 0}, {PF_M_NULL, -1}, {PF_M_OVERSIZE, 0},
     {PF_M_DEEP, 0}, {PF_M_UNICODE, 1}, {PF_M_LEGACY, -1}, {PF_M_NUMBER, 0},
