@@ -805,7 +805,7 @@ static const struct { pf_mclass cls; int variant; } sweep_moves[] = {
  * in a rejected one finds nothing. The pool keeps the first distinct
  * inputs the fuzzer hands over (its seeds, mostly) in which every value
  * has a path and a type production had; without a profile, the first
- * distinct ones. 0, or -1 on out of memory. */
+ * distinct JSON ones. 0, or -1 on out of memory. */
 static int pool_add(pf_mutator *m, const char *in, size_t len)
 {
     if (len == 0 || len > PF_SWEEP_POOL_MAX)
@@ -813,10 +813,11 @@ static int pool_add(pf_mutator *m, const char *in, size_t len)
     for (int k = 0; k < m->npool; k++)
         if (m->pool[k].len == len && !memcmp(m->pool[k].data, in, len))
             return 0;
+    /* a document: what is not JSON goes to byte mutation, pooled or not */
+    pf_err perr = PF_ERR_INIT;
+    if (pf_json_parse(&m->j, in, len, &perr) < 0)
+        return perr.code == PF_E_NOMEM ? -1 : 0;
     if (m->cfg.shape) {
-        pf_err perr = PF_ERR_INIT;
-        if (pf_json_parse(&m->j, in, len, &perr) < 0)
-            return perr.code == PF_E_NOMEM ? -1 : 0;
         pf_mctx c = {m, &m->j, in, len, len, NULL, len, 0, 0, 0, -1};
         for (int i = 0; i < m->j.ntok; i++) {
             if (pf_mtok_is_key(&m->j, i))
@@ -934,6 +935,12 @@ static int mutate_one(pf_mutator *m, const char *in, size_t len,
      * on a production-shaped parent from its pool */
     int sweep = !bytes && m->cfg.first_pass && m->sw_move < NSWEEP &&
                 pf_mchance(m, 1, 2);
+    /* and it ends, whatever the inputs: after this many of its turns (a
+     * target whose inputs are not JSON never gets to a move) */
+    if (sweep && ++m->sw_turns > PF_SWEEP_TURNS) {
+        m->sw_move = NSWEEP;
+        sweep = 0;
+    }
     if (sweep && m->npool) {
         const pf_buf *p = &m->pool[pf_mbelow(m, (uint64_t)m->npool)];
         if (p->len <= max_size) {

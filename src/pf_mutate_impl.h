@@ -16,6 +16,8 @@
 /* Its parents: this many, of up to this size. */
 #define PF_SWEEP_POOL 16
 #define PF_SWEEP_POOL_MAX ((size_t)64 << 10)
+/* It is over after this many of its turns at the most (a few seconds). */
+#define PF_SWEEP_TURNS 20000
 
 struct pf_mutator {
     pf_mutate_cfg cfg;
@@ -52,6 +54,7 @@ struct pf_mutator {
      * mutant is one of its own, and the hashes of the paths the move has
      * been to */
     int sw_move, sw_miss, sw_made;
+    uint64_t sw_turns;
     uint64_t sw_done[PF_SWEEP_SLOTS];
     int sw_ndone;
 };

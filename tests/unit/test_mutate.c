@@ -1656,6 +1656,34 @@ static void first_pass_mutates_production_shaped_parents(void **st)
     pf_shape_free(shape);
 }
 
+/* A target whose inputs are not JSON: the pass pools none of them, so
+ * every mutant is made from the input the fuzzer handed over, never from
+ * one it handed over before (16 earlier inputs, then another one 2,000
+ * times: no mutant carries the earlier ones' text). */
+static void first_pass_leaves_inputs_that_are_not_json_alone(void **st)
+{
+    (void)st;
+    pf_mutator *m = first_pass_mutator(NULL);
+    pf_buf out = PF_BUF_INIT;
+    pf_err err = PF_ERR_INIT;
+    char early[32];
+    for (int k = 0; k < 16; k++) {
+        snprintf(early, sizeof early, "COPY t FROM stdin; -- %02d", k);
+        pf_mutator_seed(m, (uint64_t)k);
+        assert_int_equal(pf_mutate(m, early, strlen(early), 4096, &out, &err), 0);
+    }
+    static const char later[] = "host=db port=5432 dbname=orders";
+    int from_early = 0;
+    for (uint64_t seed = 100; seed < 2100; seed++) {
+        pf_mutator_seed(m, seed);
+        assert_int_equal(pf_mutate(m, later, strlen(later), 4096, &out, &err), 0);
+        from_early += memmem(out.data, out.len, "COPY t", 6) != NULL;
+    }
+    assert_int_equal(from_early, 0);
+    pf_buf_free(&out);
+    pf_mutator_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1700,6 +1728,7 @@ int main(void)
         cmocka_unit_test(schedule_credit_bounds_big_mutants),
         cmocka_unit_test(first_pass_takes_every_field_to_its_boundaries),
         cmocka_unit_test(first_pass_mutates_production_shaped_parents),
+        cmocka_unit_test(first_pass_leaves_inputs_that_are_not_json_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
