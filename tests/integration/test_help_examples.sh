@@ -22,17 +22,14 @@
 # yet (its owner replaces it with the command): a skip with the reason too.
 declare -A CANNOT_RUN=()
 . "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/pg.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-PSQL=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
 W=$(mktemp -d /tmp/pf-help-examples.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS shop" -c "CREATE DATABASE shop" >/dev/null 2>&1
-if ! "${PSQL[@]}" -d shop -f "$ROOT/tests/fixtures/sample_schema.sql" >"$W/fixture.log" 2>&1; then
-    t_fail "fixture schema loads into shop" "$(cat "$W/fixture.log")"; exit 1
-fi
+pg_fixture_db shop "$ROOT/tests/fixtures/sample_schema.sql" "$W/fixture.log"
 unset PGDATABASE
 mkdir -p "$W/bin"
 ln -s "$P" "$W/bin/prodfuzz"

@@ -23,6 +23,7 @@
 # (exit goes with planned: a planned block's exit code once it runs)
 # Output samples (fences with no language) are not run.
 . "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/pg.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -34,10 +35,7 @@ if ! [ -f "$ROOT/build/lib/libprodfuzz_libfuzzer.a" ]; then
     t_skip "README blocks" "build/lib/libprodfuzz_libfuzzer.a not built (make)"; exit 0
 fi
 
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS shop" -c "CREATE DATABASE shop" >/dev/null 2>&1
-if ! "${PSQL[@]}" -d shop -f "$ROOT/tests/fixtures/sample_schema.sql" >"$W/fixture.log" 2>&1; then
-    t_fail "fixture schema loads into shop" "$(cat "$W/fixture.log")"; exit 1
-fi
+pg_fixture_db shop "$ROOT/tests/fixtures/sample_schema.sql" "$W/fixture.log"
 "${PSQL[@]}" -d shop -c "ANALYZE" >/dev/null
 "${PSQL[@]}" -c "DROP ROLE IF EXISTS prodfuzz_reader" >/dev/null 2>&1
 

@@ -5,6 +5,7 @@
 # mode, --limit randomness, SQL injection, exit codes by failure, atomic
 # output under failure, connection loss and signals.
 . "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/pg.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -13,12 +14,8 @@ PSQL=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
 W=$(mktemp -d /tmp/pf-sample-test.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS pf_sample" -c "CREATE DATABASE pf_sample" >/dev/null 2>&1
+pg_fixture_db pf_sample "$ROOT/tests/fixtures/sample_schema.sql" "$W/fixture.log"
 export PGDATABASE=pf_sample
-if ! "${PSQL[@]}" -f "$ROOT/tests/fixtures/sample_schema.sql" >"$W/fixture.log" 2>&1; then
-    t_fail "fixture schema loads" "$(cat "$W/fixture.log")"
-    exit 1
-fi
 "${PSQL[@]}" -c "GRANT SELECT ON canary TO pf_pw" >/dev/null
 
 # Fixed keys: the outcome of every check is the same on every run.

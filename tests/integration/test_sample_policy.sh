@@ -5,6 +5,7 @@
 # labels honoured) that sample accepts, and a dry run that prints paths and
 # actions but never a value.
 . "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/pg.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -12,11 +13,8 @@ PSQL=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
 W=$(mktemp -d /tmp/pf-policy-test.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS pf_policy" -c "CREATE DATABASE pf_policy" >/dev/null 2>&1
+pg_fixture_db pf_policy "$ROOT/tests/fixtures/sample_schema.sql" "$W/fixture.log"
 export PGDATABASE=pf_policy
-if ! "${PSQL[@]}" -f "$ROOT/tests/fixtures/sample_schema.sql" >"$W/fixture.log" 2>&1; then
-    t_fail "fixture schema loads" "$(cat "$W/fixture.log")"; exit 1
-fi
 # A PostgreSQL Anonymizer label, as the extension would store it (the
 # provider itself is not installed here).
 "${PSQL[@]}" -c "SET allow_system_table_mods = on" \

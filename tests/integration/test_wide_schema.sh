@@ -12,6 +12,7 @@
 # no planted raw value in any output, manifest, profile, dictionary, mutant
 # or message; shape and mutate must take what sample and anonymize wrote.
 . "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/pg.sh"
 P=${PF_BIN:?PF_BIN must point at the prodfuzz binary}
 : "${PGHOST:?integration tests need tests/run.sh to start PostgreSQL}"
 ROOT=${PF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -19,12 +20,8 @@ PSQL=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
 W=$(mktemp -d /tmp/pf-wide-test.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS pf_wide" -c "CREATE DATABASE pf_wide" >/dev/null 2>&1
+pg_fixture_db pf_wide "$ROOT/tests/fixtures/wide_schema.sql" "$W/fixture.log"
 export PGDATABASE=pf_wide
-if ! "${PSQL[@]}" -f "$ROOT/tests/fixtures/wide_schema.sql" >"$W/fixture.log" 2>&1; then
-    t_fail "wide fixture schema loads" "$(cat "$W/fixture.log")"
-    exit 1
-fi
 CONTRIB=$("${PSQL[@]}" -Atc "SELECT count(*) FROM pg_extension WHERE extname IN ('citext', 'hstore')")
 umask 077
 printf 'prodfuzz-wide-test-key-one-32byt' >"$W/key1"

@@ -57,3 +57,16 @@ pg_stop() {
     [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
     PG_DIR=
 }
+
+# pg_fixture_db DB FIXTURE LOG: for an integration test (assert.sh
+# sourced, the server of pg_start running): a fresh database DB with the
+# SQL file FIXTURE loaded, psql's output in LOG; the test fails and ends
+# when it does not load.
+pg_fixture_db() {
+    local psql=("$PG_BIN/psql" -qX -v ON_ERROR_STOP=1)
+    "${psql[@]}" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
+    if ! "${psql[@]}" -d "$1" -f "$2" >"$3" 2>&1; then
+        t_fail "fixture $(basename "$2") loads into $1" "$(cat "$3")"
+        exit 1
+    fi
+}
