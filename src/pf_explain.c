@@ -1387,7 +1387,7 @@ static void check_depth(actx *c)
             best = i;
     }
     free(dep);
-    int t = value_tok(j, best);
+    int t = value_tok(j, best), below = -1;
     for (;;) {
         int par = j->tok[t].parent;
         if (par >= 0 && j->tok[par].type == PF_JT_STRING)
@@ -1396,8 +1396,14 @@ static void check_depth(actx *c)
             break;
         if (c->s ? c->known[t] && c->pathof[t] >= 0 : j->tok[par].size > 1 && c->pathof[t] >= 0)
             break;
+        below = t;
         t = par;
     }
+    /* up to the root, from one of its several members: the depth is that
+     * member's (a key production never had, nested), not the document's,
+     * whose other differences are no part of it */
+    if (j->tok[t].parent < 0 && below >= 0 && j->tok[t].size > 1 && c->pathof[below] >= 0)
+        t = below;
     const char *path = c->pathof[t] >= 0 ? c->ptext.data + c->pathof[t] : "$";
     size_t pl = strlen(path);
     if (deepest - limit <= 1)

@@ -176,6 +176,40 @@ static void explain_deep_nesting_names_the_value_and_both_depths(void **st)
     pf_explainer_close(x);
 }
 
+/* Deep nesting under a key production never had, hanging off the root
+ * (a fuzzer's renamed "metadaat" wrapped 13 times): the depth is named
+ * at that key, and the document's other differences stay listed; the
+ * crash here came from the e-mail sent as an array. Before, the depth was
+ * put on $ and every other item under $ was dropped. */
+static void explain_deep_unknown_branch_keeps_the_other_differences(void **st)
+{
+    (void)st;
+    pf_explainer *x = corpus_explainer();
+    pf_buf b = PF_BUF_INIT, w = PF_BUF_INIT;
+    order(&b, 5, NULL, NULL, NULL);
+    const char *at = strstr(b.data, "\"user5@example.com\"");
+    assert_non_null(at);
+    pf_buf_add(&w, b.data, (size_t)(at - b.data));
+    pf_buf_adds(&w, "[\"user5@example.com\"]");
+    pf_buf_add(&w, at + 19, b.len - (size_t)(at - b.data) - 20); /* without the last } */
+    pf_buf_adds(&w, ",\"metadaat\":");
+    for (int k = 0; k < 13; k++)
+        pf_buf_adds(&w, "{\"a\":");
+    pf_buf_adds(&w, "1");
+    for (int k = 0; k < 13; k++)
+        pf_buf_adds(&w, "}");
+    pf_buf_adds(&w, "}");
+    pf_explanation e;
+    explain(x, NULL, w.data, w.len, &e);
+    assert_true(has_path(&e, "$.metadaat"));
+    assert_false(has_path(&e, "$"));
+    assert_true(has_path(&e, "$.customer.email"));
+    pf_explanation_free(&e);
+    pf_buf_free(&b);
+    pf_buf_free(&w);
+    pf_explainer_close(x);
+}
+
 static void explain_truncated_document_names_the_value_it_stops_in(void **st)
 {
     (void)st;
@@ -460,6 +494,7 @@ int main(void)
         cmocka_unit_test(explain_valid_rare_unicode_names_the_character),
         cmocka_unit_test(explain_zero_total_is_not_headed_by_a_null_the_nearest_shares),
         cmocka_unit_test(explain_deep_nesting_names_the_value_and_both_depths),
+        cmocka_unit_test(explain_deep_unknown_branch_keeps_the_other_differences),
         cmocka_unit_test(explain_truncated_document_names_the_value_it_stops_in),
         cmocka_unit_test(explain_nan_says_where_json_stops_and_which_path),
         cmocka_unit_test(explain_duplicate_key_spelled_with_escapes),
